@@ -1,0 +1,196 @@
+package importgraph
+
+import (
+	"fmt"
+	"go/build"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/go-tlsrpt/tlsrpt"
+
+// allowedSiblings lists, for each package of the module (path relative to
+// the module root), the module packages its non-test files may import.
+// Packages under internal/ may be imported by anyone and import only the
+// standard library and golang.org/x/net (checked separately).
+var allowedSiblings = map[string][]string{
+	"dnsrecord":        {},
+	"policy":           {},
+	"report":           {"policy"},
+	"report/aggregate": {"report", "policy"},
+	"mime":             {"report", "policy"},
+	"submit":           {"report", "mime", "dnsrecord", "policy"},
+}
+
+// allowedThirdParty lists the import path prefixes outside the standard
+// library and the module that library code may use (DESIGN.md
+// "Dependencies"). Tests may also use go-cmp and testify.
+var allowedThirdParty = []string{
+	"golang.org/x/net/",
+	"golang.org/x/text/",
+	"github.com/go-json-experiment/json/",
+	"github.com/emersion/go-msgauth/",
+	"github.com/emersion/go-smtp",
+	"github.com/emersion/go-sasl",
+}
+
+var testOnlyThirdParty = []string{
+	"github.com/google/go-cmp/",
+	"github.com/stretchr/testify/",
+}
+
+func TestImportGraph(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			if _, ok := err.(*build.NoGoError); ok {
+				return nil
+			}
+			t.Errorf("%s: %v", path, err)
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		seen[rel] = true
+		for _, p := range problems(rel, pkg) {
+			t.Error(p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := range allowedSiblings {
+		if !seen[want] {
+			t.Logf("package %s not present yet", want)
+		}
+	}
+}
+
+// problems returns every import of pkg (at rel) that breaks the graph.
+func problems(rel string, pkg *build.Package) []string {
+	var out []string
+	errorf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	isExample := rel == "examples" || strings.HasPrefix(rel, "examples/")
+	isInternal := strings.HasPrefix(rel, "internal/")
+	allowed, known := allowedSiblings[rel]
+	if !known && !isExample && !isInternal && rel != "." {
+		errorf("package %s is not in the design's package graph; add it to allowedSiblings on purpose", rel)
+	}
+	check := func(imports []string, test bool) {
+		for _, imp := range imports {
+			switch {
+			case imp == module || strings.HasPrefix(imp, module+"/"):
+				target := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+				if strings.HasPrefix(target, "examples") {
+					errorf("%s imports %s: nothing may import the examples", rel, imp)
+					continue
+				}
+				if isExample || strings.HasPrefix(target, "internal/") {
+					continue
+				}
+				if test && target == rel {
+					continue // external test package of the same package
+				}
+				if isInternal {
+					errorf("%s imports %s: internal packages import no public package", rel, imp)
+					continue
+				}
+				if !contains(allowed, target) && !(test && testMayImport(rel, target)) {
+					errorf("%s imports %s: not allowed by the package graph (allowed: %v)", rel, imp, allowed)
+				}
+			case isStdlib(imp):
+			default:
+				if isExample {
+					continue
+				}
+				ok := hasPrefix(allowedThirdParty, imp) || (test && hasPrefix(testOnlyThirdParty, imp))
+				if isInternal && !strings.HasPrefix(imp, "golang.org/x/net/") && !(test && hasPrefix(testOnlyThirdParty, imp)) {
+					ok = false
+				}
+				if !ok {
+					errorf("%s imports %s: dependency not allowed by DESIGN.md", rel, imp)
+				}
+			}
+		}
+	}
+	check(pkg.Imports, false)
+	check(pkg.TestImports, true)
+	check(pkg.XTestImports, true)
+	return out
+}
+
+// testMayImport allows tests to use packages further down the graph (for
+// instance report's tests may build a policy), but never upward.
+func testMayImport(rel, target string) bool {
+	return contains(allowedSiblings[rel], target)
+}
+
+func isStdlib(imp string) bool {
+	first, _, _ := strings.Cut(imp, "/")
+	return !strings.Contains(first, ".")
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(sorted(list), s)
+	l := sorted(list)
+	return i < len(l) && l[i] == s
+}
+
+func sorted(list []string) []string {
+	out := append([]string(nil), list...)
+	sort.Strings(out)
+	return out
+}
+
+func hasPrefix(prefixes []string, s string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) || s == strings.TrimSuffix(p, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestProblemsCatchesUpwardImports(t *testing.T) {
+	tests := []struct {
+		name, rel string
+		pkg       build.Package
+		want      int
+	}{
+		{name: "report imports submit", rel: "report", pkg: build.Package{Imports: []string{module + "/submit"}}, want: 1},
+		{name: "policy imports report", rel: "policy", pkg: build.Package{Imports: []string{module + "/report"}}, want: 1},
+		{name: "report test imports mime", rel: "report", pkg: build.Package{XTestImports: []string{module + "/mime"}}, want: 1},
+		{name: "library imports testify", rel: "mime", pkg: build.Package{Imports: []string{"github.com/stretchr/testify/require"}}, want: 1},
+		{name: "internal imports x/text", rel: "internal/domain", pkg: build.Package{Imports: []string{"golang.org/x/text/cases"}}, want: 1},
+		{name: "unknown package", rel: "util", pkg: build.Package{}, want: 1},
+		{name: "submit imports mime", rel: "submit", pkg: build.Package{Imports: []string{module + "/mime", "net/http"}}, want: 0},
+		{name: "test uses testify", rel: "mime", pkg: build.Package{TestImports: []string{"github.com/stretchr/testify/require"}}, want: 0},
+		{name: "example imports anything", rel: "examples/quickstart", pkg: build.Package{Imports: []string{module + "/submit", "example.org/x"}}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := problems(tt.rel, &tt.pkg); len(got) != tt.want {
+				t.Errorf("problems(%s) = %q, want %d", tt.rel, got, tt.want)
+			}
+		})
+	}
+}
