@@ -1,0 +1,286 @@
+package dnsrecord
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// dnsServer is a small authoritative DNS server on 127.0.0.1 (UDP) that
+// answers TXT queries from a fixed zone.
+type dnsServer struct {
+	conn  net.PacketConn
+	txt   map[string][][]string       // name -> TXT records -> character-strings
+	rcode map[string]dnsmessage.RCode // name -> error response
+
+	mu      sync.Mutex
+	queries []string // names asked, in order
+}
+
+func startDNSServer(t *testing.T, txt map[string][][]string, rcode map[string]dnsmessage.RCode) *dnsServer {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := &dnsServer{conn: conn, txt: txt, rcode: rcode}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.serve()
+	}()
+	t.Cleanup(func() {
+		conn.Close()
+		<-done
+	})
+	return s
+}
+
+func (s *dnsServer) serve() {
+	buf := make([]byte, 65535)
+	for {
+		n, addr, err := s.conn.ReadFrom(buf)
+		if err != nil {
+			return // closed
+		}
+		if resp, err := s.answer(buf[:n]); err == nil {
+			s.conn.WriteTo(resp, addr)
+		}
+	}
+}
+
+func (s *dnsServer) answer(req []byte) ([]byte, error) {
+	var p dnsmessage.Parser
+	h, err := p.Start(req)
+	if err != nil {
+		return nil, err
+	}
+	q, err := p.Question()
+	if err != nil {
+		return nil, err
+	}
+	name := strings.ToLower(q.Name.String())
+	s.mu.Lock()
+	s.queries = append(s.queries, name)
+	s.mu.Unlock()
+
+	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
+	records, exists := s.txt[name]
+	switch rc, ok := s.rcode[name]; {
+	case ok:
+		rh.RCode = rc
+	case !exists:
+		rh.RCode = dnsmessage.RCodeNameError
+	}
+	b := dnsmessage.NewBuilder(nil, rh)
+	b.EnableCompression()
+	if err := b.StartQuestions(); err != nil {
+		return nil, err
+	}
+	if err := b.Question(q); err != nil {
+		return nil, err
+	}
+	if err := b.StartAnswers(); err != nil {
+		return nil, err
+	}
+	if rh.RCode == dnsmessage.RCodeSuccess && q.Type == dnsmessage.TypeTXT {
+		for _, strs := range records {
+			err := b.TXTResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 300},
+				dnsmessage.TXTResource{TXT: strs})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.Finish()
+}
+
+func (s *dnsServer) asked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.queries...)
+}
+
+// resolver returns a real *net.Resolver (pure Go) whose every query goes
+// to the server.
+func (s *dnsServer) resolver() *net.Resolver {
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", s.conn.LocalAddr().String())
+		},
+	}
+}
+
+func TestLookupNetResolver(t *testing.T) {
+	const spf = "v=spf1 -all"
+	srv := startDNSServer(t, map[string][][]string{
+		"_smtp._tls.multi.example.":    {{"v=TLSRPTv1; rua=mailto:tls", "rpt@multi.example", ",https://r.multi.example/x"}},
+		"_smtp._tls.spf.example.":      {{spf}, {"v=TLSRPTv1;rua=mailto:a@spf.example"}},
+		"_smtp._tls.two.example.":      {{"v=TLSRPTv1;rua=mailto:a@two.example"}, {"v=TLSRPTv1;rua=mailto:b@two.example"}},
+		"_smtp._tls.spaced.example.":   {{"v=TLSRPTv1 ; rua=mailto:a@spaced.example"}, {"v=TLSRPTv1;rua=mailto:b@spaced.example"}},
+		"_smtp._tls.onlyspf.example.":  {{spf}},
+		"_smtp._tls.nodata.example.":   {},
+		"_smtp._tls.broken.example.":   {{"v=TLSRPTv1; rua=mailto:a@broken.example!10m"}},
+		"_smtp._tls.xn--n3h.example.":  {{"v=TLSRPTv1; rua=mailto:tlsrpt@xn--n3h.example"}},
+		"_smtp._tls.upper.example.":    {{"v=TLSRPTv1; rua=mailto:a@upper.example"}},
+		"_smtp._tls.servfail.example.": nil,
+		"_smtp._tls.refused.example.":  nil,
+	}, map[string]dnsmessage.RCode{
+		"_smtp._tls.servfail.example.": dnsmessage.RCodeServerFailure,
+		"_smtp._tls.refused.example.":  dnsmessage.RCodeRefused,
+	})
+	res := srv.resolver()
+
+	tests := []struct {
+		name      string
+		domain    string
+		opts      LookupOptions
+		want      []URI
+		wantIs    error // sentinel matched with errors.Is
+		temporary bool  // want *TemporaryError
+		syntax    bool  // want *SyntaxError
+		asked     string
+	}{
+		{name: "multi-string TXT", domain: "multi.example",
+			want: uris("mailto:tlsrpt@multi.example", "https://r.multi.example/x")},
+		{name: "SPF and TLS-RPT", domain: "spf.example", want: uris("mailto:a@spf.example")},
+		{name: "two TLS-RPT records", domain: "two.example", wantIs: ErrMultipleRecords},
+		{name: "loose prefix keeps v=TLSRPTv1 ;", domain: "spaced.example", wantIs: ErrMultipleRecords},
+		{name: "strict prefix drops v=TLSRPTv1 ;", domain: "spaced.example", opts: LookupOptions{StrictPrefix: true},
+			want: uris("mailto:b@spaced.example")},
+		{name: "only SPF", domain: "onlyspf.example", wantIs: ErrNoRecord},
+		{name: "NODATA", domain: "nodata.example", wantIs: ErrNoRecord},
+		{name: "NXDOMAIN", domain: "nx.example", wantIs: ErrNoRecord},
+		{name: "malformed record", domain: "broken.example", syntax: true},
+		{name: "SERVFAIL", domain: "servfail.example", temporary: true},
+		{name: "REFUSED", domain: "refused.example", temporary: true},
+		{name: "IDN queried as A-label", domain: "☃.example", want: uris("mailto:tlsrpt@xn--n3h.example"),
+			asked: "_smtp._tls.xn--n3h.example."},
+		{name: "upper case and trailing dot", domain: "UPPER.example.", want: uris("mailto:a@upper.example"),
+			asked: "_smtp._tls.upper.example."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			r, err := tt.opts.Lookup(ctx, res, tt.domain)
+			switch {
+			case tt.want != nil:
+				require.NoError(t, err)
+				if diff := cmp.Diff(tt.want, r.RUA); diff != "" {
+					t.Errorf("RUA mismatch (-want +got):\n%s", diff)
+				}
+			case tt.wantIs != nil:
+				require.ErrorIs(t, err, tt.wantIs)
+				var te *TemporaryError
+				require.False(t, errors.As(err, &te), "definitive answer reported as temporary: %v", err)
+			case tt.temporary:
+				var te *TemporaryError
+				require.ErrorAs(t, err, &te)
+				require.False(t, errors.Is(err, ErrNoRecord), "temporary failure matches ErrNoRecord: %v", err)
+				var dnsErr *net.DNSError
+				require.ErrorAs(t, err, &dnsErr, "the resolver's *net.DNSError is reachable")
+				require.True(t, strings.HasSuffix(te.Name, "."+tt.domain+"."), "Name = %q", te.Name)
+			case tt.syntax:
+				var se *SyntaxError
+				require.ErrorAs(t, err, &se)
+			}
+			if tt.asked != "" {
+				q := srv.asked()
+				require.Equal(t, tt.asked, q[len(q)-1])
+			}
+		})
+	}
+}
+
+func TestLookupErrors(t *testing.T) {
+	ctx := context.Background()
+	// An invalid domain is neither "no record" nor temporary.
+	_, err := Lookup(ctx, mapResolver{}, "a..b")
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrNoRecord))
+	var te *TemporaryError
+	require.False(t, errors.As(err, &te))
+
+	// A resolver reporting ErrNoRecord, and an empty answer.
+	_, err = Lookup(ctx, errResolver{ErrNoRecord}, "example.com")
+	require.ErrorIs(t, err, ErrNoRecord)
+	_, err = Lookup(ctx, mapResolver{"_smtp._tls.example.com.": nil}, "example.com")
+	require.ErrorIs(t, err, ErrNoRecord)
+	require.Contains(t, err.Error(), "_smtp._tls.example.com.")
+
+	// Any other resolver error is temporary, and keeps its cause.
+	_, err = Lookup(ctx, errResolver{context.DeadlineExceeded}, "example.com")
+	require.ErrorAs(t, err, &te)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.True(t, te.Temporary())
+	require.Equal(t, "_smtp._tls.example.com.", te.Name)
+}
+
+// TestSelect covers SPEC.md §10.2.11 and §10.2.12 without DNS.
+func TestSelect(t *testing.T) {
+	valid := "v=TLSRPTv1;rua=mailto:a@example.com"
+	spaced := "v=TLSRPTv1 ; rua=mailto:b@example.com"
+	tabbed := "v=TLSRPTv1\t;rua=mailto:c@example.com"
+	tests := []struct {
+		name   string
+		txts   []string
+		strict bool
+		want   string // the selected record's text, or ""
+		err    error
+	}{
+		{name: "one", txts: []string{valid}, want: valid},
+		{name: "none", txts: nil, err: ErrNoRecord},
+		{name: "spf only", txts: []string{"v=spf1 -all"}, err: ErrNoRecord},
+		{name: "spf and valid", txts: []string{"v=spf1 -all", valid}, want: valid},
+		{name: "two valid", txts: []string{valid, valid}, err: ErrMultipleRecords},
+		{name: "loose: spaced and valid", txts: []string{spaced, valid}, err: ErrMultipleRecords},
+		{name: "strict: spaced and valid", txts: []string{spaced, valid}, strict: true, want: valid},
+		{name: "loose: tabbed alone", txts: []string{tabbed}, want: tabbed},
+		{name: "strict: tabbed alone", txts: []string{tabbed}, strict: true, err: ErrNoRecord},
+		{name: "no delimiter is not a candidate", txts: []string{"v=TLSRPTv1 rua=mailto:a@example.com"}, err: ErrNoRecord},
+		{name: "bare version is not a candidate", txts: []string{"v=TLSRPTv1", valid}, want: valid},
+		{name: "other version ignored", txts: []string{"v=TLSRPTv2;rua=mailto:x@example.com", valid}, want: valid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LookupOptions{StrictPrefix: tt.strict}.Select(tt.txts)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			want, err := Parse(tt.want)
+			require.NoError(t, err)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Select mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The package-level Select is the zero LookupOptions.
+	_, err := Select([]string{spaced, valid})
+	require.ErrorIs(t, err, ErrMultipleRecords)
+}
+
+// mapResolver answers from a map; a missing name is NXDOMAIN.
+type mapResolver map[string][]string
+
+func (m mapResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	txts, ok := m[name]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	return txts, nil
+}
+
+type errResolver struct{ err error }
+
+func (e errResolver) LookupTXT(context.Context, string) ([]string, error) { return nil, e.err }
