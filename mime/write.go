@@ -1,0 +1,420 @@
+package mime
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// WriteOptions configures Write. From and To are required; every other
+// field may be left zero.
+type WriteOptions struct {
+	// From is the author address (RFC 5322 mailbox, display name allowed).
+	// Its addr-spec must be ASCII.
+	From string
+	// To lists the recipients: the addresses of the mailto: rua URIs of the
+	// policy domain's TLSRPT record. At least one is required.
+	To []string
+
+	// Submitter is the TLS-Report-Submitter domain. Zero means the domain
+	// of the report's contact-info (a mailto: URI or a bare address), as
+	// RFC 8460 §5.3 requires. When contact-info is an https URI or has no
+	// domain, Submitter must be set; when both give a domain they must be
+	// equal.
+	Submitter string
+	// Date is the Date header. Zero means time.Now().
+	Date time.Time
+	// MessageID is the Message-ID, with or without angle brackets. Zero
+	// means a random id at the submitter domain.
+	MessageID string
+	// Boundary is the MIME boundary (RFC 2046 §5.1.1: 1 to 70 characters
+	// of bchars). Zero means a random boundary.
+	Boundary string
+	// UniqueID is the unique-id of the attachment filename (RFC 8460 §5.1:
+	// letters and digits). Zero means a random one.
+	UniqueID string
+	// Uncompressed attaches the report as application/tlsrpt+json instead
+	// of the gzip-compressed application/tlsrpt+gzip (RFC 8460 §5.3).
+	Uncompressed bool
+	// DKIM, when not nil, signs the message (RFC 8460 §3 requires a DKIM
+	// signature on mailed reports). Nil means the message is written
+	// unsigned, for a caller whose MTA signs it.
+	DKIM *DKIMOptions
+}
+
+// The header fields of a written report message, in order.
+const (
+	fieldAutoSubmitted = "Auto-Submitted"
+	fieldTLSRequired   = "TLS-Required"
+	fieldReportDomain  = "TLS-Report-Domain"
+	fieldSubmitter     = "TLS-Report-Submitter"
+)
+
+// Write writes r as an RFC 8460 §5.3 report message to w: a
+// multipart/report (RFC 6522) with report-type "tlsrpt", a text/plain
+// summary and the report as application/tlsrpt+gzip (or +json) named as
+// RFC 8460 §5.1 recommends, CRLF line endings, DKIM-signed when
+// opts.DKIM is set.
+//
+// The report must cover exactly one policy domain and its contact-info (or
+// opts.Submitter) must give the submitter domain. Every value that reaches
+// a header is checked first: control characters (CR, LF and NUL included)
+// are rejected, non-ASCII text is RFC 2047 encoded, domains are converted
+// to A-labels (or rejected when not valid host names). On any such error
+// nothing is written to w; the error is a *FieldError.
+//
+// The report JSON is json.Marshal(r). With Date, MessageID, Boundary and
+// UniqueID set and no DKIM, the output is byte-for-byte deterministic.
+func Write(w io.Writer, r *report.Report, opts *WriteOptions) error {
+	if opts == nil {
+		opts = &WriteOptions{}
+	}
+	msg, err := build(r, opts)
+	if err != nil {
+		return err
+	}
+	if opts.DKIM != nil {
+		sig, err := opts.DKIM.sign(msg)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, sig); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(msg)
+	return err
+}
+
+// build returns the complete unsigned message.
+func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
+	if r == nil {
+		return nil, &FieldError{Field: "report", Reason: "is nil"}
+	}
+	from, err := formatAddress("WriteOptions.From", opts.From)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.To) == 0 {
+		return nil, &FieldError{Field: "WriteOptions.To", Reason: "no recipient"}
+	}
+	to := make([]string, len(opts.To))
+	for i, a := range opts.To {
+		if to[i], err = formatAddress("WriteOptions.To["+strconv.Itoa(i)+"]", a); err != nil {
+			return nil, err
+		}
+	}
+	policyDomain, err := reportPolicyDomain(r)
+	if err != nil {
+		return nil, err
+	}
+	submitter, err := reportSubmitter(r, opts.Submitter)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DKIM != nil {
+		if err := opts.DKIM.check(submitter); err != nil {
+			return nil, err
+		}
+	}
+	if reason := checkHeaderText(r.ReportID); reason != "" {
+		return nil, &FieldError{Field: "report.report-id", Reason: reason}
+	}
+	if r.ReportID == "" {
+		return nil, &FieldError{Field: "report.report-id", Reason: "is empty"}
+	}
+	begin, end := r.DateRange.Start.Unix(), r.DateRange.End.Unix()
+	if begin < 0 || end < begin {
+		return nil, &FieldError{Field: "report.date-range", Reason: "is not a range after 1970"}
+	}
+
+	date := opts.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	msgID, err := messageID(opts.MessageID, submitter)
+	if err != nil {
+		return nil, err
+	}
+	boundary := opts.Boundary
+	if boundary == "" {
+		boundary = "tlsrpt-" + randomHex(12)
+	} else if !validBoundary(boundary) {
+		return nil, &FieldError{Field: "WriteOptions.Boundary", Reason: "is not an RFC 2046 boundary"}
+	}
+	unique := opts.UniqueID
+	if unique == "" {
+		unique = randomHex(8)
+	} else if !isAlnum(unique) {
+		return nil, &FieldError{Field: "WriteOptions.UniqueID", Reason: "must be letters and digits (RFC 8460 §5.1)"}
+	}
+
+	// RFC 8460 §5.1 filename.
+	ext, mediaType := ".json.gz", "application/tlsrpt+gzip"
+	if opts.Uncompressed {
+		ext, mediaType = ".json", "application/tlsrpt+json"
+	}
+	filename := submitter + "!" + policyDomain + "!" + strconv.FormatInt(begin, 10) + "!" +
+		strconv.FormatInt(end, 10) + "!" + unique + ext
+
+	data, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.Uncompressed {
+		var zb bytes.Buffer
+		// The zero gzip.Header (no name, no mtime) keeps output deterministic.
+		zw := gzip.NewWriter(&zb)
+		zw.Write(data)
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		data = zb.Bytes()
+	}
+	summary, summaryCTE := encodeSummary(summaryText(r, policyDomain, submitter, filename, mediaType))
+	if bytes.Contains(summary, []byte("--"+boundary)) {
+		return nil, &FieldError{Field: "WriteOptions.Boundary", Reason: "occurs in the message body"}
+	}
+
+	// RFC 8460 §5.3 Subject: Report Domain: <policy domain> Submitter:
+	// <submitter> Report-ID: <<report-id>>.
+	subject := "Report Domain: " + policyDomain + " Submitter: " + submitter +
+		" Report-ID: " + encodeText("<"+r.ReportID+">")
+	if longestToken(subject) > hardLineLimit-len("Subject: ") {
+		return nil, &FieldError{Field: "report.report-id", Reason: "too long for a header line"}
+	}
+
+	var b strings.Builder
+	b.Grow(2048 + len(data)*4/3)
+	writeField(&b, "From", from)
+	writeField(&b, "To", strings.Join(to, ", "))
+	writeField(&b, "Date", date.Format(time.RFC1123Z))
+	writeField(&b, "Message-ID", msgID)
+	writeField(&b, "Subject", subject)
+	writeField(&b, "MIME-Version", "1.0")
+	// RFC 6522 §3: report-type is required; RFC 8460 §5.3 sets "tlsrpt".
+	writeField(&b, "Content-Type", `multipart/report; report-type="tlsrpt"; boundary="`+boundary+`"`)
+	// RFC 8460 §5.3 (these two MUST be present).
+	writeField(&b, fieldReportDomain, policyDomain)
+	writeField(&b, fieldSubmitter, submitter)
+	// RFC 3834 §5: the message is machine-generated.
+	writeField(&b, fieldAutoSubmitted, "auto-generated")
+	// RFC 8689 §5: deliver even when the recipient's TLS policy cannot be
+	// met (RFC 8460 §5.3.1 asks for delivery despite TLS failures).
+	writeField(&b, fieldTLSRequired, "No")
+	b.WriteString("\r\n")
+	b.WriteString("This is a multipart message in MIME format.\r\n")
+
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	charset := "us-ascii"
+	if summaryCTE != "7bit" {
+		charset = "utf-8"
+	}
+	writeField(&b, "Content-Type", "text/plain; charset="+charset)
+	writeField(&b, "Content-Transfer-Encoding", summaryCTE)
+	b.WriteString("\r\n")
+	b.Write(summary)
+
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	writeField(&b, "Content-Type", mediaType)
+	writeField(&b, "Content-Disposition", `attachment; filename="`+filename+`"`)
+	writeField(&b, "Content-Transfer-Encoding", "base64")
+	b.WriteString("\r\n")
+	writeBase64(&b, data)
+	b.WriteString("\r\n--" + boundary + "--\r\n")
+	return []byte(b.String()), nil
+}
+
+// writeBase64 writes data base64-encoded in lines of 76 characters
+// (RFC 2045 §6.8), each but the last followed by CRLF.
+func writeBase64(b *strings.Builder, data []byte) {
+	enc := make([]byte, base64.StdEncoding.EncodedLen(len(data)))
+	base64.StdEncoding.Encode(enc, data)
+	for len(enc) > 76 {
+		b.Write(enc[:76])
+		b.WriteString("\r\n")
+		enc = enc[76:]
+	}
+	b.Write(enc)
+}
+
+// formatAddress parses one RFC 5322 mailbox and formats it for a header,
+// RFC 2047-encoding a non-ASCII display name.
+func formatAddress(field, s string) (string, error) {
+	if reason := checkHeaderText(s); reason != "" {
+		return "", &FieldError{Field: field, Reason: reason}
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", &FieldError{Field: field, Reason: "is not an address: " + err.Error()}
+	}
+	local, dom, ok := strings.Cut(a.Address, "@")
+	if !ok || local == "" {
+		return "", &FieldError{Field: field, Reason: "is not an address"}
+	}
+	if !isASCII(local) {
+		return "", &FieldError{Field: field, Reason: "has a non-ASCII local part (SMTPUTF8 is not supported)"}
+	}
+	d, err := domain.ToASCII(dom)
+	if err != nil {
+		return "", &FieldError{Field: field, Reason: "has an invalid domain: " + err.Error()}
+	}
+	a.Address = local + "@" + d
+	return a.String(), nil
+}
+
+// reportPolicyDomain returns the single policy domain of r as an A-label.
+func reportPolicyDomain(r *report.Report) (string, error) {
+	if len(r.Policies) == 0 {
+		return "", &FieldError{Field: "report.policies", Reason: "is empty: no policy domain"}
+	}
+	var first string
+	for i, p := range r.Policies {
+		field := "report.policies[" + strconv.Itoa(i) + "].policy.policy-domain"
+		d, err := domain.ToASCII(p.Policy.Domain)
+		if err != nil {
+			return "", &FieldError{Field: field, Reason: "is not a domain: " + err.Error()}
+		}
+		if i == 0 {
+			first = d
+		} else if d != first {
+			// RFC 8460 §5.3: one report message per policy domain.
+			return "", &FieldError{Field: field, Reason: "differs from the first policy domain " + strconv.Quote(first) + " (one report per policy domain)"}
+		}
+	}
+	return first, nil
+}
+
+// reportSubmitter returns the TLS-Report-Submitter: the domain of the
+// contact-info (RFC 8460 §5.3), or explicit when given.
+func reportSubmitter(r *report.Report, explicit string) (string, error) {
+	if reason := checkHeaderText(explicit); reason != "" {
+		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: reason}
+	}
+	ci, ciErr := ContactDomain(r.ContactInfo)
+	if explicit == "" {
+		if ciErr != nil {
+			return "", &FieldError{Field: "report.contact-info", Reason: ciErr.Error() + "; set WriteOptions.Submitter"}
+		}
+		return ci, nil
+	}
+	sub, err := domain.ToASCII(explicit)
+	if err != nil {
+		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "is not a domain: " + err.Error()}
+	}
+	if ciErr == nil && ci != sub {
+		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "differs from the contact-info domain " + strconv.Quote(ci) + " (RFC 8460 §5.3)"}
+	}
+	return sub, nil
+}
+
+// ContactDomain returns the domain of a report's contact-info as a
+// lower-case A-label: the domain of a mailto: URI's first address or of a
+// bare address. It fails for an https (or other) URI, which names no
+// submitter domain RFC 8460 §5.3 could use, and for anything else that is
+// not an address.
+func ContactDomain(contactInfo string) (string, error) {
+	s := strings.TrimSpace(contactInfo)
+	if s == "" {
+		return "", errString("contact-info is empty")
+	}
+	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = s[7:]
+		s, _, _ = strings.Cut(s, "?")
+		s, _, _ = strings.Cut(s, ",")
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+	} else if strings.Contains(s, ":") {
+		return "", errString("contact-info " + strconv.Quote(contactInfo) + " is a URI without a domain for TLS-Report-Submitter")
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return "", errString("contact-info " + strconv.Quote(contactInfo) + " is not an address")
+	}
+	d, err := domain.ToASCII(strings.TrimSuffix(s[at+1:], ">"))
+	if err != nil {
+		return "", errString("contact-info " + strconv.Quote(contactInfo) + " has no valid domain: " + err.Error())
+	}
+	return d, nil
+}
+
+// errString is a plain error value for reasons embedded in FieldError.
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// messageID returns the Message-ID header value with angle brackets.
+func messageID(id, submitter string) (string, error) {
+	if id == "" {
+		return "<" + randomHex(16) + "@" + submitter + ">", nil
+	}
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	left, right, ok := strings.Cut(id, "@")
+	if !ok || left == "" || right == "" || !isMsgIDText(id) {
+		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is not an RFC 5322 msg-id (id-left@id-right)"}
+	}
+	return "<" + id + ">", nil
+}
+
+// isMsgIDText reports whether s holds only printable ASCII other than
+// space, angle brackets and backslash.
+func isMsgIDText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c > '~' || c == '<' || c == '>' || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// validBoundary reports whether b is an RFC 2046 §5.1.1 boundary.
+func validBoundary(b string) bool {
+	if len(b) == 0 || len(b) > 70 || b[len(b)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if isAlnumByte(c) || strings.IndexByte("'()+_,-./:=? ", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func isAlnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isAlnum(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnumByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// randomHex returns 2n random hexadecimal digits.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
