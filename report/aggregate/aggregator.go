@@ -1,0 +1,286 @@
+package aggregate
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// Config configures an Aggregator. The zero Config records and snapshots;
+// Reports needs OrganizationName and ContactInfo.
+type Config struct {
+	// OrganizationName is the organization-name of every report
+	// (RFC 8460 §4.4). Reports fails with ErrConfig when it is empty.
+	OrganizationName string
+	// ContactInfo is the contact-info of every report: an e-mail address
+	// or URI (RFC 8460 §4.4). Reports fails with ErrConfig when it is
+	// empty.
+	ContactInfo string
+	// ReportIDDomain is the id-right of every report-id. Zero means the
+	// domain of ContactInfo (the part after its last "@", or the host of
+	// a URI).
+	ReportIDDomain string
+	// OnlyFailures makes Reports leave out the reports of policy domains
+	// that had no failed session that day. Zero means a report for every
+	// policy domain with a recorded session: successful sessions alone are
+	// a useful heartbeat (RFC 8460 §4.2.1).
+	OnlyFailures bool
+	// MaxSnapshotSize caps the bytes MergeSnapshot reads. Zero means
+	// DefaultMaxSnapshotSize.
+	MaxSnapshotSize int64
+}
+
+// DefaultMaxSnapshotSize is the snapshot size MergeSnapshot accepts when
+// Config.MaxSnapshotSize is zero.
+const DefaultMaxSnapshotSize = 1 << 30
+
+// numShards is the number of independently locked counter shards. A
+// (day, policy) pair always lives in one shard, so sessions under
+// different policies rarely contend.
+const numShards = 64
+
+// Aggregator counts TLS sessions per (UTC day, policy domain, policy,
+// failure detail) and produces the daily reports (RFC 8460 §4.1, §4.2).
+// It is safe for concurrent use; Record never blocks on I/O. Create it
+// with New.
+type Aggregator struct {
+	cfg             Config
+	policies        policyTable
+	shards          [numShards]shard
+	reportSessions atomic.Int64
+}
+
+// shard holds the counters of the (day, policy) pairs that hash to it,
+// under one mutex. It is padded to a cache line so that shards do not
+// share one.
+type shard struct {
+	mu        sync.Mutex
+	summaries map[summaryKey]*summaryCount
+	details   map[detailCountKey]*int64
+	sessions  int64 // sessions counted in this shard, for Stats
+	_         [32]byte
+}
+
+// summaryKey identifies the summary of one policy on one UTC day.
+type summaryKey struct {
+	day    int64 // days since 1970-01-01 UTC
+	policy PolicyID
+}
+
+// summaryCount is a policy's summary on one day (RFC 8460 §4.4).
+type summaryCount struct {
+	successful, failed int64
+}
+
+// detailCountKey identifies one failure-details entry of one policy on one
+// UTC day.
+type detailCountKey struct {
+	day    int64
+	policy PolicyID
+	detail detailKey
+}
+
+// New returns an empty Aggregator using cfg.
+func New(cfg Config) *Aggregator {
+	return &Aggregator{cfg: cfg}
+}
+
+// Session is the outcome of one SMTP session toward a receiving MX under
+// one applied policy (RFC 8460 §4.2). A session under two policies (say
+// sts and tlsa) is recorded once under each.
+type Session struct {
+	// Time is when the session took place; it selects the UTC day.
+	Time time.Time
+	// Policy is the applied policy, from (*Aggregator).PolicyID.
+	Policy PolicyID
+	// Failures lists why the session failed; empty means the session
+	// negotiated a policy-compliant TLS connection. Result types are
+	// non-exclusive (RFC 8460 §4.2): the session counts once in
+	// total-failure-session-count and once in the failed-session-count
+	// of each distinct detail listed. FailedSessionCount is ignored.
+	Failures []report.FailureDetail
+	// ReportDelivery marks a session that delivered a TLS report. It is
+	// never counted (RFC 8460 §3: a report's own delivery SHOULD NOT be
+	// included in the next report); Stats counts it instead.
+	ReportDelivery bool
+}
+
+// Record counts s. It is O(1) and does not allocate when s's (day,
+// policy, failure details) were seen before. It fails with
+// ErrUnknownPolicy, ErrNoTime or ErrInvalidDetail and then counts
+// nothing.
+func (a *Aggregator) Record(s Session) error {
+	if s.ReportDelivery {
+		// RFC 8460 §3 loop guard.
+		a.reportSessions.Add(1)
+		return nil
+	}
+	if !a.policies.valid(s.Policy) {
+		return ErrUnknownPolicy
+	}
+	if s.Time.IsZero() {
+		return ErrNoTime
+	}
+	day := dayNumber(s.Time)
+	sk := summaryKey{day: day, policy: s.Policy}
+	sh := &a.shards[shardIndex(day, s.Policy)]
+	if len(s.Failures) == 0 {
+		sh.mu.Lock()
+		c := sh.summaries[sk]
+		if c == nil {
+			c = sh.newSummary(sk)
+		}
+		c.successful++
+		sh.sessions++
+		sh.mu.Unlock()
+		return nil
+	}
+	// Normalise outside the lock; a small array keeps the common case
+	// (one to four details) off the heap.
+	var buf [4]detailKey
+	keys := buf[:0]
+	for i := range s.Failures {
+		k, err := normalizeDetail(&s.Failures[i])
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	sh.mu.Lock()
+	c := sh.summaries[sk]
+	if c == nil {
+		c = sh.newSummary(sk)
+	}
+	c.failed++
+	for _, k := range keys {
+		dk := detailCountKey{day: day, policy: s.Policy, detail: k}
+		n := sh.details[dk]
+		if n == nil {
+			n = sh.newDetail(dk)
+		}
+		*n++
+	}
+	sh.sessions++
+	sh.mu.Unlock()
+	return nil
+}
+
+// newSummary adds a zero summary for k; sh.mu must be held.
+func (sh *shard) newSummary(k summaryKey) *summaryCount {
+	if sh.summaries == nil {
+		sh.summaries = make(map[summaryKey]*summaryCount)
+	}
+	c := new(summaryCount)
+	sh.summaries[k] = c
+	return c
+}
+
+// newDetail adds a zero detail count for k; sh.mu must be held.
+func (sh *shard) newDetail(k detailCountKey) *int64 {
+	if sh.details == nil {
+		sh.details = make(map[detailCountKey]*int64)
+	}
+	n := new(int64)
+	sh.details[k] = n
+	return n
+}
+
+// Stats are running totals of an Aggregator, for monitoring.
+type Stats struct {
+	// Sessions is the number of sessions Record counted.
+	Sessions int64
+	// ReportDeliverySessions is the number of sessions Record skipped
+	// because they delivered a TLS report (Session.ReportDelivery).
+	ReportDeliverySessions int64
+}
+
+// Stats returns the running totals. Merged snapshots do not change them.
+func (a *Aggregator) Stats() Stats {
+	st := Stats{ReportDeliverySessions: a.reportSessions.Load()}
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		st.Sessions += sh.sessions
+		sh.mu.Unlock()
+	}
+	return st
+}
+
+// Days returns the UTC days (at 00:00:00Z) for which sessions are held,
+// oldest first.
+func (a *Aggregator) Days() []time.Time {
+	seen := make(map[int64]bool)
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		for k := range sh.summaries {
+			seen[k.day] = true
+		}
+		for k := range sh.details {
+			seen[k.day] = true
+		}
+		sh.mu.Unlock()
+	}
+	days := make([]int64, 0, len(seen))
+	for d := range seen {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	out := make([]time.Time, len(days))
+	for i, d := range days {
+		out[i] = dayStart(d)
+	}
+	return out
+}
+
+// Forget drops every count of the UTC day that contains day, typically
+// once its reports were sent. Sessions of that day recorded afterwards
+// start new counts.
+func (a *Aggregator) Forget(day time.Time) {
+	d := dayNumber(day)
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		for k := range sh.summaries {
+			if k.day == d {
+				delete(sh.summaries, k)
+			}
+		}
+		for k := range sh.details {
+			if k.day == d {
+				delete(sh.details, k)
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// secondsPerDay is the length of a UTC day in POSIX time (RFC 8460 §4.1
+// days are UTC days; POSIX time has no leap seconds).
+const secondsPerDay = 86400
+
+// dayNumber returns the UTC day of t as days since 1970-01-01.
+func dayNumber(t time.Time) int64 {
+	s := t.Unix()
+	d := s / secondsPerDay
+	if s%secondsPerDay < 0 {
+		d--
+	}
+	return d
+}
+
+// dayStart returns 00:00:00Z of day d.
+func dayStart(d int64) time.Time {
+	return time.Unix(d*secondsPerDay, 0).UTC()
+}
+
+// shardIndex picks the shard of a (day, policy) pair.
+func shardIndex(day int64, id PolicyID) uint64 {
+	h := uint64(id)*0x9e3779b97f4a7c15 ^ uint64(day)*0xbf58476d1ce4e5b9
+	return h >> (64 - 6) // numShards == 1<<6
+}

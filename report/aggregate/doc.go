@@ -1,0 +1,114 @@
+// Package aggregate is the MTA side of SMTP TLS Reporting (RFC 8460): it
+// records the outcome of every outbound TLS session, counts them per
+// (UTC day, policy domain, policy, failure detail), and produces the
+// day's reports, one per policy domain (RFC 8460 §4.1).
+//
+// An MTA registers each applied policy once with PolicyID, records each
+// session with Record, and after the day ends (Scheduler.SendTime picks
+// when, RFC 8460 §4.1) calls Reports and then Forget:
+//
+//	agg := aggregate.New(aggregate.Config{OrganizationName: "Example Mail", ContactInfo: "tlsrpt@mail.example"})
+//	id, err := agg.PolicyID(p) // once per policy; the handle can be cached
+//	err = agg.Record(aggregate.Session{Time: time.Now(), Policy: id})
+//	reports, err := agg.Reports(yesterday)
+//
+// # Counting
+//
+// A session is one SMTP connection attempt toward a receiving MX under one
+// applied policy (RFC 8460 §4.2). A session without failure details counts
+// in total-successful-session-count (§4.2.1). A failed session counts once
+// in total-failure-session-count and once in the failed-session-count of
+// every distinct failure detail it lists: result types are non-exclusive
+// (§4.2, §4.3), so the details' counts need not add up to the total.
+// Failure details are told apart by every member except the count:
+// result-type, sending-mta-ip, receiving-mx-hostname, receiving-mx-helo,
+// receiving-ip, additional-information and failure-reason-code (§4.4).
+// Days are UTC days: a session at 23:59:59.999Z counts on that day, one at
+// 00:00:00Z on the next.
+//
+// A session that delivered a TLS report is marked with
+// Session.ReportDelivery and never counted (RFC 8460 §3: such sessions
+// SHOULD NOT be included in the next report; this also keeps a failing
+// report endpoint from generating reports about itself). Stats counts
+// them.
+//
+// # Reports
+//
+// Reports covers 00:00:00Z to 23:59:59Z of the day (the form of RFC 8460
+// Appendix B). The report-id has the form
+//
+//	<YYYY-MM-DD>.<policy-domain>.<16 hex digits>@<id-right>
+//
+// which is a msg-id without its angle brackets (RFC 5322 §3.6.4), so the
+// same value can go in the Subject (RFC 8460 §5.3). The hex digits are a
+// hash of the day, the policy domain and the Config, so every node with
+// the same Config gives a report the same report-id. Policies are ordered
+// by policy.Policy.Key and failure details by their members, so the same
+// counts always give the same report.
+//
+// # Snapshots
+//
+// Counts are plain sums, so partial aggregates add up: WriteSnapshot
+// writes an Aggregator's counts and MergeSnapshot adds a snapshot's counts
+// to another Aggregator. Merging the snapshots of N nodes gives the
+// reports that one node recording every session gives; restoring a
+// snapshot written before a restart loses nothing that was snapshotted.
+//
+// A snapshot is UTF-8 JSON lines ("\n"-terminated, one JSON object per
+// line). Version 1:
+//
+//	{"format":"tlsrpt-aggregate-snapshot","version":1}
+//	{"record":"policy","id":1,"policy-type":"sts","policy-string":["version: STSv1","mode: enforce"],"policy-domain":"example.com","mx-host":["*.mx.example.com"]}
+//	{"record":"summary","day":"2026-11-24","policy":1,"successful":10,"failed":2}
+//	{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-hostname":"mx1.example.com","receiving-ip":"192.0.2.25","count":2}
+//	{"record":"end","records":3}
+//
+// The first line is the header; a reader rejects another format name with
+// ErrNotSnapshot and another version with ErrUnsupportedVersion. "policy"
+// records define the policies (members as in RFC 8460 §4.4) under ids
+// local to the snapshot, before any use. "summary" records carry the
+// session totals of one policy on one UTC day, "failure" records the
+// failed-session-count of one failure detail (the members of RFC 8460
+// §4.4's failure-details; empty ones are omitted) of one policy on one
+// day. Counts are integers in [0, 2^53−1]. Records with the same day,
+// policy (and detail) add up. The "end" record gives the number of records
+// between the header and itself: a snapshot without it is ErrTruncated, so
+// a snapshot cut short by a crash is rejected whole rather than merged in
+// part. Unknown members or record kinds are ErrCorrupt; a future format
+// that adds any will carry a new version. WriteSnapshot writes policies
+// ordered by Key, then counts by day, policy and detail: equal counts give
+// byte-identical snapshots.
+//
+// # Concurrency
+//
+// Every method is safe for concurrent use. Record touches one of 64
+// mutex-protected shards, chosen by (day, policy): sessions under
+// different policies rarely contend, and nothing in Record waits for I/O
+// or allocates once its (day, policy, detail) keys exist. Reports,
+// WriteSnapshot, Days, Forget and Stats lock each shard briefly in turn, so
+// their view of the counts is consistent per (day, policy) pair, not
+// across pairs; WriteSnapshot does its I/O after releasing the locks.
+// MergeSnapshot parses the whole snapshot before it takes any lock.
+//
+// # Limits
+//
+//   - Memory grows with the number of distinct (day, policy, failure
+//     detail) keys held: roughly 300 bytes plus the detail's strings per
+//     key. Forget frees a day. Registered policies are never forgotten.
+//   - MergeSnapshot reads at most Config.MaxSnapshotSize bytes
+//     (DefaultMaxSnapshotSize, 1 GiB, when zero) and lines of at most
+//     MaxSnapshotLine bytes (1 MiB); beyond either it fails with
+//     ErrTooLarge. It holds the parsed snapshot in memory until it is
+//     merged.
+//   - Counts from snapshots are at most MaxCount each; merged sums
+//     saturate at the largest int64.
+//
+// # Interoperability
+//
+// The reports follow RFC 8460 §4.4 as written: arrays are never null,
+// domains are lower-case A-labels, IP addresses are unmapped, zone-free,
+// RFC 5952 text, date-range ends at 23:59:59Z like Google's and the
+// RFC's Appendix B, and tlsa policy strings are lower-cased and sorted
+// (RFC 8460 §4.5; an RRset is unordered). The snapshot format is this
+// package's own; no other reporter reads it.
+package aggregate

@@ -1,0 +1,72 @@
+package aggregate
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// Errors returned by Record and PolicyID. Callers branch on them with
+// errors.Is.
+var (
+	// ErrUnknownPolicy is returned by Record for a PolicyID this
+	// Aggregator did not issue (including the zero PolicyID).
+	ErrUnknownPolicy = errors.New("aggregate: unknown policy id")
+	// ErrNoTime is returned by Record for a Session whose Time is zero.
+	ErrNoTime = errors.New("aggregate: session time is zero")
+	// ErrInvalidPolicy is returned by PolicyID for a policy that cannot
+	// appear in a report: empty policy-type, or a policy-domain or mx-host
+	// that is not a host name.
+	ErrInvalidPolicy = errors.New("aggregate: invalid policy")
+	// ErrInvalidDetail is returned by Record for a failure detail that
+	// cannot appear in a report: empty result-type or a
+	// receiving-mx-hostname that is not a host name.
+	ErrInvalidDetail = errors.New("aggregate: invalid failure detail")
+	// ErrConfig is returned by Reports when the Config lacks what a
+	// report needs (organization-name, contact-info, a report-id domain).
+	ErrConfig = errors.New("aggregate: incomplete config")
+)
+
+// Errors wrapped by *SnapshotError. Callers branch on them with errors.Is.
+var (
+	// ErrNotSnapshot means the stream does not begin with a snapshot
+	// header line.
+	ErrNotSnapshot = errors.New("aggregate: not a snapshot")
+	// ErrUnsupportedVersion means the snapshot header names a format
+	// version this package cannot read.
+	ErrUnsupportedVersion = errors.New("aggregate: unsupported snapshot version")
+	// ErrCorrupt means a snapshot line is malformed or inconsistent.
+	ErrCorrupt = errors.New("aggregate: corrupt snapshot")
+	// ErrTruncated means the snapshot ended before its end record: it was
+	// cut short and nothing of it was merged.
+	ErrTruncated = errors.New("aggregate: truncated snapshot")
+	// ErrTooLarge means a snapshot or one of its lines exceeded a size
+	// cap. errors.Is(err, report.ErrTooLarge) also holds.
+	ErrTooLarge = fmt.Errorf("aggregate: snapshot too large: %w", report.ErrTooLarge)
+)
+
+// SnapshotError describes why MergeSnapshot rejected a snapshot. Nothing of
+// a rejected snapshot is merged.
+type SnapshotError struct {
+	// Line is the 1-based line number of the offending line; for
+	// ErrTruncated and ErrTooLarge it is the line being read when the
+	// problem was found.
+	Line int
+	// Reason says what is wrong, in lower case; may be empty.
+	Reason string
+	// Err is one of ErrNotSnapshot, ErrUnsupportedVersion, ErrCorrupt,
+	// ErrTruncated or ErrTooLarge, or an error of the underlying reader.
+	Err error
+}
+
+// Error implements error.
+func (e *SnapshotError) Error() string {
+	if e.Reason == "" {
+		return fmt.Sprintf("aggregate: snapshot line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("aggregate: snapshot line %d: %v: %s", e.Line, e.Err, e.Reason)
+}
+
+// Unwrap returns e.Err.
+func (e *SnapshotError) Unwrap() error { return e.Err }

@@ -1,0 +1,136 @@
+package aggregate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/policy"
+)
+
+// PolicyID is a small handle for a policy registered with
+// (*Aggregator).PolicyID. It is valid only with the Aggregator that issued
+// it, for that Aggregator's whole life. The zero PolicyID is never issued.
+type PolicyID uint32
+
+// policyTable interns policies by policy.Policy.Key, so that the hot path
+// never builds a key string.
+type policyTable struct {
+	mu    sync.RWMutex
+	byKey map[string]PolicyID
+	list  []policyEntry // list[id-1]
+	n     atomic.Uint32 // len(list), read without the lock on the hot path
+}
+
+// policyEntry is one registered policy in its normalised form.
+type policyEntry struct {
+	p   policy.Policy
+	key string
+}
+
+// PolicyID registers p and returns its handle. Registering an equal policy
+// (as policy.Policy.Equal defines it) returns the same PolicyID, so callers
+// may call PolicyID once per session, or once per cached policy and keep
+// the handle.
+//
+// The policy is normalised for the report: policy-domain and mx-host
+// patterns become lower-case A-labels without a trailing dot (RFC 8460
+// §4.4); for tlsa the RRs are lower-cased and sorted, since an RRset is
+// unordered (RFC 8460 §4.5). The slices of p are copied. PolicyID fails
+// with ErrInvalidPolicy for an empty policy-type or a policy-domain or
+// mx-host that is not a host name.
+//
+// Policies are never forgotten: the table grows with the number of
+// distinct policies registered over the Aggregator's life.
+func (a *Aggregator) PolicyID(p policy.Policy) (PolicyID, error) {
+	np, err := normalizePolicy(p)
+	if err != nil {
+		return 0, err
+	}
+	return a.policies.intern(np), nil
+}
+
+// intern returns the id of the normalised policy p, adding it if new.
+func (t *policyTable) intern(p policy.Policy) PolicyID {
+	key := p.Key()
+	t.mu.RLock()
+	id, ok := t.byKey[key]
+	t.mu.RUnlock()
+	if ok {
+		return id
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id, ok := t.byKey[key]; ok {
+		return id
+	}
+	if t.byKey == nil {
+		t.byKey = make(map[string]PolicyID)
+	}
+	t.list = append(t.list, policyEntry{p: p, key: key})
+	id = PolicyID(len(t.list))
+	t.byKey[key] = id
+	t.n.Store(uint32(id))
+	return id
+}
+
+// valid reports whether id was issued by t.
+func (t *policyTable) valid(id PolicyID) bool {
+	return id != 0 && uint32(id) <= t.n.Load()
+}
+
+// entries returns the entries of ids, indexed like ids.
+func (t *policyTable) entries(ids []PolicyID) []policyEntry {
+	out := make([]policyEntry, len(ids))
+	t.mu.RLock()
+	for i, id := range ids {
+		out[i] = t.list[id-1]
+	}
+	t.mu.RUnlock()
+	return out
+}
+
+// normalizePolicy returns a copy of p in the form reports carry.
+func normalizePolicy(p policy.Policy) (policy.Policy, error) {
+	if p.Type == "" {
+		return policy.Policy{}, fmt.Errorf("%w: empty policy-type", ErrInvalidPolicy)
+	}
+	d, err := domain.ToASCII(p.Domain)
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("%w: policy-domain %q: %v", ErrInvalidPolicy, p.Domain, err)
+	}
+	out := policy.Policy{Type: p.Type, Domain: d}
+	if len(p.Strings) > 0 {
+		out.Strings = slices.Clone(p.Strings)
+		if p.Type == policy.TypeTLSA {
+			// RFC 8460 §4.5: one string per TLSA RR; the RRset is
+			// unordered and hex is case-insensitive, so the canonical
+			// form (the one policy.Policy.Key compares) is lower-case,
+			// sorted.
+			for i, s := range out.Strings {
+				out.Strings[i] = strings.ToLower(s)
+			}
+			slices.Sort(out.Strings)
+		}
+	}
+	if len(p.MXHosts) > 0 {
+		out.MXHosts = make([]string, len(p.MXHosts))
+		for i, m := range p.MXHosts {
+			// RFC 8461 §4.1 mx patterns: a host name, optionally with
+			// a leading "*." wildcard label.
+			host, wild := strings.CutPrefix(m, "*.")
+			h, err := domain.ToASCII(host)
+			if err != nil {
+				return policy.Policy{}, fmt.Errorf("%w: mx-host %q: %v", ErrInvalidPolicy, m, err)
+			}
+			if wild {
+				h = "*." + h
+			}
+			out.MXHosts[i] = h
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package aggregate
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// DefaultMaxDelay is the longest delay after the end of a day that
+// Scheduler picks when MaxDelay is zero: RFC 8460 §4.1's example waits a
+// random 1 to 14400 seconds.
+const DefaultMaxDelay = 4 * time.Hour
+
+// Rand is the random source of a Scheduler. *rand.Rand of math/rand/v2
+// satisfies it.
+type Rand interface {
+	// Int64N returns a uniformly distributed number in [0, n); n > 0.
+	Int64N(n int64) int64
+}
+
+// Scheduler picks when to send the reports of a finished day: after the
+// day ends, with a random delay so that reporters do not all send at
+// midnight (RFC 8460 §4.1). The zero Scheduler uses DefaultMaxDelay, the
+// system clock and math/rand/v2's global source.
+type Scheduler struct {
+	// MaxDelay is the longest delay after the end of the day. Zero means
+	// DefaultMaxDelay; a negative value means no delay.
+	MaxDelay time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+	// Rand picks the delay. Nil means math/rand/v2's global source. A
+	// seeded source makes SendTime deterministic.
+	Rand Rand
+}
+
+// SendTime returns when to send the reports of the UTC day that contains
+// day: the end of that day (00:00:00Z of the next) plus a delay drawn
+// uniformly from (0, MaxDelay]. If that time has already passed (say,
+// after a restart), SendTime returns the current time: send now.
+func (s *Scheduler) SendTime(day time.Time) time.Time {
+	end := dayStart(dayNumber(day) + 1)
+	maxDelay := s.MaxDelay
+	if maxDelay == 0 {
+		maxDelay = DefaultMaxDelay
+	}
+	var delay time.Duration
+	if maxDelay > 0 {
+		var n int64
+		if s.Rand != nil {
+			n = s.Rand.Int64N(int64(maxDelay))
+		} else {
+			n = rand.Int64N(int64(maxDelay))
+		}
+		delay = time.Duration(n + 1)
+	}
+	at := end.Add(delay)
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if t := now(); t.After(at) {
+		return t
+	}
+	return at
+}

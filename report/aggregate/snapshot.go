@@ -1,0 +1,516 @@
+package aggregate
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
+	"github.com/go-tlsrpt/tlsrpt/policy"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// Snapshot format identifiers; see the package documentation.
+const (
+	snapshotFormat  = "tlsrpt-aggregate-snapshot"
+	snapshotVersion = 1
+)
+
+// MaxSnapshotLine is the longest snapshot line MergeSnapshot accepts, in
+// bytes (newline excluded). Longer lines fail with ErrTooLarge.
+const MaxSnapshotLine = 1 << 20
+
+// MaxCount is the largest count a snapshot may carry: the largest integer
+// an I-JSON number holds exactly (RFC 7493 §2.2), as report counts must.
+const MaxCount = 1<<53 - 1
+
+// The record kinds of snapshot lines after the header.
+const (
+	recordPolicy  = "policy"
+	recordSummary = "summary"
+	recordFailure = "failure"
+	recordEnd     = "end"
+)
+
+type snapHeader struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+}
+
+type snapKind struct {
+	Record string `json:"record"`
+}
+
+type snapPolicy struct {
+	Record  string      `json:"record"`
+	ID      uint32      `json:"id"`
+	Type    policy.Type `json:"policy-type"`
+	Strings []string    `json:"policy-string"`
+	Domain  string      `json:"policy-domain"`
+	MXHosts []string    `json:"mx-host"`
+}
+
+type snapSummary struct {
+	Record     string `json:"record"`
+	Day        string `json:"day"`
+	Policy     uint32 `json:"policy"`
+	Successful int64  `json:"successful"`
+	Failed     int64  `json:"failed"`
+}
+
+type snapFailure struct {
+	Record                string            `json:"record"`
+	Day                   string            `json:"day"`
+	Policy                uint32            `json:"policy"`
+	ResultType            report.ResultType `json:"result-type"`
+	SendingMTAIP          string            `json:"sending-mta-ip,omitempty"`
+	ReceivingMXHostname   string            `json:"receiving-mx-hostname,omitempty"`
+	ReceivingMXHelo       string            `json:"receiving-mx-helo,omitempty"`
+	ReceivingIP           string            `json:"receiving-ip,omitempty"`
+	AdditionalInformation string            `json:"additional-information,omitempty"`
+	FailureReasonCode     string            `json:"failure-reason-code,omitempty"`
+	Count                 int64             `json:"count"`
+}
+
+type snapEnd struct {
+	Record  string `json:"record"`
+	Records int64  `json:"records"`
+}
+
+// WriteSnapshot writes every count the Aggregator holds to w in the
+// snapshot format of the package documentation. The output is canonical:
+// two Aggregators holding the same counts write the same bytes. Counts are
+// copied under the shard locks and written after releasing them, so
+// recording goes on while w is slow. Each (day, policy) pair is copied
+// atomically; sessions recorded during the copy may or may not be in it.
+//
+// A snapshot is cumulative: merging two snapshots of the same Aggregator
+// counts the sessions before the first one twice.
+func (a *Aggregator) WriteSnapshot(w io.Writer) error {
+	type pair struct {
+		summary *summaryCount
+		details []detailCountKey
+		counts  []int64
+	}
+	pairs := make(map[summaryKey]*pair)
+	get := func(k summaryKey) *pair {
+		p := pairs[k]
+		if p == nil {
+			p = new(pair)
+			pairs[k] = p
+		}
+		return p
+	}
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		for k, c := range sh.summaries {
+			cc := *c
+			get(k).summary = &cc
+		}
+		for k, n := range sh.details {
+			p := get(summaryKey{day: k.day, policy: k.policy})
+			p.details = append(p.details, k)
+			p.counts = append(p.counts, *n)
+		}
+		sh.mu.Unlock()
+	}
+
+	// Number the referenced policies 1..n in Key order.
+	var ids []PolicyID
+	seen := make(map[PolicyID]bool)
+	for k := range pairs {
+		if !seen[k.policy] {
+			seen[k.policy] = true
+			ids = append(ids, k.policy)
+		}
+	}
+	entries := a.policies.entries(ids)
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int { return cmp.Compare(entries[i].key, entries[j].key) })
+	snapID := make(map[PolicyID]uint32, len(ids))
+	for n, i := range order {
+		snapID[ids[i]] = uint32(n + 1)
+	}
+	keys := make([]summaryKey, 0, len(pairs))
+	for k := range pairs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y summaryKey) int {
+		if c := cmp.Compare(x.day, y.day); c != 0 {
+			return c
+		}
+		return cmp.Compare(snapID[x.policy], snapID[y.policy])
+	})
+
+	bw := bufio.NewWriter(w)
+	var records int64
+	put := func(v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("aggregate: writing snapshot: %w", err)
+		}
+		b = append(b, '\n')
+		_, err = bw.Write(b)
+		return err
+	}
+	if err := put(snapHeader{Format: snapshotFormat, Version: snapshotVersion}); err != nil {
+		return err
+	}
+	for n, i := range order {
+		p := entries[i].p
+		err := put(snapPolicy{Record: recordPolicy, ID: uint32(n + 1), Type: p.Type,
+			Strings: nonNil(p.Strings), Domain: p.Domain, MXHosts: nonNil(p.MXHosts)})
+		if err != nil {
+			return err
+		}
+		records++
+	}
+	for _, k := range keys {
+		p := pairs[k]
+		day := dayStart(k.day).Format(time.DateOnly)
+		id := snapID[k.policy]
+		if p.summary != nil {
+			err := put(snapSummary{Record: recordSummary, Day: day, Policy: id,
+				Successful: p.summary.successful, Failed: p.summary.failed})
+			if err != nil {
+				return err
+			}
+			records++
+		}
+		idx := make([]int, len(p.details))
+		for j := range idx {
+			idx[j] = j
+		}
+		slices.SortFunc(idx, func(x, y int) int { return compareDetails(p.details[x].detail, p.details[y].detail) })
+		for _, j := range idx {
+			d := p.details[j].detail
+			err := put(snapFailure{Record: recordFailure, Day: day, Policy: id,
+				ResultType:            d.resultType,
+				SendingMTAIP:          addrText(d.sendingMTAIP),
+				ReceivingMXHostname:   d.mxHostname,
+				ReceivingMXHelo:       d.mxHelo,
+				ReceivingIP:           addrText(d.receivingIP),
+				AdditionalInformation: d.additionalInfo,
+				FailureReasonCode:     d.failureReasonCd,
+				Count:                 p.counts[j],
+			})
+			if err != nil {
+				return err
+			}
+			records++
+		}
+	}
+	if err := put(snapEnd{Record: recordEnd, Records: records}); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func addrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// staged is a parsed snapshot, applied only once it was read completely.
+type staged struct {
+	policies  map[uint32]policy.Policy
+	summaries map[summaryKey]summaryCount // policy: snapshot id
+	details   map[detailCountKey]int64    // policy: snapshot id
+}
+
+// MergeSnapshot reads a snapshot written by WriteSnapshot (of this or of
+// another Aggregator, on this or another node) and adds its counts to
+// a's. Merging the snapshots of several Aggregators into an empty one
+// gives the reports that recording every session in one Aggregator gives.
+//
+// The snapshot is read completely and checked before anything is merged:
+// on error nothing is merged and the error is a *SnapshotError wrapping
+// ErrNotSnapshot, ErrUnsupportedVersion, ErrCorrupt, ErrTruncated,
+// ErrTooLarge (more than Config.MaxSnapshotSize bytes, or a line longer
+// than MaxSnapshotLine) or the reader's error. Memory use is proportional
+// to the snapshot's size.
+func (a *Aggregator) MergeSnapshot(r io.Reader) error {
+	st, err := a.readSnapshot(r)
+	if err != nil {
+		return err
+	}
+	ids := make(map[uint32]PolicyID, len(st.policies))
+	for sid, p := range st.policies {
+		ids[sid] = a.policies.intern(p)
+	}
+	for k, c := range st.summaries {
+		k.policy = ids[uint32(k.policy)]
+		sh := &a.shards[shardIndex(k.day, k.policy)]
+		sh.mu.Lock()
+		sc := sh.summaries[k]
+		if sc == nil {
+			sc = sh.newSummary(k)
+		}
+		sc.successful = satAdd(sc.successful, c.successful)
+		sc.failed = satAdd(sc.failed, c.failed)
+		sh.mu.Unlock()
+	}
+	for k, n := range st.details {
+		k.policy = ids[uint32(k.policy)]
+		sh := &a.shards[shardIndex(k.day, k.policy)]
+		sh.mu.Lock()
+		dc := sh.details[k]
+		if dc == nil {
+			dc = sh.newDetail(k)
+		}
+		*dc = satAdd(*dc, n)
+		sh.mu.Unlock()
+	}
+	return nil
+}
+
+// satAdd returns x+y for non-negative x and y, saturating at
+// math.MaxInt64.
+func satAdd(x, y int64) int64 {
+	if x > math.MaxInt64-y {
+		return math.MaxInt64
+	}
+	return x + y
+}
+
+// readSnapshot parses and checks a whole snapshot.
+func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
+	limit := a.cfg.MaxSnapshotSize
+	if limit <= 0 {
+		limit = DefaultMaxSnapshotSize
+	}
+	sc := bufio.NewScanner(capped.NewReader(r, limit, ErrTooLarge))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxSnapshotLine+1) // +1: a final line may lack its newline
+	st := &staged{
+		policies:  make(map[uint32]policy.Policy),
+		summaries: make(map[summaryKey]summaryCount),
+		details:   make(map[detailCountKey]int64),
+	}
+	line := 0
+	fail := func(err error, format string, args ...any) error {
+		return &SnapshotError{Line: line, Reason: fmt.Sprintf(format, args...), Err: err}
+	}
+	var records int64
+	ended := false
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(b) > MaxSnapshotLine {
+			return nil, fail(ErrTooLarge, "line longer than %d bytes", MaxSnapshotLine)
+		}
+		if ended {
+			return nil, fail(ErrCorrupt, "data after the end record")
+		}
+		if line == 1 {
+			var h snapHeader
+			if err := json.Unmarshal(b, &h); err != nil || h.Format != snapshotFormat {
+				return nil, fail(ErrNotSnapshot, "")
+			}
+			if h.Version != snapshotVersion {
+				return nil, fail(ErrUnsupportedVersion, "version %d", h.Version)
+			}
+			if err := strictUnmarshal(b, &h); err != nil {
+				return nil, fail(ErrCorrupt, "header: %v", err)
+			}
+			continue
+		}
+		var kind snapKind
+		if err := json.Unmarshal(b, &kind); err != nil {
+			return nil, fail(ErrCorrupt, "%v", err)
+		}
+		var err error
+		switch kind.Record {
+		case recordPolicy:
+			err = st.addPolicy(b)
+		case recordSummary:
+			err = st.addSummary(b)
+		case recordFailure:
+			err = st.addFailure(b)
+		case recordEnd:
+			var e snapEnd
+			if err := strictUnmarshal(b, &e); err != nil {
+				return nil, fail(ErrCorrupt, "%v", err)
+			}
+			if e.Records != records {
+				return nil, fail(ErrCorrupt, "end record counts %d records, read %d", e.Records, records)
+			}
+			ended = true
+			continue
+		default:
+			err = fmt.Errorf("unknown record %q", kind.Record)
+		}
+		if err != nil {
+			return nil, fail(ErrCorrupt, "%v", err)
+		}
+		records++
+	}
+	if err := sc.Err(); err != nil {
+		line++
+		switch {
+		case errors.Is(err, ErrTooLarge):
+			return nil, fail(ErrTooLarge, "more than %d bytes", limit)
+		case errors.Is(err, bufio.ErrTooLong):
+			return nil, fail(ErrTooLarge, "line longer than %d bytes", MaxSnapshotLine)
+		}
+		return nil, fail(err, "")
+	}
+	if line == 0 {
+		return nil, fail(ErrNotSnapshot, "empty input")
+	}
+	if !ended {
+		return nil, fail(ErrTruncated, "no end record")
+	}
+	return st, nil
+}
+
+// strictUnmarshal decodes one JSON object from b into v, rejecting unknown
+// members and trailing data.
+func strictUnmarshal(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the object")
+	}
+	return nil
+}
+
+func (st *staged) addPolicy(b []byte) error {
+	var sp snapPolicy
+	if err := strictUnmarshal(b, &sp); err != nil {
+		return err
+	}
+	if sp.ID == 0 {
+		return errors.New("policy id 0")
+	}
+	if _, dup := st.policies[sp.ID]; dup {
+		return fmt.Errorf("policy id %d defined twice", sp.ID)
+	}
+	p, err := normalizePolicy(policy.Policy{Type: sp.Type, Strings: sp.Strings, Domain: sp.Domain, MXHosts: sp.MXHosts})
+	if err != nil {
+		return err
+	}
+	st.policies[sp.ID] = p
+	return nil
+}
+
+// pairKey checks the day and policy of a count record.
+func (st *staged) pairKey(day string, id uint32) (summaryKey, error) {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return summaryKey{}, fmt.Errorf("day %q: not YYYY-MM-DD", day)
+	}
+	if _, ok := st.policies[id]; !ok {
+		return summaryKey{}, fmt.Errorf("policy id %d not defined before use", id)
+	}
+	return summaryKey{day: dayNumber(t), policy: PolicyID(id)}, nil
+}
+
+func checkCount(name string, n int64) error {
+	if n < 0 || n > MaxCount {
+		return fmt.Errorf("%s %d out of range [0, %d]", name, n, int64(MaxCount))
+	}
+	return nil
+}
+
+func (st *staged) addSummary(b []byte) error {
+	var ss snapSummary
+	if err := strictUnmarshal(b, &ss); err != nil {
+		return err
+	}
+	k, err := st.pairKey(ss.Day, ss.Policy)
+	if err != nil {
+		return err
+	}
+	if err := checkCount("successful", ss.Successful); err != nil {
+		return err
+	}
+	if err := checkCount("failed", ss.Failed); err != nil {
+		return err
+	}
+	if ss.Successful == 0 && ss.Failed == 0 {
+		return nil // adds nothing
+	}
+	c := st.summaries[k]
+	c.successful += ss.Successful
+	c.failed += ss.Failed
+	if err := checkCount("successful", c.successful); err != nil {
+		return err
+	}
+	if err := checkCount("failed", c.failed); err != nil {
+		return err
+	}
+	st.summaries[k] = c
+	return nil
+}
+
+func (st *staged) addFailure(b []byte) error {
+	var sf snapFailure
+	if err := strictUnmarshal(b, &sf); err != nil {
+		return err
+	}
+	k, err := st.pairKey(sf.Day, sf.Policy)
+	if err != nil {
+		return err
+	}
+	if err := checkCount("count", sf.Count); err != nil {
+		return err
+	}
+	fd := report.FailureDetail{
+		ResultType:            sf.ResultType,
+		ReceivingMXHostname:   sf.ReceivingMXHostname,
+		ReceivingMXHelo:       sf.ReceivingMXHelo,
+		AdditionalInformation: sf.AdditionalInformation,
+		FailureReasonCode:     sf.FailureReasonCode,
+	}
+	if sf.SendingMTAIP != "" {
+		if fd.SendingMTAIP, err = netip.ParseAddr(sf.SendingMTAIP); err != nil {
+			return fmt.Errorf("sending-mta-ip: %v", err)
+		}
+	}
+	if sf.ReceivingIP != "" {
+		if fd.ReceivingIP, err = netip.ParseAddr(sf.ReceivingIP); err != nil {
+			return fmt.Errorf("receiving-ip: %v", err)
+		}
+	}
+	dk, err := normalizeDetail(&fd)
+	if err != nil {
+		return err
+	}
+	if sf.Count == 0 {
+		return nil // adds nothing
+	}
+	key := detailCountKey{day: k.day, policy: k.policy, detail: dk}
+	n := st.details[key] + sf.Count
+	if err := checkCount("count", n); err != nil {
+		return err
+	}
+	st.details[key] = n
+	return nil
+}
