@@ -1,0 +1,313 @@
+package submit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	stdmime "mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// Receiver defaults.
+const (
+	// DefaultMaxBodySize caps an HTTPS request body when
+	// Receiver.MaxBodySize is zero. Real gzip reports are a few KiB.
+	DefaultMaxBodySize = 4 << 20
+	// DefaultBodyTimeout bounds reading a request body when
+	// Receiver.BodyTimeout is zero.
+	DefaultBodyTimeout = 30 * time.Second
+)
+
+// Warning codes the Receiver adds to a report's warnings.
+const (
+	// WarnMediaTypeMismatch: the Content-Type did not name the format the
+	// body has (a gzip body labelled +json, JSON labelled +gzip, or
+	// application/json, application/gzip, text/plain, ...).
+	WarnMediaTypeMismatch = "media-type-mismatch"
+	// WarnMediaTypeMissing: no Content-Type was sent.
+	WarnMediaTypeMissing = "media-type-missing"
+	// WarnContentEncoding: the sender used Content-Encoding: gzip instead
+	// of sending the gzip file as the entity (RFC 8460 §5.4).
+	WarnContentEncoding = "content-encoding-used"
+)
+
+// Received is one report received over HTTPS, with the facts of the
+// request that carried it. HTTPS submissions are not authenticated
+// (RFC 8460 §7): every field is as the client sent it.
+type Received struct {
+	// Report is the decoded report.
+	Report *report.Report
+	// Warnings lists what the lenient decoder repaired, plus the
+	// Receiver's own warnings about the request (paths are empty).
+	Warnings []report.Warning
+	// RemoteAddr is the http.Request's RemoteAddr (no proxy headers are
+	// interpreted).
+	RemoteAddr string
+	// ContentType is the Content-Type header as sent.
+	ContentType string
+	// UserAgent is the User-Agent header as sent.
+	UserAgent string
+	// Time is when the request was received.
+	Time time.Time
+	// Size is the number of body bytes read.
+	Size int64
+	// Compressed reports whether the body was gzip.
+	Compressed bool
+}
+
+// Receiver is an http.Handler for an https rua endpoint (RFC 8460 §5.4):
+// it accepts POSTed reports, decodes them leniently and hands them to
+// Handle. It answers 200 only after Handle returned nil; see the package
+// documentation for every status it uses. The zero value rejects every
+// report with 500 (no Handle); set Handle.
+type Receiver struct {
+	// Handle stores or processes a received report. A non-nil error makes
+	// the Receiver answer 500 so that the sender retries (RFC 8460 §5.5).
+	// It is called concurrently from many requests.
+	Handle func(ctx context.Context, r *Received) error
+	// MaxBodySize caps the request body in bytes, enforced while reading;
+	// larger bodies get 413. Zero means DefaultMaxBodySize.
+	MaxBodySize int64
+	// MaxReportSize caps the decompressed report (report.Decoder.MaxSize).
+	// Zero means the decoder's default.
+	MaxReportSize int64
+	// BodyTimeout bounds reading the body (set as a read deadline through
+	// http.ResponseController); a slower body gets 408. Zero means
+	// DefaultBodyTimeout, negative means no deadline from the Receiver.
+	BodyTimeout time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// ServeHTTP implements http.Handler.
+func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now
+	if rv.Now != nil {
+		now = rv.Now
+	}
+	received := now()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		plain(w, http.StatusMethodNotAllowed, "only POST is accepted (RFC 8460 §5.4)")
+		return
+	}
+	max := rv.MaxBodySize
+	if max <= 0 {
+		max = DefaultMaxBodySize
+	}
+	if r.ContentLength > max {
+		plain(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(max, 10)+" bytes")
+		return
+	}
+	timeout := rv.BodyTimeout
+	if timeout == 0 {
+		timeout = DefaultBodyTimeout
+	}
+	if timeout > 0 {
+		// Best effort: not every ResponseWriter supports deadlines.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+	}
+
+	var warnings []report.Warning
+	ctype := r.Header.Get("Content-Type")
+	mediaType, _, perr := stdmime.ParseMediaType(ctype)
+	if ctype == "" {
+		warnings = append(warnings, report.Warning{Code: WarnMediaTypeMissing, Message: "no Content-Type; format sniffed from the body"})
+	} else if perr != nil {
+		mediaType = strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		// QUIRK(unknown HTTP senders): gzip as a transfer coding instead of
+		// the entity (RFC 8460 §5.4). The decoder sniffs gzip, so the
+		// bytes decode the same; say so.
+		warnings = append(warnings, report.Warning{Code: WarnContentEncoding, Message: "Content-Encoding: " + enc + " used; the gzip report should be the entity itself"})
+	default:
+		plain(w, http.StatusUnsupportedMediaType, "unsupported Content-Encoding "+strconv.Quote(enc))
+		return
+	}
+
+	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
+	br := bufio.NewReaderSize(counter, 512)
+	kind, sniffErr := sniff(br)
+	if sniffErr != nil {
+		bodyError(w, sniffErr, max)
+		return
+	}
+	labelled := labelKind(mediaType)
+	switch {
+	case kind == kindUnknown && mediaType != "" && !claimsReport(mediaType):
+		// Decision: sniff first; 415 only when the body is neither gzip
+		// nor JSON-looking and the label does not claim a report either.
+		plain(w, http.StatusUnsupportedMediaType, "expected "+MediaTypeGzip+" or "+MediaTypeJSON+", got "+strconv.Quote(mediaType))
+		return
+	case kind == kindUnknown:
+		plain(w, http.StatusBadRequest, "body is neither gzip nor JSON")
+		return
+	case mediaType != "" && kind != labelled || mediaType != "" && !isTLSRPTType(mediaType):
+		warnings = append(warnings, report.Warning{Code: WarnMediaTypeMismatch,
+			Message: "Content-Type " + strconv.Quote(mediaType) + " but the body is " + kind.String()})
+	}
+
+	dec := report.Decoder{MaxSize: rv.MaxReportSize}
+	rep, decWarnings, err := dec.Decode(br)
+	if err != nil {
+		if errors.Is(err, report.ErrTooLarge) {
+			plain(w, http.StatusRequestEntityTooLarge, "report larger than the decompressed size limit")
+			return
+		}
+		if counter.err != nil {
+			bodyError(w, counter.err, max)
+			return
+		}
+		plain(w, http.StatusBadRequest, "undecodable report: "+err.Error())
+		return
+	}
+	// Read to EOF so that a body cut short or over the cap is noticed even
+	// when the decoder stopped early.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		bodyError(w, err, max)
+		return
+	}
+	if rv.Handle == nil {
+		plain(w, http.StatusInternalServerError, "receiver has no handler; report not stored")
+		return
+	}
+	rc := &Received{
+		Report:      rep,
+		Warnings:    append(warnings, decWarnings...),
+		RemoteAddr:  r.RemoteAddr,
+		ContentType: ctype,
+		UserAgent:   r.UserAgent(),
+		Time:        received,
+		Size:        counter.n,
+		Compressed:  kind == kindGzip,
+	}
+	if err := rv.Handle(r.Context(), rc); err != nil {
+		// The sender keeps the report and retries (RFC 8460 §5.5). The
+		// error text is the application's and is not sent to a stranger.
+		plain(w, http.StatusInternalServerError, "report not stored; retry later")
+		return
+	}
+	plain(w, http.StatusOK, "report accepted")
+}
+
+// bodyError answers a failed body read: 413 over the cap, 408 on a read
+// timeout, 400 otherwise.
+func bodyError(w http.ResponseWriter, err error, max int64) {
+	var mbe *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &mbe):
+		plain(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(max, 10)+" bytes")
+	case errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded):
+		plain(w, http.StatusRequestTimeout, "request body too slow")
+	default:
+		plain(w, http.StatusBadRequest, "reading request body failed")
+	}
+}
+
+// plain writes a short text/plain answer.
+func plain(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	io.WriteString(w, msg+"\n")
+}
+
+// countingReader counts bytes and remembers the first read error.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// bodyKind is what a body looks like.
+type bodyKind int
+
+const (
+	kindUnknown bodyKind = iota
+	kindGzip
+	kindJSON
+)
+
+func (k bodyKind) String() string {
+	switch k {
+	case kindGzip:
+		return "gzip"
+	case kindJSON:
+		return "JSON"
+	}
+	return "unknown"
+}
+
+// sniff peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
+// '{' after optional whitespace and a UTF-8 byte order mark.
+func sniff(br *bufio.Reader) (bodyKind, error) {
+	head, err := br.Peek(2)
+	if len(head) == 0 {
+		if err == io.EOF {
+			return kindUnknown, nil
+		}
+		return kindUnknown, err
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		return kindGzip, nil
+	}
+	head, err = br.Peek(br.Size())
+	if len(head) == 0 && err != nil && err != io.EOF {
+		return kindUnknown, err
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) > 0 && head[0] == '{' {
+		return kindJSON, nil
+	}
+	if len(head) == 0 && err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return kindUnknown, err
+	}
+	return kindUnknown, nil
+}
+
+// labelKind maps a media type to the format it announces.
+func labelKind(mt string) bodyKind {
+	switch mt {
+	case MediaTypeGzip, "application/gzip", "application/x-gzip":
+		return kindGzip
+	case MediaTypeJSON, "application/json", "text/json":
+		return kindJSON
+	case "application/tlsrpt", "application/octet-stream", "text/plain":
+		// QUIRK(RFC 8460 §5.3.1 example re-typed by stalwart): the bare
+		// "application/tlsrpt"; generic types say nothing either way.
+		return kindUnknown
+	}
+	return kindUnknown
+}
+
+// claimsReport reports whether mt says the body is a report (so an
+// undecodable body is a bad request rather than the wrong media type).
+func claimsReport(mt string) bool {
+	return labelKind(mt) != kindUnknown || mt == "application/tlsrpt"
+}
+
+// isTLSRPTType reports whether mt is one of the two registered types.
+func isTLSRPTType(mt string) bool { return mt == MediaTypeGzip || mt == MediaTypeJSON }

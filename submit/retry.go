@@ -1,0 +1,142 @@
+package submit
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Defaults of RetryPolicy's zero value.
+const (
+	// DefaultInitialInterval is the first retry delay.
+	DefaultInitialInterval = 5 * time.Minute
+	// DefaultMaxInterval caps a single retry delay.
+	DefaultMaxInterval = 4 * time.Hour
+	// DefaultRetryWindow is how long after the first attempt retries go
+	// on: RFC 8460 §5.5 says reporters SHOULD retry for up to 24 hours.
+	DefaultRetryWindow = 24 * time.Hour
+)
+
+// RetryPolicy computes when to try a failed delivery again: exponential
+// backoff with jitter, within a window after the first attempt (RFC 8460
+// §5.5). It never sleeps; an MTA puts the returned time into its own
+// queue. The zero value is ready to use; a RetryPolicy is safe for
+// concurrent use when Rand is.
+type RetryPolicy struct {
+	// InitialInterval is the delay after the first attempt, before jitter.
+	// Zero means DefaultInitialInterval.
+	InitialInterval time.Duration
+	// MaxInterval caps the delay between two attempts, before jitter.
+	// Zero means DefaultMaxInterval.
+	MaxInterval time.Duration
+	// Window is how long after the first attempt retries may happen.
+	// Zero means DefaultRetryWindow (24 h, RFC 8460 §5.5).
+	Window time.Duration
+	// Rand returns a number in [0, 1) used for jitter. Nil means
+	// math/rand/v2.Float64. Tests inject a fixed source.
+	Rand func() float64
+}
+
+// NextAttempt returns when to attempt delivery again after attempt number
+// attempt (1 for the first) ended at now with err, where first is the time
+// of the first attempt. The bool is false when no retry should happen:
+// err is nil (delivered), err says a retry cannot help (a *DeliveryError
+// or *smtp.SMTPError that is permanent; for an error joining several, all
+// must be permanent), or the window after first is over.
+//
+// The delay doubles with every attempt from InitialInterval up to
+// MaxInterval; the actual delay is uniformly drawn from [d/2, d) ("equal
+// jitter") so that many reporters do not retry in lockstep. A Retry-After
+// carried by err is honoured: the next attempt is never earlier. The last
+// attempt is moved to the end of the window rather than dropped; a
+// Retry-After pointing beyond the window ends the retries.
+func (p *RetryPolicy) NextAttempt(first, now time.Time, attempt int, err error) (time.Time, bool) {
+	if err == nil {
+		return time.Time{}, false
+	}
+	retry, after := retryInfo(err)
+	if !retry {
+		return time.Time{}, false
+	}
+	window := p.Window
+	if window <= 0 {
+		window = DefaultRetryWindow
+	}
+	deadline := first.Add(window)
+	if !now.Before(deadline) {
+		return time.Time{}, false
+	}
+	d := p.delay(attempt)
+	if d < after {
+		d = after
+	}
+	next := now.Add(d)
+	if next.After(deadline) {
+		if after > 0 && now.Add(after).After(deadline) {
+			return time.Time{}, false
+		}
+		next = deadline
+	}
+	return next, true
+}
+
+// delay returns the jittered backoff delay after attempt.
+func (p *RetryPolicy) delay(attempt int) time.Duration {
+	initial := p.InitialInterval
+	if initial <= 0 {
+		initial = DefaultInitialInterval
+	}
+	max := p.MaxInterval
+	if max <= 0 {
+		max = DefaultMaxInterval
+	}
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := initial
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	r := rand.Float64
+	if p.Rand != nil {
+		r = p.Rand
+	}
+	f := r()
+	if f < 0 || f >= 1 || f != f {
+		f = 0
+	}
+	return d/2 + time.Duration(f*float64(d/2))
+}
+
+// retryInfo reports whether err is worth retrying and the smallest
+// Retry-After among its retryable parts (a part without one counts as
+// zero: that destination may be tried as soon as the backoff allows). It walks errors.Join trees.
+func retryInfo(err error) (retry bool, after time.Duration) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if e == nil {
+				continue
+			}
+			r, a := retryInfo(e)
+			if !r {
+				continue
+			}
+			if !retry || a < after {
+				after = a
+			}
+			retry = true
+		}
+		return retry, after
+	}
+	if !temporary(err) {
+		return false, 0
+	}
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return true, de.RetryAfter
+	}
+	return true, 0
+}
