@@ -1,38 +1,64 @@
 package policy
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 )
 
 // Key returns a string that identifies p for aggregation: two policies
 // have the same Key exactly when they describe the same applied policy.
-// For tlsa the RR order is irrelevant (an RRset is unordered) and the hex
-// data is compared case-insensitively; for sts the policy lines keep their
-// order. The Key is not meant to be shown to people.
+//
+//   - The policy-domain and the mx-host entries compare case-insensitively
+//     (ASCII) and ignore a trailing dot on the domain.
+//   - For tlsa the RR order is irrelevant (an RRset is unordered) and the
+//     strings compare case-insensitively, so "3 1 1 AB12" (as Microsoft
+//     sends it) equals "3 1 1 ab12".
+//   - For sts and any other type the policy-string elements keep their
+//     order and case.
+//   - nil and empty slices are the same.
+//
+// Every element is length-prefixed, so no choice of strings can make two
+// different policies collide. The Key is deterministic across runs and
+// versions of this package that keep this comment, but it is not meant to
+// be shown to people.
 func (p Policy) Key() string {
-	strs := p.Strings
-	if p.Type == TypeTLSA && len(strs) > 1 {
-		strs = make([]string, len(p.Strings))
-		for i, s := range p.Strings {
-			strs[i] = strings.ToLower(s)
-		}
-		slices.Sort(strs)
-	} else if p.Type == TypeTLSA && len(strs) == 1 {
-		strs = []string{strings.ToLower(strs[0])}
+	domain := strings.TrimSuffix(p.Domain, ".")
+	n := 3*binary.MaxVarintLen64 + len(p.Type) + len(domain)
+	for _, s := range p.Strings {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	for _, s := range p.MXHosts {
+		n += binary.MaxVarintLen64 + len(s)
 	}
 	var b strings.Builder
-	b.WriteString(string(p.Type))
-	b.WriteByte(0)
-	b.WriteString(p.Domain)
-	for _, s := range strs {
-		b.WriteByte(0)
-		b.WriteString(s)
+	b.Grow(n)
+	writeKeyString(&b, string(p.Type), false)
+	writeKeyString(&b, domain, true)
+	writeUvarint(&b, len(p.Strings))
+	if p.Type == TypeTLSA && len(p.Strings) > 1 {
+		var buf [16]int
+		idx := buf[:0]
+		if len(p.Strings) > len(buf) {
+			idx = make([]int, 0, len(p.Strings))
+		}
+		for i := range p.Strings {
+			idx = append(idx, i)
+		}
+		strs := p.Strings
+		slices.SortFunc(idx, func(a, b int) int { return compareFold(strs[a], strs[b]) })
+		for _, i := range idx {
+			writeKeyString(&b, strs[i], true)
+		}
+	} else {
+		fold := p.Type == TypeTLSA
+		for _, s := range p.Strings {
+			writeKeyString(&b, s, fold)
+		}
 	}
-	b.WriteByte(1)
-	for _, m := range p.MXHosts {
-		b.WriteByte(0)
-		b.WriteString(m)
+	writeUvarint(&b, len(p.MXHosts))
+	for _, s := range p.MXHosts {
+		writeKeyString(&b, s, true)
 	}
 	return b.String()
 }
@@ -41,4 +67,41 @@ func (p Policy) Key() string {
 // defines it.
 func (p Policy) Equal(q Policy) bool {
 	return p.Key() == q.Key()
+}
+
+func writeUvarint(b *strings.Builder, n int) {
+	var buf [binary.MaxVarintLen64]byte
+	b.Write(buf[:binary.PutUvarint(buf[:], uint64(n))])
+}
+
+func writeKeyString(b *strings.Builder, s string, fold bool) {
+	writeUvarint(b, len(s))
+	if !fold {
+		b.WriteString(s)
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(lowerASCII(s[i]))
+	}
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// compareFold compares a and b as lowerASCII would map them.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := lowerASCII(a[i]), lowerASCII(b[i])
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
 }

@@ -1,0 +1,155 @@
+package policy
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+)
+
+// NoPolicyFound returns the policy block for a recipient domain where
+// neither a DANE nor an MTA-STS policy was found (RFC 8460 §4.4
+// no-policy-found). domain is stored as a lower-case A-label without a
+// trailing dot; it fails if it is not a valid domain name.
+func NoPolicyFound(domainName string) (Policy, error) {
+	d, err := normalizeDomain(domainName)
+	if err != nil {
+		return Policy{}, err
+	}
+	return Policy{Type: TypeNoPolicyFound, Domain: d}, nil
+}
+
+// FromSTS returns the policy block for the valid MTA-STS policy p of the
+// policy domain domainName (RFC 8460 §4.4, §4.5): policy-string is
+// p.Lines() (version, mode, one element per mx, max_age, extensions) and
+// mx-host the mx patterns, "*." kept. It fails if the domain is invalid or
+// p.Validate does.
+//
+// To report a policy exactly as the receiver served it, including its
+// errors and its line order, use FromSTSText.
+func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
+	d, err := normalizeDomain(domainName)
+	if err != nil {
+		return Policy{}, err
+	}
+	if err := p.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return Policy{Type: TypeSTS, Strings: p.Lines(), Domain: d, MXHosts: slices.Clone(p.MX)}, nil
+}
+
+// FromSTSText returns the policy block for an MTA-STS policy file as the
+// receiver served it, valid or not (RFC 8460 §4.5: "including any errors
+// present"): policy-string holds every non-empty line in order with its
+// terminator removed, and mx-host the value of every "mx:" line that is a
+// well-formed pattern, lower-cased. This is what an MTA reports with
+// sts-policy-invalid, and what it reports when it wants the receiver's
+// line order (Google's reports list max_age before the mx lines). A text
+// longer than MaxSTSPolicySize is ErrTooLarge.
+func FromSTSText(domainName, text string) (Policy, error) {
+	d, err := normalizeDomain(domainName)
+	if err != nil {
+		return Policy{}, err
+	}
+	if len(text) > MaxSTSPolicySize {
+		return Policy{}, ErrTooLarge
+	}
+	pol := Policy{Type: TypeSTS, Domain: d}
+	for line := range strings.SplitSeq(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		pol.Strings = append(pol.Strings, line)
+		if k, v, _, err := splitPolicyLine(line); err == nil && k == "mx" {
+			if m, r := normalizeMXPattern(v); r == "" {
+				pol.MXHosts = append(pol.MXHosts, m)
+			}
+		}
+	}
+	return pol, nil
+}
+
+// FromTLSA returns the policy block for the DANE TLSA RRset of
+// baseDomain, the TLSA base domain (normally the MX host name; RFC 7672
+// §2.2.3, RFC 8460 §4.5): policy-string holds one RFC 6698 §2.2
+// presentation string per RR ("3 1 1 <hex>", lower-case hex), sorted and
+// without duplicates because an RRset is unordered. An RRset may be empty
+// (as when no record validated). It fails for an invalid domain or an RR
+// without data.
+func FromTLSA(baseDomain string, rrs []TLSA) (Policy, error) {
+	d, err := normalizeDomain(baseDomain)
+	if err != nil {
+		return Policy{}, err
+	}
+	pol := Policy{Type: TypeTLSA, Domain: d}
+	for _, rr := range rrs {
+		if len(rr.Data) == 0 {
+			return Policy{}, &SyntaxError{Offset: 0, Reason: "tlsa record " + rr.String() + " has no certificate association data"}
+		}
+		pol.Strings = append(pol.Strings, rr.String())
+	}
+	slices.Sort(pol.Strings)
+	pol.Strings = slices.Compact(pol.Strings)
+	return pol, nil
+}
+
+// TLSARecords parses the policy-string of a tlsa policy into RRs with
+// ParseTLSA. It also unwraps the shape Microsoft sends, one string holding
+// a JSON array of presentation strings. The first unparsable string is
+// returned as a *SyntaxError.
+func (p Policy) TLSARecords() ([]TLSA, error) {
+	strs := p.Strings
+	// QUIRK(Microsoft): policy-string is ["[\"3 1 1 AB…\",\"3 1 1 CD…\"]"],
+	// a JSON array encoded into a single string, instead of one string per
+	// RR (RFC 8460 §4.5).
+	if len(strs) == 1 && strings.HasPrefix(strs[0], "[") {
+		var inner []string
+		if err := json.Unmarshal([]byte(strs[0]), &inner); err == nil {
+			strs = inner
+		}
+	}
+	rrs := make([]TLSA, 0, len(strs))
+	for _, s := range strs {
+		rr, err := ParseTLSA(s)
+		if err != nil {
+			return nil, err
+		}
+		rrs = append(rrs, rr)
+	}
+	return rrs, nil
+}
+
+// STS parses the policy-string of an sts policy back into an STSPolicy by
+// joining the lines with LF and calling ParseSTSPolicy. It fails, with an
+// *STSPolicyError whose Line is the index into Strings plus one, for an
+// invalid or missing policy (Mail.ru, for example, sends sts policies
+// without policy-string).
+func (p Policy) STS() (*STSPolicy, error) {
+	return ParseSTSPolicy(strings.Join(p.Strings, "\n"))
+}
+
+func normalizeDomain(name string) (string, error) {
+	d, err := domain.ToASCII(name)
+	if err != nil {
+		return "", &DomainError{Domain: name, Err: err}
+	}
+	return d, nil
+}
+
+// DomainError is returned by the constructors for a policy domain that is
+// not a valid domain name.
+type DomainError struct {
+	Domain string // the name as given
+	Err    error  // the IDNA error
+}
+
+// Error implements error.
+func (e *DomainError) Error() string {
+	return "policy: invalid policy domain " + strconv.Quote(e.Domain) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *DomainError) Unwrap() error { return e.Err }

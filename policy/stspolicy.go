@@ -1,0 +1,387 @@
+package policy
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
+)
+
+// MaxSTSPolicySize is the largest MTA-STS policy file ParseSTSPolicy and
+// ReadSTSPolicy accept, in bytes: the 64 KiB RFC 8461 §3.3 suggests as the
+// maximum policy size.
+const MaxSTSPolicySize = 64 << 10
+
+// MaxSTSMaxAge is the largest max_age RFC 8461 §3.2 allows: 31557600
+// seconds, about one year.
+const MaxSTSMaxAge = 31557600
+
+// Mode is the mode of an MTA-STS policy (RFC 8461 §3.2). The value is
+// case-sensitive on the wire.
+type Mode string
+
+// The MTA-STS policy modes of RFC 8461 §5.
+const (
+	// ModeEnforce: senders MUST NOT deliver to an MX that fails validation.
+	ModeEnforce Mode = "enforce"
+	// ModeTesting: senders deliver anyway but report failures (TLS-RPT).
+	ModeTesting Mode = "testing"
+	// ModeNone: the domain has no active policy (used to withdraw one).
+	ModeNone Mode = "none"
+)
+
+// Extension is a policy field or record field this package does not know:
+// RFC 8461 says senders ignore it, and it is kept so that the canonical
+// form reproduces it.
+type Extension struct {
+	Name  string
+	Value string
+}
+
+// STSPolicy is a parsed MTA-STS policy file (RFC 8461 §3.2), as served at
+// https://mta-sts.<domain>/.well-known/mta-sts.txt.
+//
+// The version field is always "STSv1" and is not stored. Parse gives back
+// an STSPolicy whose String is the canonical form of the file; parsing that
+// again gives an equal STSPolicy.
+type STSPolicy struct {
+	// Mode is the mode field.
+	Mode Mode
+	// MaxAgeSeconds is the max_age field: how long, in seconds, senders
+	// may cache the policy (0 to MaxSTSMaxAge).
+	MaxAgeSeconds int
+	// MX holds the mx patterns in the policy's order: lower-case A-label
+	// host names, optionally starting with "*." (RFC 8461 §4.1).
+	MX []string
+	// Extensions holds the fields with other names, in the policy's order
+	// (RFC 8461 §3.2: senders ignore them). Only the first of several
+	// fields with the same name is kept.
+	Extensions []Extension
+}
+
+// ReadSTSPolicy reads and parses an MTA-STS policy file from r, reading at
+// most MaxSTSPolicySize bytes: a longer body is ErrTooLarge, detected
+// without reading more than one byte past the cap.
+func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
+	data, err := io.ReadAll(capped.NewReader(r, MaxSTSPolicySize, ErrTooLarge))
+	if err != nil {
+		return nil, err
+	}
+	return ParseSTSPolicy(string(data))
+}
+
+// ParseSTSPolicy parses an MTA-STS policy file strictly by RFC 8461 §3.2:
+// "key: value" lines separated by LF or CRLF, an optional terminator after
+// the last line, no empty lines, no whitespace before a key or around the
+// colon other than after it. It requires version STSv1, a mode, a max_age
+// and, unless the mode is none, at least one mx line. For every field but
+// mx the first occurrence wins; later duplicates and unknown fields must
+// still be well-formed lines. A text longer than MaxSTSPolicySize is
+// ErrTooLarge; any other problem is an *STSPolicyError naming the line.
+//
+// mx patterns are stored in lower case. To check a policy and get advice
+// rather than a single error, use LintSTSPolicy.
+func ParseSTSPolicy(text string) (*STSPolicy, error) {
+	if len(text) > MaxSTSPolicySize {
+		return nil, ErrTooLarge
+	}
+	p := &STSPolicy{}
+	var haveVersion, haveMode, haveMaxAge bool
+	lineNo := 0
+	rest := text
+	for {
+		lineNo++
+		var line string
+		i := strings.IndexByte(rest, '\n')
+		if i < 0 {
+			line, rest = rest, ""
+		} else {
+			// RFC 8461 §3.2 sts-policy-term = LF / CRLF (EID 6253: the
+			// prose says CRLF, the grammar allows both).
+			line, rest = strings.TrimSuffix(rest[:i], "\r"), rest[i+1:]
+		}
+		key, value, vcol, perr := splitPolicyLine(line)
+		if perr != nil {
+			perr.Line = lineNo
+			return nil, perr
+		}
+		fail := func(reason string) (*STSPolicy, error) {
+			return nil, &STSPolicyError{Line: lineNo, Column: vcol, Key: key, Reason: reason}
+		}
+		switch key {
+		case "version":
+			if haveVersion {
+				break // RFC 8461 §3.2: the first occurrence is used
+			}
+			if value != "STSv1" {
+				return fail("version is " + strconv.Quote(value) + ", want STSv1")
+			}
+			haveVersion = true
+		case "mode":
+			if haveMode {
+				break
+			}
+			if r := checkMode(Mode(value)); r != "" {
+				return fail(r)
+			}
+			p.Mode, haveMode = Mode(value), true
+		case "max_age":
+			if haveMaxAge {
+				break
+			}
+			n, r := parseMaxAge(value)
+			if r != "" {
+				return fail(r)
+			}
+			p.MaxAgeSeconds, haveMaxAge = n, true
+		case "mx":
+			// RFC 8461 §3.2: mx may be repeated; every occurrence counts.
+			pat, r := normalizeMXPattern(value)
+			if r != "" {
+				return fail(r)
+			}
+			p.MX = append(p.MX, pat)
+		default:
+			// RFC 8461 §3.2 sts-policy-extension: unknown fields are
+			// ignored by senders; the first of each name is kept.
+			if !hasExtension(p.Extensions, key) {
+				p.Extensions = append(p.Extensions, Extension{Name: key, Value: value})
+			}
+		}
+		if rest == "" {
+			break
+		}
+	}
+	missing := func(key string) (*STSPolicy, error) {
+		return nil, &STSPolicyError{Key: key, Reason: "missing " + key + " field"}
+	}
+	switch {
+	case !haveVersion:
+		return missing("version")
+	case !haveMode:
+		return missing("mode")
+	case !haveMaxAge:
+		return missing("max_age")
+	case len(p.MX) == 0 && p.Mode != ModeNone:
+		// RFC 8461 §3.2: mx is required at least once unless mode is none.
+		return nil, &STSPolicyError{Key: "mx", Reason: "missing mx field (required unless mode is none)"}
+	}
+	return p, nil
+}
+
+// splitPolicyLine splits one policy line (without its terminator) into key
+// and value by the RFC 8461 §3.2 grammar: ext-name ":" *WSP value *WSP.
+// vcol is the 1-based column of the value. The returned error lacks Line.
+func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyError) {
+	bad := func(col int, key, reason string) (string, string, int, *STSPolicyError) {
+		return "", "", col, &STSPolicyError{Column: col, Key: key, Reason: reason}
+	}
+	if line == "" {
+		return bad(1, "", "empty line")
+	}
+	// RFC 8461 §3.2 sts-policy-ext-name = alphanum *31(alphanum / "_" / "-" / ".")
+	n := 0
+	for n < len(line) && isNameByte(line[n]) {
+		n++
+	}
+	switch {
+	case n == 0 && isWSP(line[0]):
+		return bad(1, "", "whitespace before the field name")
+	case n == 0:
+		return bad(1, "", "expected a field name, found "+quoteByte(line[0]))
+	case !isAlnum(line[0]):
+		return bad(1, line[:n], "field name must begin with a letter or digit")
+	case n > 32:
+		return bad(33, line[:n], "field name longer than 32 characters")
+	}
+	key = line[:n]
+	if n == len(line) {
+		return bad(n+1, key, "missing ':' after field name")
+	}
+	if line[n] != ':' {
+		if isWSP(line[n]) {
+			return bad(n+1, key, "whitespace before ':'")
+		}
+		return bad(n+1, key, "expected ':' after field name, found "+quoteByte(line[n]))
+	}
+	// RFC 8461 §3.2 sts-policy-field-delim = ":" *WSP
+	v := n + 1
+	for v < len(line) && isWSP(line[v]) {
+		v++
+	}
+	// The trailing *WSP after a field.
+	end := len(line)
+	for end > v && isWSP(line[end-1]) {
+		end--
+	}
+	if v == end {
+		return bad(v+1, key, "empty value")
+	}
+	// RFC 8461 §3.2 sts-policy-ext-value: VCHAR / UTF-8, internal SP only.
+	for i := v; i < end; {
+		c := line[i]
+		switch {
+		case c == ' ' || (c > ' ' && c < 0x7f):
+			i++
+		case c < utf8.RuneSelf:
+			return bad(i+1, key, "control character "+quoteByte(c)+" in value")
+		default:
+			r, size := utf8.DecodeRuneInString(line[i:end])
+			if r == utf8.RuneError && size <= 1 {
+				return bad(i+1, key, "invalid UTF-8 in value")
+			}
+			if r >= 0x80 && r < 0xa0 { // C1 controls
+				return bad(i+1, key, "control character in value")
+			}
+			i += size
+		}
+	}
+	return key, line[v:end], v + 1, nil
+}
+
+// checkMode returns why m is not a valid RFC 8461 §3.2 mode, or "".
+func checkMode(m Mode) string {
+	switch m {
+	case ModeEnforce, ModeTesting, ModeNone:
+		return ""
+	}
+	if l := Mode(strings.ToLower(string(m))); l == ModeEnforce || l == ModeTesting || l == ModeNone {
+		return "mode " + strconv.Quote(string(m)) + " must be lower case: " + string(l)
+	}
+	return "mode is " + strconv.Quote(string(m)) + ", want enforce, testing or none"
+}
+
+// parseMaxAge parses an RFC 8461 §3.2 sts-policy-max-age-value: 1*10DIGIT,
+// at most MaxSTSMaxAge.
+func parseMaxAge(s string) (int, string) {
+	if len(s) > 10 {
+		return 0, "max_age " + strconv.Quote(s) + " has more than 10 digits"
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, "max_age " + strconv.Quote(s) + " is not a non-negative integer number of seconds"
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	if n > MaxSTSMaxAge {
+		return 0, "max_age " + s + " exceeds the maximum of 31557600 seconds"
+	}
+	return n, ""
+}
+
+// Validate reports whether p would be a valid policy file: a known mode,
+// max_age within 0..MaxSTSMaxAge, well-formed mx patterns (at least one
+// unless the mode is none) and extensions whose names and values match
+// the RFC 8461 §3.2 grammar and do not reuse a defined field name. The
+// error is an *STSPolicyError with Line 0.
+func (p *STSPolicy) Validate() error {
+	bad := func(key, reason string) error { return &STSPolicyError{Key: key, Reason: reason} }
+	if r := checkMode(p.Mode); r != "" {
+		return bad("mode", r)
+	}
+	if p.MaxAgeSeconds < 0 || p.MaxAgeSeconds > MaxSTSMaxAge {
+		return bad("max_age", "max_age "+strconv.Itoa(p.MaxAgeSeconds)+" is outside 0..31557600")
+	}
+	if len(p.MX) == 0 && p.Mode != ModeNone {
+		return bad("mx", "missing mx field (required unless mode is none)")
+	}
+	for _, m := range p.MX {
+		if _, r := normalizeMXPattern(m); r != "" {
+			return bad("mx", r)
+		}
+	}
+	for i, e := range p.Extensions {
+		switch e.Name {
+		case "version", "mode", "max_age", "mx":
+			return bad(e.Name, "extension uses the defined field name "+strconv.Quote(e.Name))
+		}
+		if hasExtension(p.Extensions[:i], e.Name) {
+			return bad(e.Name, "extension "+strconv.Quote(e.Name)+" appears twice")
+		}
+		k, v, _, err := splitPolicyLine(e.Name + ": " + e.Value)
+		if err != nil {
+			return bad(e.Name, "extension "+strconv.Quote(e.Name)+": "+err.Reason)
+		}
+		if k != e.Name || v != e.Value {
+			return bad(e.Name, "extension "+strconv.Quote(e.Name)+": name or value does not survive formatting")
+		}
+	}
+	return nil
+}
+
+// Lines returns the policy's fields as "key: value" strings in canonical
+// order: version, mode, every mx in the policy's order, max_age, then the
+// extensions in the policy's order. These are the RFC 8460 §4.5
+// policy-string elements FromSTS uses.
+func (p *STSPolicy) Lines() []string {
+	lines := make([]string, 0, 3+len(p.MX)+len(p.Extensions))
+	lines = append(lines, "version: STSv1", "mode: "+string(p.Mode))
+	for _, m := range p.MX {
+		lines = append(lines, "mx: "+m)
+	}
+	lines = append(lines, "max_age: "+strconv.Itoa(p.MaxAgeSeconds))
+	for _, e := range p.Extensions {
+		lines = append(lines, e.Name+": "+e.Value)
+	}
+	return lines
+}
+
+// String returns the canonical policy file: the Lines, each terminated by
+// CRLF as RFC 8461 §3.2's prose asks. It is what a domain should serve;
+// ParseSTSPolicy(p.String()) equals p for a p that Validate accepts.
+func (p *STSPolicy) String() string {
+	var b strings.Builder
+	n := len("version: STSv1\r\nmode: enforce\r\nmax_age: 31557600\r\n")
+	for _, m := range p.MX {
+		n += len("mx: \r\n") + len(m)
+	}
+	for _, e := range p.Extensions {
+		n += len(e.Name) + len(e.Value) + 4
+	}
+	b.Grow(n)
+	b.WriteString("version: STSv1\r\nmode: ")
+	b.WriteString(string(p.Mode))
+	b.WriteString("\r\n")
+	for _, m := range p.MX {
+		b.WriteString("mx: ")
+		b.WriteString(m)
+		b.WriteString("\r\n")
+	}
+	b.WriteString("max_age: ")
+	b.WriteString(strconv.Itoa(p.MaxAgeSeconds))
+	b.WriteString("\r\n")
+	for _, e := range p.Extensions {
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+		b.WriteString(e.Value)
+		b.WriteString("\r\n")
+	}
+	return b.String()
+}
+
+func hasExtension(exts []Extension, name string) bool {
+	for _, e := range exts {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+func isWSP(c byte) bool { return c == ' ' || c == '\t' }
+
+func quoteByte(c byte) string {
+	if c >= utf8.RuneSelf {
+		return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+	}
+	return strconv.QuoteRune(rune(c))
+}

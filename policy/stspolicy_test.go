@@ -1,0 +1,264 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stsPolicyTests is shared with the fuzz seed corpus.
+var stsPolicyTests = []struct {
+	name    string
+	reason  string
+	in      string
+	want    *STSPolicy
+	wantErr *STSPolicyError // Line, Column, Key checked; Reason must contain wantErr.Reason
+}{
+	{
+		name:   "rfc example",
+		reason: "RFC 8461 §3.2 example, CRLF",
+		in:     "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 604800, MX: []string{"mail.example.com", "*.example.net", "backupmx.example.com"}},
+	},
+	{
+		name:   "lf and max_age first",
+		reason: "Google's order: max_age before mx; LF terminators (EID 6253)",
+		in:     "version: STSv1\nmode: enforce\nmax_age: 10368000\nmx: carp-20.krvtz.example\n",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 10368000, MX: []string{"carp-20.krvtz.example"}},
+	},
+	{
+		name:   "no final terminator",
+		in:     "version: STSv1\nmode: testing\nmx: mx.domeneshop.example\nmax_age: 86400",
+		want:   &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 86400, MX: []string{"mx.domeneshop.example"}},
+	},
+	{
+		name:   "mixed terminators",
+		in:     "version: STSv1\r\nmode: testing\nmx: a.example\r\nmax_age: 1",
+		want:   &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"a.example"}},
+	},
+	{
+		name:   "no space after colon and trailing whitespace",
+		reason: "field-delim is \":\" *WSP; a field may be followed by *WSP",
+		in:     "version:STSv1\t\nmode:\tenforce \nmx:   a.example  \nmax_age:0",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 0, MX: []string{"a.example"}},
+	},
+	{
+		name:   "mode none without mx",
+		reason: "mx required only unless mode is none",
+		in:     "version: STSv1\nmode: none\nmax_age: 86400\n",
+		want:   &STSPolicy{Mode: ModeNone, MaxAgeSeconds: 86400},
+	},
+	{
+		name: "mode none with mx",
+		in:   "version: STSv1\nmode: none\nmx: a.example\nmax_age: 86400\n",
+		want: &STSPolicy{Mode: ModeNone, MaxAgeSeconds: 86400, MX: []string{"a.example"}},
+	},
+	{
+		name:   "extensions and unknown keys",
+		reason: "unknown keys ignored but kept; UTF-8 and inner spaces allowed in extension values",
+		in:     "version: STSv1\nmode: enforce\nx-note: zürich office  only\nmx: a.example\nmax_age: 3600\nfoo.bar_baz-1: 1\n",
+		want: &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 3600, MX: []string{"a.example"},
+			Extensions: []Extension{{"x-note", "zürich office  only"}, {"foo.bar_baz-1", "1"}}},
+	},
+	{
+		name:   "duplicates first wins",
+		reason: "RFC 8461 §3.2: for non-mx fields the first occurrence is used; later values need only be well-formed",
+		in:     "version: STSv1\nmode: testing\nmode: enforce\nmax_age: 60\nmax_age: bogus\nversion: STSv2\nx: 1\nx: 2\nmx: a.example\nmx: a.example\n",
+		want: &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 60, MX: []string{"a.example", "a.example"},
+			Extensions: []Extension{{"x", "1"}}},
+	},
+	{
+		name:   "mx lower-cased",
+		reason: "DNS names are case-insensitive; canonical form is lower case",
+		in:     "version: STSv1\nmode: enforce\nmx: MAIL.Example.COM\nmx: *.EXAMPLE.net\nmax_age: 86400\n",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 86400, MX: []string{"mail.example.com", "*.example.net"}},
+	},
+	{
+		name: "mx a-label",
+		in:   "version: STSv1\nmode: enforce\nmx: mx.xn--gpher-jua.test\nmax_age: 86400\n",
+		want: &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 86400, MX: []string{"mx.xn--gpher-jua.test"}},
+	},
+	{
+		name: "max_age maximum",
+		in:   "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557600\n",
+		want: &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 31557600, MX: []string{"a.example"}},
+	},
+	{
+		name:   "max_age leading zeros",
+		reason: "1*10DIGIT allows them",
+		in:     "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 0000086400\n",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 86400, MX: []string{"a.example"}},
+	},
+	{
+		name:   "version not first",
+		reason: "the grammar does not order fields",
+		in:     "mode: enforce\nmx: a.example\nmax_age: 5\nversion: STSv1\n",
+		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 5, MX: []string{"a.example"}},
+	},
+
+	// Errors.
+	{name: "empty", in: "", wantErr: &STSPolicyError{Line: 1, Column: 1, Reason: "empty line"}},
+	{name: "blank line in the middle", in: "version: STSv1\n\nmode: enforce\n", wantErr: &STSPolicyError{Line: 2, Column: 1, Reason: "empty line"}},
+	{name: "two final terminators", in: "version: STSv1\nmode: none\nmax_age: 1\n\n", wantErr: &STSPolicyError{Line: 4, Column: 1, Reason: "empty line"}},
+	{name: "crlf blank line", in: "version: STSv1\r\n\r\n", wantErr: &STSPolicyError{Line: 2, Column: 1, Reason: "empty line"}},
+	{name: "leading space", in: "version: STSv1\n mode: enforce\n", wantErr: &STSPolicyError{Line: 2, Column: 1, Reason: "whitespace before the field name"}},
+	{name: "space before colon", in: "version : STSv1\n", wantErr: &STSPolicyError{Line: 1, Column: 8, Key: "version", Reason: "whitespace before ':'"}},
+	{name: "no colon", in: "version STSv1\n", wantErr: &STSPolicyError{Line: 1, Column: 8, Key: "version", Reason: "whitespace before ':'"}},
+	{name: "no colon at all", in: "version\n", wantErr: &STSPolicyError{Line: 1, Column: 8, Key: "version", Reason: "missing ':'"}},
+	{name: "equals instead of colon", in: "version=STSv1\n", wantErr: &STSPolicyError{Line: 1, Column: 8, Key: "version", Reason: "expected ':'"}},
+	{name: "empty value", in: "version: STSv1\nmode:   \n", wantErr: &STSPolicyError{Line: 2, Column: 9, Key: "mode", Reason: "empty value"}},
+	{name: "name starts with underscore", in: "_x: 1\n", wantErr: &STSPolicyError{Line: 1, Column: 1, Key: "_x", Reason: "must begin with a letter or digit"}},
+	{name: "name too long", in: strings.Repeat("a", 33) + ": 1\n", wantErr: &STSPolicyError{Line: 1, Column: 33, Key: strings.Repeat("a", 33), Reason: "longer than 32"}},
+	{name: "bom", in: "\ufeffversion: STSv1\n", wantErr: &STSPolicyError{Line: 1, Column: 1, Reason: "expected a field name"}},
+	{name: "control char in value", in: "version: STSv1\nx: a\x01b\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "control character"}},
+	{name: "tab inside value", in: "version: STSv1\nx: a\tb\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "control character"}},
+	{name: "bare cr at end", in: "version: STSv1\nmode: enforce\r", wantErr: &STSPolicyError{Line: 2, Column: 14, Key: "mode", Reason: "control character"}},
+	{name: "invalid utf-8", in: "version: STSv1\nx: \xff\n", wantErr: &STSPolicyError{Line: 2, Column: 4, Key: "x", Reason: "invalid UTF-8"}},
+	{name: "c1 control", in: "version: STSv1\nx: a\u0085\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "control character"}},
+	{name: "wrong version", in: "version: STSv2\n", wantErr: &STSPolicyError{Line: 1, Column: 10, Key: "version", Reason: "want STSv1"}},
+	{name: "version case", in: "version: stsv1\n", wantErr: &STSPolicyError{Line: 1, Column: 10, Key: "version", Reason: "want STSv1"}},
+	{name: "mode unknown", in: "version: STSv1\nmode: reject\n", wantErr: &STSPolicyError{Line: 2, Column: 7, Key: "mode", Reason: "want enforce, testing or none"}},
+	{name: "mode case", in: "version: STSv1\nmode: Enforce\n", wantErr: &STSPolicyError{Line: 2, Column: 7, Key: "mode", Reason: "must be lower case"}},
+	{name: "key case", reason: "keys are case-sensitive: Mode is an extension, so mode is missing", in: "version: STSv1\nMode: enforce\nmx: a.example\nmax_age: 1\n", wantErr: &STSPolicyError{Key: "mode", Reason: "missing mode"}},
+	{name: "max_age negative", in: "version: STSv1\nmode: enforce\nmax_age: -1\n", wantErr: &STSPolicyError{Line: 3, Column: 10, Key: "max_age", Reason: "not a non-negative integer"}},
+	{name: "max_age too large", in: "version: STSv1\nmode: enforce\nmax_age: 31557601\n", wantErr: &STSPolicyError{Line: 3, Column: 10, Key: "max_age", Reason: "exceeds the maximum"}},
+	{name: "max_age 11 digits", in: "version: STSv1\nmode: enforce\nmax_age: 00000086400\n", wantErr: &STSPolicyError{Line: 3, Column: 10, Key: "max_age", Reason: "more than 10 digits"}},
+	{name: "max_age units", in: "version: STSv1\nmode: enforce\nmax_age: 1d\n", wantErr: &STSPolicyError{Line: 3, Column: 10, Key: "max_age", Reason: "not a non-negative integer"}},
+	{name: "mx trailing dot", in: "version: STSv1\nmode: enforce\nmx: mail.example.com.\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "trailing dot"}},
+	{name: "mx wildcard in middle", in: "version: STSv1\nmode: enforce\nmx: mail.*.example.com\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "whole left-most label"}},
+	{name: "mx partial wildcard", in: "version: STSv1\nmode: enforce\nmx: mx*.example.com\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "whole left-most label"}},
+	{name: "mx bare wildcard", in: "version: STSv1\nmode: enforce\nmx: *\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "whole left-most label"}},
+	{name: "mx double wildcard", in: "version: STSv1\nmode: enforce\nmx: *.*.example.com\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "whole left-most label"}},
+	{name: "mx u-label", in: "version: STSv1\nmode: enforce\nmx: mx.göpher.test\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "A-label"}},
+	{name: "mx bad a-label", in: "version: STSv1\nmode: enforce\nmx: xn--a.example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "invalid A-label"}},
+	{name: "mx empty label", in: "version: STSv1\nmode: enforce\nmx: a..example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "empty label"}},
+	{name: "mx hyphen", in: "version: STSv1\nmode: enforce\nmx: -a.example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "hyphen"}},
+	{name: "mx underscore", in: "version: STSv1\nmode: enforce\nmx: a_b.example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "invalid character"}},
+	{name: "mx long label", in: "version: STSv1\nmode: enforce\nmx: " + strings.Repeat("a", 64) + ".example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "longer than 63"}},
+	{name: "mx with port", in: "version: STSv1\nmode: enforce\nmx: a.example:25\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "invalid character ':'"}},
+	{name: "mx list on one line", in: "version: STSv1\nmode: enforce\nmx: a.example, b.example\n", wantErr: &STSPolicyError{Line: 3, Column: 5, Key: "mx", Reason: "invalid character ','"}},
+	{name: "missing version", in: "mode: enforce\nmx: a.example\nmax_age: 1\n", wantErr: &STSPolicyError{Key: "version", Reason: "missing version"}},
+	{name: "missing mode", in: "version: STSv1\nmx: a.example\nmax_age: 1\n", wantErr: &STSPolicyError{Key: "mode", Reason: "missing mode"}},
+	{name: "missing max_age", in: "version: STSv1\nmode: enforce\nmx: a.example\n", wantErr: &STSPolicyError{Key: "max_age", Reason: "missing max_age"}},
+	{name: "missing mx", in: "version: STSv1\nmode: testing\nmax_age: 1\n", wantErr: &STSPolicyError{Key: "mx", Reason: "missing mx"}},
+	{name: "html error page", reason: "a web server's error page served instead of the policy", in: "<html><body>404</body></html>\n", wantErr: &STSPolicyError{Line: 1, Column: 1, Reason: "expected a field name, found '<'"}},
+}
+
+func TestParseSTSPolicy(t *testing.T) {
+	for _, tt := range stsPolicyTests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseSTSPolicy(tt.in)
+			if tt.wantErr != nil {
+				var pe *STSPolicyError
+				if !errors.As(err, &pe) {
+					t.Fatalf("ParseSTSPolicy(%q) error = %v, want *STSPolicyError", tt.in, err)
+				}
+				if pe.Line != tt.wantErr.Line || pe.Column != tt.wantErr.Column || pe.Key != tt.wantErr.Key || !strings.Contains(pe.Reason, tt.wantErr.Reason) {
+					t.Fatalf("ParseSTSPolicy(%q) error = %#v, want %#v", tt.in, pe, tt.wantErr)
+				}
+				if !strings.HasPrefix(err.Error(), "policy: ") {
+					t.Errorf("error %q lacks the package prefix", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseSTSPolicy(%q) error = %v", tt.in, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseSTSPolicy(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+			again, err := ParseSTSPolicy(got.String())
+			if err != nil {
+				t.Fatalf("ParseSTSPolicy(String()) error = %v\n%s", err, got.String())
+			}
+			if diff := cmp.Diff(got, again); diff != "" {
+				t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+			}
+			if err := got.Validate(); err != nil {
+				t.Errorf("Validate() = %v for a parsed policy", err)
+			}
+		})
+	}
+}
+
+func TestParseSTSPolicySize(t *testing.T) {
+	head := "version: STSv1\nmode: none\nmax_age: 1\nx: "
+	exact := head + strings.Repeat("a", MaxSTSPolicySize-len(head))
+	if _, err := ParseSTSPolicy(exact); err != nil {
+		t.Fatalf("policy of exactly MaxSTSPolicySize: %v", err)
+	}
+	if _, err := ParseSTSPolicy(exact + "a"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("policy of MaxSTSPolicySize+1: error = %v, want ErrTooLarge", err)
+	}
+	if _, err := ReadSTSPolicy(strings.NewReader(exact)); err != nil {
+		t.Fatalf("ReadSTSPolicy exact: %v", err)
+	}
+	// An endless body: ReadSTSPolicy must stop at the cap.
+	endless := iotest.OneByteReader(strings.NewReader(exact + strings.Repeat("b", 1<<20)))
+	if _, err := ReadSTSPolicy(endless); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("ReadSTSPolicy oversized: error = %v, want ErrTooLarge", err)
+	}
+	if _, err := ReadSTSPolicy(iotest.ErrReader(errors.New("boom"))); err == nil || err.Error() != "boom" {
+		t.Fatalf("ReadSTSPolicy read error = %v, want boom", err)
+	}
+}
+
+func TestSTSPolicyString(t *testing.T) {
+	p := &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 604800, MX: []string{"mail.example.com", "*.example.net"},
+		Extensions: []Extension{{"x-a", "b c"}}}
+	want := "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\nx-a: b c\r\n"
+	if got := p.String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	wantLines := []string{"version: STSv1", "mode: enforce", "mx: mail.example.com", "mx: *.example.net", "max_age: 604800", "x-a: b c"}
+	if diff := cmp.Diff(wantLines, p.Lines()); diff != "" {
+		t.Errorf("Lines() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestSTSPolicyValidate(t *testing.T) {
+	ok := func() *STSPolicy {
+		return &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 86400, MX: []string{"a.example"}}
+	}
+	tests := []struct {
+		name    string
+		mutate  func(p *STSPolicy)
+		wantKey string // "" = valid
+	}{
+		{name: "valid", mutate: func(*STSPolicy) {}},
+		{name: "none without mx", mutate: func(p *STSPolicy) { p.Mode, p.MX = ModeNone, nil }},
+		{name: "upper-case mx accepted", mutate: func(p *STSPolicy) { p.MX = []string{"A.Example"} }},
+		{name: "zero mode", mutate: func(p *STSPolicy) { p.Mode = "" }, wantKey: "mode"},
+		{name: "bad mode", mutate: func(p *STSPolicy) { p.Mode = "ENFORCE" }, wantKey: "mode"},
+		{name: "negative max_age", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = -1 }, wantKey: "max_age"},
+		{name: "max_age too large", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = MaxSTSMaxAge + 1 }, wantKey: "max_age"},
+		{name: "no mx", mutate: func(p *STSPolicy) { p.MX = nil }, wantKey: "mx"},
+		{name: "bad mx", mutate: func(p *STSPolicy) { p.MX = []string{"a.*.example"} }, wantKey: "mx"},
+		{name: "extension reuses mode", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"mode", "x"}} }, wantKey: "mode"},
+		{name: "extension repeated", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1"}, {"x", "2"}} }, wantKey: "x"},
+		{name: "extension bad name", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"a b", "1"}} }, wantKey: "a b"},
+		{name: "extension newline", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1\nmode: none"}} }, wantKey: "x"},
+		{name: "extension trailing space", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1 "}} }, wantKey: "x"},
+		{name: "extension empty value", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", ""}} }, wantKey: "x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ok()
+			tt.mutate(p)
+			err := p.Validate()
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			var pe *STSPolicyError
+			if !errors.As(err, &pe) || pe.Key != tt.wantKey || pe.Line != 0 {
+				t.Fatalf("Validate() = %#v, want *STSPolicyError for key %q", err, tt.wantKey)
+			}
+		})
+	}
+}

@@ -1,0 +1,192 @@
+package policy
+
+import (
+	"strings"
+)
+
+// STSRecord is an MTA-STS TXT record (RFC 8461 §3.1), published at
+// _mta-sts.<domain>: "v=STSv1; id=20240101T000000".
+type STSRecord struct {
+	// ID is the policy instance id: 1 to 32 letters and digits. Senders
+	// refetch the policy when it changes.
+	ID string
+	// Extensions holds the other fields in record order; only the first
+	// of several fields with the same name is kept.
+	Extensions []Extension
+}
+
+// ParseSTSRecord parses one MTA-STS TXT record strictly by the RFC 8461
+// §3.1 grammar: "v=STSv1" first (case-sensitive), then fields separated by
+// ";" with optional spaces or tabs around it, an optional trailing ";",
+// an id of 1 to 32 letters and digits, and extensions whose values exclude
+// "=", ";", spaces and controls. For a repeated field the first wins, as
+// RFC 8461 §3.2 says for policy files. A multi-string TXT record must be
+// joined without spaces first (RFC 8461 §3.1).
+//
+// A text that does not begin with "v=STSv1" (followed by a delimiter or
+// the end) is ErrNotSTSRecord; any other problem is a *SyntaxError.
+func ParseSTSRecord(txt string) (*STSRecord, error) {
+	const version = "v=STSv1"
+	if !strings.HasPrefix(txt, version) {
+		return nil, ErrNotSTSRecord
+	}
+	i := len(version)
+	if i < len(txt) && txt[i] != ';' && !isWSP(txt[i]) {
+		return nil, ErrNotSTSRecord // e.g. "v=STSv10"
+	}
+	rec := &STSRecord{}
+	haveID := false
+	for {
+		// RFC 8461 §3.1 sts-field-delim = *WSP ";" *WSP
+		j := i
+		for j < len(txt) && isWSP(txt[j]) {
+			j++
+		}
+		if j == len(txt) && j > i {
+			return nil, &SyntaxError{Offset: i, Reason: "whitespace at the end of the record"}
+		}
+		if j == len(txt) {
+			break
+		}
+		if txt[j] != ';' {
+			return nil, &SyntaxError{Offset: j, Reason: "expected ';' between fields, found " + quoteByte(txt[j])}
+		}
+		j++
+		for j < len(txt) && isWSP(txt[j]) {
+			j++
+		}
+		if j == len(txt) {
+			if !haveID && len(rec.Extensions) == 0 {
+				return nil, &SyntaxError{Offset: j, Reason: "missing id field"}
+			}
+			break // [sts-field-delim] at the end
+		}
+		// RFC 8461 §3.1 sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
+		n := j
+		for n < len(txt) && isNameByte(txt[n]) {
+			n++
+		}
+		switch {
+		case n == j:
+			return nil, &SyntaxError{Offset: j, Reason: "expected a field name, found " + quoteByte(txt[j])}
+		case !isAlnum(txt[j]):
+			return nil, &SyntaxError{Offset: j, Reason: "field name must begin with a letter or digit"}
+		case n-j > 32:
+			return nil, &SyntaxError{Offset: j + 32, Reason: "field name longer than 32 characters"}
+		case n == len(txt) || txt[n] != '=':
+			return nil, &SyntaxError{Offset: n, Reason: "expected '=' after field name " + txt[j:n]}
+		}
+		name := txt[j:n]
+		v := n + 1
+		e := v
+		if name == "id" {
+			// RFC 8461 §3.1 sts-id = %s"id=" 1*32(ALPHA / DIGIT)
+			for e < len(txt) && isAlnum(txt[e]) {
+				e++
+			}
+			switch {
+			case e == v:
+				return nil, &SyntaxError{Offset: v, Reason: "empty id; want 1 to 32 letters and digits"}
+			case e-v > 32:
+				return nil, &SyntaxError{Offset: v + 32, Reason: "id longer than 32 characters"}
+			}
+			if !haveID {
+				rec.ID, haveID = txt[v:e], true
+			}
+		} else {
+			// RFC 8461 §3.1 sts-ext-value = 1*(%x21-3A / %x3C / %x3E-7E)
+			for e < len(txt) && isExtValueByte(txt[e]) {
+				e++
+			}
+			if e == v {
+				return nil, &SyntaxError{Offset: v, Reason: "empty value for field " + name}
+			}
+			if !hasExtension(rec.Extensions, name) {
+				rec.Extensions = append(rec.Extensions, Extension{Name: name, Value: txt[v:e]})
+			}
+		}
+		if e < len(txt) && txt[e] != ';' && !isWSP(txt[e]) {
+			return nil, &SyntaxError{Offset: e, Reason: "invalid character " + quoteByte(txt[e]) + " in the value of " + name}
+		}
+		i = e
+	}
+	if !haveID {
+		return nil, &SyntaxError{Offset: len(txt), Reason: "missing id field"}
+	}
+	return rec, nil
+}
+
+func isExtValueByte(c byte) bool {
+	return c >= 0x21 && c <= 0x7e && c != '=' && c != ';'
+}
+
+// SelectSTSRecord applies RFC 8461 §3.1 to the TXT strings found at
+// _mta-sts.<domain> (each already joined from its character-strings):
+// strings that do not begin with "v=STSv1" are discarded, and exactly one
+// must remain and parse. Otherwise the domain has no usable MTA-STS
+// policy: ErrNoSTSRecord, ErrMultipleSTSRecords or the *SyntaxError.
+func SelectSTSRecord(txts []string) (*STSRecord, error) {
+	found := -1
+	for i, t := range txts {
+		if !strings.HasPrefix(t, "v=STSv1") {
+			continue
+		}
+		if found >= 0 {
+			return nil, ErrMultipleSTSRecords
+		}
+		found = i
+	}
+	if found < 0 {
+		return nil, ErrNoSTSRecord
+	}
+	rec, err := ParseSTSRecord(txts[found])
+	if err == ErrNotSTSRecord {
+		return nil, ErrNoSTSRecord
+	}
+	return rec, err
+}
+
+// Validate reports whether r would be a valid record: an id of 1 to 32
+// letters and digits, and extensions that match the RFC 8461 §3.1
+// grammar, are not named id and are not repeated, so that
+// ParseSTSRecord(r.String()) gives r back. The error is a *SyntaxError
+// whose Offset points into r.String().
+func (r *STSRecord) Validate() error {
+	s := r.String()
+	got, err := ParseSTSRecord(s)
+	if err != nil {
+		return err
+	}
+	if got.ID != r.ID {
+		return &SyntaxError{Offset: len("v=STSv1; id="), Reason: "id must be 1 to 32 letters and digits"}
+	}
+	off := len("v=STSv1; id=") + len(r.ID)
+	for i, e := range r.Extensions {
+		if i >= len(got.Extensions) || got.Extensions[i] != e {
+			return &SyntaxError{Offset: off + 2, Reason: "extension " + e.Name + " is malformed, repeated or named id"}
+		}
+		off += len(e.Name) + len(e.Value) + 3
+	}
+	return nil
+}
+
+// String returns the canonical record: "v=STSv1; id=<id>" followed by
+// "; name=value" for each extension. ParseSTSRecord(r.String()) equals r
+// for a record that Validate accepts.
+func (r *STSRecord) String() string {
+	n := len("v=STSv1; id=") + len(r.ID)
+	for _, e := range r.Extensions {
+		n += len(e.Name) + len(e.Value) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString("v=STSv1; id=")
+	b.WriteString(r.ID)
+	for _, e := range r.Extensions {
+		b.WriteString("; ")
+		b.WriteString(e.Name)
+		b.WriteByte('=')
+		b.WriteString(e.Value)
+	}
+	return b.String()
+}
