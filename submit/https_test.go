@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,6 +47,7 @@ func newEndpoint(t *testing.T, respond func(n int, w http.ResponseWriter, r *htt
 		e.mu.Unlock()
 		respond(n, w, r)
 	}))
+	e.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -124,7 +124,7 @@ func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }
 func (s *SMTPSender) dialImplicitTLS(ctx context.Context, host, addr string) (*session, error) {
 	conn, err := s.dial(ctx, addr)
 	if err != nil {
-		return nil, err
+		return nil, ctxErr(ctx, err)
 	}
 	tc := tls.Client(conn, s.tlsConfig(host, true))
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -140,7 +140,7 @@ func (s *SMTPSender) dialImplicitTLS(ctx context.Context, host, addr string) (*s
 func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) (*session, error) {
 	conn, err := s.dial(ctx, addr)
 	if err != nil {
-		return nil, err
+		return nil, ctxErr(ctx, err)
 	}
 	ok := false
 	defer func() {
@@ -218,7 +218,14 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 }
 
 // transact runs MAIL, RCPT (NOTIFY=NEVER) and DATA, then QUIT.
-func (sess *session) transact(from string, to []string, msg []byte) error {
+func (sess *session) transact(ctx context.Context, from string, to []string, msg []byte) error {
+	if err := sess.transact1(from, to, msg); err != nil {
+		return ctxErr(ctx, err)
+	}
+	return nil
+}
+
+func (sess *session) transact1(from string, to []string, msg []byte) error {
 	c := sess.c
 	if err := c.Mail(from, &smtp.MailOptions{Size: int64(len(msg))}); err != nil {
 		return &transactionError{err}
@@ -261,7 +268,13 @@ func smtpErr(err error) error {
 // deadline shows as context.DeadlineExceeded instead of a closed
 // connection.
 func ctxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	cerr := ctx.Err()
+	if dl, ok := ctx.Deadline(); cerr == nil && ok && !time.Now().Before(dl) {
+		// The connection deadline (set from ctx) fired a moment before
+		// the context noticed.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		return errors.Join(cerr, err)
 	}
 	return err

@@ -148,10 +148,10 @@ func (s *SMTPSender) viaRelay(ctx context.Context, host, from string, to []strin
 			return &DeliveryError{URI: s.Relay, Err: ErrTLSRequired}
 		}
 		if err := sess.c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
-			return err
+			return ctxErr(ctx, err)
 		}
 	}
-	return sess.transact(from, to, msg)
+	return sess.transact(ctx, from, to, msg)
 }
 
 // direct delivers to the MX hosts of domain d (RFC 5321 §5.1).
@@ -216,7 +216,7 @@ func (s *SMTPSender) directOne(ctx context.Context, host, addr, from string, to 
 		if err != nil {
 			return err
 		}
-		err = sess.transact(from, to, msg)
+		err = sess.transact(ctx, from, to, msg)
 		sess.close()
 		return err
 	}
