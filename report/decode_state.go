@@ -1,0 +1,255 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// decodeState is the state of one Decode call.
+type decodeState struct {
+	dec    *jsontext.Decoder
+	strict bool
+	gz     bool
+	base   int64 // added to tokenizer offsets: the skipped BOM
+	max    int64
+
+	path    []pathElem
+	warns   []Warning
+	dropped int // warnings beyond MaxWarnings
+
+	intern map[string]string
+
+	nameBuf []byte // unquoted member names
+	valBuf  []byte // unquoted string values
+	ipBuf   []byte // canonical IP text
+}
+
+// pathElem is one step of a Warning path: a member name, or an array
+// index when name is "".
+type pathElem struct {
+	name  string
+	index int
+}
+
+func (s *decodeState) pushName(name string) { s.path = append(s.path, pathElem{name: name}) }
+func (s *decodeState) pushIndex()           { s.path = append(s.path, pathElem{index: -1}) }
+func (s *decodeState) pop()                 { s.path = s.path[:len(s.path)-1] }
+func (s *decodeState) setName(name string)  { s.path[len(s.path)-1].name = name }
+func (s *decodeState) nextIndex()           { s.path[len(s.path)-1].index++ }
+
+// pathString renders the path: names joined by ".", indexes in brackets,
+// and names that are not plain identifiers as ["quoted"].
+func pathString(path []pathElem) string {
+	var b []byte
+	for _, e := range path {
+		switch {
+		case e.name == "":
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(e.index), 10)
+			b = append(b, ']')
+		case plainName(e.name):
+			if len(b) > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, e.name...)
+		default:
+			b = append(b, '[')
+			b = strconv.AppendQuote(b, e.name)
+			b = append(b, ']')
+		}
+	}
+	return string(b)
+}
+
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// pathWith renders the current path with one more member name.
+func (s *decodeState) pathWith(name string) string {
+	s.pushName(name)
+	p := pathString(s.path)
+	s.pop()
+	return p
+}
+
+// deviate records a repair: a Warning in lenient mode, a *DecodeError in
+// strict mode. off is the offset of the offending token.
+func (s *decodeState) deviate(code string, off int64, msg string) error {
+	return s.deviateAt(pathString(s.path), code, off, msg)
+}
+
+func (s *decodeState) deviateAt(path, code string, off int64, msg string) error {
+	if s.strict {
+		return &DecodeError{Path: path, Offset: off, Code: code, Message: msg}
+	}
+	if len(s.warns) >= MaxWarnings {
+		s.dropped++
+		return nil
+	}
+	s.warns = append(s.warns, Warning{Path: path, Code: code, Message: msg})
+	return nil
+}
+
+// fail returns a *DecodeError at the current path (always an error).
+func (s *decodeState) fail(code string, off int64, msg string) error {
+	return &DecodeError{Path: pathString(s.path), Offset: off, Code: code, Message: msg}
+}
+
+func (s *decodeState) finishWarnings() []Warning {
+	if s.dropped > 0 {
+		s.warns = append(s.warns, Warning{Code: CodeWarningsTruncated, Message: itoa(s.dropped) + " more repairs not listed"})
+	}
+	return s.warns
+}
+
+// convert turns a tokenizer error into this package's errors.
+func (s *decodeState) convert(err error) error {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		msg := "invalid JSON"
+		if se.Err != nil {
+			msg = strings.TrimPrefix(se.Err.Error(), "jsontext: ")
+		}
+		cause := se.Err
+		if cause == io.ErrUnexpectedEOF {
+			msg = "unexpected end of input"
+		}
+		return &SyntaxError{Offset: se.ByteOffset + s.base, Path: pointerPath(se.JSONPointer), Msg: msg, err: cause}
+	}
+	if err == io.EOF {
+		return &SyntaxError{Offset: s.dec.InputOffset() + s.base, Msg: "unexpected end of input", err: io.ErrUnexpectedEOF}
+	}
+	// An I/O error: unwrap the tokenizer's wrapper.
+	if u := errors.Unwrap(err); u != nil {
+		err = u
+	}
+	return readError(err, s.max, s.gz, s.dec.InputOffset()+s.base)
+}
+
+// pointerPath renders a JSON Pointer (RFC 6901) in Warning path form;
+// tokens made of digits are taken as array indexes.
+func pointerPath(p jsontext.Pointer) string {
+	var path []pathElem
+	for tok := range p.Tokens() {
+		if n, err := strconv.Atoi(tok); err == nil && isDigits(tok) {
+			path = append(path, pathElem{index: n})
+		} else {
+			path = append(path, pathElem{name: tok})
+		}
+	}
+	return pathString(path)
+}
+
+// peekKind returns the kind of the next token (0 if it is invalid; the
+// next read then returns the error).
+func (s *decodeState) peekKind() jsontext.Kind { return s.dec.PeekKind() }
+
+// readValue reads the next complete value.
+func (s *decodeState) readValue() (jsontext.Value, error) {
+	v, err := s.dec.ReadValue()
+	if err != nil {
+		return nil, s.convert(err)
+	}
+	return v, nil
+}
+
+// readDelim reads the next token, a '{', '[', '}' or ']' known from peekKind.
+func (s *decodeState) readDelim() error {
+	if _, err := s.dec.ReadToken(); err != nil {
+		return s.convert(err)
+	}
+	return nil
+}
+
+// skipValue skips the next value.
+func (s *decodeState) skipValue() error {
+	if err := s.dec.SkipValue(); err != nil {
+		return s.convert(err)
+	}
+	return nil
+}
+
+// offset returns the input offset of the start of v, just read.
+func (s *decodeState) offset(v jsontext.Value) int64 {
+	return s.dec.InputOffset() - int64(len(v)) + s.base
+}
+
+// endOffset returns the offset of the token just read, when it is one byte
+// long (a closing delimiter).
+func (s *decodeState) endOffset() int64 { return s.dec.InputOffset() - 1 + s.base }
+
+// unquote returns the contents of the JSON string v in buf (or aliasing v
+// when it has no escapes).
+func unquote(buf *[]byte, v jsontext.Value) []byte {
+	body := v[1 : len(v)-1]
+	if bytes.IndexByte(body, '\\') < 0 {
+		return body
+	}
+	// v is valid: the tokenizer checked it.
+	*buf, _ = jsontext.AppendUnquote((*buf)[:0], v)
+	return *buf
+}
+
+// internString returns b as a string, sharing one copy between equal
+// short strings of this report (host names, reason codes repeat).
+func (s *decodeState) internString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > 128 {
+		return string(b)
+	}
+	if str, ok := s.intern[string(b)]; ok {
+		return str
+	}
+	str := string(b)
+	if s.intern == nil {
+		s.intern = make(map[string]string, 64)
+	}
+	if len(s.intern) < 4096 {
+		s.intern[str] = str
+	}
+	return str
+}
+
+// kindName names a JSON value kind for messages.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "invalid"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// quoteShort quotes s for a message, cutting it after 64 bytes.
+func quoteShort[S ~string | ~[]byte](s S) string {
+	t := string(s)
+	if len(t) > 64 {
+		return strconv.Quote(t[:64]) + "…"
+	}
+	return strconv.Quote(t)
+}

@@ -1,0 +1,113 @@
+package report
+
+import (
+	"time"
+)
+
+// timeLayout is the canonical date-time form: RFC 3339 §5.6 in UTC with
+// "Z", fractional seconds only when not zero.
+const timeLayout = time.RFC3339Nano
+
+// dateTime reads a date-time member (RFC 3339 §5.6).
+func (s *decodeState) dateTime() (time.Time, error) {
+	v, err := s.readValue()
+	if err != nil {
+		return time.Time{}, err
+	}
+	off := s.offset(v)
+	switch v[0] {
+	case '"':
+	case 'n':
+		return time.Time{}, s.deviate(CodeNullMember, off, "null treated as absent")
+	default:
+		return time.Time{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
+	}
+	b := unquote(&s.valBuf, v)
+	t, noZone, ok := parseDateTime(b)
+	if !ok {
+		return time.Time{}, s.fail(CodeInvalidDateTime, off, "date-time "+quoteShort(b)+" is not RFC 3339")
+	}
+	if noZone {
+		// QUIRK(Microsoft): "2023-01-10T00:00:00", no time zone (RFC 3339 §5.6
+		// requires one); RFC 8460 §4.4 wants UTC.
+		return t, s.deviate(CodeDateTimeNoZone, off, "date-time "+quoteShort(b)+" has no time zone; UTC assumed")
+	}
+	return t, nil
+}
+
+// parseDateTime parses an RFC 3339 §5.6 date-time ('T'/'t', 'Z'/'z' or
+// numeric offset, optional fraction) into UTC. A missing offset is
+// accepted and reported by noZone.
+func parseDateTime(b []byte) (t time.Time, noZone, ok bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false, false
+	}
+	year, ok1 := num(b[0:4])
+	month, ok2 := num(b[5:7])
+	day, ok3 := num(b[8:10])
+	hour, ok4 := num(b[11:13])
+	min, ok5 := num(b[14:16])
+	sec, ok6 := num(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(time.Month(month), year) || hour > 23 || min > 59 || sec > 59 {
+		return time.Time{}, false, false
+	}
+	rest := b[19:]
+	nsec := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		scale := 100000000
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+			nsec += int(rest[i]-'0') * scale
+			scale /= 10
+		}
+		if i == 1 {
+			return time.Time{}, false, false
+		}
+		rest = rest[i:]
+	}
+	var offset int
+	switch {
+	case len(rest) == 0:
+		noZone = true
+	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, okh := num(rest[1:3])
+		om, okm := num(rest[4:6])
+		if !okh || !okm || oh > 23 || om > 59 {
+			return time.Time{}, false, false
+		}
+		offset = (oh*60 + om) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
+	if offset != 0 {
+		t = t.Add(-time.Duration(offset) * time.Second)
+	}
+	return t, noZone, true
+}
+
+func num(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int((m-1)%7%2)
+}
