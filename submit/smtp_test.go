@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/netip"
 	"strings"
@@ -129,6 +130,7 @@ func newMailServer(t *testing.T, cert *tls.Certificate, dsn bool) *mailServer {
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	srv.AllowInsecureAuth = false
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	if cert != nil {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}}
 	}

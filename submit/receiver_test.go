@@ -1,0 +1,336 @@
+package submit
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// gz compresses b.
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// store is a Handle that keeps what it receives.
+type store struct {
+	mu   sync.Mutex
+	got  []*Received
+	fail error
+}
+
+func (s *store) handle(_ context.Context, r *Received) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	s.got = append(s.got, r)
+	return nil
+}
+
+// receiverCodes returns the codes of the Receiver's own warnings.
+func receiverCodes(ws []report.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		switch w.Code {
+		case WarnMediaTypeMismatch, WarnMediaTypeMissing, WarnContentEncoding:
+			out = append(out, w.Code)
+		}
+	}
+	return out
+}
+
+func TestReceiver(t *testing.T) {
+	canonical := readFixture(t, "canonical.json")
+	bomb := gz(t, append(append([]byte(`{"organization-name":"`), bytes.Repeat([]byte("a"), 3<<20)...), `"}`...))
+	tests := []struct {
+		name        string
+		method      string
+		contentType string
+		encoding    string
+		body        []byte
+		receiver    Receiver
+		wantStatus  int
+		wantCodes   []string // the Receiver's own warning codes
+		wantGzip    bool
+	}{
+		{name: "gzip", contentType: MediaTypeGzip, body: gz(t, canonical), wantStatus: 200, wantGzip: true},
+		{name: "json", contentType: MediaTypeJSON, body: canonical, wantStatus: 200},
+		{name: "json with charset", contentType: MediaTypeJSON + "; charset=utf-8", body: canonical, wantStatus: 200},
+		{name: "upper-case media type", contentType: "Application/TLSRPT+GZIP", body: gz(t, canonical), wantStatus: 200, wantGzip: true},
+		{name: "gzip labelled json", contentType: MediaTypeJSON, body: gz(t, canonical), wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}, wantGzip: true},
+		{name: "json labelled gzip", contentType: MediaTypeGzip, body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}},
+		{name: "application/json", contentType: "application/json", body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}},
+		{name: "application/octet-stream gzip", contentType: "application/octet-stream", body: gz(t, canonical), wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}, wantGzip: true},
+		{name: "no content type", body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMissing}},
+		{name: "malformed content type", contentType: "application/tlsrpt+json; =", body: canonical, wantStatus: 200},
+		{name: "content-encoding gzip", contentType: MediaTypeJSON, encoding: "gzip", body: gz(t, canonical), wantStatus: 200,
+			wantCodes: []string{WarnContentEncoding, WarnMediaTypeMismatch}, wantGzip: true},
+		{name: "bom and mx-host string", contentType: MediaTypeJSON, body: readFixture(t, "bom-mxhost-string.json"), wantStatus: 200},
+		{name: "no Z datetime", contentType: MediaTypeJSON, body: readFixture(t, "no-z-datetime.json"), wantStatus: 200},
+		{name: "null contact", contentType: MediaTypeGzip, body: gz(t, readFixture(t, "null-contact-empty-arrays.json")), wantStatus: 200, wantGzip: true},
+
+		{name: "GET", method: "GET", wantStatus: 405},
+		{name: "PUT", method: "PUT", contentType: MediaTypeJSON, body: canonical, wantStatus: 405},
+		{name: "html", contentType: "text/html", body: []byte("<html>hello</html>"), wantStatus: 415},
+		{name: "form", contentType: "multipart/form-data; boundary=x", body: []byte("--x\r\n\r\nfoo\r\n--x--\r\n"), wantStatus: 415},
+		{name: "brotli", contentType: MediaTypeJSON, encoding: "br", body: canonical, wantStatus: 415},
+		{name: "gzip label, html body", contentType: MediaTypeGzip, body: []byte("<html>"), wantStatus: 400},
+		{name: "bare application/tlsrpt, garbage", contentType: "application/tlsrpt", body: []byte("garbage"), wantStatus: 400},
+		{name: "truncated gzip", contentType: MediaTypeGzip, body: gz(t, canonical)[:40], wantStatus: 400},
+		{name: "broken json", contentType: MediaTypeJSON, body: []byte(`{"organization-name":`), wantStatus: 400},
+		{name: "json array", contentType: MediaTypeJSON, body: []byte(`[1,2]`), wantStatus: 400},
+		{name: "empty body", contentType: MediaTypeJSON, wantStatus: 400},
+		{name: "oversized body", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
+		{name: "exactly at the cap", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: int64(len(canonical))}, wantStatus: 200},
+		{name: "gzip bomb", contentType: MediaTypeGzip, body: bomb, receiver: Receiver{MaxReportSize: 1 << 20}, wantStatus: 413},
+		{name: "handler fails", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{Handle: func(context.Context, *Received) error { return errors.New("disk full") }}, wantStatus: 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			rv := tt.receiver
+			if rv.Handle == nil {
+				rv.Handle = st.handle
+			}
+			now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+			rv.Now = func() time.Time { return now }
+			method := tt.method
+			if method == "" {
+				method = "POST"
+			}
+			req := httptest.NewRequest(method, "https://rua.example/tlsrpt", bytes.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.encoding != "" {
+				req.Header.Set("Content-Encoding", tt.encoding)
+			}
+			req.Header.Set("User-Agent", "sender/1")
+			if tt.name == "oversized body" {
+				req.ContentLength = -1 // chunked: the cap is enforced while reading
+			}
+			w := httptest.NewRecorder()
+			rv.ServeHTTP(w, req)
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d (%q), want %d", w.Code, w.Body.String(), tt.wantStatus)
+			}
+			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+				t.Errorf("answer Content-Type %q", ct)
+			}
+			if tt.wantStatus == 405 && w.Header().Get("Allow") != "POST" {
+				t.Errorf("Allow = %q", w.Header().Get("Allow"))
+			}
+			if tt.wantStatus != 200 {
+				if len(st.got) != 0 {
+					t.Errorf("handler called for a %d", tt.wantStatus)
+				}
+				return
+			}
+			if len(st.got) != 1 {
+				t.Fatalf("handler called %d times", len(st.got))
+			}
+			got := st.got[0]
+			if got.Report == nil || got.Report.ReportID == "" {
+				t.Fatalf("report %+v", got.Report)
+			}
+			if diff := cmp.Diff(tt.wantCodes, receiverCodes(got.Warnings)); diff != "" {
+				t.Errorf("receiver warnings (-want +got):\n%s", diff)
+			}
+			facts := Received{RemoteAddr: got.RemoteAddr, ContentType: got.ContentType, UserAgent: got.UserAgent, Time: got.Time, Size: got.Size, Compressed: got.Compressed}
+			want := Received{RemoteAddr: req.RemoteAddr, ContentType: tt.contentType, UserAgent: "sender/1", Time: now, Size: int64(len(tt.body)), Compressed: tt.wantGzip}
+			if diff := cmp.Diff(want, facts); diff != "" {
+				t.Errorf("request facts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReceiverNilHandle(t *testing.T) {
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/", bytes.NewReader(readFixture(t, "canonical.json")))
+	req.Header.Set("Content-Type", MediaTypeJSON)
+	new(Receiver).ServeHTTP(w, req)
+	if w.Code != 500 {
+		t.Fatalf("zero Receiver answered %d; it must not claim to have stored a report", w.Code)
+	}
+}
+
+func TestReceiverCorpus(t *testing.T) {
+	dir := corpusDir(t, "reports")
+	if dir == "" {
+		t.Skip("corpus not present")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &store{}
+	srv := httptest.NewTLSServer(&Receiver{Handle: st.handle})
+	defer srv.Close()
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		ctype := ""
+		switch {
+		case strings.HasSuffix(name, ".json.gz"):
+			ctype = MediaTypeGzip
+		case strings.HasSuffix(name, ".json"):
+			ctype = MediaTypeJSON
+		default:
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := srv.Client().Post(srv.URL, ctype, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, msg)
+			}
+		})
+	}
+	if len(st.got) != n {
+		t.Errorf("%d reports stored, %d posted", len(st.got), n)
+	}
+}
+
+func TestReceiverSlowBody(t *testing.T) {
+	st := &store{}
+	srv := httptest.NewServer(&Receiver{Handle: st.handle, BodyTimeout: 200 * time.Millisecond})
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n{", MediaTypeJSON)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("status %d, want 408", resp.StatusCode)
+	}
+	if len(st.got) != 0 {
+		t.Error("handler called for a body that never arrived")
+	}
+}
+
+func TestReceiverConcurrent(t *testing.T) {
+	const posts, workers = 2000, 50
+	var mu sync.Mutex
+	ids := map[string]int{}
+	rv := &Receiver{Handle: func(_ context.Context, r *Received) error {
+		mu.Lock()
+		defer mu.Unlock()
+		ids[r.Report.ReportID]++
+		return nil
+	}}
+	srv := httptest.NewTLSServer(rv)
+	defer srv.Close()
+	client := srv.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = workers
+	rep := testReport()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var failures sync.Map
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := *rep
+				r.ReportID = fmt.Sprintf("report-%04d", i)
+				res, err := (&Deliverer{HTTPClient: client}).Deliver(context.Background(), &r, record(t, srv.URL))
+				if err != nil || !res.Delivered() {
+					failures.Store(i, err)
+				}
+			}
+		}()
+	}
+	for i := range posts {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	failures.Range(func(k, v any) bool {
+		t.Errorf("post %v: %v", k, v)
+		return true
+	})
+	if len(ids) != posts {
+		t.Fatalf("%d distinct reports stored, want %d", len(ids), posts)
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("%s stored %d times", id, n)
+		}
+	}
+}
+
+func TestDeliverToReceiverRoundTrip(t *testing.T) {
+	st := &store{}
+	srv := httptest.NewTLSServer(&Receiver{Handle: st.handle})
+	defer srv.Close()
+	for _, uncompressed := range []bool{false, true} {
+		d := &Deliverer{HTTPClient: srv.Client(), Uncompressed: uncompressed}
+		if _, err := d.Deliver(context.Background(), testReport(), record(t, srv.URL+"/v1/tlsrpt")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(st.got) != 2 {
+		t.Fatalf("%d stored", len(st.got))
+	}
+	for i, got := range st.got {
+		if diff := cmp.Diff(testReport(), got.Report, reportCmp); diff != "" {
+			t.Errorf("report %d (-want +got):\n%s", i, diff)
+		}
+		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != DefaultUserAgent {
+			t.Errorf("report %d: warnings %v, compressed %v, UA %q", i, got.Warnings, got.Compressed, got.UserAgent)
+		}
+	}
+}
