@@ -1,0 +1,204 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNoPolicyFound(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{name: "plain", in: "example.com", want: "example.com"},
+		{name: "upper and dot", in: "Example.COM.", want: "example.com"},
+		{name: "u-label", in: "göpher.test", want: "xn--gpher-jua.test"},
+		{name: "empty", in: "", wantErr: true},
+		{name: "space", in: "a b.example", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NoPolicyFound(tt.in)
+			if tt.wantErr {
+				var de *DomainError
+				if !errors.As(err, &de) || de.Domain != tt.in || !strings.HasPrefix(err.Error(), "policy: ") || errors.Unwrap(err) == nil {
+					t.Fatalf("NoPolicyFound(%q) error = %v, want *DomainError", tt.in, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(Policy{Type: TypeNoPolicyFound, Domain: tt.want}, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFromSTS(t *testing.T) {
+	// Google-style order in the file; FromSTS uses the canonical order.
+	p, err := ParseSTSPolicy("version: STSv1\nmode: enforce\nmax_age: 86400\nmx: in1-smtp.messagingengine.com\nmx: *.example.net\nx: y\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromSTS("Example.com", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Policy{
+		Type:    TypeSTS,
+		Strings: []string{"version: STSv1", "mode: enforce", "mx: in1-smtp.messagingengine.com", "mx: *.example.net", "max_age: 86400", "x: y"},
+		Domain:  "example.com",
+		MXHosts: []string{"in1-smtp.messagingengine.com", "*.example.net"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FromSTS mismatch (-want +got):\n%s", diff)
+	}
+	got.MXHosts[0] = "changed"
+	if p.MX[0] != "in1-smtp.messagingengine.com" {
+		t.Error("FromSTS shares the MX slice with the STSPolicy")
+	}
+	back, err := got.STS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, back); diff != "" {
+		t.Errorf("Policy.STS mismatch (-want +got):\n%s", diff)
+	}
+
+	if _, err := FromSTS("example.com", &STSPolicy{Mode: "bogus"}); err == nil {
+		t.Error("FromSTS accepted an invalid policy")
+	}
+	if _, err := FromSTS("", p); err == nil {
+		t.Error("FromSTS accepted an empty domain")
+	}
+	if _, err := (Policy{Type: TypeSTS}).STS(); err == nil {
+		t.Error("Policy.STS accepted an sts policy without policy-string (Mail.ru shape)")
+	}
+}
+
+func TestFromSTSText(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want Policy
+	}{
+		{
+			name: "served order kept",
+			text: "version: STSv1\r\nmode: enforce\r\nmax_age: 10368000\r\nmx: carp-20.krvtz.example\r\n",
+			want: Policy{Type: TypeSTS, Domain: "krvtz.example",
+				Strings: []string{"version: STSv1", "mode: enforce", "max_age: 10368000", "mx: carp-20.krvtz.example"},
+				MXHosts: []string{"carp-20.krvtz.example"}},
+		},
+		{
+			name: "errors included",
+			text: "version: STSv1\nmode: Enforce\n\nmx: MX.krvtz.example \nmx: bad..example\nmax-age: 1\n  \n",
+			want: Policy{Type: TypeSTS, Domain: "krvtz.example",
+				Strings: []string{"version: STSv1", "mode: Enforce", "mx: MX.krvtz.example ", "mx: bad..example", "max-age: 1"},
+				MXHosts: []string{"mx.krvtz.example"}},
+		},
+		{
+			name: "empty body",
+			text: "",
+			want: Policy{Type: TypeSTS, Domain: "krvtz.example"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FromSTSText("krvtz.example.", tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := FromSTSText("example.com", strings.Repeat("x", MaxSTSPolicySize+1)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("oversized text: error = %v, want ErrTooLarge", err)
+	}
+	if _, err := FromSTSText("..", "version: STSv1"); err == nil {
+		t.Error("invalid domain accepted")
+	}
+}
+
+func TestFromTLSA(t *testing.T) {
+	a := TLSA{Usage: UsageDANETA, Selector: SelectorSPKI, MatchingType: MatchingSHA256, Data: mustHex(t, hexA)}
+	b := TLSA{Usage: UsageDANETA, Selector: SelectorSPKI, MatchingType: MatchingSHA256, Data: mustHex(t, hexB)}
+	p1, err := FromTLSA("MX1.Example.com.", []TLSA{b, a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Policy{Type: TypeTLSA, Domain: "mx1.example.com", Strings: []string{"2 1 1 " + strings.ToLower(hexA), "2 1 1 " + hexB}}
+	if diff := cmp.Diff(want, p1); diff != "" {
+		t.Errorf("FromTLSA mismatch (-want +got):\n%s", diff)
+	}
+	p2, err := FromTLSA("mx1.example.com", []TLSA{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p1.Equal(p2) || p1.Key() != p2.Key() {
+		t.Error("RRset order changed equality")
+	}
+	rrs, err := p1.TLSARecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]TLSA{a, b}, rrs); diff != "" {
+		t.Errorf("TLSARecords mismatch (-want +got):\n%s", diff)
+	}
+	empty, err := FromTLSA("mx.example.com", nil)
+	if err != nil || empty.Type != TypeTLSA || len(empty.Strings) != 0 {
+		t.Errorf("empty RRset: %+v, %v", empty, err)
+	}
+	var se *SyntaxError
+	if _, err := FromTLSA("mx.example.com", []TLSA{{Usage: 3}}); !errors.As(err, &se) {
+		t.Errorf("RR without data: error = %v, want *SyntaxError", err)
+	}
+	if _, err := FromTLSA("", []TLSA{a}); err == nil {
+		t.Error("empty base domain accepted")
+	}
+}
+
+func TestTLSARecords(t *testing.T) {
+	tests := []struct {
+		name    string
+		strs    []string
+		want    []string
+		wantErr bool
+	}{
+		{name: "one per rr", strs: []string{"3 1 1 " + hexB, "3 1 1 " + hexA}, want: []string{"3 1 1 " + hexB, "3 1 1 " + strings.ToLower(hexA)}},
+		{name: "microsoft json array in one string", strs: []string{`["2 1 1 ` + hexA + `","2 1 1 ` + strings.ToUpper(hexB) + `"]`},
+			want: []string{"2 1 1 " + strings.ToLower(hexA), "2 1 1 " + hexB}},
+		{name: "microsoft single rr", strs: []string{`["3 1 1 ` + hexA + `"]`}, want: []string{"3 1 1 " + strings.ToLower(hexA)}},
+		{name: "empty", strs: nil, want: []string{}},
+		{name: "bad rr", strs: []string{"3 1 1 xyz"}, wantErr: true},
+		{name: "broken json", strs: []string{`["3 1 1 ab"`}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rrs, err := Policy{Type: TypeTLSA, Strings: tt.strs}.TLSARecords()
+			if tt.wantErr {
+				var se *SyntaxError
+				if !errors.As(err, &se) {
+					t.Fatalf("error = %v, want *SyntaxError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, rr := range rrs {
+				got = append(got, rr.String())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
