@@ -1,0 +1,131 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt/mime"
+)
+
+// senderFunc adapts a function to MailSender (the interface an MTA's own
+// queue implements).
+type senderFunc func(ctx context.Context, from string, to []string, msg []byte) error
+
+func (f senderFunc) SendMail(ctx context.Context, from string, to []string, msg []byte) error {
+	return f(ctx, from, to, msg)
+}
+
+func TestDeliverEveryRUA(t *testing.T) {
+	ok := newEndpoint(t, func(_ int, w http.ResponseWriter, _ *http.Request) {})
+	bad := newEndpoint(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) })
+	rec := record(t,
+		bad.srv.URL,
+		"http://insecure.example/tlsrpt",
+		ok.srv.URL,
+		"mailto:tlsrpt@example.net",
+		bad.srv.URL,
+		"ftp://x.example/",
+	)
+	client := ok.srv.Client()
+	client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(bad.srv.Certificate())
+	d := &Deliverer{HTTPClient: client}
+	res, err := d.Deliver(context.Background(), testReport(), rec)
+	if err != nil {
+		t.Fatalf("Deliver: %v (one destination accepted)", err)
+	}
+	if !res.Delivered() || res.Err() != nil {
+		t.Fatal("not delivered")
+	}
+	var got []outcomeSummary
+	for _, o := range res.Outcomes {
+		got = append(got, summarize(o))
+	}
+	want := []outcomeSummary{
+		{Status: StatusTemporaryFailure, StatusCode: 503},
+		{Status: StatusSkipped},
+		{Status: StatusAccepted, StatusCode: 200},
+		{Status: StatusSkipped},
+		{Status: StatusSkipped},
+		{Status: StatusSkipped},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	wantErrs := []error{ErrRejected, ErrUnsupportedScheme, nil, ErrNoMailSender, ErrDuplicateURI, ErrUnsupportedScheme}
+	for i, o := range res.Outcomes {
+		if o.URI != rec.RUA[i] {
+			t.Errorf("outcome %d is for %v", i, o.URI)
+		}
+		if wantErrs[i] == nil {
+			if o.Err != nil {
+				t.Errorf("outcome %d: %v", i, o.Err)
+			}
+			continue
+		}
+		var de *DeliveryError
+		if !errors.Is(o.Err, wantErrs[i]) || !errors.As(o.Err, &de) || de.URI != rec.RUA[i].String() {
+			t.Errorf("outcome %d: error %v, want %v for %s", i, o.Err, wantErrs[i], rec.RUA[i])
+		}
+	}
+	if n := len(bad.requests()); n != 1 {
+		t.Errorf("duplicate URI posted %d times", n)
+	}
+}
+
+func TestDeliverNothingAccepted(t *testing.T) {
+	res, err := (&Deliverer{}).Deliver(context.Background(), testReport(), record(t, "http://a.example/", "mailto:a@example.net"))
+	if err == nil || res.Delivered() {
+		t.Fatal("delivered with no supported destination")
+	}
+	if _, retry := (&RetryPolicy{}).NextAttempt(testReport().DateRange.End, testReport().DateRange.End, 1, err); retry {
+		t.Error("retry scheduled although nothing can ever be delivered")
+	}
+	if _, err := (&Deliverer{}).Deliver(context.Background(), nil, record(t, "https://a.example/")); err == nil {
+		t.Error("nil report accepted")
+	}
+	if _, err := (&Deliverer{}).Deliver(context.Background(), testReport(), nil); err == nil {
+		t.Error("nil record accepted")
+	}
+}
+
+func TestDeliverMailSenderErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want outcomeSummary
+	}{
+		{name: "queue accepted", err: nil, want: outcomeSummary{Status: StatusAccepted}},
+		{name: "plain error is temporary", err: errors.New("queue full"), want: outcomeSummary{Status: StatusTemporaryFailure}},
+		{name: "permanent DeliveryError", err: &DeliveryError{URI: "x@example.net", StatusCode: 550, Err: errors.New("no")}, want: outcomeSummary{Status: StatusPermanentFailure, StatusCode: 550}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotFrom string
+			var gotTo []string
+			d := &Deliverer{
+				Mail: senderFunc(func(_ context.Context, from string, to []string, msg []byte) error {
+					gotFrom, gotTo = from, to
+					return tt.err
+				}),
+				MailOptions: mime.WriteOptions{From: "Reports <tlsrpt@sender.example>"},
+			}
+			res, _ := d.Deliver(context.Background(), testReport(), record(t, "mailto:tls%2Brpt@example.net?subject=x"))
+			if diff := cmp.Diff(tt.want, summarize(res.Outcomes[0])); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+			if gotFrom != "tlsrpt@sender.example" || len(gotTo) != 1 || gotTo[0] != "tls+rpt@example.net" {
+				t.Errorf("envelope %q -> %q", gotFrom, gotTo)
+			}
+			if o := res.Outcomes[0]; o.Err != nil {
+				var de *DeliveryError
+				if !errors.As(o.Err, &de) || de.URI != "mailto:tls%2Brpt@example.net?subject=x" {
+					t.Errorf("error %v not addressed to the rua URI", o.Err)
+				}
+			}
+		})
+	}
+}
