@@ -1,0 +1,98 @@
+package mime
+
+// Warning codes of Parse. Each tolerated deviation from RFC 8460 §5.3,
+// RFC 6522, RFC 2045/2046 or RFC 5322 adds one report.Warning with one of
+// these codes to Message.Warnings; the table with the senders seen doing
+// each is in the package documentation. The codes are stable.
+const (
+	// CodeBareLF: the message uses LF line ends instead of CRLF
+	// (RFC 5322 §2.1); typical of messages exported from a mail store.
+	CodeBareLF = "mime-bare-lf"
+	// CodeHeaderSyntax: a header line was neither a field nor a
+	// continuation (an mbox "From " line, a line without a colon) and was
+	// skipped (RFC 5322 §2.2).
+	CodeHeaderSyntax = "mime-header-syntax"
+	// CodeParamSyntax: Content-Type or Content-Disposition parameters do
+	// not follow RFC 2045 §5.1 (an unquoted value with tspecials such as
+	// "=", a stray semicolon) and were read leniently.
+	CodeParamSyntax = "mime-param-syntax"
+	// CodeMissingClosingBoundary: a multipart body ends without its close
+	// delimiter (RFC 2046 §5.1.1); the parts read so far are kept.
+	CodeMissingClosingBoundary = "mime-missing-closing-boundary"
+	// CodeNoBoundary: a multipart entity has no boundary parameter or its
+	// boundary never occurs; the body was treated as a single part.
+	CodeNoBoundary = "mime-no-boundary"
+	// CodeBase64Padding: base64 content lacks its "=" padding
+	// (RFC 2045 §6.8).
+	CodeBase64Padding = "mime-base64-padding"
+	// CodeBase64Garbage: base64 content contains spaces, tabs or other
+	// characters outside the base64 alphabet, which were ignored
+	// (RFC 2045 §6.8 allows ignoring them).
+	CodeBase64Garbage = "mime-base64-garbage"
+	// CodeQuotedPrintable: quoted-printable content was malformed and was
+	// used as it stood.
+	CodeQuotedPrintable = "mime-quoted-printable"
+	// CodeUnknownEncoding: an unknown Content-Transfer-Encoding; the
+	// content was used as it stood.
+	CodeUnknownEncoding = "mime-unknown-transfer-encoding"
+	// CodeNotMultipartReport: the report was not in a multipart/report with
+	// report-type "tlsrpt" (RFC 8460 §5.3, RFC 6522): a single-part
+	// message, a multipart/mixed, a forwarded message.
+	CodeNotMultipartReport = "mime-not-multipart-report"
+	// CodeHTMLPart: the human-readable part is text/html instead of
+	// text/plain (RFC 8460 §5.3 example).
+	CodeHTMLPart = "mime-html-human-part"
+	// CodeMediaType: the report part's media type is application/tlsrpt
+	// without +json or +gzip (RFC 8460 §6.4, §6.5 register only those).
+	CodeMediaType = "mime-nonstandard-media-type"
+	// CodeGenericMediaType: the report was found in a part with a generic
+	// media type (application/gzip, application/json, application/zip,
+	// application/octet-stream).
+	CodeGenericMediaType = "mime-generic-media-type"
+	// CodeFoundByFilename: the report was found by its filename (.json.gz,
+	// .json, .zip) in a part of an unrelated media type.
+	CodeFoundByFilename = "mime-found-by-filename"
+	// CodeFoundBySniffing: the report was found by its content (gzip or zip
+	// magic, a JSON object) in a part labelled as something else.
+	CodeFoundBySniffing = "mime-found-by-sniffing"
+	// CodeGzipLabelOnJSON: a part labelled application/tlsrpt+gzip (or a
+	// .gz filename) holds plain JSON.
+	CodeGzipLabelOnJSON = "mime-gzip-label-plain-json"
+	// CodeJSONLabelOnGzip: a part labelled application/tlsrpt+json holds
+	// gzip data.
+	CodeJSONLabelOnGzip = "mime-json-label-gzip"
+	// CodeZipArchive: the report came in a zip archive (the DMARC habit),
+	// not gzip (RFC 8460 §5.3).
+	CodeZipArchive = "mime-zip-archive"
+	// CodeGzipTrailingData: data after the end of the gzip stream was
+	// ignored.
+	CodeGzipTrailingData = "mime-gzip-trailing-data"
+	// CodeFilename: the attachment filename does not have the RFC 8460 §5.1
+	// shape (submitter!policy-domain!begin!end[!unique-id].json[.gz]).
+	CodeFilename = "mime-filename"
+	// CodeMissingReportDomain: the TLS-Report-Domain field is missing
+	// (RFC 8460 §5.3 MUST).
+	CodeMissingReportDomain = "mime-missing-tls-report-domain"
+	// CodeMissingSubmitter: the TLS-Report-Submitter field is missing
+	// (RFC 8460 §5.3 MUST).
+	CodeMissingSubmitter = "mime-missing-tls-report-submitter"
+	// CodeReportDomainMismatch: TLS-Report-Domain is not a policy domain of
+	// the report; the report is authoritative (RFC 8460 §5.6).
+	CodeReportDomainMismatch = "mime-tls-report-domain-mismatch"
+	// CodeSubmitterMismatch: TLS-Report-Submitter is not the domain of the
+	// report's contact-info (RFC 8460 §5.3 MUST).
+	CodeSubmitterMismatch = "mime-tls-report-submitter-mismatch"
+	// CodeSubject: the Subject does not follow RFC 8460 §5.3 (a SHOULD);
+	// ReportID may then be empty.
+	CodeSubject = "mime-subject"
+	// CodeFilenameMismatch: the RFC 8460 §5.1 filename names another
+	// policy domain or other timestamps than the report; the report is
+	// authoritative (RFC 8460 §5.6). (The Subject's Report-ID is not
+	// compared: it is an RFC 5322 msg-id, the report-id is free text, and
+	// senders such as Google use different forms for the two.)
+	CodeFilenameMismatch = "mime-filename-mismatch"
+	// CodeDate: the Date field is not RFC 5322 §3.3 syntax. When a known
+	// variant could be read Message.Date is set, otherwise only
+	// Message.DateText.
+	CodeDate = "mime-date"
+)

@@ -1,0 +1,98 @@
+package mime
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// corpusDir returns ../shared/corpus/<sub> beside the module root, or ""
+// when it does not exist.
+func corpusDir(t *testing.T, sub string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	d := filepath.Join(dir, "..", "shared", "corpus", sub)
+	if _, err := os.Stat(d); err != nil {
+		return ""
+	}
+	return d
+}
+
+// TestCorpusEmails runs every real report mail of the shared corpus
+// through Parse: each yields its report (equal to the corpus copy of the
+// attachment, where there is one), the not-a-report mail yields
+// ErrNoReport.
+func TestCorpusEmails(t *testing.T) {
+	dir := corpusDir(t, "emails")
+	if dir == "" {
+		t.Skip("corpus not present (../shared/corpus/emails beside the module)")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .eml files in %s: %v", dir, err)
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			m, err := Parse(f)
+			if strings.HasPrefix(name, "not-a-report") {
+				if !errors.Is(err, ErrNoReport) {
+					t.Fatalf("Parse = %v, want ErrNoReport", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(m.Reports) != 1 {
+				t.Fatalf("got %d reports, want 1", len(m.Reports))
+			}
+			for _, w := range m.Warnings {
+				t.Logf("warning %s %s: %s", w.Path, w.Code, w.Message)
+			}
+			t.Logf("domain=%q submitter=%q report-id=%q filename=%q date=%v", m.ReportDomain, m.Submitter, m.ReportID, m.Filename, m.Date)
+			if m.ReportDomain == "" || m.Submitter == "" || m.Subject == "" || m.From == "" {
+				t.Errorf("header facts missing: %+v", m)
+			}
+			// Class B corpus reports are the attachments of these mails.
+			gz := filepath.Join(dir, "..", "reports", strings.TrimSuffix(name, ".eml")+".json.gz")
+			data, err := os.ReadFile(gz)
+			if err != nil {
+				return
+			}
+			want, _, err := report.Parse(data)
+			if err != nil {
+				t.Fatalf("corpus report %s: %v", gz, err)
+			}
+			if diff := cmp.Diff(want, m.Reports[0], cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+				t.Errorf("report differs from %s (-want +got):\n%s", filepath.Base(gz), diff)
+			}
+		})
+	}
+}

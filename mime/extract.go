@@ -1,0 +1,388 @@
+package mime
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// errReportCap is the sentinel the decompression cap returns.
+var errReportCap = errors.New("mime: report size cap")
+
+// How a report part was identified.
+const (
+	byMediaType = iota
+	byGenericType
+	byFilename
+	bySniffing
+)
+
+// candidate is a leaf chosen to hold a report.
+type candidate struct {
+	l           *leaf
+	json        []byte
+	compression string
+	warnings    []report.Warning
+}
+
+// isTLSRPTType reports whether mt is one of the report media types
+// (RFC 8460 §6.4, §6.5) or the bare application/tlsrpt some send.
+func isTLSRPTType(mt string) bool {
+	return mt == "application/tlsrpt+gzip" || mt == "application/tlsrpt+json" || mt == "application/tlsrpt"
+}
+
+// isGenericType reports whether mt is a media type a report may come in
+// when the sender does not use the registered ones.
+func isGenericType(mt string) bool {
+	switch mt {
+	case "application/gzip", "application/x-gzip", "application/json", "application/zip",
+		"application/x-zip-compressed", "application/x-zip", "application/octet-stream":
+		return true
+	}
+	return false
+}
+
+// reportExtension returns the report file extension of name: ".json.gz",
+// ".json", ".zip" or "".
+func reportExtension(name string) string {
+	n := strings.ToLower(name)
+	for _, ext := range []string{".json.gz", ".json", ".zip"} {
+		if strings.HasSuffix(n, ext) {
+			return ext
+		}
+	}
+	return ""
+}
+
+// sniff classifies content by its first bytes.
+func sniff(c []byte) string {
+	switch {
+	case bytes.HasPrefix(c, []byte{0x1f, 0x8b}):
+		return "gzip"
+	case bytes.HasPrefix(c, []byte("PK\x03\x04")):
+		return "zip"
+	}
+	c = bytes.TrimPrefix(bytes.TrimLeft(c, " \t\r\n"), []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimLeft(c, " \t\r\n")) > 0 && bytes.TrimLeft(c, " \t\r\n")[0] == '{' {
+		return "json"
+	}
+	return ""
+}
+
+// looksLikeReport reports whether JSON text names members of an RFC 8460
+// report; used for parts not labelled as reports.
+func looksLikeReport(j []byte) bool {
+	return bytes.Contains(j, []byte(`"policies"`)) ||
+		bytes.Contains(j, []byte(`"report-id"`)) && bytes.Contains(j, []byte(`"date-range"`))
+}
+
+// extract chooses the report parts among the leaves, decodes them and
+// collects the header facts.
+func (s *state) extract() (*Message, error) {
+	var chosen []*candidate
+	var how int
+	// Tier 1: the registered media types. A failure here is an error.
+	for _, l := range s.leaves {
+		if isTLSRPTType(l.mediaType) {
+			c, err := s.prepare(l)
+			if err != nil {
+				return nil, err
+			}
+			chosen = append(chosen, c)
+		}
+	}
+	// Tier 2: a generic media type, or a report filename.
+	if len(chosen) == 0 {
+		for _, l := range s.leaves {
+			ext := reportExtension(l.filename)
+			generic := isGenericType(l.mediaType) && (l.filename == "" || ext != "" || strings.Contains(l.filename, "!"))
+			if !generic && ext == "" {
+				continue
+			}
+			c, err := s.prepare(l)
+			if err != nil {
+				if ext == ".json" || ext == ".json.gz" {
+					return nil, err
+				}
+				continue
+			}
+			if looksLikeReport(c.json) {
+				chosen = append(chosen, c)
+				how = byFilename
+				if isGenericType(l.mediaType) {
+					how = byGenericType
+				}
+			}
+		}
+	}
+	// Tier 3: content sniffing.
+	if len(chosen) == 0 {
+		for _, l := range s.leaves {
+			if sniff(s.content(l)) == "" {
+				continue
+			}
+			c, err := s.prepare(l)
+			if err != nil {
+				var le *LimitError
+				if errors.As(err, &le) {
+					return nil, err
+				}
+				continue
+			}
+			if looksLikeReport(c.json) {
+				chosen = append(chosen, c)
+				how = bySniffing
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		return nil, ErrNoReport
+	}
+
+	m := &Message{Warnings: s.warnings}
+	for _, c := range chosen {
+		l := c.l
+		dec := report.Decoder{MaxSize: s.maxReport}
+		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
+		if errors.Is(err, report.ErrTooLarge) {
+			return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path, Err: err}
+		}
+		if err != nil {
+			return nil, &PartError{Path: l.path, Err: err}
+		}
+		switch {
+		case how == byGenericType:
+			m.warn(l.path, CodeGenericMediaType, "report found in a part of media type "+l.mediaType)
+		case how == byFilename:
+			m.warn(l.path, CodeFoundByFilename, "report found by filename "+quoteTrunc(l.filename)+" in a part of media type "+l.mediaType)
+		case how == bySniffing:
+			m.warn(l.path, CodeFoundBySniffing, "report found by content in a part of media type "+l.mediaType)
+		case l.mediaType == "application/tlsrpt":
+			// QUIRK(RFC 8460 §5.3.1 example as re-typed by Stalwart):
+			// "application/tlsrpt" without a suffix.
+			m.warn(l.path, CodeMediaType, "media type application/tlsrpt is not registered; +json or +gzip expected")
+		}
+		if !l.inReport {
+			m.warn(l.path, CodeNotMultipartReport, "report is not in a multipart/report with report-type tlsrpt (RFC 8460 §5.3)")
+		}
+		s.checkHuman(m, l)
+		checkFilename(m, l, rep)
+		m.Warnings = append(m.Warnings, l.warnings...)
+		m.Warnings = append(m.Warnings, c.warnings...)
+		m.Warnings = append(m.Warnings, warns...)
+		m.Reports = append(m.Reports, rep)
+		m.Attachments = append(m.Attachments, Attachment{Path: l.path, MediaType: l.mediaType, Filename: l.filename, Compression: c.compression})
+	}
+	m.Filename = m.Attachments[0].Filename
+	m.facts(chosen[0].l.msg, m.Reports[0])
+	return m, nil
+}
+
+// warn records a warning in the message.
+func (m *Message) warn(path, code, msg string) {
+	m.Warnings = append(m.Warnings, warningAt(path, code, msg))
+}
+
+// parentPath returns the path of the multipart holding path.
+func parentPath(path string) string {
+	if i := strings.LastIndex(path, ".part["); i >= 0 {
+		return path[:i]
+	}
+	if strings.HasPrefix(path, "mime:part[") {
+		return "mime:message"
+	}
+	return ""
+}
+
+// checkHuman warns when the report's sibling human-readable part is
+// text/html without a text/plain alternative.
+func (s *state) checkHuman(m *Message, l *leaf) {
+	parent := parentPath(l.path)
+	html, plain := "", false
+	for _, o := range s.leaves {
+		if o == l || parentPath(o.path) != parent {
+			continue
+		}
+		switch o.mediaType {
+		case "text/html":
+			if html == "" {
+				html = o.path
+			}
+		case "text/plain":
+			plain = true
+		}
+	}
+	if html != "" && !plain {
+		// QUIRK(Microsoft): the human-readable part is text/html.
+		m.warn(html, CodeHTMLPart, "human-readable part is text/html, not text/plain")
+	}
+}
+
+// filenameFields splits an RFC 8460 §5.1 filename into sender,
+// policy-domain, begin and end; ok is false when name lacks that shape.
+func filenameFields(name string) (f []string, ok bool) {
+	base, ok := strings.CutSuffix(name, ".json.gz")
+	if !ok {
+		if base, ok = strings.CutSuffix(name, ".json"); !ok {
+			return nil, false
+		}
+	}
+	f = strings.Split(base, "!")
+	if len(f) != 4 && len(f) != 5 {
+		return nil, false
+	}
+	if f[0] == "" || f[1] == "" || !isDigits(f[2]) || !isDigits(f[3]) {
+		return nil, false
+	}
+	return f[:4], len(f) == 4 || isAlnum(f[4])
+}
+
+// checkFilename warns when the attachment filename lacks the RFC 8460 §5.1
+// shape or disagrees with the report.
+func checkFilename(m *Message, l *leaf, rep *report.Report) {
+	if l.filename == "" {
+		return
+	}
+	f, ok := filenameFields(l.filename)
+	if !ok {
+		m.warn(l.path, CodeFilename, "filename "+quoteTrunc(l.filename)+" is not submitter!policy-domain!begin!end[!unique-id].json[.gz] (RFC 8460 §5.1)")
+		return
+	}
+	domainOK := len(rep.Policies) == 0
+	for _, p := range rep.Policies {
+		if d, err := domain.ToASCII(p.Policy.Domain); err == nil && d == strings.ToLower(f[1]) {
+			domainOK = true
+		}
+	}
+	begin, end := strconv.FormatInt(rep.DateRange.Start.Unix(), 10), strconv.FormatInt(rep.DateRange.End.Unix(), 10)
+	if !domainOK || f[2] != begin || f[3] != end {
+		m.warn(l.path, CodeFilenameMismatch, "filename "+quoteTrunc(l.filename)+" does not match the report's policy domain and date-range "+begin+"!"+end+" (the report is authoritative, RFC 8460 §5.6)")
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// prepare decodes, unpacks and checks one leaf, returning its JSON.
+func (s *state) prepare(l *leaf) (*candidate, error) {
+	c := &candidate{l: l}
+	content := s.content(l)
+	kind := sniff(content)
+	gzLabel := l.mediaType == "application/tlsrpt+gzip" || strings.HasSuffix(strings.ToLower(l.filename), ".gz")
+	var err error
+	switch kind {
+	case "gzip":
+		c.compression = "gzip"
+		if l.mediaType == "application/tlsrpt+json" {
+			c.warn(l.path, CodeJSONLabelOnGzip, "part labelled application/tlsrpt+json holds gzip data")
+		}
+		c.json, err = s.gunzip(c, content)
+	case "zip":
+		c.compression = "zip"
+		// QUIRK(DMARC habit): the report zipped like a DMARC aggregate.
+		c.warn(l.path, CodeZipArchive, "report is in a zip archive, not gzip (RFC 8460 §5.3)")
+		c.json, err = s.unzip(c, content)
+	case "json":
+		if gzLabel {
+			c.warn(l.path, CodeGzipLabelOnJSON, "part labelled as gzip holds plain JSON")
+		}
+		c.json = content
+		if int64(len(content)) > s.maxReport {
+			err = &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path}
+		}
+	default:
+		err = &PartError{Path: l.path, Err: errors.New("content is neither gzip, zip nor JSON")}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *candidate) warn(path, code, msg string) {
+	c.warnings = append(c.warnings, warningAt(path, code, msg))
+}
+
+// gunzip decompresses data within the report size limit.
+func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, &PartError{Path: c.l.path, Err: err}
+	}
+	out, err := io.ReadAll(capped.NewReader(zr, s.maxReport, errReportCap))
+	switch {
+	case errors.Is(err, errReportCap):
+		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+	case errors.Is(err, gzip.ErrHeader) && len(out) > 0:
+		// Multistream reading found bytes after the first member that are
+		// no gzip member.
+		c.warn(c.l.path, CodeGzipTrailingData, "data after the gzip stream ignored")
+	case err != nil:
+		return nil, &PartError{Path: c.l.path, Err: err}
+	}
+	return out, nil
+}
+
+// unzip returns the one JSON member of a zip archive, within the report
+// size limit.
+func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, &PartError{Path: c.l.path, Err: err}
+	}
+	var member *zip.File
+	members := 0
+	for i, f := range zr.File {
+		if i >= s.maxParts {
+			return nil, &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: c.l.path}
+		}
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		if ext := reportExtension(f.Name); ext == ".json" || ext == ".json.gz" || len(zr.File) == 1 {
+			members++
+			if member == nil {
+				member = f
+			}
+		}
+	}
+	if members != 1 {
+		return nil, &PartError{Path: c.l.path, Err: errors.New("zip archive holds " + strconv.Itoa(members) + " JSON members, want 1")}
+	}
+	if member.UncompressedSize64 > uint64(s.maxReport) {
+		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+	}
+	rc, err := member.Open()
+	if err != nil {
+		return nil, &PartError{Path: c.l.path, Err: err}
+	}
+	defer rc.Close()
+	out, err := io.ReadAll(capped.NewReader(rc, s.maxReport, errReportCap))
+	if errors.Is(err, errReportCap) {
+		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+	}
+	if err != nil {
+		return nil, &PartError{Path: c.l.path, Err: err}
+	}
+	if sniff(out) == "gzip" {
+		return s.gunzip(c, out)
+	}
+	return out, nil
+}

@@ -1,0 +1,149 @@
+package mime
+
+import (
+	stdmime "mime"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// decodeWords decodes RFC 2047 encoded-words; text that cannot be decoded
+// (an unknown charset) is returned as written.
+func decodeWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	dec, err := new(stdmime.WordDecoder).DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return dec
+}
+
+// stripCFWS removes RFC 5322 §3.2.2 comments and surrounding whitespace.
+func stripCFWS(s string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && depth > 0:
+			i++
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// headerDomain normalises a TLS-Report-Domain or -Submitter value: CFWS
+// removed, A-label lower case when it is a valid domain, otherwise the
+// lower-cased text.
+func headerDomain(v string) string {
+	v = strings.ToLower(strings.TrimSuffix(stripCFWS(v), "."))
+	if d, err := domain.ToASCII(v); err == nil {
+		return d
+	}
+	return v
+}
+
+// dateLayouts are Date variants seen in report mail besides RFC 5322.
+var dateLayouts = [...]string{
+	// QUIRK(RFC 8460 §5.3.1 example): month before day.
+	"Mon, Jan 02 2006 15:04:05 -0700",
+	"Mon, Jan 2 2006 15:04:05 -0700",
+	time.RFC3339,
+}
+
+// facts fills the header facts of m from the message holding the report.
+func (m *Message) facts(info *msgInfo, rep *report.Report) {
+	h := info.header
+	hp := info.path + ".header."
+	if info.path == "mime:message" {
+		hp = "mime:header."
+	}
+	if v, ok := h.get(fieldReportDomain); ok {
+		m.ReportDomain = headerDomain(v)
+	} else {
+		m.warn(hp+fieldReportDomain, CodeMissingReportDomain, "TLS-Report-Domain field missing (RFC 8460 §5.3)")
+	}
+	if v, ok := h.get(fieldSubmitter); ok {
+		m.Submitter = headerDomain(v)
+	} else {
+		m.warn(hp+fieldSubmitter, CodeMissingSubmitter, "TLS-Report-Submitter field missing (RFC 8460 §5.3)")
+	}
+	if v, ok := h.get("From"); ok {
+		m.From = strings.TrimSpace(decodeWords(v))
+	}
+	if v, ok := h.get("Message-ID"); ok {
+		m.MessageID = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "<"), ">")
+	}
+	if v, ok := h.get("Date"); ok {
+		m.DateText = strings.TrimSpace(v)
+		if t, err := mail.ParseDate(m.DateText); err == nil {
+			m.Date = t
+		} else {
+			msg := "Date " + quoteTrunc(m.DateText) + " is not RFC 5322 §3.3"
+			for _, layout := range dateLayouts {
+				if t, err := time.Parse(layout, m.DateText); err == nil {
+					m.Date = t
+					msg += "; read as " + t.Format(time.RFC3339)
+					break
+				}
+			}
+			m.warn(hp+"Date", CodeDate, msg)
+		}
+	}
+	if v, ok := h.get("Subject"); ok {
+		m.Subject = strings.TrimSpace(decodeWords(v))
+		m.subject(hp + "Subject")
+	} else {
+		m.warn(hp+"Subject", CodeSubject, "Subject field missing (RFC 8460 §5.3)")
+	}
+
+	// RFC 8460 §5.3: TLS-Report-Submitter is the contact-info domain;
+	// §5.6: the report is authoritative where the header disagrees.
+	if m.Submitter != "" {
+		if cd, err := ContactDomain(rep.ContactInfo); err == nil && cd != m.Submitter {
+			m.warn(hp+fieldSubmitter, CodeSubmitterMismatch, "TLS-Report-Submitter "+quoteTrunc(m.Submitter)+" is not the contact-info domain "+quoteTrunc(cd))
+		}
+	}
+	if m.ReportDomain != "" && len(rep.Policies) > 0 {
+		match := false
+		for _, p := range rep.Policies {
+			if d, err := domain.ToASCII(p.Policy.Domain); err == nil && d == m.ReportDomain {
+				match = true
+			}
+		}
+		if !match {
+			m.warn(hp+fieldReportDomain, CodeReportDomainMismatch, "TLS-Report-Domain "+quoteTrunc(m.ReportDomain)+" is not a policy domain of the report")
+		}
+	}
+}
+
+// subject extracts the Report-ID of an RFC 8460 §5.3 Subject.
+func (m *Message) subject(path string) {
+	s := m.Subject
+	i := strings.Index(s, "Report-ID:")
+	if i < 0 {
+		m.warn(path, CodeSubject, "Subject has no Report-ID (RFC 8460 §5.3)")
+		return
+	}
+	if !strings.HasPrefix(s, "Report Domain:") || !strings.Contains(s[:i], "Submitter:") {
+		m.warn(path, CodeSubject, "Subject is not \"Report Domain: … Submitter: … Report-ID: <…>\" (RFC 8460 §5.3)")
+	}
+	tok, _, _ := strings.Cut(strings.TrimSpace(s[i+len("Report-ID:"):]), " ")
+	if len(tok) >= 2 && tok[0] == '<' && tok[len(tok)-1] == '>' {
+		m.ReportID = tok[1 : len(tok)-1]
+	} else {
+		m.ReportID = tok
+		m.warn(path, CodeSubject, "Subject Report-ID "+quoteTrunc(tok)+" is not in angle brackets (RFC 8460 §5.3)")
+	}
+}
