@@ -1,0 +1,142 @@
+// Package submit delivers SMTP TLS reports (RFC 8460) to every rua
+// destination of a TLSRPT record, over HTTPS and SMTP, tells the caller
+// truthfully what happened at each one and when to try again, and
+// receives reports over HTTPS for analyzers.
+//
+// # Delivering
+//
+// [Deliverer.Deliver] sends one report to each rua URI of a
+// [dnsrecord.Record] (RFC 8460 §3): https URIs by POST (§5.4), mailto
+// URIs as a DKIM-signed multipart/report message built with
+// [mime.Write] and handed to a [MailSender] (§5.3). Other schemes are
+// skipped and reported as unsupported. The [Result] holds one [Outcome]
+// per URI — [StatusAccepted], [StatusTemporaryFailure],
+// [StatusPermanentFailure] or [StatusSkipped] — with the HTTP status or
+// SMTP reply code, any Retry-After, and a [*DeliveryError] saying whether
+// a retry may help. The report counts as delivered once at least one
+// destination accepted it (RFC 8460 §3: a reporter SHOULD NOT consider a
+// report delivered before one endpoint accepted it); only then is the
+// error nil.
+//
+// What counts as accepted, and nothing else does ("delivery never lies"):
+//
+//   - HTTPS: any 2xx answer to the POST (§5.4 says "successful", typically
+//     200 or 201). 408, 429 and 5xx, timeouts, resets, refused
+//     connections, DNS failures and certificate problems are temporary,
+//     honouring Retry-After (delay-seconds or HTTP-date); other 4xx are
+//     permanent.
+//   - Redirects are never turned into a GET (RFC 8460 does not address
+//     them; net/http would re-send a POST as a body-less GET on 301, 302
+//     and 303). 307 and 308 are followed, with the body re-sent, up to
+//     [Deliverer.MaxRedirects] times and only to https locations; every
+//     other 3xx is a permanent failure carrying the Location.
+//   - SMTP: 250 after DATA. Reply codes 4xx are temporary, 5xx
+//     permanent.
+//
+// The HTTPS body is the report itself, canonical JSON gzip-compressed as
+// application/tlsrpt+gzip (§5.2 says compression SHOULD be used), or
+// application/tlsrpt+json with [Deliverer.Uncompressed]. The gzip file is
+// the entity, never a Content-Encoding (§5.4, §6.4, §6.5).
+//
+// Certificates of HTTPS endpoints are verified by default; a certificate
+// error is then a temporary failure (an expired certificate is usually
+// renewed within the 24 h retry window) whose error chain holds the
+// *tls.CertificateVerificationError. RFC 8460 §3 permits a submitter to
+// ignore certificate validation errors (§7 explains why reporting a
+// misconfiguration outweighs interception risk): with
+// [Deliverer.InsecureSkipVerify], a POST that fails verification is tried
+// once more without it, and the Outcome says Unverified.
+//
+// # Retrying
+//
+// RFC 8460 §5.5: a reporter SHOULD retry a failed delivery for up to 24
+// hours after the first attempt, ideally with exponential backoff.
+// [RetryPolicy.NextAttempt] is a pure function from (first attempt, now,
+// attempt number, error) to the next attempt time, with jitter from an
+// injectable random source; it never sleeps, so an MTA can put reports
+// into its own queue. [Result.Pending] lists the URIs worth retrying.
+//
+// # Mail
+//
+// [SMTPSender] implements [MailSender] with github.com/emersion/go-smtp:
+// through a relay or submission server (STARTTLS required by default, or
+// implicit TLS, AUTH PLAIN only over TLS), or directly to the MX hosts of
+// the rua domain (RFC 5321 §5.1: MX records in preference order, the
+// domain itself when there is none, a null MX is a permanent failure,
+// RFC 7505). Direct delivery uses opportunistic STARTTLS that never fails
+// delivery over TLS problems (RFC 8460 §3 and §5.3.1: report mail is sent
+// even when TLS fails, and MTA-STS or DANE failures are not honoured for
+// it): a certificate error makes it reconnect without verification, a
+// failed handshake makes it reconnect in clear text. Every RCPT carries
+// NOTIFY=NEVER when the server supports DSN (RFC 3461), so that a failed
+// report does not bounce into a loop. An MTA with its own queue
+// implements MailSender itself.
+//
+// # Receiving
+//
+// [Receiver] is an http.Handler for an https rua endpoint (§5.4). It
+// answers:
+//
+//   - 200 after [Receiver.Handle] returned nil for the decoded report,
+//     and only then;
+//   - 405 (with Allow: POST) for any method but POST;
+//   - 413 when the body exceeds [Receiver.MaxBodySize] (enforced while
+//     reading, and up front from Content-Length) or the decompressed
+//     report exceeds [Receiver.MaxReportSize];
+//   - 408 when the body arrives slower than [Receiver.BodyTimeout];
+//   - 415 when the body is neither gzip nor JSON and the Content-Type does
+//     not claim a report either (text/html, multipart/form-data, ...), or
+//     for a Content-Encoding other than gzip;
+//   - 400, with a plain-text reason, when the body claims or looks like a
+//     report but does not decode;
+//   - 500 when Handle fails (the sender keeps the report and retries) or
+//     when Handle is nil.
+//
+// The format is sniffed before the label is trusted: gzip magic (1f 8b)
+// or '{' after optional white space and BOM. A mislabelled body that
+// decodes is accepted with a [WarnMediaTypeMismatch] warning next to the
+// decoder's own warnings.
+//
+// The enclosing http.Server must bound what the handler cannot: set
+// ReadHeaderTimeout (for example 10 s) against slow-header clients,
+// ReadTimeout (for example 60 s) or rely on BodyTimeout for the body,
+// WriteTimeout, IdleTimeout, and MaxHeaderBytes (for example 16 KiB; the
+// default is 1 MiB). RFC 8460 §7 warns that rua endpoints can be flooded:
+// put a rate limit per client address in front of the Receiver. HTTPS
+// submissions are not authenticated (§7): treat every field of a received
+// report as untrusted text.
+//
+// # Limits
+//
+//   - Receiver: request body [DefaultMaxBodySize] (4 MiB), decompressed
+//     report the report.Decoder default unless MaxReportSize is set, body
+//     read time [DefaultBodyTimeout] (30 s).
+//   - Deliverer: at most 64 KiB of each HTTP response body is read (then
+//     discarded); [DefaultMaxRedirects] (3) redirects; the caller's context
+//     bounds each delivery, destinations are tried concurrently.
+//   - SMTPSender: the context deadline bounds every command (else RFC
+//     5321's five minutes per command); go-smtp caps reply lines at 2000
+//     bytes.
+//   - RetryPolicy: [DefaultInitialInterval] (5 min) doubling to
+//     [DefaultMaxInterval] (4 h), within [DefaultRetryWindow] (24 h).
+//
+// # Interoperability
+//
+//   - QUIRK(unknown HTTP senders): gzip sent as Content-Encoding instead of
+//     as the entity is accepted with [WarnContentEncoding].
+//   - QUIRK(generic HTTP clients): application/json, application/gzip,
+//     application/octet-stream, text/plain or no Content-Type at all are
+//     accepted when the body sniffs as a report, with a warning; the bare
+//     "application/tlsrpt" of the RFC 8460 §5.3.1 example as re-typed by
+//     some implementations counts as a report label.
+//   - Every report of the shared corpus (Google, Microsoft, Mail.ru,
+//     Stalwart-style and others), posted with its media type, is accepted;
+//     the lenient report.Decoder does the repairs and lists them.
+//   - Some HTTPS rua endpoints answer 200 to anything, or 301 to another
+//     path: the Deliverer reports a 3xx as a permanent failure with the
+//     Location, so that the operator can fix the record.
+//   - Many MX hosts have certificates for another name or self-signed
+//     ones; direct delivery still sends the report (RFC 8460 §5.3.1).
+//   - HelloName defaults to "localhost", which some MX hosts refuse; MTAs
+//     should set their host name.
+package submit

@@ -1,0 +1,130 @@
+package submit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
+	"github.com/go-tlsrpt/tlsrpt/policy"
+	"github.com/go-tlsrpt/tlsrpt/report"
+	"github.com/go-tlsrpt/tlsrpt/submit"
+)
+
+func exampleReport() *report.Report {
+	return &report.Report{
+		OrganizationName: "Sender Inc.",
+		DateRange: report.DateRange{
+			Start: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+			End:   time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
+		},
+		ContactInfo: "mailto:tlsrpt@sender.example",
+		ReportID:    "2026-11-24_example.net",
+		Policies: []report.PolicyResult{{
+			Policy:  policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.net"},
+			Summary: report.Summary{TotalSuccessfulSessionCount: 42, TotalFailureSessionCount: 1},
+			FailureDetails: []report.FailureDetail{{
+				ResultType:         report.ResultSTARTTLSNotSupported,
+				ReceivingIP:        netip.MustParseAddr("192.0.2.25"),
+				FailedSessionCount: 1,
+			}},
+		}},
+	}
+}
+
+// Deliver a report to the https destination of a TLSRPT record. The
+// record's http: URI is not a supported scheme and is skipped.
+func ExampleDeliverer_Deliver() {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("endpoint got", r.Method, r.Header.Get("Content-Type"))
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+
+	rec, err := dnsrecord.Parse("v=TLSRPTv1; rua=" + srv.URL + "/tlsrpt,http://old.example/tlsrpt")
+	if err != nil {
+		panic(err)
+	}
+	d := &submit.Deliverer{HTTPClient: srv.Client()} // trusts the test server
+	res, err := d.Deliver(context.Background(), exampleReport(), rec)
+	fmt.Println("delivered:", res.Delivered(), err == nil)
+	for _, o := range res.Outcomes {
+		fmt.Println(o.URI.Scheme(), o.Status, o.StatusCode)
+	}
+	// Output:
+	// endpoint got POST application/tlsrpt+gzip
+	// delivered: true true
+	// https accepted 201
+	// http skipped 0
+}
+
+// Mount a Receiver as the https rua endpoint of an analyzer.
+func ExampleReceiver() {
+	rv := &submit.Receiver{
+		Handle: func(ctx context.Context, r *submit.Received) error {
+			// Store the report; an error makes the sender retry later.
+			fmt.Println("received", r.Report.ReportID, "from", r.Report.OrganizationName, "gzip:", r.Compressed)
+			return nil
+		},
+		MaxBodySize: 1 << 20,
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/tlsrpt", rv)
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	// In production, use an http.Server with ReadHeaderTimeout, ReadTimeout
+	// and MaxHeaderBytes set (see the package documentation).
+
+	body, _ := json.Marshal(exampleReport())
+	resp, err := srv.Client().Post(srv.URL+"/tlsrpt", submit.MediaTypeJSON, bytes.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+
+	resp, err = srv.Client().Get(srv.URL + "/tlsrpt")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status, resp.Header.Get("Allow"))
+	// Output:
+	// received 2026-11-24_example.net from Sender Inc. gzip: false
+	// 200 OK
+	// 405 Method Not Allowed POST
+}
+
+// Schedule retries of a failed delivery in an MTA's own queue.
+func ExampleRetryPolicy_NextAttempt() {
+	p := &submit.RetryPolicy{Rand: func() float64 { return 0 }} // no jitter, for the example
+	first := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	err := &submit.DeliveryError{URI: "https://rua.example/", Retryable: true, StatusCode: 503}
+	now := first
+	for attempt := 1; ; attempt++ {
+		next, ok := p.NextAttempt(first, now, attempt, err)
+		if !ok {
+			fmt.Println("give up after attempt", attempt)
+			break
+		}
+		if attempt <= 3 || next.Equal(first.Add(24*time.Hour)) {
+			fmt.Println("attempt", attempt+1, "at", next.Format("Jan 2 15:04"))
+		}
+		now = next
+	}
+	// A permanent failure is never retried.
+	_, ok := p.NextAttempt(first, first, 1, &submit.DeliveryError{StatusCode: 404})
+	fmt.Println("retry 404:", ok)
+	// Output:
+	// attempt 2 at Nov 25 03:02
+	// attempt 3 at Nov 25 03:07
+	// attempt 4 at Nov 25 03:17
+	// attempt 18 at Nov 26 03:00
+	// give up after attempt 18
+	// retry 404: false
+}
