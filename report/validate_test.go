@@ -2,7 +2,11 @@ package report
 
 import (
 	"errors"
+	"flag"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -443,5 +447,120 @@ func BenchmarkValidate(b *testing.B) {
 		if err := r.Validate(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The -update flag rewrites golden files. Another test file of this
+// package may define it first; it is defined here only when it is not.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+// semUpdate reports whether -update was given.
+func semUpdate() bool {
+	f := flag.Lookup("update")
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	b, _ := g.Get().(bool)
+	return b
+}
+
+// semCorpusDir returns ../shared/corpus/<sub> beside the module root, or ""
+// when it is absent (a fresh clone without the shared corpus).
+func semCorpusDir(t *testing.T, sub string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	c := filepath.Join(dir, "..", "shared", "corpus", sub)
+	if fi, err := os.Stat(c); err != nil || !fi.IsDir() {
+		return ""
+	}
+	return c
+}
+
+// TestValidateCorpus runs Validate over every report of the shared corpus,
+// decoded leniently, and compares what it finds with
+// testdata/semantics/corpus-validate.golden (-update rewrites it). It pins
+// down which producer rules real senders break, and keeps Validate from
+// panicking on anything a real sender produced.
+func TestValidateCorpus(t *testing.T) {
+	dir := semCorpusDir(t, "reports")
+	if dir == "" {
+		t.Skip("../shared/corpus/reports not found beside the module")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("== " + name + "\n")
+		r, _, err := Parse(data)
+		if err != nil {
+			// The decoder's own corpus test says why; here it is a
+			// regression all the same.
+			t.Errorf("%s: lenient decode failed: %v", name, err)
+			b.WriteString("decode failed\n")
+			continue
+		}
+		err = r.Validate()
+		if err == nil {
+			b.WriteString("valid\n")
+			continue
+		}
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			var ve *ValidationError
+			if !errors.As(e, &ve) {
+				t.Fatalf("%s: %T is not a *ValidationError", name, e)
+			}
+			b.WriteString(ve.Path + ": " + ve.Reason + "\n")
+		}
+	}
+	golden := filepath.Join("testdata", "semantics", "corpus-validate.golden")
+	if semUpdate() {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestValidateCorpus -update)", err)
+	}
+	if diff := cmp.Diff(string(want), b.String()); diff != "" {
+		t.Errorf("Validate over the corpus changed (-want +got); run with -update if intended:\n%s", diff)
 	}
 }
