@@ -139,9 +139,10 @@ func (m *Message) subject(path string) {
 	if !strings.HasPrefix(s, "Report Domain:") || !strings.Contains(s[:i], "Submitter:") {
 		m.warn(path, CodeSubject, "Subject is not \"Report Domain: … Submitter: … Report-ID: <…>\" (RFC 8460 §5.3)")
 	}
-	tok, _, _ := strings.Cut(strings.TrimSpace(s[i+len("Report-ID:"):]), " ")
-	if len(tok) >= 2 && tok[0] == '<' && tok[len(tok)-1] == '>' {
-		m.ReportID = tok[1 : len(tok)-1]
+	rest := strings.TrimSpace(s[i+len("Report-ID:"):])
+	tok, _, _ := strings.Cut(rest, " ")
+	if end := strings.LastIndexByte(rest, '>'); len(rest) > 0 && rest[0] == '<' && end > 0 {
+		m.ReportID = rest[1:end]
 	} else {
 		m.ReportID = tok
 		m.warn(path, CodeSubject, "Subject Report-ID "+quoteTrunc(tok)+" is not in angle brackets (RFC 8460 §5.3)")

@@ -1,0 +1,236 @@
+package mime
+
+import (
+	"bytes"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+var equateAddr = cmpopts.EquateComparable(netip.Addr{})
+
+// fixtureReport is the report inside the testdata/parse fixtures.
+func fixtureReport(t testing.TB) *report.Report {
+	t.Helper()
+	data, err := os.ReadFile("testdata/parse-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, warns, err := report.Parse(data)
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("fixture report: %v %v", err, warns)
+	}
+	return r
+}
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "parse", name+".eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func codes(ws []report.Warning) []string {
+	var cs []string
+	for _, w := range ws {
+		if strings.HasPrefix(w.Code, "mime-") {
+			cs = append(cs, w.Code)
+		}
+	}
+	slices.Sort(cs)
+	return slices.Compact(cs)
+}
+
+// parseTests lists the fixtures of testdata/parse: one per tolerated
+// deviation, and the mails that are no TLS report.
+var parseTests = []struct {
+	name   string
+	reason string
+	codes  []string // the mime warning codes, sorted
+	path   string   // the report's Attachment.Path
+	err    error    // errors.Is target; nil for success
+}{
+	{name: "standard", reason: "RFC 8460 §5.3 shape, CRLF", path: "mime:part[2]"},
+	{name: "lf-only", reason: "LF line ends", codes: []string{CodeBareLF}, path: "mime:part[2]"},
+	{name: "unquoted-params", reason: "boundary=----=_Part_7 unquoted", codes: []string{CodeParamSyntax}, path: "mime:part[2]"},
+	{name: "html-human-part", reason: "text/html human part", codes: []string{CodeHTMLPart}, path: "mime:part[2]"},
+	{name: "missing-closing-boundary", reason: "no close delimiter (Mail.ru)", codes: []string{CodeMissingClosingBoundary}, path: "mime:part[2]"},
+	{name: "base64-no-padding", reason: "base64 without =", codes: []string{CodeBase64Padding}, path: "mime:part[2]"},
+	{name: "base64-stray-whitespace", reason: "spaces and tabs in base64", codes: []string{CodeBase64Garbage}, path: "mime:part[2]"},
+	{name: "gzip-label-plain-json", reason: "+gzip label on JSON", codes: []string{CodeGzipLabelOnJSON}, path: "mime:part[2]"},
+	{name: "json-label-gzip", reason: "+json label on gzip", codes: []string{CodeJSONLabelOnGzip}, path: "mime:part[2]"},
+	{name: "bare-application-tlsrpt", reason: "application/tlsrpt, no CTE", codes: []string{CodeMediaType}, path: "mime:part[2]"},
+	{name: "zip-one-member", reason: "application/zip with one JSON member", codes: []string{CodeFilename, CodeGenericMediaType, CodeZipArchive}, path: "mime:part[2]"},
+	{name: "octet-stream", reason: "application/octet-stream .json.gz", codes: []string{CodeGenericMediaType}, path: "mime:part[2]"},
+	{name: "by-filename", reason: "unknown media type, .json.gz filename", codes: []string{CodeFoundByFilename}, path: "mime:part[2]"},
+	{name: "sniffed", reason: "unknown media type, no filename, gzip magic", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:part[2]"},
+	{name: "single-part", reason: "the message body is the report", codes: []string{CodeNotMultipartReport}, path: "mime:message"},
+	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
+	{name: "rfc2231-filename", reason: "filename*0*= continuation", path: "mime:part[2]"},
+	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", path: "mime:part[2].message.part[2]"},
+	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
+	{name: "nonconforming-headers", reason: "missing TLS-Report-Domain, wrong submitter, free Subject, bad Date and filename",
+		codes: []string{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
+
+	{name: "not-report-cron", reason: "cron mail without Content-Type", err: ErrNoReport},
+	{name: "not-report-dmarc-aggregate", reason: "DMARC aggregate, application/gzip .xml.gz", err: ErrNoReport},
+	{name: "not-report-dmarc-zip", reason: "DMARC aggregate, application/zip .xml.zip", err: ErrNoReport},
+	{name: "not-report-dsn", reason: "DSN returning a TLS report mail: no report delivery", err: ErrNoReport},
+	{name: "error-truncated-gzip", reason: "labelled report, broken gzip", err: errPart},
+	{name: "error-zip-two-members", reason: "zip with two JSON members", err: errPart},
+}
+
+// errPart stands for "a *PartError" in parseTests.
+var errPart = errors.New("part error")
+
+func TestParseFixtures(t *testing.T) {
+	want := fixtureReport(t)
+	for _, tt := range parseTests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Parse(bytes.NewReader(readFixture(t, tt.name)))
+			switch {
+			case tt.err == errPart:
+				var pe *PartError
+				if !errors.As(err, &pe) {
+					t.Fatalf("Parse error = %v, want a *PartError (%s)", err, tt.reason)
+				}
+				return
+			case tt.err != nil:
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("Parse error = %v, want %v (%s)", err, tt.err, tt.reason)
+				}
+				return
+			case err != nil:
+				t.Fatalf("Parse: %v (%s)", err, tt.reason)
+			}
+			if len(m.Reports) != 1 {
+				t.Fatalf("%d reports, want 1", len(m.Reports))
+			}
+			if diff := cmp.Diff(want, m.Reports[0], equateAddr); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.codes, codes(m.Warnings)); diff != "" {
+				t.Errorf("warning codes (-want +got):\n%s\nwarnings: %v", diff, m.Warnings)
+			}
+			if got := m.Attachments[0].Path; got != tt.path {
+				t.Errorf("Attachment.Path = %q, want %q", got, tt.path)
+			}
+			for _, w := range m.Warnings {
+				if !strings.HasPrefix(w.Path, "mime:") || w.Message == "" {
+					t.Errorf("warning without mime path or message: %+v", w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseHeaderFacts(t *testing.T) {
+	tests := []struct {
+		name string
+		want Message
+	}{
+		{"standard", Message{
+			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
+			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
+			From:      "TLS reports <tlsrpt@sender.example>",
+			MessageID: "fixture.standard@sender.example",
+			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
+			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
+		}},
+		{"header-quirks", Message{
+			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
+			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
+			From:      "Rapports TLS Été <tlsrpt@sender.example>",
+			MessageID: "fixture.quirks@sender.example",
+			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, Mar 02 2024 01:02:03 +0000",
+			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
+		}},
+		{"rfc2231-filename", Message{
+			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
+			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
+			From:      "TLS reports <tlsrpt@sender.example>",
+			MessageID: "fixture.rfc2231@sender.example",
+			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
+			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
+		}},
+		{"nested-forwarded", Message{
+			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
+			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
+			From:      "TLS reports <tlsrpt@sender.example>",
+			MessageID: "fixture.inner@sender.example",
+			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
+			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
+		}},
+		{"nonconforming-headers", Message{
+			Submitter: "other.example", Subject: "TLS report fixture-2024-03-01",
+			From: "reports@sender.example", DateText: "yesterday", Filename: "report.json.gz",
+		}},
+	}
+	ignore := cmpopts.IgnoreFields(Message{}, "Reports", "Attachments", "Warnings")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Parse(bytes.NewReader(readFixture(t, tt.name)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&tt.want, m, ignore, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+				t.Errorf("header facts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRoundTrip writes reports with Write and reads them back with Parse.
+func TestRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*report.Report, *WriteOptions)
+	}{
+		{"gzip", nil},
+		{"json", func(_ *report.Report, o *WriteOptions) { o.Uncompressed = true }},
+		{"non-ascii report-id", func(r *report.Report, _ *WriteOptions) { r.ReportID = "rapport-été@sender.example" }},
+		{"long report-id", func(r *report.Report, _ *WriteOptions) { r.ReportID = strings.Repeat("long-", 40) + "@x.example" }},
+		{"report-id with spaces", func(r *report.Report, _ *WriteOptions) { r.ReportID = "id with  spaces" }},
+		{"random boundary and ids", func(_ *report.Report, o *WriteOptions) { *o = WriteOptions{From: o.From, To: o.To} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, opts := testReport(), testOptions()
+			if tt.edit != nil {
+				tt.edit(r, opts)
+			}
+			var b bytes.Buffer
+			if err := Write(&b, r, opts); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Parse(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Reports) != 1 {
+				t.Fatalf("%d reports", len(m.Reports))
+			}
+			if diff := cmp.Diff(r, m.Reports[0], equateAddr, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+			if len(m.Warnings) != 0 {
+				t.Errorf("warnings for a written message: %v", m.Warnings)
+			}
+			if m.ReportID != r.ReportID || m.ReportDomain != "example.net" || m.Submitter != "mail.sender.example" {
+				t.Errorf("header facts: report-id %q domain %q submitter %q", m.ReportID, m.ReportDomain, m.Submitter)
+			}
+		})
+	}
+}
