@@ -48,8 +48,9 @@ type Deliverer struct {
 	// DefaultMaxRedirects; negative means none.
 	MaxRedirects int
 
-	// Mail sends report mail to mailto destinations. Nil means mailto
-	// destinations are skipped with ErrNoMailSender.
+	// Mail sends report mail to mailto destinations. Nil (or an empty
+	// MailOptions.From) means mailto destinations are skipped with
+	// ErrNoMailSender.
 	Mail MailSender
 	// MailOptions is the template for report messages (mime.Write): From
 	// is required for mail delivery; Submitter, DKIM (RFC 8460 §3

@@ -3,14 +3,21 @@ package submit_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
+	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/submit"
@@ -127,4 +134,58 @@ func ExampleRetryPolicy_NextAttempt() {
 	// attempt 18 at Nov 26 03:00
 	// give up after attempt 18
 	// retry 404: false
+}
+
+// exampleBackend is a minimal go-smtp backend that prints what arrives.
+type exampleBackend struct{}
+
+func (exampleBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &exampleSession{}, nil }
+
+type exampleSession struct{ from string }
+
+func (s *exampleSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *exampleSession) Rcpt(to string, opts *smtp.RcptOptions) error {
+	fmt.Println("RCPT", to, "NOTIFY", opts.Notify)
+	return nil
+}
+func (s *exampleSession) Data(r io.Reader) error {
+	msg, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	fmt.Println("DKIM-signed:", bytes.HasPrefix(msg, []byte("DKIM-Signature:")))
+	return nil
+}
+func (s *exampleSession) Reset()        {}
+func (s *exampleSession) Logout() error { return nil }
+
+// Mail a DKIM-signed report through a relay (here a go-smtp server on
+// loopback that offers no STARTTLS, hence OpportunisticTLS; production
+// relays should use STARTTLS with AUTH).
+func ExampleSMTPSender() {
+	srv := smtp.NewServer(exampleBackend{})
+	srv.Domain = "relay.example"
+	srv.EnableDSN = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	d := &submit.Deliverer{
+		Mail: &submit.SMTPSender{Relay: l.Addr().String(), OpportunisticTLS: true, HelloName: "mta.sender.example"},
+		MailOptions: mime.WriteOptions{
+			From: "TLS reports <tlsrpt@sender.example>",
+			DKIM: &mime.DKIMOptions{Domain: "sender.example", Selector: "tlsrpt", Signer: key},
+		},
+	}
+	rec, _ := dnsrecord.Parse("v=TLSRPTv1; rua=mailto:tlsrpt@example.net")
+	res, err := d.Deliver(context.Background(), exampleReport(), rec)
+	fmt.Println(res.Outcomes[0].Status, err)
+	// Output:
+	// RCPT tlsrpt@example.net NOTIFY [NEVER]
+	// DKIM-signed: true
+	// accepted <nil>
 }

@@ -41,11 +41,10 @@ func (e *transactionError) Unwrap() error { return e.err }
 
 // session is an SMTP session after greeting, EHLO and optional TLS.
 type session struct {
-	c        *smtp.Client
-	conn     net.Conn
-	tls      bool
-	verified bool
-	stop     func() bool
+	c    *smtp.Client
+	conn net.Conn
+	tls  bool // STARTTLS or implicit TLS is active
+	stop func() bool
 }
 
 func (s *session) close() {
@@ -86,7 +85,7 @@ func (s *SMTPSender) helloName() string {
 
 // newSession wraps conn (greeting already consumed when greeted is true)
 // in a go-smtp client bound to ctx and says EHLO.
-func (s *SMTPSender) newSession(ctx context.Context, conn net.Conn, pending io.Reader, greeted, isTLS, verified bool) (*session, error) {
+func (s *SMTPSender) newSession(ctx context.Context, conn net.Conn, pending io.Reader, greeted, isTLS bool) (*session, error) {
 	c := conn
 	if greeted {
 		// go-smtp reads a greeting first; the real one was consumed before
@@ -109,7 +108,7 @@ func (s *SMTPSender) newSession(ctx context.Context, conn net.Conn, pending io.R
 		client.Close()
 		return nil, ctxErr(ctx, err)
 	}
-	return &session{c: client, conn: conn, tls: isTLS, verified: verified, stop: stop}, nil
+	return &session{c: client, conn: conn, tls: isTLS, stop: stop}, nil
 }
 
 // prefixConn is a net.Conn whose reads come from r.
@@ -131,7 +130,7 @@ func (s *SMTPSender) dialImplicitTLS(ctx context.Context, host, addr string) (*s
 		conn.Close()
 		return nil, ctxErr(ctx, err)
 	}
-	return s.newSession(ctx, tc, nil, false, true, !s.tlsConfig(host, true).InsecureSkipVerify)
+	return s.newSession(ctx, tc, nil, false, true)
 }
 
 // open connects to addr, reads the greeting, says EHLO and negotiates
@@ -181,7 +180,7 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 			return nil, &DeliveryError{URI: addr, Retryable: true, Err: ErrTLSRequired}
 		}
 		conn.SetDeadline(time.Time{})
-		sess, err := s.newSession(ctx, conn, br, true, false, false)
+		sess, err := s.newSession(ctx, conn, br, true, false)
 		ok = err == nil
 		return sess, err
 	}
@@ -212,7 +211,7 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 		return nil, &tlsFailure{err: err}
 	}
 	conn.SetDeadline(time.Time{})
-	sess, err := s.newSession(ctx, tc, tc, true, true, verify && !s.tlsConfig(host, true).InsecureSkipVerify)
+	sess, err := s.newSession(ctx, tc, tc, true, true)
 	ok = err == nil
 	return sess, err
 }

@@ -1,0 +1,99 @@
+package submit
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func FuzzReceiver(f *testing.F) {
+	canonical := readFixture(f, "canonical.json")
+	f.Add(MediaTypeJSON, "", canonical)
+	f.Add(MediaTypeGzip, "", gz(f, canonical))
+	f.Add(MediaTypeJSON, "gzip", gz(f, canonical))
+	f.Add("", "", readFixture(f, "bom-mxhost-string.json"))
+	f.Add("application/json", "", readFixture(f, "no-z-datetime.json"))
+	f.Add(MediaTypeGzip, "", gz(f, readFixture(f, "null-contact-empty-arrays.json")))
+	f.Add("text/html", "", []byte("<html>"))
+	f.Add(MediaTypeGzip, "", gz(f, canonical)[:30])
+	f.Add(MediaTypeJSON, "br", []byte("{}"))
+	f.Add("application/tlsrpt; x=\"", "", []byte(`{"organization-name":1}`))
+	allowed := map[int]bool{200: true, 400: true, 408: true, 413: true, 415: true}
+	f.Fuzz(func(t *testing.T, ctype, encoding string, body []byte) {
+		called := 0
+		rv := &Receiver{MaxBodySize: 64 << 10, MaxReportSize: 256 << 10, Handle: func(_ context.Context, r *Received) error {
+			called++
+			if r.Report == nil {
+				t.Fatal("Handle called without a report")
+			}
+			if r.Size != int64(len(body)) {
+				t.Fatalf("Size %d, body %d bytes", r.Size, len(body))
+			}
+			return nil
+		}}
+		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Content-Encoding", encoding)
+		w := httptest.NewRecorder()
+		rv.ServeHTTP(w, req)
+		if !allowed[w.Code] {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		if (w.Code == 200) != (called == 1) || called > 1 {
+			t.Fatalf("status %d but Handle called %d times", w.Code, called)
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+	for _, s := range []string{"", "0", "120", "-1", "1e3", "99999999999999999999", now.Add(time.Hour).Format(http.TimeFormat), "Wednesday, 25-Nov-26 04:10:00 GMT", "Wed Nov 25 05:00:00 2026"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := parseRetryAfter(s, now)
+		if d < 0 || d > 365*24*time.Hour+24*time.Hour*365*100 {
+			t.Fatalf("parseRetryAfter(%q) = %v", s, d)
+		}
+	})
+}
+
+func FuzzNextAttempt(f *testing.F) {
+	f.Add(1, int64(0), int64(0), 0.0, true)
+	f.Add(3, int64(time.Hour), int64(time.Minute), 0.5, true)
+	f.Add(40, int64(23*time.Hour), int64(2*time.Hour), 0.99, true)
+	f.Add(0, int64(-time.Hour), int64(0), -1.0, false)
+	f.Add(math.MaxInt, int64(25*time.Hour), int64(math.MaxInt64), math.NaN(), true)
+	first := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, attempt int, elapsed, retryAfter int64, r float64, retryable bool) {
+		if retryAfter < 0 {
+			retryAfter = -retryAfter
+		}
+		if retryAfter < 0 {
+			retryAfter = 0
+		}
+		p := RetryPolicy{Rand: func() float64 { return r }}
+		now := first.Add(time.Duration(elapsed))
+		err := &DeliveryError{Retryable: retryable, RetryAfter: time.Duration(retryAfter)}
+		next, ok := p.NextAttempt(first, now, attempt, err)
+		if !ok {
+			return
+		}
+		if !retryable {
+			t.Fatal("retry of a permanent failure")
+		}
+		if !next.After(now) {
+			t.Fatalf("next %v not after now %v", next, now)
+		}
+		if next.After(first.Add(DefaultRetryWindow)) {
+			t.Fatalf("next %v beyond the window", next)
+		}
+		if next.Sub(now) < time.Duration(retryAfter) {
+			t.Fatalf("next %v earlier than Retry-After %v", next, time.Duration(retryAfter))
+		}
+	})
+}
