@@ -76,13 +76,22 @@ func writeUvarint(b *strings.Builder, n int) {
 
 func writeKeyString(b *strings.Builder, s string, fold bool) {
 	writeUvarint(b, len(s))
-	if !fold {
+	if !fold || !hasUpperASCII(s) {
 		b.WriteString(s)
 		return
 	}
 	for i := 0; i < len(s); i++ {
 		b.WriteByte(lowerASCII(s[i]))
 	}
+}
+
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 func lowerASCII(c byte) byte {

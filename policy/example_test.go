@@ -1,0 +1,199 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/go-tlsrpt/tlsrpt/policy"
+)
+
+func ExampleParseSTSPolicy() {
+	// A policy as served at https://mta-sts.example.com/.well-known/mta-sts.txt.
+	text := "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n"
+	p, err := policy.ParseSTSPolicy(text)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Mode, p.MaxAgeSeconds, p.MX)
+	fmt.Println(p.MatchMX("MAIL.example.com."))
+	fmt.Println(p.MatchMX("mx1.example.net"))
+	fmt.Println(p.MatchMX("a.b.example.net")) // the wildcard covers one label only
+	// Output:
+	// enforce 604800 [mail.example.com *.example.net]
+	// true
+	// true
+	// false
+}
+
+func ExampleParseSTSPolicy_error() {
+	_, err := policy.ParseSTSPolicy("version: STSv1\nmode: enforce\nmx: mail.example.com.\nmax_age: 86400\n")
+	var pe *policy.STSPolicyError
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Line, pe.Key)
+	}
+	fmt.Println(err)
+	// Output:
+	// 3 mx
+	// policy: mta-sts policy line 3 column 5: mx "mail.example.com.": trailing dot in host name
+}
+
+func ExampleSTSPolicy_String() {
+	p := &policy.STSPolicy{Mode: policy.ModeTesting, MaxAgeSeconds: 86400, MX: []string{"mx1.example.com"}}
+	fmt.Printf("%q\n", p.String())
+	// Output:
+	// "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n"
+}
+
+func ExampleParseSTSRecord() {
+	rec, err := policy.ParseSTSRecord("v=STSv1; id=20240131T101500;")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rec.ID)
+	fmt.Println(rec)
+
+	_, err = policy.ParseSTSRecord("v=STSv1; id=2024-01-31")
+	fmt.Println(err)
+	// Output:
+	// 20240131T101500
+	// v=STSv1; id=20240131T101500
+	// policy: syntax error at offset 16: invalid character '-' in the value of id
+}
+
+func ExampleNoPolicyFound() {
+	p, err := policy.NoPolicyFound("Göpher.example.")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := json.Marshal(p)
+	fmt.Println(string(b))
+	// Output:
+	// {"policy-type":"no-policy-found","policy-string":[],"policy-domain":"xn--gpher-jua.example","mx-host":[]}
+}
+
+func ExampleFromSTS() {
+	sts, err := policy.ParseSTSPolicy("version: STSv1\nmode: enforce\nmax_age: 1209600\nmx: *.mail.example.com\n")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := policy.FromSTS("example.com", sts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := json.Marshal(p)
+	fmt.Println(string(b))
+	// Output:
+	// {"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: *.mail.example.com","max_age: 1209600"],"policy-domain":"example.com","mx-host":["*.mail.example.com"]}
+}
+
+func ExampleFromSTSText() {
+	// The policy as served, with its mistake (a capitalised key), for a
+	// report with result type sts-policy-invalid.
+	p, err := policy.FromSTSText("example.com", "version: STSv1\nMode: enforce\nmx: mail.example.com\nmax_age: 86400\n")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q %q\n", p.Strings, p.MXHosts)
+	// Output:
+	// ["version: STSv1" "Mode: enforce" "mx: mail.example.com" "max_age: 86400"] ["mail.example.com"]
+}
+
+func ExampleFromTLSA() {
+	var rrs []policy.TLSA
+	for _, s := range []string{
+		"3 1 1 CEC87FB33D2A7499CA78E824E59B77531AC1FDEC7378FC81FCE7E5D213A364AB",
+		"3 1 1 5C046FF012891B5F0D6176024C5C25FF486A7C12B8000FDF8B418AB3ECF6D309",
+	} {
+		rr, err := policy.ParseTLSA(s)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		rrs = append(rrs, rr)
+	}
+	p, err := policy.FromTLSA("mail.example.com", rrs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range p.Strings {
+		fmt.Println(s)
+	}
+	fmt.Println(p.Domain, p.Type)
+	// Output:
+	// 3 1 1 5c046ff012891b5f0d6176024c5c25ff486a7c12b8000fdf8b418ab3ecf6d309
+	// 3 1 1 cec87fb33d2a7499ca78e824e59b77531ac1fdec7378fc81fce7e5d213a364ab
+	// mail.example.com tlsa
+}
+
+func ExampleParseTLSA() {
+	rr, err := policy.ParseTLSA("3 1 1 5C046FF012891B5F0D6176024C5C25FF486A7C12B8000FDF8B418AB3ECF6D309")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rr.Usage, rr.Selector, rr.MatchingType, len(rr.Data))
+
+	_, err = policy.ParseTLSA("DANE-EE SPKI SHA2-256 5c04")
+	fmt.Println(err)
+	_, err = policy.ParseTLSA("3 1 1 5c04 6ff0")
+	fmt.Println(err)
+	// Output:
+	// DANE-EE SPKI SHA2-256 32
+	// policy: syntax error at offset 0: RFC 7218 mnemonic "DANE-EE" is not the presentation form; write 3
+	// policy: syntax error at offset 10: whitespace inside the certificate association data (RFC 8460 §4.5)
+}
+
+func ExamplePolicy_TLSARecords() {
+	// Microsoft encodes the whole RRset as one JSON array string.
+	var p policy.Policy
+	err := json.Unmarshal([]byte(`{"policy-type":"tlsa","policy-string":["[\"3 1 1 7FF8B87BB269715FEF08A0F4F0033D7A2F3B680470A30E878CEB2D3E244AF3EA\"]"],"policy-domain":"example.fr"}`), &p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rrs, err := p.TLSARecords()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rrs[0])
+	// Output:
+	// 3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea
+}
+
+func ExamplePolicy_Equal() {
+	a := policy.Policy{Type: policy.TypeTLSA, Domain: "mx.example.com", Strings: []string{"3 1 1 AB", "3 1 1 cd"}}
+	b := policy.Policy{Type: policy.TypeTLSA, Domain: "MX.example.com", Strings: []string{"3 1 1 CD", "3 1 1 ab"}}
+	fmt.Println(a.Equal(b), a.Key() == b.Key())
+	// Output:
+	// true true
+}
+
+func ExampleLintSTSPolicy() {
+	text := "version: STSv1\nmode: testing\nmx: *.example.com\nmax_age: 86400\n"
+	for _, f := range policy.LintSTSPolicy(text, []string{"example.com", "mx1.example.com"}) {
+		fmt.Printf("%s %s line %d\n", f.Severity, f.Code, f.Line)
+	}
+	// Output:
+	// warning mode-testing line 2
+	// warning mx-not-covered line 0
+}
+
+func ExampleSelectSTSRecord() {
+	txts := []string{"v=spf1 -all", "v=STSv1; id=1"}
+	rec, err := policy.SelectSTSRecord(txts)
+	fmt.Println(rec, err)
+	_, err = policy.SelectSTSRecord(append(txts, "v=STSv1; id=2"))
+	fmt.Println(err)
+	// Output:
+	// v=STSv1; id=1 <nil>
+	// policy: more than one mta-sts record
+}
