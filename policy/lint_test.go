@@ -49,7 +49,7 @@ func TestLintSTSPolicy(t *testing.T) {
 		{name: "invalid mx host", text: good, mx: []string{"mx1.example.com", "a..b", "x.mail.example.com"},
 			want: []lintCode{{LintMXHostInvalid, SeverityWarning, 0}}},
 		{name: "typo host", reason: "test.maillfow.ovh-style typo in a real policy", text: "version: STSv1\nmode: testing\nmax_age: 86401\nmx: postfix1.mailflow.example\nmx: maillfow.example\n",
-			mx: []string{"postfix1.mailflow.example", "mailflow.example"},
+			mx:   []string{"postfix1.mailflow.example", "mailflow.example"},
 			want: []lintCode{{LintModeTesting, SeverityWarning, 2}, {LintMXNotCovered, SeverityWarning, 0}, {LintMXPatternUnused, SeverityWarning, 5}}},
 		{name: "blank lines", text: "version: STSv1\n\nmode: enforce\nmx: mx1.example.com\nmax_age: 1209600\n\n",
 			want: []lintCode{{LintInvalid, SeverityError, 2}, {LintBlankLine, SeverityError, 2}, {LintBlankLine, SeverityError, 6}}},

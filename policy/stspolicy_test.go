@@ -30,14 +30,14 @@ var stsPolicyTests = []struct {
 		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 10368000, MX: []string{"carp-20.krvtz.example"}},
 	},
 	{
-		name:   "no final terminator",
-		in:     "version: STSv1\nmode: testing\nmx: mx.domeneshop.example\nmax_age: 86400",
-		want:   &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 86400, MX: []string{"mx.domeneshop.example"}},
+		name: "no final terminator",
+		in:   "version: STSv1\nmode: testing\nmx: mx.domeneshop.example\nmax_age: 86400",
+		want: &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 86400, MX: []string{"mx.domeneshop.example"}},
 	},
 	{
-		name:   "mixed terminators",
-		in:     "version: STSv1\r\nmode: testing\nmx: a.example\r\nmax_age: 1",
-		want:   &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"a.example"}},
+		name: "mixed terminators",
+		in:   "version: STSv1\r\nmode: testing\nmx: a.example\r\nmax_age: 1",
+		want: &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"a.example"}},
 	},
 	{
 		name:   "no space after colon and trailing whitespace",
