@@ -1,0 +1,152 @@
+package mime
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// reportMail wraps payload (already compressed or not) as the report part
+// of an RFC 8460 §5.3 message.
+func reportMail(mediaType string, payload []byte) []byte {
+	var b strings.Builder
+	b.WriteString("From: a@sender.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"B\"\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\nhuman\r\n--B\r\nContent-Type: " + mediaType +
+		"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString(payload)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--B--\r\n")
+	return []byte(b.String())
+}
+
+// gzipBomb returns a multi-member gzip stream that inflates to n MiB of
+// zeros: one member of 8 MiB repeated (RFC 1952 §2.2 allows members to be
+// concatenated, and readers inflate them all).
+func gzipBomb(t testing.TB, member []byte, mib int) []byte {
+	t.Helper()
+	return bytes.Repeat(member, mib/8)
+}
+
+// gzipZeros returns one gzip member of 8 MiB of zeros.
+func gzipZeros(t testing.TB) []byte {
+	t.Helper()
+	var one bytes.Buffer
+	zw := gzip.NewWriter(&one)
+	zw.Write(make([]byte, 8<<20))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return one.Bytes()
+}
+
+func zipOf(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func nested(depth int) []byte {
+	var b strings.Builder
+	b.WriteString("Subject: deep\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n")
+	for i := 1; i <= depth; i++ {
+		b.WriteString("--b" + strconv.Itoa(i-1) + "\r\nContent-Type: multipart/mixed; boundary=\"b" + strconv.Itoa(i) + "\"\r\n\r\n")
+	}
+	b.WriteString("--b" + strconv.Itoa(depth) + "\r\nContent-Type: text/plain\r\n\r\nleaf\r\n")
+	return []byte(b.String())
+}
+
+
+func TestParseLimits(t *testing.T) {
+	standard := readFixture(t, "standard")
+	var manyParts strings.Builder
+	manyParts.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n")
+	for i := 0; i < 200; i++ {
+		manyParts.WriteString("--b\r\nContent-Type: text/plain\r\n\r\npart\r\n")
+	}
+	manyParts.WriteString("--b--\r\n")
+	member := gzipZeros(t)
+	bigJSON := `{"organization-name":"` + strings.Repeat("x", 4096) + `","policies":[]}`
+
+	tests := []struct {
+		name   string
+		parser Parser
+		msg    []byte
+		limit  string
+	}{
+		{"message size", Parser{MaxMessageSize: 1000}, standard, "message size"},
+		{"parts", Parser{}, []byte(manyParts.String()), "parts"},
+		{"parts, small cap", Parser{MaxParts: 2}, standard, "parts"},
+		{"depth", Parser{}, nested(20), "depth"},
+		{"header size", Parser{MaxHeaderSize: 100}, standard, "header size"},
+		{"header size, default", Parser{}, []byte("X-Long: " + strings.Repeat("a", DefaultMaxHeaderSize) + "\r\n\r\nbody"), "header size"},
+		{"gzip bomb", Parser{}, reportMail("application/tlsrpt+gzip", gzipBomb(t, member, 1024)), "report size"},
+		{"gzip bomb, sniffed", Parser{MaxReportSize: 1 << 20}, reportMail("application/x-unknown", gzipBomb(t, member, 64)), "report size"},
+		{"zip bomb", Parser{MaxReportSize: 1 << 20}, reportMail("application/zip", zipOf(t, "r.json", make([]byte, 2<<20))), "report size"},
+		{"plain JSON over cap", Parser{MaxReportSize: 1024}, reportMail("application/tlsrpt+json", []byte(bigJSON)), "report size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := tt.parser.Parse(bytes.NewReader(tt.msg))
+			elapsed := time.Since(start)
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("Parse error = %v, want ErrTooLarge", err)
+			}
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != tt.limit {
+				t.Errorf("error %v is not a *LimitError for %q", err, tt.limit)
+			}
+			// Caps are enforced while reading: a 1 GiB bomb stops at the
+			// cap (32 MiB by default) in well under a second without -race.
+			if elapsed > 5*time.Second {
+				t.Errorf("took %v", elapsed)
+			}
+		})
+	}
+}
+
+func TestLimitErrorMatchesReportErrTooLarge(t *testing.T) {
+	// A report over the cap as plain JSON is caught by the report decoder
+	// or by Parse first; either way both sentinels match when the decoder
+	// hit it.
+	err := &LimitError{Limit: "report size", Max: 1, Err: report.ErrTooLarge}
+	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, report.ErrTooLarge) {
+		t.Errorf("LimitError does not match both sentinels")
+	}
+	if got := err.Error(); got != "mime: report size limit 1 exceeded" {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
+func TestParseReaderError(t *testing.T) {
+	want := errors.New("disk on fire")
+	_, err := Parse(&failingReader{err: want})
+	if !errors.Is(err, want) {
+		t.Errorf("Parse error = %v, want %v", err, want)
+	}
+}
+
+type failingReader struct{ err error }
+
+func (r *failingReader) Read([]byte) (int, error) { return 0, r.err }

@@ -1,0 +1,275 @@
+package mime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/emersion/go-msgauth/dkim"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+)
+
+// DefaultMaxSignatures is the default VerifyOptions.MaxSignatures.
+const DefaultMaxSignatures = 8
+
+// VerifyOptions configures Verify. The zero value uses the system resolver
+// and the default limits.
+type VerifyOptions struct {
+	// LookupTXT returns the TXT records of a name, one string per record
+	// (strings of one record joined), like net.Resolver.LookupTXT. Nil
+	// means net.DefaultResolver.LookupTXT.
+	LookupTXT func(ctx context.Context, name string) ([]string, error)
+	// MaxMessageSize caps the bytes read from the message. Zero means
+	// DefaultMaxMessageSize.
+	MaxMessageSize int64
+	// MaxSignatures caps the number of DKIM-Signature fields verified;
+	// further ones are reported with an error and not verified. Zero
+	// means DefaultMaxSignatures.
+	MaxSignatures int
+}
+
+// Verification is the outcome of Verify: one SignatureResult per
+// DKIM-Signature field and the submitter they are compared with. It decides
+// nothing: RFC 8460 §3 says receivers MUST ignore reports without a valid
+// DKIM signature "by the reporting domain", and MAY ignore those whose key
+// lacks the tlsrpt service type; the caller applies its own policy, for
+// example "some signature has Err == nil, Aligned, !BodyLength and
+// ServiceTLSRPT".
+type Verification struct {
+	// Submitter is the message's TLS-Report-Submitter, comments and
+	// whitespace removed, lower-cased; empty when absent.
+	Submitter string
+	// Signatures holds one result per DKIM-Signature field, in header
+	// order.
+	Signatures []SignatureResult
+}
+
+// SignatureResult reports on one DKIM signature.
+type SignatureResult struct {
+	// Domain is the signing domain (d=), lower-cased.
+	Domain string
+	// Selector is the key selector (s=).
+	Selector string
+	// Err is nil when the signature verified (RFC 6376 §6), otherwise the
+	// reason; dkim.IsTempFail and dkim.IsPermFail classify it. A signature
+	// with l= has an error even when its hash matched (go-msgauth refuses
+	// l=).
+	Err error
+	// Aligned reports whether Domain equals the TLS-Report-Submitter
+	// domain or is a parent of it: the "reporting domain" of RFC 8460 §3.
+	Aligned bool
+	// BodyLength reports whether the signature uses the l= tag, which
+	// RFC 8460 §3 forbids.
+	BodyLength bool
+	// HeaderKeys are the signed header fields (h=) as listed.
+	HeaderKeys []string
+	// SignsReportHeaders reports whether h= covers TLS-Report-Domain and
+	// TLS-Report-Submitter (RFC 8460 §5.3 SHOULD).
+	SignsReportHeaders bool
+	// Services is the key record's service type list (s=, RFC 6376
+	// §3.6.1), ["*"] when the key has no s= tag, nil when no key record
+	// was retrieved.
+	Services []string
+	// ServiceTLSRPT reports whether the key allows the tlsrpt service:
+	// s= lists "*" or "tlsrpt" (RFC 8460 §3 SHOULD). The cryptographic
+	// check (Err) does not depend on s=.
+	ServiceTLSRPT bool
+	// ServiceEmailOnly reports whether the key is restricted to "email":
+	// receivers MAY ignore such reports (RFC 8460 §3); many senders'
+	// keys are like this.
+	ServiceEmailOnly bool
+}
+
+// errSignatureLimit marks signatures beyond VerifyOptions.MaxSignatures.
+var errSignatureLimit = errors.New("mime: signature not verified: MaxSignatures exceeded")
+
+// Verify checks the DKIM signatures of the message read from r (RFC 6376,
+// as RFC 8460 §3 requires for mailed reports) with go-msgauth, fetching
+// keys through opts.LookupTXT, and reports for each signature whether it
+// verified, whether its domain is aligned with TLS-Report-Submitter,
+// whether it uses l=, and which service types its key allows. The key
+// record is fetched once per selector; its s= tag is evaluated here, not
+// by go-msgauth (which accepts only email keys), so a key restricted to
+// s=tlsrpt verifies and is reported as such.
+//
+// The error is non-nil only when the message cannot be read or is larger
+// than the limit (a *LimitError); signature failures are in the results.
+func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verification, error) {
+	if opts == nil {
+		opts = &VerifyOptions{}
+	}
+	maxSize := orDefault(opts.MaxMessageSize, DefaultMaxMessageSize)
+	data, err := io.ReadAll(capped.NewReader(r, maxSize, errMessageCap))
+	if errors.Is(err, errMessageCap) {
+		return nil, &LimitError{Limit: "message size", Max: maxSize}
+	}
+	if err != nil {
+		return nil, err
+	}
+	lookup := opts.LookupTXT
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupTXT
+	}
+	maxSigs := int(orDefault(int64(opts.MaxSignatures), DefaultMaxSignatures))
+
+	s := &state{maxHeader: DefaultMaxHeaderSize}
+	h, _, err := s.parseHeader(data, "mime:message")
+	if err != nil {
+		return nil, err
+	}
+	v := &Verification{}
+	if sub, ok := h.get(fieldSubmitter); ok {
+		v.Submitter = headerDomain(sub)
+	}
+	for _, f := range h {
+		if strings.EqualFold(f.name, "DKIM-Signature") {
+			tags := parseTags(f.value)
+			res := SignatureResult{
+				Domain:     strings.ToLower(tags["d"]),
+				Selector:   tags["s"],
+				HeaderKeys: splitList(tags["h"]),
+			}
+			_, res.BodyLength = tags["l"]
+			if d, err := domain.ToASCII(res.Domain); err == nil {
+				res.Domain = d
+				res.Aligned = v.Submitter != "" && domain.IsSubdomainOrEqual(v.Submitter, d)
+			}
+			var rd, rs bool
+			for _, k := range res.HeaderKeys {
+				rd = rd || strings.EqualFold(k, fieldReportDomain)
+				rs = rs || strings.EqualFold(k, fieldSubmitter)
+			}
+			res.SignsReportHeaders = rd && rs
+			v.Signatures = append(v.Signatures, res)
+		}
+	}
+	if len(v.Signatures) == 0 {
+		return v, nil
+	}
+
+	keys := &keyCache{records: map[string]keyRecord{}}
+	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(data), &dkim.VerifyOptions{
+		LookupTXT: func(name string) ([]string, error) {
+			return keys.lookup(ctx, lookup, name)
+		},
+		MaxVerifications: maxSigs,
+	})
+	if err != nil && !errors.Is(err, dkim.ErrTooManySignatures) {
+		return nil, err
+	}
+	for i := range v.Signatures {
+		res := &v.Signatures[i]
+		if i >= len(verifs) {
+			res.Err = errSignatureLimit
+			continue
+		}
+		res.Err = verifs[i].Err
+		if rec, ok := keys.get(res.Selector + "._domainkey." + res.Domain); ok {
+			res.Services = rec.services
+			for _, s := range rec.services {
+				res.ServiceTLSRPT = res.ServiceTLSRPT || s == "*" || strings.EqualFold(s, "tlsrpt")
+				res.ServiceEmailOnly = res.ServiceEmailOnly || strings.EqualFold(s, "email")
+			}
+			res.ServiceEmailOnly = res.ServiceEmailOnly && !res.ServiceTLSRPT
+		}
+	}
+	return v, nil
+}
+
+// keyRecord is a fetched DKIM key record's service list.
+type keyRecord struct {
+	services []string
+}
+
+// keyCache remembers the key records go-msgauth fetched; go-msgauth
+// verifies several signatures concurrently.
+type keyCache struct {
+	mu      sync.Mutex
+	records map[string]keyRecord
+}
+
+func (c *keyCache) get(name string) (keyRecord, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.records[strings.ToLower(name)]
+	return r, ok
+}
+
+// lookup fetches name, records the s= tag of a single key record and
+// returns the records without s= so that go-msgauth checks only the
+// cryptography (RFC 6376 §3.6.1 service types are reported by Verify).
+func (c *keyCache) lookup(ctx context.Context, lookup func(context.Context, string) ([]string, error), name string) ([]string, error) {
+	txts, err := lookup(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(txts))
+	for i, t := range txts {
+		out[i] = withoutTag(t, "s")
+	}
+	if len(txts) == 1 {
+		services := []string{"*"} // RFC 6376 §3.6.1 default
+		if s, ok := parseTags(txts[0])["s"]; ok {
+			services = splitList(s)
+		}
+		c.mu.Lock()
+		c.records[strings.ToLower(name)] = keyRecord{services: services}
+		c.mu.Unlock()
+	}
+	return out, nil
+}
+
+// parseTags parses an RFC 6376 §3.2 tag-list leniently: whitespace
+// (folding included) is removed around names and values; the first
+// instance of a tag wins.
+func parseTags(s string) map[string]string {
+	tags := map[string]string{}
+	for _, item := range strings.Split(s, ";") {
+		k, v, ok := strings.Cut(item, "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if _, dup := tags[k]; !dup {
+			tags[k] = stripSpace(v)
+		}
+	}
+	return tags
+}
+
+// withoutTag returns the tag-list s without the tag named name.
+func withoutTag(s, name string) string {
+	items := strings.Split(s, ";")
+	kept := items[:0]
+	for _, item := range items {
+		if k, _, ok := strings.Cut(item, "="); ok && strings.TrimSpace(k) == name {
+			continue
+		}
+		kept = append(kept, item)
+	}
+	return strings.Join(kept, ";")
+}
+
+// stripSpace removes all whitespace (FWS) from s.
+func stripSpace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// splitList splits a colon-separated tag value (h=, s=).
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ":")
+}
