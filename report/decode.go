@@ -200,9 +200,9 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 	}
 	// RFC 7493 §2: one JSON text. Reading to EOF also makes gzip check its
 	// trailer (CRC-32 and length, RFC 1952 §2.3.1).
-	if _, err := s.dec.ReadToken(); err != io.EOF {
+	if v, err := s.dec.ReadValue(); err != io.EOF {
 		if err == nil {
-			return nil, nil, &SyntaxError{Offset: s.dec.InputOffset() + base, Msg: "data after the report"}
+			return nil, nil, &SyntaxError{Offset: s.offset(v), Msg: "data after the report"}
 		}
 		return nil, nil, s.convert(err)
 	}

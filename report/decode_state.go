@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,10 @@ type decodeState struct {
 	warns   []Warning
 	dropped int // warnings beyond MaxWarnings
 
-	intern map[string]string
+	intern  map[string]string
+	ipCache map[string]netip.Addr // canonical IPv6 text seen in this report
+
+	chunks [][]FailureDetail // decodeFailureDetails' scratch
 
 	nameBuf []byte // unquoted member names
 	valBuf  []byte // unquoted string values
@@ -85,13 +89,22 @@ func (s *decodeState) pathWith(name string) string {
 }
 
 // deviate records a repair: a Warning in lenient mode, a *DecodeError in
-// strict mode. off is the offset of the offending token.
+// strict mode. off is the offset of the offending token; msg is
+// "finding; repair", and strict mode drops the repair part.
 func (s *decodeState) deviate(code string, off int64, msg string) error {
+	if !s.strict && len(s.warns) >= MaxWarnings {
+		s.dropped++
+		return nil
+	}
 	return s.deviateAt(pathString(s.path), code, off, msg)
 }
 
 func (s *decodeState) deviateAt(path, code string, off int64, msg string) error {
 	if s.strict {
+		// Keep the finding, not the repair that strict mode does not make.
+		if i := strings.LastIndex(msg, "; "); i >= 0 {
+			msg = msg[:i]
+		}
 		return &DecodeError{Path: path, Offset: off, Code: code, Message: msg}
 	}
 	if len(s.warns) >= MaxWarnings {
@@ -216,7 +229,7 @@ func (s *decodeState) internString(b []byte) string {
 	}
 	str := string(b)
 	if s.intern == nil {
-		s.intern = make(map[string]string, 64)
+		s.intern = make(map[string]string)
 	}
 	if len(s.intern) < 4096 {
 		s.intern[str] = str

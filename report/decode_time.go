@@ -18,7 +18,7 @@ func (s *decodeState) dateTime() (time.Time, error) {
 	switch v[0] {
 	case '"':
 	case 'n':
-		return time.Time{}, s.deviate(CodeNullMember, off, "null treated as absent")
+		return time.Time{}, s.deviate(CodeNullMember, off, "null value; treated as absent")
 	default:
 		return time.Time{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}

@@ -272,20 +272,20 @@ func canonicalPolicyStrings(typ policy.Type, ss []string) ([]string, []policyStr
 			if elems, ok := unpackJSONArray(s); ok {
 				// QUIRK(Microsoft): TLSA policy-string is one string holding a
 				// JSON array of the RRs (RFC 8460 §4.5 wants one RR per element).
-				fixes = append(fixes, policyStringFix{i, CodePolicyStringJSON, "policy-string element holds a JSON array of " + itoa(len(elems)) + " strings; its elements are used"})
+				fixes = append(fixes, policyStringFix{i, CodePolicyStringJSON, "policy-string element holds a JSON array of " + itoa(len(elems)) + " string(s); its elements are used"})
 				repl = elems
 			}
 		}
 		if typ == policy.TypeTLSA {
 			if repl == nil {
 				if c, ch := canonicalTLSA(s); ch {
-					fixes = append(fixes, policyStringFix{i, CodeTLSAStringFormat, "TLSA record " + quoteShort(s) + " rewritten as " + quoteShort(c)})
+					fixes = append(fixes, policyStringFix{i, CodeTLSAStringFormat, "TLSA record " + quoteShort(s) + " not in presentation form; rewritten as " + quoteShort(c)})
 					repl = []string{c}
 				}
 			} else {
 				for j, e := range repl {
 					if c, ch := canonicalTLSA(e); ch {
-						fixes = append(fixes, policyStringFix{i, CodeTLSAStringFormat, "TLSA record " + quoteShort(e) + " rewritten as " + quoteShort(c)})
+						fixes = append(fixes, policyStringFix{i, CodeTLSAStringFormat, "TLSA record " + quoteShort(e) + " not in presentation form; rewritten as " + quoteShort(c)})
 						repl[j] = c
 					}
 				}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// benchTypical is a typical report: an enforced MTA-STS policy with a few
+// failure details, as Google and Microsoft send them.
+const benchTypical = `{"organization-name":"Google Inc.","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"smtp-tls-reporting@google.com","report-id":"2024-05-01T00:00:00Z_example.com","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: mx1.example.com","mx: mx2.example.com","max_age: 604800"],"policy-domain":"example.com","mx-host":["mx1.example.com","mx2.example.com"]},"summary":{"total-successful-session-count":5326,"total-failure-session-count":303},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"209.85.220.41","receiving-mx-hostname":"mx1.example.com","receiving-ip":"203.0.113.56","failed-session-count":100},{"result-type":"starttls-not-supported","sending-mta-ip":"2001:db8:abcd:13::1","receiving-mx-hostname":"mx2.example.com","receiving-ip":"203.0.113.57","failed-session-count":200,"additional-information":"https://reports.example.net/report_info?id=5065427c-23d3"},{"result-type":"validation-failure","sending-mta-ip":"198.51.100.62","receiving-ip":"203.0.113.58","receiving-mx-hostname":"mx-backup.example.com","failed-session-count":3,"failure-reason-code":"X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED"}]}]}`
+
+// genLargeReport returns a report with n failure details, about 200 bytes
+// each: varied sending IPs, a handful of MX hosts and reason codes.
+func genLargeReport(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"organization-name":"Example Mail Provider","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"tlsrpt@mail.example","report-id":"2024-05-01_example.com","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: *.mx.example.com","max_age: 86400"],"policy-domain":"example.com","mx-host":["*.mx.example.com"]},"summary":{"total-successful-session-count":123456789,"total-failure-session-count":`)
+	fmt.Fprintf(&b, "%d", n*3)
+	b.WriteString(`},"failure-details":[`)
+	results := []string{"certificate-expired", "certificate-host-mismatch", "starttls-not-supported", "validation-failure", "certificate-not-trusted"}
+	reasons := []string{"X509_V_ERR_CERT_HAS_EXPIRED", "X509_V_ERR_HOSTNAME_MISMATCH", "", "tls: handshake failure", "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY"}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		r := i % len(results)
+		fmt.Fprintf(&b, `{"result-type":%q,"sending-mta-ip":"198.51.%d.%d","receiving-mx-hostname":"mx%d.mx.example.com","receiving-ip":"2001:db8:%x::%x","failed-session-count":%d`,
+			results[r], i/250%250, i%250, i%7, i%5+1, i%97+1, i%17+1)
+		if reasons[r] != "" {
+			fmt.Fprintf(&b, `,"failure-reason-code":%q`, reasons[r])
+		}
+		if i%10 == 0 {
+			fmt.Fprintf(&b, `,"additional-information":"https://tlsrpt.mail.example/f/%d"`, i)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString(`]}]}`)
+	return b.Bytes()
+}
+
+// corpusLikeMix returns this package's fixtures concatenated in memory as
+// one benchmark input list: a mix of quirky and ordinary reports.
+func corpusLikeMix(b *testing.B) [][]byte {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no fixtures: %v", err)
+	}
+	var out [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := Parse(data); err != nil {
+			continue // the error fixtures
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+func benchDecode(b *testing.B, data []byte) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeTypical(b *testing.B) { benchDecode(b, []byte(benchTypical)) }
+
+func BenchmarkDecodeLarge50k(b *testing.B) { benchDecode(b, genLargeReport(50000)) }
+
+func BenchmarkDecodeLarge50kStream(b *testing.B) {
+	data := genLargeReport(50000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := new(Decoder).Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeCorpusMix(b *testing.B) {
+	mix := corpusLikeMix(b)
+	var n int64
+	for _, d := range mix {
+		n += int64(len(d))
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, d := range mix {
+			if _, _, err := Parse(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkDecodeGzip decodes a gzip-compressed 5,000-detail report;
+// throughput is counted in decompressed bytes.
+func BenchmarkDecodeGzip(b *testing.B) {
+	data := genLargeReport(5000)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(data)
+	zw.Close()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := new(Decoder).Decode(bytes.NewReader(z.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeTypical(b *testing.B) {
+	rep, _, err := Parse([]byte(benchTypical))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, _ := rep.MarshalJSON()
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := rep.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeLarge50k(b *testing.B) {
+	rep, _, err := Parse(genLargeReport(50000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, _ := rep.MarshalJSON()
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := rep.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
