@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
@@ -42,6 +43,9 @@ func (e *ValidationError) Error() string {
 // The rules follow RFC 8460 §4, §4.1 and §4.4, reading the SHOULDs the way
 // this SDK's producers follow them:
 //
+//   - Every string is valid UTF-8 without surrogates or noncharacters
+//     (I-JSON, RFC 7493 §2.1, required by RFC 8460 §4); the encoder
+//     refuses invalid UTF-8.
 //   - organization-name is not blank.
 //   - contact-info is a bare e-mail address (addr-spec, as §4.4 asks) or
 //     an absolute URI; report-id is present and has no white space,
@@ -108,19 +112,40 @@ func (v *semValidator) addf(path, format string, args ...any) {
 	v.add(path, fmt.Sprintf(format, args...))
 }
 
+// text checks that s can be sent at all: valid UTF-8 without surrogates
+// or noncharacters (I-JSON, RFC 7493 §2.1, which RFC 8460 §4 requires).
+// It reports false after adding the problem.
+func (v *semValidator) text(path, s string) bool {
+	for i, c := range s {
+		if c == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			v.addf(path, "invalid UTF-8 at byte %d (RFC 7493 §2.1)", i)
+			return false
+		}
+		if c >= 0xFDD0 && c <= 0xFDEF || c&0xFFFE == 0xFFFE {
+			v.addf(path, "holds the noncharacter %U at byte %d (RFC 7493 §2.1)", c, i)
+			return false
+		}
+	}
+	return true
+}
+
 func (v *semValidator) header(r *Report) {
 	if strings.TrimSpace(r.OrganizationName) == "" {
 		v.add("organization-name", "missing organization-name (RFC 8460 §4.4)")
+	} else {
+		v.text("organization-name", r.OrganizationName)
 	}
 	switch c := r.ContactInfo; {
 	case strings.TrimSpace(c) == "":
 		v.add("contact-info", "missing contact-info (RFC 8460 §4.4)")
+	case !v.text("contact-info", c):
 	case !semIsAddrSpec(c) && !semIsAbsoluteURI(c):
 		v.addf("contact-info", "%q is neither a bare e-mail address nor an absolute URI (RFC 8460 §4.4)", c)
 	}
 	switch id := r.ReportID; {
 	case id == "":
 		v.add("report-id", "missing report-id (RFC 8460 §4.4)")
+	case !v.text("report-id", id):
 	case strings.ContainsFunc(id, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '<' || c == '>' }):
 		v.addf("report-id", "%q contains white space, a control character or an angle bracket; it must fit the Report-ID of the Subject (RFC 8460 §5.3)", id)
 	}
@@ -224,10 +249,14 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 		}
 		return
 	}
-	if p.Type == policy.TypeTLSA {
-		for j, s := range p.Strings {
+	for j, s := range p.Strings {
+		sp := path + ".policy-string[" + strconv.Itoa(j) + "]"
+		if !v.text(sp, s) {
+			continue
+		}
+		if p.Type == policy.TypeTLSA {
 			if _, err := policy.ParseTLSA(s); err != nil {
-				v.addf(path+".policy-string["+strconv.Itoa(j)+"]", "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %v", s, err)
+				v.addf(sp, "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %v", s, err)
 			}
 		}
 	}
@@ -269,12 +298,13 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 				v.addf(path+".receiving-mx-hostname", "%q is not a lower-case A-label host name without a trailing dot (RFC 8460 §4.4)", h)
 			}
 		}
-		if h := fd.ReceivingMXHelo; len(h) > 255 || strings.ContainsAny(h, "\r\n") {
+		if h := fd.ReceivingMXHelo; h != "" && v.text(path+".receiving-mx-helo", h) && (len(h) > 255 || strings.ContainsAny(h, "\r\n")) {
 			v.add(path+".receiving-mx-helo", "holds a line break or more than 255 octets: record the host name from the server's greeting, not its whole reply (RFC 8460 §4.4)")
 		}
-		if u := fd.AdditionalInformation; u != "" && !semIsAbsoluteURI(u) {
+		if u := fd.AdditionalInformation; u != "" && v.text(path+".additional-information", u) && !semIsAbsoluteURI(u) {
 			v.addf(path+".additional-information", "%q is not an absolute URI (RFC 8460 §4.4 additional-info-uri)", u)
 		}
+		v.text(path+".failure-reason-code", fd.FailureReasonCode)
 		if fd.FailedSessionCount < 1 {
 			v.addf(path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
 		}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"net/netip"
@@ -352,6 +354,24 @@ func TestValidateRules(t *testing.T) {
 		},
 		want: []semProblem{{"policies[0].failure-details[1].additional-information", "absolute URI"}},
 	}, {
+		name: "invalid UTF-8 and noncharacters",
+		edit: func(r *Report) {
+			r.OrganizationName = "Example \xff Mail"
+			r.ReportID = "id\x85"
+			r.Policies[0].Policy.Strings[1] = "mode: \ufdd0"
+			r.Policies[0].FailureDetails[0].FailureReasonCode = "bad \U0010FFFF"
+		},
+		want: []semProblem{
+			{"organization-name", "invalid UTF-8 at byte 8"},
+			{"report-id", "invalid UTF-8 at byte 2"},
+			{"policies[0].policy.policy-string[1]", "noncharacter U+FDD0"},
+			{"policies[0].failure-details[0].failure-reason-code", "noncharacter U+10FFFF"},
+		},
+	}, {
+		name:   "replacement character",
+		reason: "U+FFFD written on purpose is valid text",
+		edit:   func(r *Report) { r.Policies[0].FailureDetails[0].FailureReasonCode = "bad \ufffd byte" },
+	}, {
 		name: "duplicate failure detail",
 		edit: func(r *Report) {
 			fd := r.Policies[0].FailureDetails[0]
@@ -563,4 +583,94 @@ func TestValidateCorpus(t *testing.T) {
 	if diff := cmp.Diff(string(want), b.String()); diff != "" {
 		t.Errorf("Validate over the corpus changed (-want +got); run with -update if intended:\n%s", diff)
 	}
+}
+
+// FuzzValidate builds a one- or two-policy report from the fuzzer's
+// values and checks that Validate never panics, returns only
+// *ValidationError values with a path and a reason, gives the same answer
+// twice, and that a report it accepts still passes after the canonical
+// encoding and a strict decode: what a producer validated is what the
+// receiver gets.
+func FuzzValidate(f *testing.F) {
+	base := semValidReport()
+	fd := base.Policies[0].FailureDetails[0]
+	f.Add(base.OrganizationName, base.ContactInfo, base.ReportID, base.DateRange.Start.Unix(), int64(86399),
+		"sts", "example.com", "version: STSv1", "*.example.com", int64(120), int64(3),
+		string(fd.ResultType), "192.0.2.10", "2001:db8::25", "mx1.example.com", "mx1.example.com", "", "certificate-expired", int64(2), true)
+	f.Add("", "x", "a b", int64(0), int64(-5), "tlsa", "Example.COM.", "3 1 1 zz", "mx: a", int64(-1), int64(0),
+		"Certificate-Expired", "::ffff:1.2.3.4", "fe80::1%eth0", "MX.", "a\r\nb", "not a uri", "", int64(0), false)
+	f.Add("Org", "https://example.net/c", "id", int64(1764028800), int64(86400), "no-policy-found", "xn--gpher-jua.test", "", "", int64(0), int64(0),
+		"", "", "", "", "", "", "", int64(1), true)
+	f.Fuzz(func(t *testing.T, org, contact, id string, start, length int64, ptype, dom, pstr, mx string,
+		succ, fail int64, rt, ip1, ip2, mxName, helo, addl, reason string, count int64, two bool) {
+		const maxUnix = 253402300799 // 9999-12-31T23:59:59Z: RFC 3339 has four-digit years
+		if start < 0 || start > maxUnix || length < -maxUnix || length > maxUnix || start+length < 0 || start+length > maxUnix {
+			return
+		}
+		r := &Report{
+			OrganizationName: org,
+			ContactInfo:      contact,
+			ReportID:         id,
+			DateRange:        DateRange{Start: time.Unix(start, 0).UTC(), End: time.Unix(start+length, 0).UTC()},
+		}
+		p := PolicyResult{
+			Policy:  policy.Policy{Type: policy.Type(ptype), Domain: dom},
+			Summary: Summary{TotalSuccessfulSessionCount: succ, TotalFailureSessionCount: fail},
+		}
+		if pstr != "" {
+			p.Policy.Strings = []string{pstr}
+		}
+		if mx != "" {
+			p.Policy.MXHosts = []string{mx}
+		}
+		d := FailureDetail{
+			ResultType:            ResultType(rt),
+			ReceivingMXHostname:   mxName,
+			ReceivingMXHelo:       helo,
+			AdditionalInformation: addl,
+			FailureReasonCode:     reason,
+			FailedSessionCount:    count,
+		}
+		d.SendingMTAIP, _ = netip.ParseAddr(ip1)
+		d.ReceivingIP, _ = netip.ParseAddr(ip2)
+		if count != 0 || rt != "" {
+			p.FailureDetails = []FailureDetail{d}
+		}
+		r.Policies = []PolicyResult{p}
+		if two {
+			q := p
+			q.Policy.Type = policy.TypeNoPolicyFound
+			q.Policy.Strings, q.Policy.MXHosts, q.FailureDetails = nil, nil, nil
+			r.Policies = append(r.Policies, q)
+		}
+
+		err := r.Validate()
+		if again := r.Validate(); (err == nil) != (again == nil) || err != nil && err.Error() != again.Error() {
+			t.Fatalf("Validate is not deterministic:\n%v\n---\n%v", err, again)
+		}
+		if err != nil {
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var ve *ValidationError
+				if !errors.As(e, &ve) || ve.Reason == "" || ve.Path == "" {
+					t.Fatalf("joined error %#v is not a *ValidationError with path and reason", e)
+				}
+			}
+			return
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("a valid report does not encode: %v", err)
+		}
+		dec := Decoder{Strict: true}
+		back, warns, err := dec.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("strict decode of a valid report's encoding failed: %v\n%s", err, data)
+		}
+		if len(warns) > 0 {
+			t.Fatalf("strict decode warned: %v", warns)
+		}
+		if err := back.Validate(); err != nil {
+			t.Fatalf("valid report is invalid after encode and decode: %v\n%s", err, data)
+		}
+	})
 }
