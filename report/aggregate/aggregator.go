@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"bytes"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -47,9 +48,9 @@ const numShards = 64
 // It is safe for concurrent use; Record never blocks on I/O. Create it
 // with New.
 type Aggregator struct {
-	cfg             Config
-	policies        policyTable
-	shards          [numShards]shard
+	cfg            Config
+	policies       policyTable
+	shards         [numShards]shard
 	reportSessions atomic.Int64
 }
 
@@ -59,8 +60,8 @@ type Aggregator struct {
 type shard struct {
 	mu        sync.Mutex
 	summaries map[summaryKey]*summaryCount
-	details   map[detailCountKey]*int64
-	sessions  int64 // sessions counted in this shard, for Stats
+	details   map[string]*detailCount // key: appendDetailKey
+	sessions  int64                   // sessions counted in this shard, for Stats
 	_         [32]byte
 }
 
@@ -81,6 +82,15 @@ type detailCountKey struct {
 	day    int64
 	policy PolicyID
 	detail detailKey
+}
+
+// detailCount is the failed-session-count of one failure-details entry.
+// The shard's map is keyed by the entry's binary encoding
+// (appendDetailKey): hashing one short byte string costs a fraction of
+// hashing a struct of seven fields.
+type detailCount struct {
+	detailCountKey
+	n int64
 }
 
 // New returns an empty Aggregator using cfg.
@@ -138,18 +148,24 @@ func (a *Aggregator) Record(s Session) error {
 		sh.mu.Unlock()
 		return nil
 	}
-	// Normalise outside the lock; a small array keeps the common case
-	// (one to four details) off the heap.
-	var buf [4]detailKey
-	keys := buf[:0]
+	// Normalise and encode the detail keys outside the lock, into stack
+	// buffers for the common case (up to four details of usual size).
+	var keyBuf [512]byte
+	var endBuf, idxBuf [4]int
+	key, ends, idx := keyBuf[:0], endBuf[:0], idxBuf[:0]
 	for i := range s.Failures {
 		k, err := normalizeDetail(&s.Failures[i])
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
+		start := len(key)
+		key = appendDetailKey(key, day, s.Policy, &k)
+		if containsSegment(key, ends, start) {
+			key = key[:start] // listed twice in one session: count once
+			continue
 		}
+		ends = append(ends, len(key))
+		idx = append(idx, i)
 	}
 	sh.mu.Lock()
 	c := sh.summaries[sk]
@@ -157,17 +173,32 @@ func (a *Aggregator) Record(s Session) error {
 		c = sh.newSummary(sk)
 	}
 	c.failed++
-	for _, k := range keys {
-		dk := detailCountKey{day: day, policy: s.Policy, detail: k}
-		n := sh.details[dk]
-		if n == nil {
-			n = sh.newDetail(dk)
+	start := 0
+	for j, end := range ends {
+		dc := sh.details[string(key[start:end])]
+		if dc == nil {
+			k, _ := normalizeDetail(&s.Failures[idx[j]]) // succeeded above
+			dc = sh.newDetail(string(key[start:end]), detailCountKey{day: day, policy: s.Policy, detail: k})
 		}
-		*n++
+		dc.n++
+		start = end
 	}
 	sh.sessions++
 	sh.mu.Unlock()
 	return nil
+}
+
+// containsSegment reports whether key[start:] equals one of the segments
+// of key that end at ends.
+func containsSegment(key []byte, ends []int, start int) bool {
+	prev := 0
+	for _, end := range ends {
+		if bytes.Equal(key[prev:end], key[start:]) {
+			return true
+		}
+		prev = end
+	}
+	return false
 }
 
 // newSummary adds a zero summary for k; sh.mu must be held.
@@ -180,14 +211,15 @@ func (sh *shard) newSummary(k summaryKey) *summaryCount {
 	return c
 }
 
-// newDetail adds a zero detail count for k; sh.mu must be held.
-func (sh *shard) newDetail(k detailCountKey) *int64 {
+// newDetail adds a zero detail count for k, whose encoding is enc;
+// sh.mu must be held.
+func (sh *shard) newDetail(enc string, k detailCountKey) *detailCount {
 	if sh.details == nil {
-		sh.details = make(map[detailCountKey]*int64)
+		sh.details = make(map[string]*detailCount)
 	}
-	n := new(int64)
-	sh.details[k] = n
-	return n
+	dc := &detailCount{detailCountKey: k}
+	sh.details[enc] = dc
+	return dc
 }
 
 // Stats are running totals of an Aggregator, for monitoring.
@@ -221,8 +253,8 @@ func (a *Aggregator) Days() []time.Time {
 		for k := range sh.summaries {
 			seen[k.day] = true
 		}
-		for k := range sh.details {
-			seen[k.day] = true
+		for _, dc := range sh.details {
+			seen[dc.day] = true
 		}
 		sh.mu.Unlock()
 	}
@@ -251,9 +283,9 @@ func (a *Aggregator) Forget(day time.Time) {
 				delete(sh.summaries, k)
 			}
 		}
-		for k := range sh.details {
-			if k.day == d {
-				delete(sh.details, k)
+		for enc, dc := range sh.details {
+			if dc.day == d {
+				delete(sh.details, enc)
 			}
 		}
 		sh.mu.Unlock()

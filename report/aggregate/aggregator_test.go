@@ -180,15 +180,15 @@ func TestCounting(t *testing.T) {
 		},
 	}, {
 		name:   "several policies of one domain",
-		reason: "policies of one domain share a report, ordered by Key (sts before tlsa, policy changed during the day)",
+		reason: "policies of one domain share a report, ordered by Key (sts before tlsa, fewer strings first; the policy changed during the day)",
 		sessions: []session{
 			{t: noon, p: policy.Policy{Type: policy.TypeTLSA, Domain: "example.com", Strings: []string{"3 1 1 aa"}}},
 			{t: noon, p: stsCom},
 			{t: noon, p: policy.Policy{Type: policy.TypeSTS, Domain: "example.com", Strings: []string{"version: STSv1", "mode: testing"}}},
 		},
 		want: []*report.Report{rep(
-			pr(policy.Policy{Type: policy.TypeSTS, Domain: "example.com", Strings: []string{"version: STSv1", "mode: enforce", "mx: *.mx.example.com", "max_age: 604800"}, MXHosts: []string{"*.mx.example.com"}}, 1, 0),
 			pr(policy.Policy{Type: policy.TypeSTS, Domain: "example.com", Strings: []string{"version: STSv1", "mode: testing"}}, 1, 0),
+			pr(policy.Policy{Type: policy.TypeSTS, Domain: "example.com", Strings: []string{"version: STSv1", "mode: enforce", "mx: *.mx.example.com", "max_age: 604800"}, MXHosts: []string{"*.mx.example.com"}}, 1, 0),
 			pr(policy.Policy{Type: policy.TypeTLSA, Domain: "example.com", Strings: []string{"3 1 1 aa"}}, 1, 0),
 		)},
 	}, {

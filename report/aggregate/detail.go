@@ -2,8 +2,11 @@ package aggregate
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"net/url"
+	"strings"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -29,16 +32,26 @@ type detailKey struct {
 // as a lower-case A-label without a trailing dot. It does not allocate for
 // an already-normal detail.
 func normalizeDetail(fd *report.FailureDetail) (detailKey, error) {
-	if fd.ResultType == "" {
-		return detailKey{}, fmt.Errorf("%w: empty result-type", ErrInvalidDetail)
+	if !fd.ResultType.Known() {
+		// RFC 8460 §4.3: a producer sends a registered result type.
+		return detailKey{}, fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
 	}
 	k := detailKey{
 		resultType:      fd.ResultType,
-		sendingMTAIP:    normalizeAddr(fd.SendingMTAIP),
-		mxHelo:          fd.ReceivingMXHelo,
-		receivingIP:     normalizeAddr(fd.ReceivingIP),
+		mxHelo:          cleanHelo(fd.ReceivingMXHelo),
 		additionalInfo:  fd.AdditionalInformation,
-		failureReasonCd: fd.FailureReasonCode,
+		failureReasonCd: cleanText(fd.FailureReasonCode),
+	}
+	var ok bool
+	if k.sendingMTAIP, ok = normalizeAddr(fd.SendingMTAIP); !ok {
+		return detailKey{}, fmt.Errorf("%w: sending-mta-ip %v is not a unicast address", ErrInvalidDetail, fd.SendingMTAIP)
+	}
+	if k.receivingIP, ok = normalizeAddr(fd.ReceivingIP); !ok {
+		return detailKey{}, fmt.Errorf("%w: receiving-ip %v is not a unicast address", ErrInvalidDetail, fd.ReceivingIP)
+	}
+	if k.additionalInfo != "" && !isAbsoluteURI(k.additionalInfo) {
+		// RFC 8460 §4.4 additional-info-uri.
+		return detailKey{}, fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
 	}
 	if fd.ReceivingMXHostname != "" {
 		h, err := domain.ToASCII(fd.ReceivingMXHostname)
@@ -51,16 +64,28 @@ func normalizeDetail(fd *report.FailureDetail) (detailKey, error) {
 }
 
 // normalizeAddr unmaps IPv4-mapped addresses (a dual-stack socket reports
-// ::ffff:192.0.2.1 for an IPv4 peer) and drops zones.
-func normalizeAddr(a netip.Addr) netip.Addr {
+// ::ffff:192.0.2.1 for an IPv4 peer) and drops zones (they mean nothing
+// outside the sending host). It reports false for an unspecified or
+// multicast address.
+func normalizeAddr(a netip.Addr) (netip.Addr, bool) {
 	if !a.IsValid() {
-		return a
+		return a, true
 	}
 	a = a.Unmap()
 	if a.Zone() != "" {
 		a = a.WithZone("")
 	}
-	return a
+	return a, !a.IsUnspecified() && !a.IsMulticast()
+}
+
+// isAbsoluteURI reports whether s is an RFC 3986 URI with a scheme and
+// something after it, without spaces or control characters.
+func isAbsoluteURI(s string) bool {
+	if !validText(s) || strings.ContainsFunc(s, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != "" && (u.Opaque != "" || u.Host != "" || u.Path != "")
 }
 
 // detail returns k as a report.FailureDetail with count n.
@@ -101,4 +126,39 @@ func compareDetails(a, b detailKey) int {
 		return c
 	}
 	return cmp.Compare(a.additionalInfo, b.additionalInfo)
+}
+
+// appendDetailKey appends the binary encoding of (day, id, k) to b: the
+// day and id in fixed width, each address as a family byte (0 absent, 4,
+// 6) and its 16 bytes, each string as its uvarint length and bytes. The
+// encoding is injective, so equal encodings mean equal keys.
+func appendDetailKey(b []byte, day int64, id PolicyID, k *detailKey) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(day))
+	b = binary.LittleEndian.AppendUint32(b, uint32(id))
+	b = appendString(b, string(k.resultType))
+	b = appendAddr(b, k.sendingMTAIP)
+	b = appendString(b, k.mxHostname)
+	b = appendString(b, k.mxHelo)
+	b = appendAddr(b, k.receivingIP)
+	b = appendString(b, k.additionalInfo)
+	return appendString(b, k.failureReasonCd)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendAddr encodes a zone-free address (normalizeAddr drops zones).
+func appendAddr(b []byte, a netip.Addr) []byte {
+	switch {
+	case !a.IsValid():
+		return append(b, 0)
+	case a.Is4():
+		b = append(b, 4)
+	default:
+		b = append(b, 6)
+	}
+	a16 := a.As16()
+	return append(b, a16[:]...)
 }

@@ -40,9 +40,11 @@
 //	<YYYY-MM-DD>.<policy-domain>.<16 hex digits>@<id-right>
 //
 // which is a msg-id without its angle brackets (RFC 5322 §3.6.4), so the
-// same value can go in the Subject (RFC 8460 §5.3). The hex digits are a
-// hash of the day, the policy domain and the Config, so every node with
-// the same Config gives a report the same report-id. Policies are ordered
+// same value can go in the Subject (RFC 8460 §5.3). The hex digits are
+// the first 8 bytes of the SHA-256 of "tlsrpt-report-id-v1", the day, the
+// policy domain, OrganizationName, ContactInfo and the id-right, each
+// followed by a NUL byte: every node with the same Config gives a report
+// the same report-id. Policies are ordered
 // by policy.Policy.Key and failure details by their members, so the same
 // counts always give the same report.
 //

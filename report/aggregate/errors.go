@@ -3,6 +3,7 @@ package aggregate
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -62,10 +63,14 @@ type SnapshotError struct {
 
 // Error implements error.
 func (e *SnapshotError) Error() string {
-	if e.Reason == "" {
-		return fmt.Sprintf("aggregate: snapshot line %d: %v", e.Line, e.Err)
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = strings.TrimPrefix(e.Err.Error(), "aggregate: ")
 	}
-	return fmt.Sprintf("aggregate: snapshot line %d: %v: %s", e.Line, e.Err, e.Reason)
+	if e.Reason == "" {
+		return fmt.Sprintf("aggregate: snapshot line %d: %s", e.Line, msg)
+	}
+	return fmt.Sprintf("aggregate: snapshot line %d: %s: %s", e.Line, msg, e.Reason)
 }
 
 // Unwrap returns e.Err.

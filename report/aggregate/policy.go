@@ -38,10 +38,14 @@ type policyEntry struct {
 //
 // The policy is normalised for the report: policy-domain and mx-host
 // patterns become lower-case A-labels without a trailing dot (RFC 8460
-// §4.4); for tlsa the RRs are lower-cased and sorted, since an RRset is
-// unordered (RFC 8460 §4.5). The slices of p are copied. PolicyID fails
-// with ErrInvalidPolicy for an empty policy-type or a policy-domain or
-// mx-host that is not a host name.
+// §4.4); for tlsa each RR is rewritten in the canonical presentation form
+// (policy.TLSA.String: single spaces, lower-case hex) and the RRs are
+// sorted, since an RRset is unordered (RFC 8460 §4.5). The slices of p are
+// copied. PolicyID fails with ErrInvalidPolicy for what a report may not
+// carry: a policy-type other than sts, tlsa and no-policy-found; a
+// no-policy-found with a policy-string or mx-host (RFC 8460 §4); a
+// policy-domain or mx-host that is not a host name; a tlsa string that is
+// not a TLSA RR; a policy-string that is not valid UTF-8 text.
 //
 // Policies are never forgotten: the table grows with the number of
 // distinct policies registered over the Aggregator's life.
@@ -93,26 +97,48 @@ func (t *policyTable) entries(ids []PolicyID) []policyEntry {
 	return out
 }
 
-// normalizePolicy returns a copy of p in the form reports carry.
+// normalizePolicy returns a copy of p in the form reports carry, or
+// ErrInvalidPolicy for a policy that (*report.Report).Validate would
+// reject.
 func normalizePolicy(p policy.Policy) (policy.Policy, error) {
-	if p.Type == "" {
+	switch p.Type {
+	case policy.TypeSTS, policy.TypeTLSA, policy.TypeNoPolicyFound:
+	case "":
 		return policy.Policy{}, fmt.Errorf("%w: empty policy-type", ErrInvalidPolicy)
+	default:
+		// RFC 8460 §4.4 defines three types; a producer has no other to
+		// send.
+		return policy.Policy{}, fmt.Errorf("%w: unknown policy-type %q", ErrInvalidPolicy, p.Type)
 	}
 	d, err := domain.ToASCII(p.Domain)
 	if err != nil {
 		return policy.Policy{}, fmt.Errorf("%w: policy-domain %q: %v", ErrInvalidPolicy, p.Domain, err)
 	}
 	out := policy.Policy{Type: p.Type, Domain: d}
+	if p.Type == policy.TypeNoPolicyFound && (len(p.Strings) > 0 || len(p.MXHosts) > 0) {
+		// RFC 8460 §4: there is no policy to show.
+		return policy.Policy{}, fmt.Errorf("%w: no-policy-found with a policy-string or mx-host", ErrInvalidPolicy)
+	}
 	if len(p.Strings) > 0 {
-		out.Strings = slices.Clone(p.Strings)
-		if p.Type == policy.TypeTLSA {
-			// RFC 8460 §4.5: one string per TLSA RR; the RRset is
-			// unordered and hex is case-insensitive, so the canonical
-			// form (the one policy.Policy.Key compares) is lower-case,
-			// sorted.
-			for i, s := range out.Strings {
-				out.Strings[i] = strings.ToLower(s)
+		out.Strings = make([]string, len(p.Strings))
+		for i, s := range p.Strings {
+			if !validText(s) {
+				return policy.Policy{}, fmt.Errorf("%w: policy-string %q: not valid UTF-8 text (RFC 7493 §2.1)", ErrInvalidPolicy, s)
 			}
+			if p.Type == policy.TypeTLSA {
+				// RFC 8460 §4.5: one RR per string in RFC 6698 §2.2
+				// presentation form, hex without spaces; zone-file
+				// spacing and case are canonicalised.
+				rr, err := policy.ParseTLSALenient(s)
+				if err != nil {
+					return policy.Policy{}, fmt.Errorf("%w: policy-string %q: %v", ErrInvalidPolicy, s, err)
+				}
+				s = rr.String()
+			}
+			out.Strings[i] = s
+		}
+		if p.Type == policy.TypeTLSA {
+			// An RRset is unordered: sorted is the canonical order.
 			slices.Sort(out.Strings)
 		}
 	}
@@ -123,8 +149,8 @@ func normalizePolicy(p policy.Policy) (policy.Policy, error) {
 			// a leading "*." wildcard label.
 			host, wild := strings.CutPrefix(m, "*.")
 			h, err := domain.ToASCII(host)
-			if err != nil {
-				return policy.Policy{}, fmt.Errorf("%w: mx-host %q: %v", ErrInvalidPolicy, m, err)
+			if err != nil || strings.HasSuffix(host, ".") {
+				return policy.Policy{}, fmt.Errorf("%w: mx-host %q is not a host name or \"*.\" pattern", ErrInvalidPolicy, m)
 			}
 			if wild {
 				h = "*." + h

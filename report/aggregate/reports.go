@@ -61,11 +61,11 @@ func (a *Aggregator) Reports(day time.Time) ([]*report.Report, error) {
 				get(k.policy).summary = *c
 			}
 		}
-		for k, n := range sh.details {
-			if k.day == d {
-				pd := get(k.policy)
-				pd.keys = append(pd.keys, k.detail)
-				pd.details = append(pd.details, k.detail.detail(*n))
+		for _, dc := range sh.details {
+			if dc.day == d {
+				pd := get(dc.policy)
+				pd.keys = append(pd.keys, dc.detail)
+				pd.details = append(pd.details, dc.detail.detail(dc.n))
 			}
 		}
 		sh.mu.Unlock()

@@ -116,10 +116,10 @@ func (a *Aggregator) WriteSnapshot(w io.Writer) error {
 			cc := *c
 			get(k).summary = &cc
 		}
-		for k, n := range sh.details {
-			p := get(summaryKey{day: k.day, policy: k.policy})
-			p.details = append(p.details, k)
-			p.counts = append(p.counts, *n)
+		for _, dc := range sh.details {
+			p := get(summaryKey{day: dc.day, policy: dc.policy})
+			p.details = append(p.details, dc.detailCountKey)
+			p.counts = append(p.counts, dc.n)
 		}
 		sh.mu.Unlock()
 	}
@@ -271,15 +271,17 @@ func (a *Aggregator) MergeSnapshot(r io.Reader) error {
 		sc.failed = satAdd(sc.failed, c.failed)
 		sh.mu.Unlock()
 	}
+	var enc []byte
 	for k, n := range st.details {
 		k.policy = ids[uint32(k.policy)]
+		enc = appendDetailKey(enc[:0], k.day, k.policy, &k.detail)
 		sh := &a.shards[shardIndex(k.day, k.policy)]
 		sh.mu.Lock()
-		dc := sh.details[k]
+		dc := sh.details[string(enc)]
 		if dc == nil {
-			dc = sh.newDetail(k)
+			dc = sh.newDetail(string(enc), k)
 		}
-		*dc = satAdd(*dc, n)
+		dc.n = satAdd(dc.n, n)
 		sh.mu.Unlock()
 	}
 	return nil
@@ -379,6 +381,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		return nil, fail(ErrNotSnapshot, "empty input")
 	}
 	if !ended {
+		line++
 		return nil, fail(ErrTruncated, "no end record")
 	}
 	return st, nil

@@ -1,0 +1,79 @@
+package aggregate_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+)
+
+// fixedRand returns n-1 for every Int64N(n) call, or 0 when low is set.
+type fixedRand struct{ low bool }
+
+func (f fixedRand) Int64N(n int64) int64 {
+	if f.low {
+		return 0
+	}
+	return n - 1
+}
+
+func TestSendTime(t *testing.T) {
+	end := nextDay // end of day0
+	at := func(t time.Time) func() time.Time { return func() time.Time { return t } }
+	tests := []struct {
+		name string
+		s    aggregate.Scheduler
+		day  time.Time
+		want time.Time
+	}{
+		{"smallest delay", aggregate.Scheduler{Now: at(noon), Rand: fixedRand{low: true}}, noon, end.Add(time.Nanosecond)},
+		{"largest default delay", aggregate.Scheduler{Now: at(noon), Rand: fixedRand{}}, noon, end.Add(4 * time.Hour)},
+		{"custom delay", aggregate.Scheduler{MaxDelay: time.Minute, Now: at(noon), Rand: fixedRand{}}, lastNs, end.Add(time.Minute)},
+		{"no delay", aggregate.Scheduler{MaxDelay: -1, Now: at(noon), Rand: fixedRand{}}, day0, end},
+		{"day in another zone", aggregate.Scheduler{Now: at(noon), Rand: fixedRand{}}, nextDay.In(time.FixedZone("UTC-5", -5*3600)), end.Add(28 * time.Hour)},
+		{"late: send now", aggregate.Scheduler{Now: at(end.Add(5 * time.Hour)), Rand: fixedRand{}}, noon, end.Add(5 * time.Hour)},
+		{"within the window", aggregate.Scheduler{Now: at(end.Add(time.Hour)), Rand: fixedRand{}}, noon, end.Add(4 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.SendTime(tt.day); !got.Equal(tt.want) {
+				t.Errorf("SendTime = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSendTimeSeeded(t *testing.T) {
+	pick := func() []time.Time {
+		s := aggregate.Scheduler{Now: func() time.Time { return noon }, Rand: rand.New(rand.NewPCG(4, 1))}
+		var out []time.Time
+		for d := range 200 {
+			out = append(out, s.SendTime(day0.AddDate(0, 0, d)))
+		}
+		return out
+	}
+	a, b := pick(), pick()
+	distinct := map[time.Duration]bool{}
+	for d := range a {
+		if !a[d].Equal(b[d]) {
+			t.Fatalf("seeded SendTime not deterministic: %v vs %v", a[d], b[d])
+		}
+		delay := a[d].Sub(day0.AddDate(0, 0, d+1))
+		if delay <= 0 || delay > aggregate.DefaultMaxDelay {
+			t.Errorf("day %d: delay %v outside (0, 4h]", d, delay)
+		}
+		distinct[delay] = true
+	}
+	if len(distinct) < 190 {
+		t.Errorf("only %d distinct delays in 200 draws", len(distinct))
+	}
+	// The zero Scheduler uses the system clock and global source.
+	var zero aggregate.Scheduler
+	before := time.Now()
+	got := zero.SendTime(before)
+	end := before.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	if !got.After(end) || got.After(end.Add(aggregate.DefaultMaxDelay)) {
+		t.Errorf("zero Scheduler: SendTime(now) = %v, want in (%v, +4h]", got, end)
+	}
+}
