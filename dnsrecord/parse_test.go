@@ -40,7 +40,7 @@ var validRecords = []struct {
 	{name: "joined multi-string", reason: "§10.1.5: strings concatenated without space",
 		in: "v=TLSRPTv1; rua=mailto:a" + "@example.com", want: &Record{RUA: uris("mailto:a@example.com")}},
 	{name: "extensions before and after rua", reason: "§10.1.6",
-		in: "v=TLSRPTv1; foo=bar; rua=mailto:a@example.com; x.y_z-1=ab:cd",
+		in:   "v=TLSRPTv1; foo=bar; rua=mailto:a@example.com; x.y_z-1=ab:cd",
 		want: &Record{RUA: uris("mailto:a@example.com"), Extensions: []Extension{{"foo", "bar"}, {"x.y_z-1", "ab:cd"}}}},
 	{name: "two rua fields merge", reason: "§10.1.7: grammatical; union in order",
 		in:   "v=TLSRPTv1; rua=mailto:a@example.com; rua=https://r.example/",

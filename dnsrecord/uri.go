@@ -152,7 +152,7 @@ func (u URI) Domain() (string, error) {
 // URL returns the URI parsed by net/url, for https: destinations (RFC
 // 8460 §5.4) or any other scheme. Percent-encoded ",", "!" and ";" stay
 // encoded in URL.RawPath and RawQuery, so URL.String gives back the same
-// text.
+// text, with the scheme in lower case.
 func (u URI) URL() (*url.URL, error) {
 	if u.s == "" {
 		return nil, errors.New("dnsrecord: empty URI")

@@ -1,0 +1,126 @@
+package dnsrecord_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
+)
+
+func ExampleParse() {
+	r, err := dnsrecord.Parse("v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.net/v1/tlsrpt; ext=1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, u := range r.RUA {
+		fmt.Println(u.Scheme(), u, u.Supported())
+	}
+	addr, _ := r.RUA[0].Address()
+	fmt.Println("mail to:", addr)
+	fmt.Println("extensions:", r.Extensions)
+	// Output:
+	// mailto mailto:tlsrpt@example.com true
+	// https https://reports.example.net/v1/tlsrpt true
+	// mail to: tlsrpt@example.com
+	// extensions: [{ext 1}]
+}
+
+func ExampleParse_errors() {
+	for _, txt := range []string{
+		"v=spf1 -all",
+		"v=TLSRPTv1; rua=mailto:tlsrpt@example.com!10m",
+		"v=TLSRPTv1; RUA=mailto:tlsrpt@example.com",
+	} {
+		_, err := dnsrecord.Parse(txt)
+		var se *dnsrecord.SyntaxError
+		switch {
+		case errors.Is(err, dnsrecord.ErrNotTLSRPT):
+			fmt.Println("not a TLS-RPT record")
+		case errors.As(err, &se):
+			fmt.Printf("offset %d: %s\n", se.Offset, se.Reason)
+		}
+	}
+	// Output:
+	// not a TLS-RPT record
+	// offset 41: '!' must be percent-encoded as %21 in a URI
+	// offset 41: record has no rua field
+}
+
+func ExampleRecord_String() {
+	r, err := dnsrecord.Parse("v=TLSRPTv1 ;rua=mailto:a@example.com , https://r.example/x;ext=1; rua=mailto:b%2Cc@example.com;")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.String())
+	// Output:
+	// v=TLSRPTv1; rua=mailto:a@example.com,https://r.example/x,mailto:b%2Cc@example.com; ext=1
+}
+
+func ExampleRecord_String_build() {
+	u, err := dnsrecord.MailtoURI("tls,reports@example.com")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := &dnsrecord.Record{RUA: []dnsrecord.URI{u}}
+	fmt.Println(r)
+	// Output:
+	// v=TLSRPTv1; rua=mailto:tls%2Creports@example.com
+}
+
+// zone is a Resolver answering from a map of absolute names; a missing
+// name does not exist (NXDOMAIN), as *net.Resolver reports it.
+type zone map[string][]string
+
+func (z zone) LookupTXT(_ context.Context, name string) ([]string, error) {
+	txts, ok := z[name]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	return txts, nil
+}
+
+func ExampleLookup() {
+	res := zone{
+		"_smtp._tls.example.com.": {"v=spf1 -all", "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"},
+		"_smtp._tls.example.org.": {"v=TLSRPTv1; rua=mailto:a@example.org", "v=TLSRPTv1; rua=mailto:b@example.org"},
+	}
+	ctx := context.Background()
+	for _, domain := range []string{"example.com", "example.org", "example.net"} {
+		r, err := dnsrecord.Lookup(ctx, res, domain)
+		var temp *dnsrecord.TemporaryError
+		switch {
+		case err == nil:
+			fmt.Println(domain, "reports to", r.SupportedRUA())
+		case errors.Is(err, dnsrecord.ErrNoRecord), errors.Is(err, dnsrecord.ErrMultipleRecords):
+			fmt.Println(domain, "does not do TLS-RPT:", err)
+		case errors.As(err, &temp):
+			fmt.Println(domain, "retry later:", err)
+		default:
+			fmt.Println(domain, "invalid record:", err)
+		}
+	}
+	// Output:
+	// example.com reports to [mailto:tlsrpt@example.com]
+	// example.org does not do TLS-RPT: dnsrecord: more than one TLS-RPT record
+	// example.net does not do TLS-RPT: dnsrecord: no TLS-RPT record at _smtp._tls.example.net.: lookup _smtp._tls.example.net.: no such host
+}
+
+func ExampleLint() {
+	for _, f := range dnsrecord.Lint("v=TLSRPTv1; rua=tlsrpt@example.com,http://r.example/tlsrpt") {
+		fmt.Println(f.Severity, f.Code, f.Offset)
+		fmt.Println("  ", f.Message)
+		fmt.Println("   fix:", f.Fix)
+	}
+	// Output:
+	// error missing-mailto 16
+	//    e-mail address without mailto:
+	//    fix: write "mailto:tlsrpt@example.com"
+	// warning http-uri 35
+	//    reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped
+	//    fix: write "https://r.example/tlsrpt"
+}
