@@ -15,9 +15,12 @@ import (
 )
 
 // ErrSTARTTLSNotOffered is the error an MTA returns, or wraps, when the
-// receiving MX host did not list STARTTLS in its EHLO reply. ClassifyTLSError
-// maps it to ResultSTARTTLSNotSupported with the reason code
-// "starttls-not-offered" (RFC 8460 §4.3.1).
+// receiving MX host did not list STARTTLS in its EHLO reply (RFC 3207 §4);
+// with github.com/emersion/go-smtp that is Client.Extension("STARTTLS")
+// reporting false. ClassifyTLSError maps it to ResultSTARTTLSNotSupported
+// with the reason code "starttls-not-offered" (RFC 8460 §4.3.1). An MTA
+// that wants another code for a related case, such as a 454 reply to the
+// STARTTLS command, returns a *ResultError instead.
 var ErrSTARTTLSNotOffered = errors.New("report: server did not offer STARTTLS")
 
 // ResultError is an error an MTA has already classified: typically returned
@@ -37,6 +40,9 @@ type ResultError struct {
 
 // Error returns "report: <result type>[ (<reason code>)][: <Err>]".
 func (e *ResultError) Error() string {
+	if e == nil {
+		return "report: unclassified failure"
+	}
 	var b strings.Builder
 	b.WriteString("report: ")
 	if e.ResultType != "" {
@@ -57,7 +63,12 @@ func (e *ResultError) Error() string {
 }
 
 // Unwrap returns Err.
-func (e *ResultError) Unwrap() error { return e.Err }
+func (e *ResultError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // ClassifyTLSError maps an error from an outbound SMTP session's STARTTLS
 // step — usually from (*tls.Conn).Handshake, x509.Certificate.Verify or the
@@ -139,7 +150,7 @@ func ClassifyTLSError(err error) (ResultType, string) {
 		return "", ""
 	}
 	var re *ResultError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re != nil {
 		rt, code := re.ResultType, re.ReasonCode
 		if rt == "" || code == "" {
 			crt, ccode := ClassifyTLSError(re.Err)
@@ -164,8 +175,8 @@ func ClassifyTLSError(err error) (ResultType, string) {
 	if n, ok := semAlert(err); ok {
 		return ResultValidationFailure, "tls-alert-" + semAlertName(n)
 	}
-	// crypto/tls reports this as a plain error (handshake_client.go); the
-	// text has been stable since Go 1.12 and a loopback test guards it.
+	// crypto/tls reports this as a plain error (handshake_client.go), so
+	// only its text identifies it; a loopback test guards the match.
 	if strings.Contains(err.Error(), "tls: server selected unsupported protocol version") {
 		return ResultValidationFailure, "protocol-version"
 	}

@@ -416,9 +416,25 @@ func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
 		},
 		wantCode: "not-tls",
 	}, {
-		name:     "hang up",
-		serve:    func(c net.Conn) {},
+		// Reads the whole ClientHello first: closing with unread data
+		// would make the kernel send a reset instead of a FIN.
+		name: "hang up",
+		serve: func(c net.Conn) {
+			hdr := make([]byte, 5)
+			if _, err := io.ReadFull(c, hdr); err != nil {
+				return
+			}
+			_, _ = io.ReadFull(c, make([]byte, int(hdr[3])<<8|int(hdr[4])))
+		},
 		wantCode: "connection-closed",
+	}, {
+		name: "reset",
+		serve: func(c net.Conn) {
+			_ = c.(*net.TCPConn).SetLinger(0)
+			hdr := make([]byte, 5)
+			_, _ = io.ReadFull(c, hdr)
+		},
+		wantCode: "connection-reset",
 	}, {
 		name: "TLS 1.0 only server",
 		serve: func(c net.Conn) {
@@ -484,6 +500,7 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"result error without code", &ResultError{ResultType: ResultTLSAInvalid, Err: x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}}, ResultTLSAInvalid, "hostname-mismatch"},
 		{"result error without type", &ResultError{ReasonCode: "custom", Err: ErrSTARTTLSNotOffered}, ResultSTARTTLSNotSupported, "custom"},
 		{"result error empty", &ResultError{}, ResultValidationFailure, "handshake-error"},
+		{"nil result error wrapped", fmt.Errorf("x: %w", (*ResultError)(nil)), ResultValidationFailure, "handshake-error"},
 		{"hostname value", x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, ResultCertificateHostMismatch, "hostname-mismatch"},
 		{"hostname pointer", &x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, ResultCertificateHostMismatch, "hostname-mismatch"},
 		{"hostname in verification error", wrapVerify(x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), ResultCertificateHostMismatch, "hostname-mismatch"},
