@@ -183,8 +183,8 @@ func ExampleLintSTSPolicy() {
 		fmt.Printf("%s %s line %d\n", f.Severity, f.Code, f.Line)
 	}
 	// Output:
-	// warning mode-testing line 2
 	// warning mx-not-covered line 0
+	// warning mode-testing line 2
 }
 
 func ExampleSelectSTSRecord() {

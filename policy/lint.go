@@ -2,93 +2,91 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Severity ranks a Finding. Higher is worse.
-type Severity int
+// Severity says how bad a Finding is; the values match dnsrecord's.
+type Severity string
 
 // The severities of a Finding.
 const (
-	// SeverityInfo is worth knowing; nothing breaks.
-	SeverityInfo Severity = 1
-	// SeverityWarning weakens the protection MTA-STS gives or is likely a
-	// mistake.
-	SeverityWarning Severity = 2
-	// SeverityError makes senders treat the policy as invalid, or makes
-	// mail to a listed MX fail under enforce.
-	SeverityError Severity = 3
+	// SeverityError: senders treat the policy as invalid (ParseSTSPolicy
+	// rejects it), or, under mode enforce, mail to one of the domain's MX
+	// hosts will fail.
+	SeverityError Severity = "error"
+	// SeverityWarning: the policy works but protects less than intended,
+	// or contains something that is probably a mistake.
+	SeverityWarning Severity = "warning"
+	// SeverityInfo: the policy works; the note is advice.
+	SeverityInfo Severity = "info"
 )
 
-// String returns "info", "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case SeverityInfo:
-		return "info"
-	case SeverityWarning:
-		return "warning"
-	case SeverityError:
-		return "error"
-	}
-	return "severity(" + strconv.Itoa(int(s)) + ")"
-}
+// Code identifies the kind of a Finding. Codes are stable: tools may
+// match on them.
+type Code string
+
+// The finding codes of LintSTSPolicy.
+const (
+	CodeSyntax          Code = "syntax"             // error: ParseSTSPolicy rejects the policy; the message is its reason
+	CodeTooLarge        Code = "too-large"          // error: larger than MaxSTSPolicySize
+	CodeBOM             Code = "bom"                // error: the file starts with a UTF-8 byte order mark
+	CodeBlankLine       Code = "blank-line"         // error: an empty or whitespace-only line
+	CodeLeadingSpace    Code = "leading-whitespace" // error: whitespace before a field name
+	CodeNoColon         Code = "no-colon"           // error: a line that is not "key: value"
+	CodeKeyCase         Code = "key-case"           // error: "Mode:" etc.; keys are case-sensitive, senders ignore the line
+	CodeKeyTypo         Code = "key-typo"           // error: "max-age", "maxage", "mx-host" etc. for a defined key
+	CodeUnknownKey      Code = "unknown-key"        // info: an extension field senders ignore
+	CodeDuplicateKey    Code = "duplicate-key"      // warning: a non-mx field repeated; only the first counts
+	CodeDuplicateMX     Code = "duplicate-mx"       // info: the same mx pattern twice
+	CodeMXTrailingDot   Code = "mx-trailing-dot"    // error: "mx: mail.example.com."
+	CodeMXIPAddress     Code = "mx-ip-address"      // error: an IP address as mx pattern never matches an MX host name
+	CodeModeTesting     Code = "mode-testing"       // warning: mode testing still active
+	CodeModeNone        Code = "mode-none"          // info: mode none (policy withdrawn)
+	CodeModeNoneMX      Code = "mode-none-with-mx"  // info: mx lines under mode none are ignored
+	CodeMaxAgeShort     Code = "max-age-short"      // warning: max_age under one day in mode enforce
+	CodeMaxAgeBelowWeek Code = "max-age-below-week" // info: max_age under one week in mode enforce (RFC 8461 §3.2 expects weeks)
+	CodeMXNotCovered    Code = "mx-not-covered"     // error (enforce) or warning (testing): an MX host no pattern matches
+	CodeMXPatternUnused Code = "mx-pattern-unused"  // warning: a pattern that matches none of the MX hosts
+	CodeMXHostInvalid   Code = "mx-host-invalid"    // warning: an entry of the given MX host list is not a host name
+)
 
 // Finding is one piece of advice from LintSTSPolicy.
 type Finding struct {
-	// Code identifies the kind of finding; the codes are listed at
-	// LintSTSPolicy and do not change between versions.
-	Code string
-	// Severity says how bad it is.
-	Severity Severity
-	// Line is the 1-based line of the policy the finding is about, or 0
-	// when it concerns the whole policy or the MX host list.
-	Line int
-	// Message explains the finding to an operator.
-	Message string
+	Code     Code     // stable identifier of the kind of finding
+	Severity Severity // how bad it is
+	Line     int      // 1-based line of the policy, or 0 for the policy as a whole or the MX host list
+	Message  string   // what is wrong, for people
+	Fix      string   // how to fix it, when there is a simple fix
 }
 
-// The stable Finding codes.
-const (
-	LintInvalid          = "invalid"            // error: ParseSTSPolicy rejects the policy; the message is its reason
-	LintTooLarge         = "too-large"          // error: larger than MaxSTSPolicySize
-	LintBOM              = "bom"                // error: the file starts with a UTF-8 byte order mark
-	LintBlankLine        = "blank-line"         // error: an empty or whitespace-only line
-	LintLeadingSpace     = "leading-whitespace" // error: whitespace before a field name
-	LintNoColon          = "no-colon"           // error: a line without "key:"
-	LintKeyCase          = "key-case"           // error: "Mode:" etc.; keys are case-sensitive, senders ignore it
-	LintKeyTypo          = "key-typo"           // error: "max-age", "maxage", "mx-host" etc. for a defined key
-	LintUnknownKey       = "unknown-key"        // info: an extension field senders ignore
-	LintDuplicateKey     = "duplicate-key"      // warning: a non-mx field repeated; only the first counts
-	LintDuplicateMX      = "duplicate-mx"       // info: the same mx pattern twice
-	LintMXTrailingDot    = "mx-trailing-dot"    // error: "mx: mail.example.com."
-	LintMXIPAddress      = "mx-ip-address"      // error: an IP address as mx pattern
-	LintModeTesting      = "mode-testing"       // warning: mode testing still active
-	LintModeNone         = "mode-none"          // info: mode none (policy withdrawn)
-	LintModeNoneMX       = "mode-none-with-mx"  // info: mx lines under mode none are ignored
-	LintMaxAgeShort      = "max-age-short"      // warning: max_age under one day in enforce mode
-	LintMaxAgeBelowWeeks = "max-age-below-week" // info: max_age under one week in enforce mode (RFC 8461 §3.2 expects weeks)
-	LintMXNotCovered     = "mx-not-covered"     // error (enforce) / warning (testing): an MX host no pattern matches
-	LintMXPatternUnused  = "mx-pattern-unused"  // warning: a pattern that matches none of the MX hosts
-	LintMXHostInvalid    = "mx-host-invalid"    // warning: an entry of the given MX host list is not a host name
-)
+// String formats the finding as "severity line N code: message (fix: fix)".
+func (f Finding) String() string {
+	s := string(f.Severity) + " line " + strconv.Itoa(f.Line) + " " + string(f.Code) + ": " + f.Message
+	if f.Fix != "" {
+		s += " (fix: " + f.Fix + ")"
+	}
+	return s
+}
 
 // LintSTSPolicy checks an MTA-STS policy file for an operator and returns
-// advice, worst first within each line; it never fails. mxHosts, if not
+// advice, findings about the whole policy (Line 0) first and then in line
+// order; it never fails. mxHosts, if not
 // nil, is the domain's MX host list (the targets of its MX records); the
 // policy is then checked against it: every MX host should be matched by a
 // pattern (RFC 8461 §4.1), and every pattern should match an MX host.
 //
-// The codes are the Lint* constants. A policy that ParseSTSPolicy rejects
-// always has an LintInvalid finding, usually with a more specific finding
-// for the same line.
+// The codes are the Code* constants. A policy that ParseSTSPolicy rejects
+// always has a CodeSyntax finding, usually followed by a more specific
+// finding for the same line.
 func LintSTSPolicy(text string, mxHosts []string) []Finding {
 	var out []Finding
-	add := func(code string, sev Severity, line int, msg string) {
-		out = append(out, Finding{Code: code, Severity: sev, Line: line, Message: msg})
+	add := func(code Code, sev Severity, line int, msg, fix string) {
+		out = append(out, Finding{Code: code, Severity: sev, Line: line, Message: msg, Fix: fix})
 	}
 	if len(text) > MaxSTSPolicySize {
-		add(LintTooLarge, SeverityError, 0, "the policy is larger than 64 KiB; senders stop reading at 64 KiB (RFC 8461 §3.3)")
+		add(CodeTooLarge, SeverityError, 0, "the policy is larger than 64 KiB; senders stop reading at 64 KiB (RFC 8461 §3.3)", "serve only the policy lines")
 		return out
 	}
 	if _, err := ParseSTSPolicy(text); err != nil {
@@ -97,7 +95,7 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 		if errors.As(err, &pe) {
 			line = pe.Line
 		}
-		add(LintInvalid, SeverityError, line, "senders treat this policy as invalid and ignore it: "+strings.TrimPrefix(err.Error(), "policy: "))
+		add(CodeSyntax, SeverityError, line, "senders treat this policy as invalid and ignore it: "+strings.TrimPrefix(err.Error(), "policy: "), "")
 	}
 
 	// A tolerant pass, to give specific advice even when the strict parse
@@ -106,7 +104,7 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 	first := map[string]field{}
 	var mx []field
 	if strings.HasPrefix(text, "\ufeff") {
-		add(LintBOM, SeverityError, 1, "the file starts with a UTF-8 byte order mark; save it without one")
+		add(CodeBOM, SeverityError, 1, "the file starts with a UTF-8 byte order mark; save it without one", "save the file as UTF-8 without a byte order mark")
 		text = text[len("\ufeff"):]
 	}
 	lines := strings.Split(text, "\n")
@@ -117,15 +115,15 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 		n := i + 1
 		line := strings.TrimSuffix(raw, "\r")
 		if strings.TrimSpace(line) == "" {
-			add(LintBlankLine, SeverityError, n, "empty line; RFC 8461 §3.2 allows none, and strict senders reject the policy")
+			add(CodeBlankLine, SeverityError, n, "empty line; RFC 8461 §3.2 allows none, and strict senders reject the policy", "delete the empty line")
 			continue
 		}
 		if isWSP(line[0]) {
-			add(LintLeadingSpace, SeverityError, n, "whitespace before the field name; remove it")
+			add(CodeLeadingSpace, SeverityError, n, "whitespace before the field name; remove it", "start the line with the field name")
 		}
 		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok {
-			add(LintNoColon, SeverityError, n, "not a \"key: value\" line")
+			add(CodeNoColon, SeverityError, n, "not a \"key: value\" line", "write the line as \"key: value\" or delete it")
 			continue
 		}
 		key = strings.TrimSpace(key)
@@ -133,11 +131,11 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 		canon := canonicalKey(key)
 		switch {
 		case canon != "" && canon != key && strings.EqualFold(canon, key):
-			add(LintKeyCase, SeverityError, n, "field names are case-sensitive: write "+strconv.Quote(canon)+", not "+strconv.Quote(key)+"; senders ignore this line")
+			add(CodeKeyCase, SeverityError, n, "field names are case-sensitive: write "+strconv.Quote(canon)+", not "+strconv.Quote(key)+"; senders ignore this line", canon+": "+value)
 		case canon != "" && canon != key:
-			add(LintKeyTypo, SeverityError, n, strconv.Quote(key)+" is not a field senders know; did you mean "+strconv.Quote(canon)+"?")
+			add(CodeKeyTypo, SeverityError, n, strconv.Quote(key)+" is not a field senders know; did you mean "+strconv.Quote(canon)+"?", canon+": "+value)
 		case canon == "":
-			add(LintUnknownKey, SeverityInfo, n, "unknown field "+strconv.Quote(key)+"; senders ignore it")
+			add(CodeUnknownKey, SeverityInfo, n, "unknown field "+strconv.Quote(key)+"; senders ignore it", "")
 			continue
 		}
 		if canon == "mx" {
@@ -145,7 +143,7 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 			continue
 		}
 		if f, dup := first[canon]; dup {
-			add(LintDuplicateKey, SeverityWarning, n, canon+" already appears on line "+strconv.Itoa(f.line)+"; senders use the first and ignore this one")
+			add(CodeDuplicateKey, SeverityWarning, n, canon+" already appears on line "+strconv.Itoa(f.line)+"; senders use the first and ignore this one", "delete this line")
 			continue
 		}
 		first[canon] = field{n, value}
@@ -157,19 +155,19 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 	for _, f := range mx {
 		v := strings.ToLower(f.value)
 		if strings.HasSuffix(v, ".") && len(v) > 1 {
-			add(LintMXTrailingDot, SeverityError, f.line, "mx patterns are written without a trailing dot: "+strings.TrimSuffix(v, "."))
+			add(CodeMXTrailingDot, SeverityError, f.line, "mx patterns are written without a trailing dot: "+strings.TrimSuffix(v, "."), "mx: "+strings.TrimSuffix(v, "."))
 			v = strings.TrimSuffix(v, ".")
 		}
 		if isIPAddress(v) {
-			add(LintMXIPAddress, SeverityError, f.line, "mx "+v+" is an IP address; MTA-STS matches MX host names, never addresses")
+			add(CodeMXIPAddress, SeverityError, f.line, "mx "+v+" is an IP address; MTA-STS matches MX host names, never addresses", "list the MX host name instead")
 			continue
 		}
 		if prev, dup := seen[v]; dup {
-			add(LintDuplicateMX, SeverityInfo, f.line, "mx "+v+" already appears on line "+strconv.Itoa(prev))
+			add(CodeDuplicateMX, SeverityInfo, f.line, "mx "+v+" already appears on line "+strconv.Itoa(prev), "delete this line")
 			continue
 		}
 		if _, r := normalizeMXPattern(v); r != "" {
-			continue // reported as LintInvalid
+			continue // reported as CodeSyntax
 		}
 		seen[v] = f.line
 		patterns = append(patterns, field{f.line, v})
@@ -180,33 +178,44 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 	modeLine := first["mode"].line
 	switch mode {
 	case ModeTesting:
-		add(LintModeTesting, SeverityWarning, modeLine, "mode testing: senders report failures but still deliver over unauthenticated or plaintext connections; switch to enforce once your TLS reports show no failures")
+		add(CodeModeTesting, SeverityWarning, modeLine, "mode testing: senders report failures but still deliver over unauthenticated or plaintext connections; switch to enforce once your TLS reports show no failures", "mode: enforce")
 	case ModeNone:
-		add(LintModeNone, SeverityInfo, modeLine, "mode none: senders apply no MTA-STS policy; keep serving it for at least the previous max_age when withdrawing a policy (RFC 8461 §8.3)")
+		add(CodeModeNone, SeverityInfo, modeLine, "mode none: senders apply no MTA-STS policy; keep serving it for at least the previous max_age when withdrawing a policy (RFC 8461 §8.3)", "")
 		if len(mx) > 0 {
-			add(LintModeNoneMX, SeverityInfo, mx[0].line, "mx lines are ignored under mode none")
+			add(CodeModeNoneMX, SeverityInfo, mx[0].line, "mx lines are ignored under mode none", "")
 		}
 	}
 	if ma, ok := first["max_age"]; ok {
 		if secs, r := parseMaxAge(ma.value); r == "" && mode == ModeEnforce {
 			switch {
 			case secs < 86400:
-				add(LintMaxAgeShort, SeverityWarning, ma.line, "max_age "+ma.value+" is under one day: a sender's cached policy expires quickly, so an attacker who blocks the policy fetch can downgrade delivery; use weeks (e.g. 1209600)")
+				add(CodeMaxAgeShort, SeverityWarning, ma.line, "max_age "+ma.value+" is under one day: a sender's cached policy expires quickly, so an attacker who blocks the policy fetch can downgrade delivery; use weeks (e.g. 1209600)", "max_age: 1209600")
 			case secs < 604800:
-				add(LintMaxAgeBelowWeeks, SeverityInfo, ma.line, "max_age "+ma.value+" is under one week; RFC 8461 §3.2 expects weeks or more once the policy is stable")
+				add(CodeMaxAgeBelowWeek, SeverityInfo, ma.line, "max_age "+ma.value+" is under one week; RFC 8461 §3.2 expects weeks or more once the policy is stable", "max_age: 1209600")
 			}
 		}
 	}
 
 	// Against the domain's MX hosts.
-	if mxHosts == nil || mode == ModeNone || len(patterns) == 0 {
-		return out
+	if mxHosts != nil && mode != ModeNone && len(patterns) > 0 {
+		out = lintMXHosts(out, mode, patterns, mxHosts)
+	}
+	// Findings about the whole policy first, then by line; stable, so a
+	// syntax finding precedes the specific advice for its line.
+	slices.SortStableFunc(out, func(a, b Finding) int { return a.Line - b.Line })
+	return out
+}
+
+// lintMXHosts compares the mx patterns with the domain's MX hosts.
+func lintMXHosts(out []Finding, mode Mode, patterns []field, mxHosts []string) []Finding {
+	add := func(code Code, sev Severity, line int, msg, fix string) {
+		out = append(out, Finding{Code: code, Severity: sev, Line: line, Message: msg, Fix: fix})
 	}
 	used := make([]bool, len(patterns))
 	for _, h := range mxHosts {
 		host, ok := normalizeHost(h)
 		if !ok {
-			add(LintMXHostInvalid, SeverityWarning, 0, "MX host "+strconv.Quote(h)+" is not a valid host name")
+			add(CodeMXHostInvalid, SeverityWarning, 0, "MX host "+strconv.Quote(h)+" is not a valid host name", "")
 			continue
 		}
 		matched := false
@@ -223,11 +232,11 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 			sev, effect = SeverityWarning, "it would fail once the mode is enforce"
 		}
 		msg := "MX host " + host + " matches no mx pattern; " + effect + hintWildcard(host, patterns)
-		add(LintMXNotCovered, sev, 0, msg)
+		add(CodeMXNotCovered, sev, 0, msg, "mx: "+host)
 	}
 	for i, p := range patterns {
 		if !used[i] {
-			add(LintMXPatternUnused, SeverityWarning, p.line, "mx "+p.value+" matches none of the domain's MX hosts; remove it if it is stale")
+			add(CodeMXPatternUnused, SeverityWarning, p.line, "mx "+p.value+" matches none of the domain's MX hosts; remove it if it is stale", "delete the line if no MX host needs it")
 		}
 	}
 	return out

@@ -15,12 +15,20 @@ const (
 	TypeNoPolicyFound Type = "no-policy-found"
 )
 
+// Known reports whether t is one of the policy types RFC 8460 §4.4
+// defines. An unknown type is not an error; it is kept verbatim.
+func (t Type) Known() bool {
+	return t == TypeTLSA || t == TypeSTS || t == TypeNoPolicyFound
+}
+
 // Policy is the "policy" member of a TLS-RPT report's policies entry
 // (RFC 8460 §4.4). Its JSON member names are policy-type, policy-string,
 // policy-domain and mx-host.
 //
-// Domain is stored as a lower-case A-label without a trailing dot.
-// Strings and MXHosts may be nil; they encode as empty arrays.
+// The constructors (NoPolicyFound, FromSTS, FromSTSText, FromTLSA) store
+// Domain as a lower-case A-label without a trailing dot; UnmarshalJSON
+// keeps what the report said. Strings and MXHosts may be nil; MarshalJSON
+// encodes them as empty arrays.
 type Policy struct {
 	// Type is the policy-type.
 	Type Type `json:"policy-type"`
