@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -54,7 +53,7 @@ func normalizeDetail(fd *report.FailureDetail) (detailKey, error) {
 		return detailKey{}, fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
 	}
 	if fd.ReceivingMXHostname != "" {
-		h, err := domain.ToASCII(fd.ReceivingMXHostname)
+		h, err := hostName(fd.ReceivingMXHostname)
 		if err != nil {
 			return detailKey{}, fmt.Errorf("%w: receiving-mx-hostname %q: %v", ErrInvalidDetail, fd.ReceivingMXHostname, err)
 		}

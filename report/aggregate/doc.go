@@ -73,7 +73,8 @@
 // failed-session-count of one failure detail (the members of RFC 8460
 // §4.4's failure-details; empty ones are omitted) of one policy on one
 // day. Counts are integers in [0, 2^53−1]. Records with the same day,
-// policy (and detail) add up. The "end" record gives the number of records
+// policy (and detail) add up; a detail may not count more sessions than
+// its policy's "failed" total that day. The "end" record gives the number of records
 // between the header and itself: a snapshot without it is ErrTruncated, so
 // a snapshot cut short by a crash is rejected whole rather than merged in
 // part. Unknown members or record kinds are ErrCorrupt; a future format

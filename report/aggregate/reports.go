@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -175,7 +174,7 @@ func (a *Aggregator) reportIDDomain() (string, error) {
 	if name == "" {
 		name = contactDomain(a.cfg.ContactInfo)
 	}
-	d, err := domain.ToASCII(name)
+	d, err := hostName(name)
 	if err != nil {
 		return "", fmt.Errorf("%w: no report-id domain (set ReportIDDomain): %q: %v", ErrConfig, name, err)
 	}

@@ -237,6 +237,7 @@ type staged struct {
 	policies  map[uint32]policy.Policy
 	summaries map[summaryKey]summaryCount // policy: snapshot id
 	details   map[detailCountKey]int64    // policy: snapshot id
+	lines     map[detailCountKey]int      // last line of each detail
 }
 
 // MergeSnapshot reads a snapshot written by WriteSnapshot (of this or of
@@ -308,6 +309,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		policies:  make(map[uint32]policy.Policy),
 		summaries: make(map[summaryKey]summaryCount),
 		details:   make(map[detailCountKey]int64),
+		lines:     make(map[detailCountKey]int),
 	}
 	line := 0
 	fail := func(err error, format string, args ...any) error {
@@ -348,7 +350,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		case recordSummary:
 			err = st.addSummary(b)
 		case recordFailure:
-			err = st.addFailure(b)
+			err = st.addFailure(b, line)
 		case recordEnd:
 			var e snapEnd
 			if err := strictUnmarshal(b, &e); err != nil {
@@ -383,6 +385,9 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 	if !ended {
 		line++
 		return nil, fail(ErrTruncated, "no end record")
+	}
+	if l, reason := st.check(); l != 0 {
+		return nil, &SnapshotError{Line: l, Reason: reason, Err: ErrCorrupt}
 	}
 	return st, nil
 }
@@ -473,7 +478,7 @@ func (st *staged) addSummary(b []byte) error {
 	return nil
 }
 
-func (st *staged) addFailure(b []byte) error {
+func (st *staged) addFailure(b []byte, line int) error {
 	var sf snapFailure
 	if err := strictUnmarshal(b, &sf); err != nil {
 		return err
@@ -515,5 +520,22 @@ func (st *staged) addFailure(b []byte) error {
 		return err
 	}
 	st.details[key] = n
+	st.lines[key] = line
 	return nil
+}
+
+// check verifies what holds for any snapshot WriteSnapshot writes: a
+// failure detail of a policy on a day counts at most as many sessions as
+// the policy's failed total (each failed session counts once in the total
+// and at most once per detail, RFC 8460 §4.2). It returns the first line
+// that breaks it, or 0.
+func (st *staged) check() (line int, reason string) {
+	for k, n := range st.details {
+		failed := st.summaries[summaryKey{day: k.day, policy: k.policy}].failed
+		if n > failed && (line == 0 || st.lines[k] < line) {
+			line = st.lines[k]
+			reason = fmt.Sprintf("failure detail counts %d sessions, the summary's failed total %d", n, failed)
+		}
+	}
+	return line, reason
 }

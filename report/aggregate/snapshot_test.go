@@ -268,3 +268,29 @@ func TestWriteSnapshotError(t *testing.T) {
 		t.Error("WriteSnapshot to a failing writer succeeded")
 	}
 }
+
+func TestMergeSnapshotDetailExceedsTotal(t *testing.T) {
+	fail := `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","count":2}` + "\n"
+	failedOne := strings.Replace(sum, `"failed":0`, `"failed":1`, 1)
+	for _, tt := range []struct {
+		name string
+		in   string
+		line int
+	}{
+		{"no summary", hdr + pol + fail + end(2), 3},
+		{"summary too small", hdr + pol + failedOne + fail + end(3), 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := aggregate.New(aggregate.Config{}).MergeSnapshot(strings.NewReader(tt.in))
+			var se *aggregate.SnapshotError
+			if !errors.As(err, &se) || !errors.Is(err, aggregate.ErrCorrupt) || se.Line != tt.line {
+				t.Errorf("MergeSnapshot = %v, want ErrCorrupt at line %d", err, tt.line)
+			}
+		})
+	}
+	// Split over lines, the totals are compared, not each line.
+	ok := hdr + pol + failedOne + failedOne + fail + end(4)
+	if err := aggregate.New(aggregate.Config{}).MergeSnapshot(strings.NewReader(ok)); err != nil {
+		t.Errorf("MergeSnapshot = %v", err)
+	}
+}

@@ -1,8 +1,12 @@
 package aggregate
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
 // maxHelo is the longest receiving-mx-helo kept, in octets: a host name
@@ -76,4 +80,24 @@ func cleanHelo(h string) string {
 		h = h[:cut]
 	}
 	return h
+}
+
+// hostName returns name as a lower-case A-label without a trailing dot
+// (domain.ToASCII), and fails unless the result is itself such a name:
+// IDNA maps invalid UTF-8 to U+FFFD and encodes it, giving an A-label
+// that does not decode.
+func hostName(name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", errors.New("not valid UTF-8")
+	}
+	a, err := domain.ToASCII(name)
+	if err != nil {
+		return "", err
+	}
+	if a != name {
+		if b, err := domain.ToASCII(a); err != nil || b != a {
+			return "", fmt.Errorf("%q does not convert to a valid A-label", name)
+		}
+	}
+	return a, nil
 }
