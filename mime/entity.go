@@ -49,6 +49,12 @@ func nextLine(b []byte) (line, rest []byte) {
 // skipped with a warning; a header larger than max is a *LimitError.
 func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 	var h header
+	var folded [][]byte // the unfolded value of each field, being built
+	finish := func() {
+		for i := range h {
+			h[i].value = string(folded[i])
+		}
+	}
 	rest := b
 	size := 0
 	for len(rest) > 0 {
@@ -59,6 +65,7 @@ func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 		}
 		rest = next
 		if len(line) == 0 {
+			finish()
 			return h, rest, nil
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -67,7 +74,9 @@ func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 				continue
 			}
 			// RFC 5322 §2.2.3 unfolding: remove the line break only.
-			h[len(h)-1].value += string(line)
+			// Continuations are collected and joined once (no quadratic
+			// concatenation for a field folded into many lines).
+			folded[len(h)-1] = append(folded[len(h)-1], line...)
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
@@ -81,8 +90,10 @@ func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 			s.warn(path, CodeHeaderSyntax, "skipped a header line that is not a field: "+quoteTrunc(string(line)))
 			continue
 		}
-		h = append(h, field{name: name, value: strings.TrimLeft(string(line[colon+1:]), " \t")})
+		h = append(h, field{name: name})
+		folded = append(folded, append([]byte(nil), bytes.TrimLeft(line[colon+1:], " \t")...))
 	}
+	finish()
 	return h, nil, nil
 }
 

@@ -109,7 +109,8 @@ func (s *state) extract() (*Message, error) {
 			}
 			c, err := s.prepare(l)
 			if err != nil {
-				if ext == ".json" || ext == ".json.gz" {
+				var le *LimitError
+				if ext == ".json" || ext == ".json.gz" || errors.As(err, &le) {
 					return nil, err
 				}
 				continue
@@ -304,9 +305,7 @@ func (s *state) prepare(l *leaf) (*candidate, error) {
 			c.warn(l.path, CodeGzipLabelOnJSON, "part labelled as gzip holds plain JSON")
 		}
 		c.json = content
-		if int64(len(content)) > s.maxReport {
-			err = &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path}
-		}
+		err = s.spend(l.path, int64(len(content)))
 	default:
 		err = &PartError{Path: l.path, Err: errors.New("content is neither gzip, zip nor JSON")}
 	}
@@ -326,10 +325,13 @@ func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, &PartError{Path: c.l.path, Err: err}
 	}
-	out, err := io.ReadAll(capped.NewReader(zr, s.maxReport, errReportCap))
+	out, err := io.ReadAll(capped.NewReader(zr, s.maxReport-s.spent, errReportCap))
+	if err := s.spend(c.l.path, int64(len(out))); err != nil {
+		return nil, err
+	}
 	switch {
 	case errors.Is(err, errReportCap):
-		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+		return nil, s.overBudget(c.l.path)
 	case errors.Is(err, gzip.ErrHeader) && len(out) > 0:
 		// Multistream reading found bytes after the first member that are
 		// no gzip member.
@@ -366,17 +368,20 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 	if members != 1 {
 		return nil, &PartError{Path: c.l.path, Err: errors.New("zip archive holds " + strconv.Itoa(members) + " JSON members, want 1")}
 	}
-	if member.UncompressedSize64 > uint64(s.maxReport) {
-		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+	if member.UncompressedSize64 > uint64(s.maxReport-s.spent) {
+		return nil, s.overBudget(c.l.path)
 	}
 	rc, err := member.Open()
 	if err != nil {
 		return nil, &PartError{Path: c.l.path, Err: err}
 	}
 	defer rc.Close()
-	out, err := io.ReadAll(capped.NewReader(rc, s.maxReport, errReportCap))
+	out, err := io.ReadAll(capped.NewReader(rc, s.maxReport-s.spent, errReportCap))
 	if errors.Is(err, errReportCap) {
-		return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: c.l.path}
+		return nil, s.overBudget(c.l.path)
+	}
+	if err := s.spend(c.l.path, int64(len(out))); err != nil {
+		return nil, err
 	}
 	if err != nil {
 		return nil, &PartError{Path: c.l.path, Err: err}
@@ -385,4 +390,19 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 		return s.gunzip(c, out)
 	}
 	return out, nil
+}
+
+// spend charges n bytes of report data against the message's budget of
+// MaxReportSize (the cap covers all parts together, so that a message
+// with many parts cannot multiply it).
+func (s *state) spend(path string, n int64) error {
+	s.spent += n
+	if s.spent > s.maxReport {
+		return s.overBudget(path)
+	}
+	return nil
+}
+
+func (s *state) overBudget(path string) error {
+	return &LimitError{Limit: "report size", Max: s.maxReport, Path: path}
 }

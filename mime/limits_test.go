@@ -76,7 +76,6 @@ func nested(depth int) []byte {
 	return []byte(b.String())
 }
 
-
 func TestParseLimits(t *testing.T) {
 	standard := readFixture(t, "standard")
 	var manyParts strings.Builder

@@ -42,8 +42,10 @@ type Parser struct {
 	// MaxHeaderSize caps the size of one entity's header. Zero means
 	// DefaultMaxHeaderSize.
 	MaxHeaderSize int64
-	// MaxReportSize caps the decompressed size of one report and is passed
-	// to report.Decoder as MaxSize. Zero means DefaultMaxReportSize.
+	// MaxReportSize caps the decompressed size of the report data: of all
+	// candidate parts of the message together, so that many parts cannot
+	// multiply it. It is also passed to report.Decoder as MaxSize. Zero
+	// means DefaultMaxReportSize.
 	MaxReportSize int64
 }
 
@@ -155,6 +157,7 @@ func orDefault(v, def int64) int64 {
 // state is one Parse call's bookkeeping.
 type state struct {
 	maxMessage, maxHeader, maxReport int64
+	spent                            int64 // decompressed report bytes so far
 	maxParts, maxDepth               int
 
 	parts    int
