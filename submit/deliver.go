@@ -291,7 +291,7 @@ func (d *Deliverer) encode(rep *report.Report) ([]byte, error) {
 func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.URI, now time.Time) error {
 	addr, err := u.Address()
 	if err != nil {
-		return &DeliveryError{URI: u.String(), Err: errors.Join(ErrInvalidURI, err)}
+		return &DeliveryError{URI: u.String(), Err: wrap(ErrInvalidURI, "", err)}
 	}
 	opts := d.MailOptions
 	opts.To = []string{addr}

@@ -104,6 +104,20 @@ func (e *DeliveryError) Unwrap() error { return e.Err }
 // *smtp.SMTPError.
 func (e *DeliveryError) Temporary() bool { return e.Retryable }
 
+// wrap returns sentinel with the detail of err, both matchable with
+// errors.Is / errors.As; a nil err gives sentinel itself.
+func wrap(sentinel error, detail string, err error) error {
+	switch {
+	case err == nil && detail == "":
+		return sentinel
+	case err == nil:
+		return fmt.Errorf("%w: %s", sentinel, detail)
+	case detail == "":
+		return fmt.Errorf("%w: %w", sentinel, err)
+	}
+	return fmt.Errorf("%w: %s: %w", sentinel, detail, err)
+}
+
 // temporary classifies an error of unknown origin: a *DeliveryError or an
 // *smtp.SMTPError decides itself (SMTP 4xx temporary, 5xx permanent);
 // anything else is considered temporary, because not retrying a report

@@ -126,10 +126,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 	}
 	target, err := url.Parse(u)
 	if err != nil || !strings.EqualFold(target.Scheme, "https") || target.Host == "" {
-		if err == nil {
-			err = ErrInvalidURI
-		}
-		return fail(false, 0, errors.Join(ErrInvalidURI, err))
+		return fail(false, 0, wrap(ErrInvalidURI, "", err))
 	}
 	max := p.maxRedirects
 	if max == 0 {
@@ -138,7 +135,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 	for redirects := 0; ; redirects++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
 		if err != nil {
-			return fail(false, 0, errors.Join(ErrInvalidURI, err))
+			return fail(false, 0, wrap(ErrInvalidURI, "", err))
 		}
 		req.Header.Set("Content-Type", contentType)
 		ua := p.userAgent
@@ -168,7 +165,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 		case status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect:
 			loc, err := resp.Location()
 			if err != nil {
-				return fail(false, status, errors.Join(ErrRedirect, err))
+				return fail(false, status, wrap(ErrRedirect, "bad Location", err))
 			}
 			if !strings.EqualFold(loc.Scheme, "https") {
 				return httpResult{status: status, err: &DeliveryError{URI: u, StatusCode: status,
@@ -192,7 +189,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 		default:
 			retryable := status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
 			de := &DeliveryError{URI: u, Retryable: retryable, StatusCode: status,
-				Err: errors.Join(ErrRejected, errors.New("submit: HTTP status "+resp.Status))}
+				Err: wrap(ErrRejected, "HTTP status "+resp.Status, nil)}
 			if retryable {
 				de.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), p.now())
 			}
@@ -226,23 +223,28 @@ func isCertificateError(err error) bool {
 }
 
 // parseRetryAfter parses an HTTP Retry-After value (RFC 9110 §10.2.3):
-// delay-seconds or an HTTP-date, relative to now. Invalid or past values
-// give zero.
+// delay-seconds or an HTTP-date, relative to now, at most maxRetryAfter.
+// Invalid or past values give zero.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if n, err := strconv.ParseUint(v, 10, 63); err == nil {
-		if n > uint64(365*24*time.Hour/time.Second) {
-			n = uint64(365 * 24 * time.Hour / time.Second)
+		if n > uint64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
 		}
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
 }
+
+// maxRetryAfter caps a Retry-After: anything beyond the 24 h retry window
+// (RFC 8460 §5.5) already ends the retries; the cap keeps arithmetic with
+// it far from overflow.
+const maxRetryAfter = 365 * 24 * time.Hour

@@ -93,7 +93,7 @@ func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg
 		at := strings.LastIndexByte(rcpt, '@')
 		d, err := domain.ToASCII(rcpt[at+1:])
 		if at < 0 || err != nil {
-			return &DeliveryError{URI: rcpt, Err: errors.Join(ErrInvalidURI, err)}
+			return &DeliveryError{URI: rcpt, Err: wrap(ErrInvalidURI, "recipient "+rcpt, err)}
 		}
 		if _, ok := byDomain[d]; !ok {
 			groups = append(groups, d)
@@ -172,7 +172,7 @@ func (s *SMTPSender) direct(ctx context.Context, d, from string, to []string, ms
 	for _, h := range hosts {
 		addrs, err := res.LookupNetIP(ctx, "ip", h)
 		if err != nil || len(addrs) == 0 {
-			last = &DeliveryError{Retryable: true, Err: errors.Join(ErrNoAddress, errors.New("submit: host "+h), err)}
+			last = &DeliveryError{Retryable: true, Err: wrap(ErrNoAddress, "MX host "+h, err)}
 			continue
 		}
 		for _, a := range addrs {
@@ -235,7 +235,7 @@ func mxHosts(ctx context.Context, res MXResolver, d string) ([]string, error) {
 		if err != nil || len(addrs) == 0 {
 			var dnsErr *net.DNSError
 			notFound := err == nil || errors.As(err, &dnsErr) && dnsErr.IsNotFound
-			return nil, &DeliveryError{Retryable: !notFound, Err: errors.Join(ErrNoAddress, err)}
+			return nil, &DeliveryError{Retryable: !notFound, Err: wrap(ErrNoAddress, "domain "+d, err)}
 		}
 		return []string{d}, nil
 	case err != nil:
