@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
@@ -196,4 +197,73 @@ func ExampleSelectSTSRecord() {
 	// Output:
 	// v=STSv1; id=1 <nil>
 	// policy: more than one mta-sts record
+}
+
+func ExampleReadSTSPolicy() {
+	// body would be the response body of the HTTPS GET (RFC 8461 §3.3);
+	// ReadSTSPolicy stops reading after 64 KiB.
+	body := strings.NewReader("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400\n")
+	p, err := policy.ReadSTSPolicy(body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Mode)
+	// Output:
+	// testing
+}
+
+func ExampleMatchMX() {
+	fmt.Println(policy.MatchMX("*.example.com", "mx1.example.com."))
+	fmt.Println(policy.MatchMX("*.example.com", "example.com"))
+	fmt.Println(policy.MatchMX("*.example.com", "a.mx.example.com"))
+	// Output:
+	// true
+	// false
+	// false
+}
+
+func ExampleSTSPolicy_Validate() {
+	p := &policy.STSPolicy{Mode: policy.ModeEnforce, MaxAgeSeconds: 86400}
+	fmt.Println(p.Validate())
+	p.MX = []string{"mail.example.com"}
+	fmt.Println(p.Validate())
+	// Output:
+	// policy: invalid mta-sts policy: missing mx field (required unless mode is none)
+	// <nil>
+}
+
+func ExampleParseTLSALenient() {
+	// As a zone file might write it.
+	rr, err := policy.ParseTLSALenient("3 1 1 ( 5c046ff012891b5f0d6176024c5c25ff\n\t486a7c12b8000fdf8b418ab3ecf6d309 )")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rr)
+	// Output:
+	// 3 1 1 5c046ff012891b5f0d6176024c5c25ff486a7c12b8000fdf8b418ab3ecf6d309
+}
+
+func ExamplePolicy_UnmarshalJSON() {
+	// The RFC 8460 Appendix B example writes mx-host as a string.
+	var p policy.Policy
+	err := json.Unmarshal([]byte(`{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":"*.mail.company-y.example"}`), &p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", p.MXHosts)
+	sts, err := p.STS()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sts.Mode, sts.MatchMX("mx1.mail.company-y.example"))
+	b, _ := json.Marshal(p)
+	fmt.Println(string(b))
+	// Output:
+	// ["*.mail.company-y.example"]
+	// testing true
+	// {"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":["*.mail.company-y.example"]}
 }

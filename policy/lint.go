@@ -72,10 +72,10 @@ func (f Finding) String() string {
 
 // LintSTSPolicy checks an MTA-STS policy file for an operator and returns
 // advice, findings about the whole policy (Line 0) first and then in line
-// order; it never fails. mxHosts, if not
-// nil, is the domain's MX host list (the targets of its MX records); the
-// policy is then checked against it: every MX host should be matched by a
-// pattern (RFC 8461 §4.1), and every pattern should match an MX host.
+// order; it never fails. mxHosts, if not nil, is the domain's MX host list
+// (the targets of its MX records); the policy is then checked against it:
+// every MX host should be matched by a pattern (RFC 8461 §4.1), and every
+// pattern should match an MX host.
 //
 // The codes are the Code* constants. A policy that ParseSTSPolicy rejects
 // always has a CodeSyntax finding, usually followed by a more specific

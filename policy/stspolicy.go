@@ -142,6 +142,9 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 			if r != "" {
 				return fail(r)
 			}
+			if p.MX == nil {
+				p.MX = make([]string, 0, 4)
+			}
 			p.MX = append(p.MX, pat)
 		default:
 			// RFC 8461 §3.2 sts-policy-extension: unknown fields are
