@@ -96,24 +96,34 @@ func FromTLSA(baseDomain string, rrs []TLSA) (Policy, error) {
 	return pol, nil
 }
 
-// TLSARecords parses the policy-string of a tlsa policy into RRs with
-// ParseTLSA. It also unwraps the shape Microsoft sends, one string holding
-// a JSON array of presentation strings. The first unparsable string is
-// returned as a *SyntaxError.
+// TLSARecords parses the policy-string of a tlsa policy into RRs. It is
+// meant for reading reports, so it is lenient: each string is parsed with
+// ParseTLSALenient (whitespace inside the hex, as in the RFC 8460 §4.5
+// example, is accepted), and two non-standard shapes are unwrapped:
+// Microsoft's single string holding a JSON array of presentation strings,
+// and a single string of RRs separated by ";" (RFC 8460 §4's prose form).
+// The first unparsable string is returned as a *SyntaxError.
 func (p Policy) TLSARecords() ([]TLSA, error) {
 	strs := p.Strings
-	// QUIRK(Microsoft): policy-string is ["[\"3 1 1 AB…\",\"3 1 1 CD…\"]"],
-	// a JSON array encoded into a single string, instead of one string per
-	// RR (RFC 8460 §4.5).
-	if len(strs) == 1 && strings.HasPrefix(strs[0], "[") {
-		var inner []string
-		if err := json.Unmarshal([]byte(strs[0]), &inner); err == nil {
-			strs = inner
+	if len(strs) == 1 {
+		switch s := strings.TrimSpace(strs[0]); {
+		case strings.HasPrefix(s, "["):
+			// QUIRK(Microsoft): policy-string is ["[\"3 1 1 AB…\",\"3 1 1 CD…\"]"],
+			// a JSON array encoded into a single string, instead of one
+			// string per RR (RFC 8460 §4.5).
+			var inner []string
+			if err := json.Unmarshal([]byte(s), &inner); err == nil {
+				strs = inner
+			}
+		case strings.Contains(s, ";"):
+			// RFC 8460 §4 describes the TLSA RRset "as a string" with the
+			// records "separated by a semicolon" (§4.4 and §4.5 say array).
+			strs = strings.Split(s, ";")
 		}
 	}
 	rrs := make([]TLSA, 0, len(strs))
 	for _, s := range strs {
-		rr, err := ParseTLSA(s)
+		rr, err := ParseTLSALenient(s)
 		if err != nil {
 			return nil, err
 		}

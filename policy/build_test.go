@@ -176,7 +176,10 @@ func TestTLSARecords(t *testing.T) {
 			want: []string{"2 1 1 " + strings.ToLower(hexA), "2 1 1 " + hexB}},
 		{name: "microsoft single rr", strs: []string{`["3 1 1 ` + hexA + `"]`}, want: []string{"3 1 1 " + strings.ToLower(hexA)}},
 		{name: "empty", strs: nil, want: []string{}},
+		{name: "semicolon prose form", strs: []string{"3 1 1 " + hexB + "; 2 1 1 " + hexA}, want: []string{"3 1 1 " + hexB, "2 1 1 " + strings.ToLower(hexA)}},
+		{name: "rfc 8460 example wrapped hex", strs: []string{"3 1 1 ab\n   cd"}, want: []string{"3 1 1 abcd"}},
 		{name: "bad rr", strs: []string{"3 1 1 xyz"}, wantErr: true},
+		{name: "mnemonic", strs: []string{"DANE-EE SPKI SHA2-256 ab"}, wantErr: true},
 		{name: "broken json", strs: []string{`["3 1 1 ab"`}, wantErr: true},
 	}
 	for _, tt := range tests {
