@@ -75,7 +75,10 @@ type DeliveryError struct {
 
 // Error implements error.
 func (e *DeliveryError) Error() string {
-	s := "submit: " + e.URI + ": "
+	s := "submit: "
+	if e.URI != "" {
+		s += e.URI + ": "
+	}
 	if e.Retryable {
 		s += "temporary failure"
 	} else {

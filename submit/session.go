@@ -42,7 +42,6 @@ func (e *transactionError) Unwrap() error { return e.err }
 // session is an SMTP session after greeting, EHLO and optional TLS.
 type session struct {
 	c    *smtp.Client
-	conn net.Conn
 	tls  bool // STARTTLS or implicit TLS is active
 	stop func() bool
 }
@@ -83,9 +82,10 @@ func (s *SMTPSender) helloName() string {
 	return "localhost"
 }
 
-// newSession wraps conn (greeting already consumed when greeted is true)
-// in a go-smtp client bound to ctx and says EHLO.
-func (s *SMTPSender) newSession(ctx context.Context, conn net.Conn, pending io.Reader, greeted, isTLS bool) (*session, error) {
+// newSession wraps conn (greeting already consumed when greeted is true;
+// reads come from pending then) in a go-smtp client bound to ctx and says
+// EHLO. raw is the TCP connection under conn, closed when ctx ends.
+func (s *SMTPSender) newSession(ctx context.Context, raw, conn net.Conn, pending io.Reader, greeted, isTLS bool) (*session, error) {
 	c := conn
 	if greeted {
 		// go-smtp reads a greeting first; the real one was consumed before
@@ -102,13 +102,15 @@ func (s *SMTPSender) newSession(ctx context.Context, conn net.Conn, pending io.R
 			client.SubmissionTimeout = d
 		}
 	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// Close the TCP connection, not a TLS one: tls.Conn.Close writes an
+	// alert and could block on a stuck peer.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	if err := client.Hello(s.helloName()); err != nil {
 		stop()
 		client.Close()
 		return nil, ctxErr(ctx, err)
 	}
-	return &session{c: client, conn: conn, tls: isTLS, stop: stop}, nil
+	return &session{c: client, tls: isTLS, stop: stop}, nil
 }
 
 // prefixConn is a net.Conn whose reads come from r.
@@ -130,7 +132,7 @@ func (s *SMTPSender) dialImplicitTLS(ctx context.Context, host, addr string) (*s
 		conn.Close()
 		return nil, ctxErr(ctx, err)
 	}
-	return s.newSession(ctx, tc, nil, false, true)
+	return s.newSession(ctx, conn, tc, nil, false, true)
 }
 
 // open connects to addr, reads the greeting, says EHLO and negotiates
@@ -180,7 +182,7 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 			return nil, &DeliveryError{URI: addr, Retryable: true, Err: ErrTLSRequired}
 		}
 		conn.SetDeadline(time.Time{})
-		sess, err := s.newSession(ctx, conn, br, true, false)
+		sess, err := s.newSession(ctx, conn, conn, br, true, false)
 		ok = err == nil
 		return sess, err
 	}
@@ -211,7 +213,7 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 		return nil, &tlsFailure{err: err}
 	}
 	conn.SetDeadline(time.Time{})
-	sess, err := s.newSession(ctx, tc, tc, true, true)
+	sess, err := s.newSession(ctx, conn, tc, tc, true, true)
 	ok = err == nil
 	return sess, err
 }
