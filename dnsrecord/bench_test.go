@@ -34,3 +34,28 @@ func BenchmarkRecordString(b *testing.B) {
 		_ = r.String()
 	}
 }
+
+func BenchmarkLint(b *testing.B) {
+	for _, bb := range []struct{ name, txt string }{
+		{"clean", benchRecords[2].txt},
+		{"mistakes", "V=TLSRPTv1; RUA=reports@example.com,http://r.example/x!10m "},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bb.txt)))
+			for i := 0; i < b.N; i++ {
+				Lint(bb.txt)
+			}
+		})
+	}
+}
+
+func BenchmarkURIDomain(b *testing.B) {
+	u := URI{s: "mailto:tlsrpt@example.com"}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := u.Domain(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -203,7 +203,10 @@ func (l *linter) checkRecord() {
 	}
 	end := len(txt)
 	if start < end && (txt[start] == '"' || txt[start] == '{' || txt[start] == '\'') {
-		closer := map[byte]byte{'"': '"', '{': '}', '\'': '\''}[txt[start]]
+		closer := txt[start]
+		if closer == '{' {
+			closer = '}'
+		}
 		l.add(CodeQuoted, SeverityError, start, "the record text includes "+strconv.QuoteRune(rune(txt[start]))+
 			" characters from a zone file or a tool's output",
 			"remove the enclosing quotes or braces: they are not part of the record value")
@@ -531,8 +534,10 @@ func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 	case scheme < 0 && strings.Contains(t, "@"):
 		l.add(CodeMissingMailto, SeverityError, off, "e-mail address without mailto:",
 			"write "+strconv.Quote("mailto:"+t))
+		// Count the repaired URI as a destination (for CodeTooManyURIs,
+		// CodeDuplicateURI) without advice about text not in the record.
 		if fixed, err := ParseURI("mailto:" + t); err == nil {
-			return l.checkValidURI(fixed, off), true
+			return fixed, true
 		}
 		return URI{}, false
 	case scheme < 0 && afterComma:
