@@ -99,7 +99,33 @@ func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 		bom = int64(len(utf8BOM))
 		src = dropPrefix(src, len(utf8BOM))
 	}
-	return d.decode(capped.NewReader(src, max-bom, ErrTooLarge), bom, gz)
+	return d.decode(&tokenCapReader{r: capped.NewReader(src, max-bom, ErrTooLarge)}, bom, gz)
+}
+
+// maxTokenSize caps a single JSON token (a string or number) or run of
+// white space read from a stream: the tokenizer buffers each whole, and no
+// real report member comes near 1 MiB.
+const maxTokenSize = 1 << 20
+
+// errTokenTooLarge is returned when a token exceeds maxTokenSize.
+var errTokenTooLarge = fmt.Errorf("%w (a JSON token or white-space run exceeds %d bytes)", ErrTooLarge, maxTokenSize)
+
+// tokenCapReader fails when the tokenizer has buffered more than
+// maxTokenSize bytes past the end of the last complete token, so that an
+// endless string or run of white space costs at most that much memory.
+type tokenCapReader struct {
+	r    io.Reader
+	dec  *jsontext.Decoder // set by decode before the first Read
+	read int64
+}
+
+func (t *tokenCapReader) Read(p []byte) (int, error) {
+	if t.read-t.dec.InputOffset() > maxTokenSize {
+		return 0, errTokenTooLarge
+	}
+	n, err := t.r.Read(p)
+	t.read += int64(n)
+	return n, err
 }
 
 // Parse decodes data with a lenient Decoder (see Decoder.Decode). It does
@@ -126,8 +152,11 @@ func tooLarge(max int64) error {
 
 // readError converts an error from reading the (decompressed) input.
 func readError(err error, max int64, gz bool, off int64) error {
-	if errors.Is(err, ErrTooLarge) {
+	if err == ErrTooLarge {
 		return tooLarge(max)
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return err
 	}
 	if gz {
 		return fmt.Errorf("report: reading gzip stream after %d decompressed bytes: %w", off, err)
@@ -189,8 +218,11 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 		gz:     gz,
 		max:    d.maxSize(),
 	}
+	if t, ok := src.(*tokenCapReader); ok {
+		t.dec = s.dec
+	}
 	if base != 0 {
-		if err := s.deviate(CodeBOM, 0, "input starts with a UTF-8 byte order mark (RFC 8259 §8.1); skipped"); err != nil {
+		if err := s.deviate(CodeBOM, 0, func() string { return "input starts with a UTF-8 byte order mark (RFC 8259 §8.1); skipped" }); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"net/netip"
 	"strconv"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -195,11 +196,17 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 		if m != mNone && memberObj[m] == obj {
 			s.setName(memberNames[m])
 		} else {
-			sent := string(name)
+			s.valBuf = foldName(s.valBuf[:0], name)
+			m = lookupVariant(obj, s.valBuf)
+			// The path keeps the name as sent; once warnings are only
+			// counted, it is never shown, so skip the allocation.
+			sent := memberNames[min(m, numMembers-1)]
+			if !s.full() {
+				sent = string(name)
+			}
 			s.setName(sent)
-			m = lookupVariant(obj, foldName(s.valBuf[:0], sent))
 			if m == mNone {
-				if err := s.deviate(CodeUnknownMember, off, "unknown member "+quoteShort(sent)+"; skipped"); err != nil {
+				if err := s.deviate(CodeUnknownMember, off, func() string { return "unknown member " + quoteShort(sent) + "; skipped" }); err != nil {
 					return mNone, err
 				}
 				if err := s.skipValue(); err != nil {
@@ -207,13 +214,15 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 				}
 				continue
 			}
-			if err := s.deviate(CodeMemberNameVariant, off, "non-standard member name "+quoteShort(sent)+"; read as "+strconv.Quote(memberNames[m])); err != nil {
+			if err := s.deviate(CodeMemberNameVariant, off, func() string {
+				return "non-standard member name " + quoteShort(sent) + "; read as " + strconv.Quote(memberNames[m])
+			}); err != nil {
 				return mNone, err
 			}
 		}
 		if *seen&(1<<m) != 0 {
 			// RFC 7493 §2.3: member names must be unique.
-			if err := s.deviate(CodeDuplicateMember, off, "duplicate member "+strconv.Quote(memberNames[m])+"; the last one is used"); err != nil {
+			if err := s.deviate(CodeDuplicateMember, off, func() string { return "duplicate member " + strconv.Quote(memberNames[m]) + "; the last one is used" }); err != nil {
 				return mNone, err
 			}
 		}
@@ -232,7 +241,11 @@ func (s *decodeState) checkRequired(obj objKind, seen uint32, off int64) error {
 	for m := member(0); m < numMembers; m++ {
 		if missing&(1<<m) != 0 {
 			name := memberNames[m]
-			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, "required member "+strconv.Quote(name)+" is missing; the zero value is used"); err != nil {
+			if s.full() {
+				s.dropped++
+				continue
+			}
+			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return "required member " + strconv.Quote(name) + " is missing; the zero value is used" }); err != nil {
 				return err
 			}
 		}
@@ -269,7 +282,7 @@ func (s *decodeState) null() error {
 	if err != nil {
 		return err
 	}
-	return s.deviate(CodeNullMember, s.offset(v), "null value; treated as absent")
+	return s.deviate(CodeNullMember, s.offset(v), func() string { return "null value; treated as absent" })
 }
 
 // wrongType reads the next value and returns a CodeWrongType error.
@@ -347,7 +360,9 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 				return err
 			}
 			if seen&(1<<mStart) != 0 && seen&(1<<mEnd) != 0 && dr.End.Before(dr.Start) {
-				if err := s.deviate(CodeDateRangeReversed, startOff, "end-datetime "+dr.End.Format(timeLayout)+" is before start-datetime "+dr.Start.Format(timeLayout)+"; swapped"); err != nil {
+				if err := s.deviate(CodeDateRangeReversed, startOff, func() string {
+					return "end-datetime " + dr.End.Format(timeLayout) + " is before start-datetime " + dr.Start.Format(timeLayout) + "; swapped"
+				}); err != nil {
 					return err
 				}
 				dr.Start, dr.End = dr.End, dr.Start
@@ -380,6 +395,9 @@ func (s *decodeState) decodePolicies(rep *Report) error {
 			return s.readDelim()
 		case '{':
 			if err := s.readDelim(); err != nil {
+				return err
+			}
+			if err := s.grow(int64(unsafe.Sizeof(PolicyResult{}))); err != nil {
 				return err
 			}
 			rep.Policies = append(rep.Policies, PolicyResult{})
@@ -490,6 +508,9 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 			if err := s.readDelim(); err != nil {
 				return err
 			}
+			if err := s.grow(int64(unsafe.Sizeof(FailureDetail{}))); err != nil {
+				return err
+			}
 			if len(cur) == cap(cur) {
 				chunks = append(chunks, cur)
 				total += len(cur)
@@ -578,7 +599,9 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				var changed bool
 				p.Type, changed = canonicalPolicyType(v)
 				if changed {
-					err = s.deviate(CodePolicyTypeCase, off, "policy-type "+quoteShort(v)+" not in RFC spelling; read as "+strconv.Quote(string(p.Type)))
+					err = s.deviate(CodePolicyTypeCase, off, func() string {
+						return "policy-type " + quoteShort(v) + " not in RFC spelling; read as " + strconv.Quote(string(p.Type))
+					})
 				}
 			}
 		case mPolicyDomain:
@@ -589,7 +612,9 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				var changed bool
 				p.Domain, changed = canonicalDomain(v)
 				if changed {
-					err = s.deviate(CodeDomainNonCanonical, off, "policy-domain "+quoteShort(v)+" is not a lower-case A-label; rewritten as "+strconv.Quote(p.Domain))
+					err = s.deviate(CodeDomainNonCanonical, off, func() string {
+						return "policy-domain " + quoteShort(v) + " is not a lower-case A-label; rewritten as " + strconv.Quote(p.Domain)
+					})
 				}
 			}
 		case mPolicyString:
@@ -632,7 +657,9 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 		// RFC 8460 §4 prose describes policy-string "as a string"; §4.4
 		// says array (SPEC §2.7 item 2).
 		p.Strings = splitPolicyString(p.Type, p.Strings[0])
-		if err := s.deviate(CodePolicyStringString, off, "policy-string is a string, not an array; read as "+itoa(len(p.Strings))+" elements"); err != nil {
+		if err := s.deviate(CodePolicyStringString, off, func() string {
+			return "policy-string is a string, not an array; read as " + itoa(len(p.Strings)) + " elements"
+		}); err != nil {
 			return err
 		}
 	}
@@ -642,7 +669,7 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 		if !bare {
 			path += "[" + itoa(f.index) + "]"
 		}
-		if err := s.deviateAt(path, f.code, off, f.msg); err != nil {
+		if err := s.deviateAt(path, f.code, off, func() string { return f.msg }); err != nil {
 			return err
 		}
 	}
@@ -668,6 +695,9 @@ func (s *decodeState) stringArray() ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := s.grow(int64(unsafe.Sizeof(""))); err != nil {
+				return nil, err
+			}
 			ss = append(ss, s.internString(unquote(&s.valBuf, v)))
 		case 'n':
 			if err := s.null(); err != nil {
@@ -691,7 +721,7 @@ func (s *decodeState) mxHost() ([]string, error) {
 		}
 		hosts = []string{s.internString(unquote(&s.valBuf, v))}
 		// QUIRK(RFC 8460 Appendix B, draft-era reports): "mx-host": "…".
-		if err := s.deviate(CodeMXHostString, s.offset(v), "mx-host is a string, not an array; made a one-element array"); err != nil {
+		if err := s.deviate(CodeMXHostString, s.offset(v), func() string { return "mx-host is a string, not an array; made a one-element array" }); err != nil {
 			return nil, err
 		}
 	case '[':
@@ -713,12 +743,16 @@ func (s *decodeState) mxHost() ([]string, error) {
 		path := pathString(s.path) + "[" + itoa(i) + "]"
 		off := s.dec.InputOffset() + s.base
 		if prefix {
-			if err := s.deviateAt(path, CodeMXHostPrefix, off, "mx-host entry "+quoteShort(h)+" has the policy-string \"mx: \" prefix; removed"); err != nil {
+			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
+				return "mx-host entry " + quoteShort(h) + " has the policy-string \"mx: \" prefix; removed"
+			}); err != nil {
 				return nil, err
 			}
 		}
 		if changed {
-			if err := s.deviateAt(path, CodeDomainNonCanonical, off, "mx-host entry "+quoteShort(h)+" is not a lower-case A-label; rewritten as "+strconv.Quote(c)); err != nil {
+			if err := s.deviateAt(path, CodeDomainNonCanonical, off, func() string {
+				return "mx-host entry " + quoteShort(h) + " is not a lower-case A-label; rewritten as " + strconv.Quote(c)
+			}); err != nil {
 				return nil, err
 			}
 		}
@@ -746,7 +780,7 @@ func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
 		}
 		return string(b), off, nil
 	case 'n':
-		return "", off, s.deviate(CodeNullMember, off, "null value; treated as absent")
+		return "", off, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	}
 	return "", off, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 }
@@ -767,11 +801,13 @@ func (s *decodeState) resultType() (ResultType, error) {
 		str := s.internString(b)
 		rt, changed := canonicalResultType(str)
 		if changed {
-			return rt, s.deviate(CodeResultTypeCase, off, "result-type "+quoteShort(str)+" not in registry spelling; read as "+strconv.Quote(string(rt)))
+			return rt, s.deviate(CodeResultTypeCase, off, func() string {
+				return "result-type " + quoteShort(str) + " not in registry spelling; read as " + strconv.Quote(string(rt))
+			})
 		}
 		return rt, nil
 	case 'n':
-		return "", s.deviate(CodeNullMember, off, "null value; treated as absent")
+		return "", s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	}
 	return "", s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 }
@@ -787,13 +823,13 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	switch v[0] {
 	case '"':
 	case 'n':
-		return netip.Addr{}, s.deviate(CodeNullMember, off, "null value; treated as absent")
+		return netip.Addr{}, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	default:
 		return netip.Addr{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}
 	b := unquote(&s.valBuf, v)
 	if len(b) == 0 {
-		return netip.Addr{}, s.deviate(CodeIPInvalid, off, "empty IP address; dropped")
+		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return "empty IP address; dropped" })
 	}
 	if a, ok := parseIPv4(b); ok {
 		return a, nil // canonical by construction
@@ -804,12 +840,14 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	str := string(b)
 	a, err := netip.ParseAddr(str)
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, s.deviate(CodeIPInvalid, off, "invalid IP address "+quoteShort(b)+"; dropped")
+		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return "invalid IP address " + quoteShort(b) + "; dropped" })
 	}
 	a = a.Unmap()
 	s.ipBuf = a.AppendTo(s.ipBuf[:0])
 	if string(s.ipBuf) != str {
-		return a, s.deviate(CodeIPNonCanonical, off, "IP address "+quoteShort(b)+" not in canonical form; rewritten as "+strconv.Quote(string(s.ipBuf)))
+		return a, s.deviate(CodeIPNonCanonical, off, func() string {
+			return "IP address " + quoteShort(b) + " not in canonical form; rewritten as " + strconv.Quote(string(s.ipBuf))
+		})
 	}
 	if s.ipCache == nil {
 		s.ipCache = make(map[string]netip.Addr)
@@ -866,9 +904,11 @@ func (s *decodeState) count() (int64, error) {
 		if !ok {
 			return 0, s.fail(CodeInvalidCount, off, "count "+quoteShort(b)+" is not a non-negative integer")
 		}
-		return n, s.deviate(CodeCountString, off, "count written as the string "+quoteShort(b)+"; read as "+strconv.FormatInt(n, 10))
+		return n, s.deviate(CodeCountString, off, func() string {
+			return "count written as the string " + quoteShort(b) + "; read as " + strconv.FormatInt(n, 10)
+		})
 	case 'n':
-		return 0, s.deviate(CodeNullMember, off, "null value; treated as absent")
+		return 0, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 	default:
 		return 0, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a number")
@@ -886,7 +926,7 @@ func (s *decodeState) count() (int64, error) {
 		return 0, s.fail(CodeInvalidCount, off, "count "+quoteShort(v)+" is not an integer")
 	}
 	n := int64(f)
-	return n, s.deviate(CodeCountFormat, off, "count written as "+quoteShort(v)+"; read as "+strconv.FormatInt(n, 10))
+	return n, s.deviate(CodeCountFormat, off, func() string { return "count written as " + quoteShort(v) + "; read as " + strconv.FormatInt(n, 10) })
 }
 
 // parseDigits parses a non-empty run of ASCII digits up to maxCount.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
@@ -27,6 +28,7 @@ type decodeState struct {
 	ipCache map[string]netip.Addr // canonical IPv6 text seen in this report
 
 	chunks [][]FailureDetail // decodeFailureDetails' scratch
+	model  int64             // bytes of slice elements appended so far
 
 	nameBuf []byte // unquoted member names
 	valBuf  []byte // unquoted string values
@@ -89,29 +91,34 @@ func (s *decodeState) pathWith(name string) string {
 }
 
 // deviate records a repair: a Warning in lenient mode, a *DecodeError in
-// strict mode. off is the offset of the offending token; msg is
-// "finding; repair", and strict mode drops the repair part.
-func (s *decodeState) deviate(code string, off int64, msg string) error {
-	if !s.strict && len(s.warns) >= MaxWarnings {
+// strict mode. off is the offset of the offending token; msg returns
+// "finding; repair" (strict mode drops the repair part) and is not called
+// once MaxWarnings is reached, so hostile input costs no messages.
+func (s *decodeState) deviate(code string, off int64, msg func() string) error {
+	if s.full() {
 		s.dropped++
 		return nil
 	}
 	return s.deviateAt(pathString(s.path), code, off, msg)
 }
 
-func (s *decodeState) deviateAt(path, code string, off int64, msg string) error {
+// full reports whether further repairs are only counted.
+func (s *decodeState) full() bool { return !s.strict && len(s.warns) >= MaxWarnings }
+
+func (s *decodeState) deviateAt(path, code string, off int64, msg func() string) error {
 	if s.strict {
 		// Keep the finding, not the repair that strict mode does not make.
-		if i := strings.LastIndex(msg, "; "); i >= 0 {
-			msg = msg[:i]
+		m := msg()
+		if i := strings.LastIndex(m, "; "); i >= 0 {
+			m = m[:i]
 		}
-		return &DecodeError{Path: path, Offset: off, Code: code, Message: msg}
+		return &DecodeError{Path: path, Offset: off, Code: code, Message: m}
 	}
-	if len(s.warns) >= MaxWarnings {
+	if s.full() {
 		s.dropped++
 		return nil
 	}
-	s.warns = append(s.warns, Warning{Path: path, Code: code, Message: msg})
+	s.warns = append(s.warns, Warning{Path: path, Code: code, Message: msg()})
 	return nil
 }
 
@@ -235,6 +242,24 @@ func (s *decodeState) internString(b []byte) string {
 		s.intern[str] = str
 	}
 	return str
+}
+
+// errAmplification is returned when the decoded elements would take more
+// than maxAmplification times the input read so far.
+var errAmplification = fmt.Errorf("%w (array elements too small for their decoded size)", ErrTooLarge)
+
+// maxAmplification bounds the memory of the decoded report relative to the
+// input: a minimal real failure detail is about 45 bytes of JSON and 136
+// bytes decoded, but "[{},{},…]" in lenient mode would be 3 bytes each.
+const maxAmplification = 4
+
+// grow accounts for n more bytes of decoded elements.
+func (s *decodeState) grow(n int64) error {
+	s.model += n
+	if s.model > maxAmplification*(s.dec.InputOffset()+s.base)+64<<10 {
+		return errAmplification
+	}
+	return nil
 }
 
 // kindName names a JSON value kind for messages.

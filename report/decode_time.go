@@ -18,7 +18,7 @@ func (s *decodeState) dateTime() (time.Time, error) {
 	switch v[0] {
 	case '"':
 	case 'n':
-		return time.Time{}, s.deviate(CodeNullMember, off, "null value; treated as absent")
+		return time.Time{}, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	default:
 		return time.Time{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}
@@ -30,7 +30,7 @@ func (s *decodeState) dateTime() (time.Time, error) {
 	if noZone {
 		// QUIRK(Microsoft): "2023-01-10T00:00:00", no time zone (RFC 3339 §5.6
 		// requires one); RFC 8460 §4.4 wants UTC.
-		return t, s.deviate(CodeDateTimeNoZone, off, "date-time "+quoteShort(b)+" has no time zone; UTC assumed")
+		return t, s.deviate(CodeDateTimeNoZone, off, func() string { return "date-time " + quoteShort(b) + " has no time zone; UTC assumed" })
 	}
 	return t, nil
 }

@@ -50,8 +50,13 @@ func knownResultType[S ~string | ~[]byte](s S) (ResultType, bool) {
 
 // foldName lower-cases s, maps '_' to '-' and trims spaces; it is the
 // spelling-insensitive form used to recognise variants of RFC names.
-func foldName(dst []byte, s string) []byte {
-	s = strings.TrimSpace(s)
+func foldName[S ~string | ~[]byte](dst []byte, s S) []byte {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
