@@ -34,6 +34,7 @@ type mailServer struct {
 	port int
 
 	mu    sync.Mutex
+	conns int // connections accepted
 	n     int // transactions begun (MAIL commands)
 	mails []receivedMail
 	reply func(n int, cmd string) error
@@ -141,9 +142,31 @@ func newMailServer(t *testing.T, cert *tls.Certificate, dsn bool) *mailServer {
 	ms.srv = srv
 	ms.addr = l.Addr().String()
 	ms.port = l.Addr().(*net.TCPAddr).Port
-	go srv.Serve(l)
+	go srv.Serve(countingListener{l, ms})
 	t.Cleanup(func() { srv.Close() })
 	return ms
+}
+
+// countingListener counts accepted connections.
+type countingListener struct {
+	net.Listener
+	s *mailServer
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.s.mu.Lock()
+		l.s.conns++
+		l.s.mu.Unlock()
+	}
+	return c, err
+}
+
+func (s *mailServer) connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 func (s *mailServer) received() []receivedMail {
@@ -249,6 +272,9 @@ func TestDeliverMailDirectSTARTTLSWithDKIM(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("envelope (-want +got):\n%s", diff)
 	}
+	if n := ms.connections(); n != 1 {
+		t.Errorf("%d connections; a verified STARTTLS needs one", n)
+	}
 	verifyDKIM(t, m.Data, "rpt._domainkey.sender.example", txt)
 	if !bytes.Contains(m.Data, []byte("TLS-Report-Domain: example.net")) {
 		t.Errorf("message lacks TLS-Report-Domain:\n%s", m.Data)
@@ -268,6 +294,30 @@ func TestSMTPDirectUntrustedCertificateStillDelivers(t *testing.T) {
 	}
 	if m := ms.received(); len(m) != 1 || !m[0].TLS || len(m[0].Notify) != 0 {
 		t.Fatalf("received %+v; want one mail over (unverified) TLS, no NOTIFY without DSN", m)
+	}
+	if n := ms.connections(); n != 2 {
+		t.Errorf("%d connections; want 2 (verified attempt, then unverified)", n)
+	}
+}
+
+func TestSMTPDirectHandshakeFailureFallsBackToPlaintext(t *testing.T) {
+	cert, pool := testCert(t, "mx.example.net")
+	ms := newMailServer(t, &cert, false)
+	// The server only speaks TLS 1.1; the client requires 1.2.
+	ms.srv.TLSConfig.MaxVersion = tls.VersionTLS11
+	sender := &SMTPSender{
+		Resolver:  staticResolver{mx: map[string][]*net.MX{"example.net": {{Host: "mx.example.net", Pref: 10}}}, addrs: map[string][]netip.Addr{"mx.example.net": loopback}},
+		Port:      ms.port,
+		TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+	}
+	if err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
+		t.Fatalf("SendMail: %v", err)
+	}
+	if m := ms.received(); len(m) != 1 || m[0].TLS {
+		t.Fatalf("received %+v; want one mail in clear text", m)
+	}
+	if n := ms.connections(); n != 2 {
+		t.Errorf("%d connections; want 2 (failed handshake, then clear text)", n)
 	}
 }
 
