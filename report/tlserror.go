@@ -79,8 +79,10 @@ func (e *ResultError) Unwrap() error {
 // The reason codes are this package's own, short and stable, so that
 // reports from many sessions aggregate into one failure-details entry
 // (RFC 8460 §4) and so that readers can match on them; Go's error texts
-// carry times and names and change between releases. The error is
-// unwrapped (errors.As), so *tls.CertificateVerificationError and the
+// carry times and names and change between releases. The error tree is
+// searched as errors.As and errors.Is search it (Unwrap() error,
+// Unwrap() []error, Is methods; at most 64 levels deep, without
+// allocating), so *tls.CertificateVerificationError, errors.Join and the
 // caller's own fmt.Errorf("...: %w") wrappers are seen through. Checks run
 // in the order of this table; the first that matches wins:
 //
@@ -149,13 +151,17 @@ func ClassifyTLSError(err error) (ResultType, string) {
 	if err == nil {
 		return "", ""
 	}
-	var re *ResultError
-	if errors.As(err, &re) && re != nil {
+	if semIsNilPointer(err) {
+		return ResultValidationFailure, "handshake-error"
+	}
+	s := semScan{alert: -1}
+	s.walk(err, 0)
+	if re := s.result; re != nil {
 		rt, code := re.ResultType, re.ReasonCode
 		if rt == "" || code == "" {
-			crt, ccode := ClassifyTLSError(re.Err)
-			if re.Err == nil {
-				crt, ccode = ResultValidationFailure, "handshake-error"
+			crt, ccode := ResultValidationFailure, "handshake-error"
+			if re.Err != nil {
+				crt, ccode = ClassifyTLSError(re.Err)
 			}
 			if rt == "" {
 				rt = crt
@@ -166,112 +172,255 @@ func ClassifyTLSError(err error) (ResultType, string) {
 		}
 		return rt, code
 	}
-	if errors.Is(err, ErrSTARTTLSNotOffered) {
+	switch {
+	case s.is&semIsSTARTTLS != 0:
 		return ResultSTARTTLSNotSupported, "starttls-not-offered"
-	}
-	if rt, code, ok := semClassifyX509(err); ok {
-		return rt, code
-	}
-	if n, ok := semAlert(err); ok {
-		return ResultValidationFailure, "tls-alert-" + semAlertName(n)
+	case s.hostname:
+		return ResultCertificateHostMismatch, "hostname-mismatch"
+	case s.hasInvalid:
+		return semClassifyInvalid(s.invalid, s.isLeaf(s.invalid.Cert))
+	case s.hasUnknown:
+		if !semSelfSigned(s.unknown.Cert) {
+			return ResultCertificateNotTrusted, "unknown-authority"
+		}
+		if s.isLeaf(s.unknown.Cert) {
+			return ResultCertificateNotTrusted, "self-signed-certificate"
+		}
+		return ResultCertificateNotTrusted, "self-signed-in-chain"
+	case s.constraint:
+		return ResultCertificateNotTrusted, "constraint-violation"
+	case s.insecure:
+		return ResultCertificateNotTrusted, "insecure-algorithm"
+	case s.critical:
+		return ResultCertificateNotTrusted, "unhandled-critical-extension"
+	case s.roots:
+		// The sender could not evaluate trust at all: a local problem,
+		// reported as the general failure (RFC 8460 §4.3.3).
+		return ResultValidationFailure, "system-roots-unavailable"
+	case s.alert >= 0:
+		return ResultValidationFailure, semAlertCode(uint8(s.alert))
 	}
 	// crypto/tls reports this as a plain error (handshake_client.go), so
 	// only its text identifies it; a loopback test guards the match.
 	if strings.Contains(err.Error(), "tls: server selected unsupported protocol version") {
 		return ResultValidationFailure, "protocol-version"
 	}
-	var rh tls.RecordHeaderError
-	if errors.As(err, &rh) {
+	switch {
+	case s.recordHeader:
 		return ResultValidationFailure, "not-tls"
-	}
-	var ech *tls.ECHRejectionError
-	if errors.As(err, &ech) {
+	case s.ech:
 		return ResultValidationFailure, "ech-rejected"
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	case s.is&semIsDeadline != 0:
 		return ResultValidationFailure, "timeout"
-	}
-	if errors.Is(err, context.Canceled) {
+	case s.is&semIsCanceled != 0:
 		return ResultValidationFailure, "canceled"
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	case s.timeout:
 		return ResultValidationFailure, "timeout"
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	case s.is&semIsEOF != 0:
 		return ResultValidationFailure, "connection-closed"
-	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) {
+	case s.is&semIsReset != 0:
 		return ResultValidationFailure, "connection-reset"
 	}
 	return ResultValidationFailure, "handshake-error"
 }
 
-// semAsValue is errors.As for the crypto/x509 error types, which are
-// returned as values; a pointer to one (a caller wrapping &err) is accepted
-// as well.
-func semAsValue[T error, PT interface {
-	*T
-	error
-}](err error) (T, bool) {
-	var v T
-	if errors.As(err, &v) {
-		return v, true
-	}
-	var p PT
-	if errors.As(err, &p) && p != nil {
-		return *p, true
-	}
-	return v, false
+// semScan records, in one walk over an error tree, the first error of each
+// kind ClassifyTLSError looks for — the one errors.As would find (depth
+// first, pre-order) — and which sentinels errors.Is would match, without
+// the allocations of one errors.As per kind. The crypto/x509 errors are
+// values; pointers to them (a caller wrapping &err) count as well.
+type semScan struct {
+	is           semSentinels
+	result       *ResultError
+	verification *tls.CertificateVerificationError
+	hostname     bool
+	invalid      x509.CertificateInvalidError
+	hasInvalid   bool
+	unknown      x509.UnknownAuthorityError
+	hasUnknown   bool
+	constraint   bool
+	insecure     bool
+	critical     bool
+	roots        bool
+	alert        int // -1 for none
+	recordHeader bool
+	ech          bool
+	timeout      bool
 }
 
-// semClassifyX509 handles the crypto/x509 verification errors.
-func semClassifyX509(err error) (ResultType, string, bool) {
-	if _, ok := semAsValue[x509.HostnameError](err); ok {
-		return ResultCertificateHostMismatch, "hostname-mismatch", true
-	}
-	if ie, ok := semAsValue[x509.CertificateInvalidError](err); ok {
-		rt, code := semClassifyInvalid(ie, semIsLeaf(err, ie.Cert))
-		return rt, code, true
-	}
-	if ua, ok := semAsValue[x509.UnknownAuthorityError](err); ok {
-		if semSelfSigned(ua.Cert) {
-			if semIsLeaf(err, ua.Cert) {
-				return ResultCertificateNotTrusted, "self-signed-certificate", true
-			}
-			return ResultCertificateNotTrusted, "self-signed-in-chain", true
+// semSentinels is a set of the sentinel errors ClassifyTLSError matches.
+type semSentinels uint8
+
+const (
+	semIsSTARTTLS semSentinels = 1 << iota
+	semIsDeadline
+	semIsCanceled
+	semIsEOF
+	semIsReset
+)
+
+// semMaxDepth bounds the walk: a wrapper that wraps itself (a bug, on which
+// errors.Is would loop forever) cannot hang ClassifyTLSError.
+const semMaxDepth = 64
+
+// walk visits err and everything it wraps.
+func (s *semScan) walk(err error, depth int) {
+	for ; err != nil && depth < semMaxDepth; depth++ {
+		if semIsNilPointer(err) {
+			// A typed nil; errors.Is would panic calling its methods.
+			return
 		}
-		return ResultCertificateNotTrusted, "unknown-authority", true
+		s.visit(err)
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				s.walk(e, depth+1)
+			}
+			return
+		default:
+			return
+		}
 	}
-	if _, ok := semAsValue[x509.ConstraintViolationError](err); ok {
-		return ResultCertificateNotTrusted, "constraint-violation", true
-	}
-	if _, ok := semAsValue[x509.InsecureAlgorithmError](err); ok {
-		return ResultCertificateNotTrusted, "insecure-algorithm", true
-	}
-	if _, ok := semAsValue[x509.UnhandledCriticalExtension](err); ok {
-		return ResultCertificateNotTrusted, "unhandled-critical-extension", true
-	}
-	if _, ok := semAsValue[x509.SystemRootsError](err); ok {
-		// The sender could not evaluate trust at all: a local problem,
-		// reported as the general failure (RFC 8460 §4.3.3).
-		return ResultValidationFailure, "system-roots-unavailable", true
-	}
-	return "", "", false
 }
 
-// semIsLeaf reports whether c is the server's own certificate. crypto/x509
+// visit records err if it is the first of its kind.
+func (s *semScan) visit(err error) {
+	s.matchSentinels(err)
+	switch e := err.(type) {
+	case *ResultError:
+		if e != nil && s.result == nil {
+			s.result = e
+		}
+	case *tls.CertificateVerificationError:
+		if e != nil && s.verification == nil {
+			s.verification = e
+		}
+	case x509.HostnameError:
+		s.hostname = true
+	case *x509.HostnameError:
+		s.hostname = s.hostname || e != nil
+	case x509.CertificateInvalidError:
+		s.setInvalid(e)
+	case *x509.CertificateInvalidError:
+		if e != nil {
+			s.setInvalid(*e)
+		}
+	case x509.UnknownAuthorityError:
+		s.setUnknown(e)
+	case *x509.UnknownAuthorityError:
+		if e != nil {
+			s.setUnknown(*e)
+		}
+	case x509.ConstraintViolationError, *x509.ConstraintViolationError:
+		s.constraint = true
+	case x509.InsecureAlgorithmError, *x509.InsecureAlgorithmError:
+		s.insecure = true
+	case x509.UnhandledCriticalExtension, *x509.UnhandledCriticalExtension:
+		s.critical = true
+	case x509.SystemRootsError, *x509.SystemRootsError:
+		s.roots = true
+	case tls.AlertError:
+		// QUIC, and Go's wrapping of an alert it sent.
+		if s.alert < 0 {
+			s.alert = int(e)
+		}
+	case *net.OpError:
+		if e != nil && s.alert < 0 && e.Op == "remote error" {
+			if n, ok := semRemoteAlert(e.Err); ok {
+				s.alert = int(n)
+			}
+		}
+	case tls.RecordHeaderError:
+		s.recordHeader = true
+	case *tls.ECHRejectionError:
+		s.ech = s.ech || e != nil
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		s.timeout = true
+	}
+}
+
+// matchSentinels tests err against the sentinels the way errors.Is tests
+// one link of a chain: equal, or its Is method says so. Every target is of
+// a comparable type, so the comparison cannot panic.
+func (s *semScan) matchSentinels(err error) {
+	targets := [...]struct {
+		err error
+		bit semSentinels
+	}{
+		{ErrSTARTTLSNotOffered, semIsSTARTTLS},
+		{context.DeadlineExceeded, semIsDeadline},
+		{context.Canceled, semIsCanceled},
+		{io.EOF, semIsEOF},
+		{io.ErrUnexpectedEOF, semIsEOF},
+		{syscall.ECONNRESET, semIsReset},
+		{syscall.EPIPE, semIsReset},
+		{syscall.ECONNABORTED, semIsReset},
+	}
+	x, hasIs := err.(interface{ Is(error) bool })
+	for _, t := range targets {
+		if err == t.err || hasIs && x.Is(t.err) {
+			s.is |= t.bit
+		}
+	}
+}
+
+func (s *semScan) setInvalid(e x509.CertificateInvalidError) {
+	if !s.hasInvalid {
+		s.invalid, s.hasInvalid = e, true
+	}
+}
+
+func (s *semScan) setUnknown(e x509.UnknownAuthorityError) {
+	if !s.hasUnknown {
+		s.unknown, s.hasUnknown = e, true
+	}
+}
+
+// isLeaf reports whether c is the server's own certificate. crypto/x509
 // names the certificate at fault, which may be an intermediate or a root;
 // only a *tls.CertificateVerificationError tells which one is the leaf.
 // Without it (the caller ran x509.Certificate.Verify itself) c is assumed
 // to be the leaf.
-func semIsLeaf(err error, c *x509.Certificate) bool {
-	var cve *tls.CertificateVerificationError
-	if c == nil || !errors.As(err, &cve) || cve == nil || len(cve.UnverifiedCertificates) == 0 {
+func (s *semScan) isLeaf(c *x509.Certificate) bool {
+	if c == nil || s.verification == nil || len(s.verification.UnverifiedCertificates) == 0 {
 		return true
 	}
-	leaf := cve.UnverifiedCertificates[0]
+	leaf := s.verification.UnverifiedCertificates[0]
 	return leaf == c || leaf != nil && leaf.Equal(c)
+}
+
+// semIsNilPointer reports whether err holds a nil pointer, whose methods
+// may dereference it.
+func semIsNilPointer(err error) bool {
+	v := reflect.ValueOf(err)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// semRemoteAlert returns the alert inside the *net.OpError with Op
+// "remote error" that crypto/tls returns for an alert received from the
+// peer: a value of its unexported uint8 alert type.
+func semRemoteAlert(err error) (uint8, bool) {
+	if err == nil {
+		return 0, false
+	}
+	if ae, ok := err.(tls.AlertError); ok {
+		return uint8(ae), true
+	}
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
+		return uint8(v.Uint()), true
+	}
+	// Fall back to the text, which is the same as AlertError's.
+	text := err.Error()
+	for n := 0; n < 256; n++ {
+		if tls.AlertError(n).Error() == text {
+			return uint8(n), true
+		}
+	}
+	return 0, false
 }
 
 // semClassifyInvalid maps the reasons of x509.CertificateInvalidError.
@@ -323,106 +472,82 @@ func semSelfSigned(c *x509.Certificate) bool {
 	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
-// semAlert finds a TLS alert in err: a tls.AlertError (QUIC, and Go's own
-// wrapping of sent alerts), or an alert received from the peer, which
-// crypto/tls returns as a *net.OpError with Op "remote error" around a
-// value of its unexported uint8 alert type.
-func semAlert(err error) (uint8, bool) {
-	var ae tls.AlertError
-	if errors.As(err, &ae) {
-		return uint8(ae), true
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil {
-		v := reflect.ValueOf(op.Err)
-		if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
-			return uint8(v.Uint()), true
-		}
-		// Fall back to the text, which is the same as AlertError's.
-		text := op.Err.Error()
-		for n := 0; n < 256; n++ {
-			if tls.AlertError(n).Error() == text {
-				return uint8(n), true
-			}
-		}
-	}
-	return 0, false
-}
-
-// semAlertName returns the IANA "TLS Alerts" name of alert n with
-// underscores turned into hyphens, or its decimal number.
-func semAlertName(n uint8) string {
+// semAlertCode returns the reason code for alert n: "tls-alert-" and the
+// alert's IANA "TLS Alerts" name with underscores turned into hyphens, or
+// its decimal number. The codes are constants, so classifying an alert
+// does not allocate.
+func semAlertCode(n uint8) string {
 	switch n {
 	case 0:
-		return "close-notify"
+		return "tls-alert-close-notify"
 	case 10:
-		return "unexpected-message"
+		return "tls-alert-unexpected-message"
 	case 20:
-		return "bad-record-mac"
+		return "tls-alert-bad-record-mac"
 	case 21:
-		return "decryption-failed"
+		return "tls-alert-decryption-failed"
 	case 22:
-		return "record-overflow"
+		return "tls-alert-record-overflow"
 	case 30:
-		return "decompression-failure"
+		return "tls-alert-decompression-failure"
 	case 40:
-		return "handshake-failure"
+		return "tls-alert-handshake-failure"
 	case 41:
-		return "no-certificate"
+		return "tls-alert-no-certificate"
 	case 42:
-		return "bad-certificate"
+		return "tls-alert-bad-certificate"
 	case 43:
-		return "unsupported-certificate"
+		return "tls-alert-unsupported-certificate"
 	case 44:
-		return "certificate-revoked"
+		return "tls-alert-certificate-revoked"
 	case 45:
-		return "certificate-expired"
+		return "tls-alert-certificate-expired"
 	case 46:
-		return "certificate-unknown"
+		return "tls-alert-certificate-unknown"
 	case 47:
-		return "illegal-parameter"
+		return "tls-alert-illegal-parameter"
 	case 48:
-		return "unknown-ca"
+		return "tls-alert-unknown-ca"
 	case 49:
-		return "access-denied"
+		return "tls-alert-access-denied"
 	case 50:
-		return "decode-error"
+		return "tls-alert-decode-error"
 	case 51:
-		return "decrypt-error"
+		return "tls-alert-decrypt-error"
 	case 60:
-		return "export-restriction"
+		return "tls-alert-export-restriction"
 	case 70:
-		return "protocol-version"
+		return "tls-alert-protocol-version"
 	case 71:
-		return "insufficient-security"
+		return "tls-alert-insufficient-security"
 	case 80:
-		return "internal-error"
+		return "tls-alert-internal-error"
 	case 86:
-		return "inappropriate-fallback"
+		return "tls-alert-inappropriate-fallback"
 	case 90:
-		return "user-canceled"
+		return "tls-alert-user-canceled"
 	case 100:
-		return "no-renegotiation"
+		return "tls-alert-no-renegotiation"
 	case 109:
-		return "missing-extension"
+		return "tls-alert-missing-extension"
 	case 110:
-		return "unsupported-extension"
+		return "tls-alert-unsupported-extension"
 	case 111:
-		return "certificate-unobtainable"
+		return "tls-alert-certificate-unobtainable"
 	case 112:
-		return "unrecognized-name"
+		return "tls-alert-unrecognized-name"
 	case 113:
-		return "bad-certificate-status-response"
+		return "tls-alert-bad-certificate-status-response"
 	case 114:
-		return "bad-certificate-hash-value"
+		return "tls-alert-bad-certificate-hash-value"
 	case 115:
-		return "unknown-psk-identity"
+		return "tls-alert-unknown-psk-identity"
 	case 116:
-		return "certificate-required"
+		return "tls-alert-certificate-required"
 	case 120:
-		return "no-application-protocol"
+		return "tls-alert-no-application-protocol"
 	case 121:
-		return "ech-required"
+		return "tls-alert-ech-required"
 	}
-	return strconv.Itoa(int(n))
+	return "tls-alert-" + strconv.Itoa(int(n))
 }

@@ -540,6 +540,11 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, ResultValidationFailure, "connection-reset"},
 		{"broken pipe", &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, ResultValidationFailure, "connection-reset"},
 		{"other", errors.New("tls: unexpected message"), ResultValidationFailure, "handshake-error"},
+		{"joined", errors.Join(io.EOF, x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"Is method", semIsSTARTTLSError{}, ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"wraps itself", &semLoopError{}, ResultValidationFailure, "handshake-error"},
+		{"nil pointer net.Error", fmt.Errorf("x: %w", (*net.OpError)(nil)), ResultValidationFailure, "handshake-error"},
+		{"typed nil", (*tls.CertificateVerificationError)(nil), ResultValidationFailure, "handshake-error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -550,6 +555,19 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		})
 	}
 }
+
+// semIsSTARTTLSError is an MTA's own error type that matches
+// ErrSTARTTLSNotOffered through an Is method.
+type semIsSTARTTLSError struct{}
+
+func (semIsSTARTTLSError) Error() string        { return "mx: no STARTTLS in EHLO" }
+func (semIsSTARTTLSError) Is(target error) bool { return target == ErrSTARTTLSNotOffered }
+
+// semLoopError is a buggy wrapper that wraps itself.
+type semLoopError struct{}
+
+func (e *semLoopError) Error() string { return "loop" }
+func (e *semLoopError) Unwrap() error { return e }
 
 // TestClassifyTLSErrorCodesDocumented keeps the table in ClassifyTLSError's
 // doc comment in step with the code: every code the classifier returns for
