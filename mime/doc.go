@@ -41,13 +41,127 @@
 // included: header injection is impossible). Non-ASCII text in the
 // Report-ID is RFC 2047 encoded; domains are written as A-labels.
 //
+// # Reading
+//
+// Parse (or (*Parser).Parse with limits) pulls the reports out of whatever
+// real senders mail. It finds the report part
+//
+//  1. by media type: application/tlsrpt+gzip, application/tlsrpt+json
+//     (RFC 8460 §6.4, §6.5), and the unregistered application/tlsrpt;
+//  2. then by a generic media type (application/gzip, application/json,
+//     application/zip, application/octet-stream) or a report filename
+//     (.json.gz, .json, .zip) on any part;
+//  3. then by content: gzip magic, zip "PK\x03\x04", or a JSON object;
+//
+// descending through nested multiparts and attached message/rfc822
+// messages (a forwarded report), but not into the message returned by a
+// delivery status notification. Parts found in steps 2 and 3 must hold
+// JSON naming RFC 8460 members ("policies", or "report-id" with
+// "date-range"), so a DMARC aggregate report (XML, also gzip or zip) is no
+// TLS report. A message without a TLS report is ErrNoReport. The report is
+// decoded with the lenient report.Decoder, whose warnings are passed
+// through. Message also carries the header facts: TLS-Report-Domain and
+// TLS-Report-Submitter (comments and whitespace removed), the Subject's
+// Report-ID, From, Date, Message-ID and the attachment filename
+// (Content-Disposition filename or Content-Type name, RFC 2231 and
+// RFC 2047 decoded). Where they disagree with the report, the report is
+// authoritative (RFC 8460 §5.6) and a Warning says so.
+//
+// # Verifying
+//
+// RFC 8460 §3 requires receivers to ignore mailed reports without a valid
+// DKIM signature by the reporting domain. Verify checks every
+// DKIM-Signature with go-msgauth through an injected TXT lookup and
+// reports, per signature, whether it verified, whether its d= equals the
+// TLS-Report-Submitter domain or is a parent of it, whether it uses l=
+// (forbidden), and the key record's s= service types: "*" or "tlsrpt"
+// allow tlsrpt; a key restricted to "email" is reported separately, since
+// §3 only says receivers MAY ignore it. Verify decides nothing.
+//
+// # Warning codes
+//
+// Each tolerated deviation adds a report.Warning with a stable code and a
+// Path naming the part ("mime:message" is the whole message,
+// "mime:part[2]" its second body part, "mime:part[2].message.part[1]" a
+// part of an attached message, "mime:header.Date" a header field):
+//
+//	code                                 deviation                                      seen from
+//	mime-bare-lf                         LF line ends, not CRLF                         exports of Google, Microsoft mail
+//	mime-header-syntax                   mbox "From " line or other non-field line      Thunderbird exports
+//	mime-param-syntax                    unquoted parameter with tspecials, stray ";"    Mail.ru-style boundaries
+//	mime-missing-closing-boundary        no close delimiter                             Mail.ru
+//	mime-no-boundary                     multipart without a usable boundary            broken senders
+//	mime-base64-padding                  base64 without "=" padding                     hand-made senders
+//	mime-base64-garbage                  spaces or non-alphabet bytes in base64         hand-made senders
+//	mime-quoted-printable                malformed quoted-printable                     -
+//	mime-unknown-transfer-encoding       unknown Content-Transfer-Encoding              -
+//	mime-not-multipart-report            report not in multipart/report; tlsrpt         single-part senders, forwards
+//	mime-html-human-part                 text/html human-readable part                  Microsoft
+//	mime-nonstandard-media-type          application/tlsrpt without +json/+gzip         RFC example as re-typed by Stalwart
+//	mime-generic-media-type              application/gzip, /json, /zip, /octet-stream   DMARC-style senders
+//	mime-found-by-filename               found by .json.gz/.json/.zip filename           -
+//	mime-found-by-sniffing               found by content                               -
+//	mime-gzip-label-plain-json           +gzip label (or .gz name) on plain JSON        -
+//	mime-json-label-gzip                 +json label on gzip data                       -
+//	mime-zip-archive                     report zipped                                  DMARC habit
+//	mime-gzip-trailing-data              bytes after the gzip stream                    -
+//	mime-filename                        filename not RFC 8460 §5.1 shaped              forwards, hand-made senders
+//	mime-filename-mismatch               filename domain/timestamps differ from report  RFC 8460 example mails
+//	mime-missing-tls-report-domain       no TLS-Report-Domain                           -
+//	mime-missing-tls-report-submitter    no TLS-Report-Submitter                        -
+//	mime-tls-report-domain-mismatch      TLS-Report-Domain not a policy domain          RFC 8460 example mails
+//	mime-tls-report-submitter-mismatch   submitter is not the contact-info domain       Mail.ru (mail.ru vs corp.mail.ru)
+//	mime-subject                         Subject not §5.3 shaped, Report-ID without <>   Microsoft
+//	mime-date                            Date not RFC 5322 (read when a variant fits)   RFC 8460 §5.3.1 example
+//
+// The Subject's Report-ID is not compared with the report-id: the first is
+// an RFC 5322 msg-id, the second free text, and Google writes different
+// forms of the same value in each.
+//
+// # Limits
+//
+// Parse works on untrusted mail with bounded memory and time. A zero
+// Parser uses DefaultMaxMessageSize (20 MiB read from the reader),
+// DefaultMaxParts (100 MIME entities, counting the message and attached
+// messages; also the number of zip members looked at), DefaultMaxDepth (8
+// levels of multipart or attached-message nesting), DefaultMaxHeaderSize
+// (256 KiB per entity header) and DefaultMaxReportSize (32 MiB of
+// decompressed report data for the whole message, also the report
+// decoder's cap). Each cap is enforced while reading: the message through
+// a size-capped reader, gzip and zip members through a capped
+// decompressor, so a gzip or zip bomb stops at the cap in milliseconds. An
+// exceeded cap is a *LimitError, which matches ErrTooLarge. Verify reads
+// at most VerifyOptions.MaxMessageSize bytes and verifies at most
+// MaxSignatures signatures.
+//
+// The whole message is held in memory (report mails are small); the
+// decoded parts are slices of it where no transfer encoding applies.
+//
 // # Interoperability
+//
+// Tolerated on input: see the warning table above; each was seen in the
+// mails of Google, Microsoft and Mail.ru, in RFC 8460's examples as
+// re-typed by other implementations, or in the forwarding and archiving
+// of report mails. Not tolerated: a part labelled as a TLS report whose
+// content is not gzip, zip or JSON, a truncated gzip stream and a zip
+// archive with more than one JSON member are a *PartError rather than a
+// guess.
 //
 // dkimpy (Debian python3-dkim) compares a key's s= tag as a whole: it
 // accepts s=*, s=email and s=tlsrpt but rejects s=email:tlsrpt, which
-// RFC 6376 §3.6.1 allows. Publish the key without s= or with s=tlsrpt.
+// RFC 6376 §3.6.1 allows. Publish the key without s= or with s=tlsrpt
+// (go-msgauth, conversely, accepts only keys that allow email; Verify
+// evaluates s= itself for that reason).
 //
 // The h= list of the DKIM-Signature field has no whitespace to fold at
 // (go-msgauth writes it as one token) and may exceed 78 characters; it
 // stays far below the 998-character limit of RFC 5322 §2.1.1.
+//
+// # Standards
+//
+// RFC 8460 §3 (DKIM on report mail), §5.1 (filename), §5.3 (message),
+// §5.6 (the report is authoritative); RFC 6522 (multipart/report);
+// RFC 8689 (TLS-Required); RFC 6376 and RFC 8463 (DKIM, Ed25519);
+// RFC 5322, RFC 2045, RFC 2046, RFC 2047 and RFC 2231 (message format);
+// RFC 3834 (Auto-Submitted).
 package mime
