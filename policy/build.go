@@ -24,7 +24,7 @@ func NoPolicyFound(domainName string) (Policy, error) {
 // FromSTS returns the policy block for the valid MTA-STS policy p of the
 // policy domain domainName (RFC 8460 §4.4, §4.5): policy-string is
 // p.Lines() (version, mode, one element per mx, max_age, extensions) and
-// mx-host the mx patterns, "*." kept. It fails if the domain is invalid or
+// mx-host the mx patterns, "*." kept; mx patterns are lower-cased in both. It fails if the domain is invalid or
 // p.Validate does.
 //
 // To report a policy exactly as the receiver served it, including its
@@ -37,7 +37,14 @@ func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
 	if err := p.Validate(); err != nil {
 		return Policy{}, err
 	}
-	return Policy{Type: TypeSTS, Strings: p.Lines(), Domain: d, MXHosts: slices.Clone(p.MX)}, nil
+	// mx-host holds A-labels (RFC 8460 §4.4): lower-case the patterns in
+	// both members.
+	q := *p
+	q.MX = make([]string, len(p.MX))
+	for i, m := range p.MX {
+		q.MX[i], _ = normalizeMXPattern(m) // Validate checked them
+	}
+	return Policy{Type: TypeSTS, Strings: q.Lines(), Domain: d, MXHosts: q.MX}, nil
 }
 
 // FromSTSText returns the policy block for an MTA-STS policy file as the

@@ -70,6 +70,16 @@ func TestFromSTS(t *testing.T) {
 		t.Errorf("Policy.STS mismatch (-want +got):\n%s", diff)
 	}
 
+	upper, err := FromSTS("example.com", &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"MX.Example.COM", "*.EXAMPLE.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"mx.example.com", "*.example.net"}, upper.MXHosts); diff != "" {
+		t.Errorf("FromSTS did not lower-case mx-host (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff("mx: mx.example.com", upper.Strings[2]); diff != "" {
+		t.Errorf("FromSTS did not lower-case the mx line (-want +got):\n%s", diff)
+	}
 	if _, err := FromSTS("example.com", &STSPolicy{Mode: "bogus"}); err == nil {
 		t.Error("FromSTS accepted an invalid policy")
 	}
