@@ -15,10 +15,6 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
-// ErrDuplicateURI means a rua URI appeared more than once in the record;
-// the report is delivered to it once and the repetition is skipped.
-var ErrDuplicateURI = errors.New("submit: duplicate rua URI")
-
 // Deliverer delivers reports to the rua destinations of a TLSRPT record
 // (RFC 8460 §3, §5.3, §5.4). The zero value POSTs to https destinations
 // with certificate verification and skips mailto destinations (no

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -127,5 +128,13 @@ func TestDeliverMailSenderErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStatusConstantsTyped(t *testing.T) {
+	for _, s := range []any{StatusAccepted, StatusTemporaryFailure, StatusPermanentFailure, StatusSkipped} {
+		if reflect.TypeOf(s) != reflect.TypeOf(Status("")) {
+			t.Errorf("%v has type %T", s, s)
+		}
 	}
 }

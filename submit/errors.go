@@ -44,6 +44,11 @@ var (
 	// SMTPSender requires it, or AUTH was requested without TLS.
 	ErrTLSRequired = errors.New("submit: TLS required but not available")
 
+	// ErrDuplicateURI means a rua URI appeared more than once in the
+	// record; the report is delivered to it once and the repetition is
+	// skipped.
+	ErrDuplicateURI = errors.New("submit: duplicate rua URI")
+
 	// ErrInvalidURI means a rua URI could not be used as a destination
 	// (an https URI without a host, a mailto URI without an address).
 	ErrInvalidURI = errors.New("submit: invalid rua URI")
