@@ -50,7 +50,20 @@ const (
 	CodeMXNotCovered    Code = "mx-not-covered"     // error (enforce) or warning (testing): an MX host no pattern matches
 	CodeMXPatternUnused Code = "mx-pattern-unused"  // warning: a pattern that matches none of the MX hosts
 	CodeMXHostInvalid   Code = "mx-host-invalid"    // warning: an entry of the given MX host list is not a host name
+	CodeMXInvalid       Code = "mx-invalid"         // error: an mx pattern that is not ["*."] host name (misplaced wildcard, U-label, bad label)
+	CodeNotPolicy       Code = "not-a-policy"       // error: no line is a defined field (an error page, an empty file)
+	CodeMissingField    Code = "missing-field"      // error: version, mode, max_age, or mx (unless mode none) absent
+	CodeVersionInvalid  Code = "version-invalid"    // error: a version other than STSv1
+	CodeModeInvalid     Code = "mode-invalid"       // error: a mode other than enforce, testing, none (they are case-sensitive)
+	CodeMaxAgeInvalid   Code = "max-age-invalid"    // error: max_age not whole seconds or above 31557600
 )
+
+// missingFix suggests a line for a missing field.
+var missingFix = map[string]string{
+	"version": "version: STSv1",
+	"mode":    "mode: testing",
+	"max_age": "max_age: 86400",
+}
 
 // Finding is one piece of advice from LintSTSPolicy.
 type Finding struct {
@@ -167,15 +180,46 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 			continue
 		}
 		if _, r := normalizeMXPattern(v); r != "" {
-			continue // reported as CodeSyntax
+			add(CodeMXInvalid, SeverityError, f.line, r, "")
+			continue
 		}
 		seen[v] = f.line
 		patterns = append(patterns, field{f.line, v})
 	}
 
-	// mode and max_age.
+	// version, mode and max_age.
+	switch {
+	case len(first) == 0 && len(mx) == 0:
+		add(CodeNotPolicy, SeverityError, 0, "this is not an MTA-STS policy: none of its lines is a version, mode, max_age or mx field; is the web server returning an error page or another file?", "")
+	default:
+		for _, key := range []string{"version", "mode", "max_age"} {
+			if _, ok := first[key]; !ok {
+				add(CodeMissingField, SeverityError, 0, "the policy has no "+key+" field", missingFix[key])
+			}
+		}
+		if len(mx) == 0 && first["mode"].value != string(ModeNone) {
+			add(CodeMissingField, SeverityError, 0, "the policy has no mx field; every mode but none needs at least one", "mx: <your MX host>")
+		}
+	}
+	if v, ok := first["version"]; ok && v.value != "STSv1" {
+		add(CodeVersionInvalid, SeverityError, v.line, "version is "+strconv.Quote(v.value)+"; the only version is STSv1", "version: STSv1")
+	}
 	mode := Mode(first["mode"].value)
 	modeLine := first["mode"].line
+	if _, ok := first["mode"]; ok {
+		if r := checkMode(mode); r != "" {
+			fix := "mode: testing"
+			if l := Mode(strings.ToLower(string(mode))); checkMode(l) == "" {
+				fix = "mode: " + string(l)
+			}
+			add(CodeModeInvalid, SeverityError, modeLine, r, fix)
+		}
+	}
+	if ma, ok := first["max_age"]; ok {
+		if _, r := parseMaxAge(ma.value); r != "" {
+			add(CodeMaxAgeInvalid, SeverityError, ma.line, r+"; write whole seconds, at most 31557600", "max_age: 1209600")
+		}
+	}
 	switch mode {
 	case ModeTesting:
 		add(CodeModeTesting, SeverityWarning, modeLine, "mode testing: senders report failures but still deliver over unauthenticated or plaintext connections; switch to enforce once your TLS reports show no failures", "mode: enforce")

@@ -71,11 +71,16 @@ func TestLintSTSPolicy(t *testing.T) {
 			want: []lintCode{{CodeMXIPAddress, SeverityError, 3}}, reason: "grammatically a Domain, so the strict parser accepts it"},
 		{name: "ipv6 address", text: "version: STSv1\nmode: enforce\nmx: 2001:db8::25\nmx: mx1.example.com\nmax_age: 1209600\n",
 			want: []lintCode{{CodeSyntax, SeverityError, 3}, {CodeMXIPAddress, SeverityError, 3}}},
+		{name: "missing fields", text: "version: STSv1\nmode: testing\n",
+			want: []lintCode{{CodeSyntax, SeverityError, 0}, {CodeMissingField, SeverityError, 0}, {CodeMissingField, SeverityError, 0}, {CodeModeTesting, SeverityWarning, 2}}},
+		{name: "bad values", text: "version: STSv2\nmode: Enforce\nmx: mail.*.example.com\nmx: mx.göpher.example\nmax_age: 1w\n",
+			want: []lintCode{{CodeSyntax, SeverityError, 1}, {CodeVersionInvalid, SeverityError, 1}, {CodeModeInvalid, SeverityError, 2}, {CodeMXInvalid, SeverityError, 3}, {CodeMXInvalid, SeverityError, 4}, {CodeMaxAgeInvalid, SeverityError, 5}},
+			hint: "must be lower case"},
 		{name: "too large", text: strings.Repeat("x", MaxSTSPolicySize+1),
 			want: []lintCode{{CodeTooLarge, SeverityError, 0}}},
-		{name: "empty", text: "", want: []lintCode{{CodeSyntax, SeverityError, 1}, {CodeBlankLine, SeverityError, 1}}},
+		{name: "empty", text: "", want: []lintCode{{CodeNotPolicy, SeverityError, 0}, {CodeSyntax, SeverityError, 1}, {CodeBlankLine, SeverityError, 1}}},
 		{name: "html", text: "<html>\n<body>Not Found</body>\n</html>\n",
-			want: []lintCode{{CodeSyntax, SeverityError, 1}, {CodeNoColon, SeverityError, 1}, {CodeNoColon, SeverityError, 2}, {CodeNoColon, SeverityError, 3}}},
+			want: []lintCode{{CodeNotPolicy, SeverityError, 0}, {CodeSyntax, SeverityError, 1}, {CodeNoColon, SeverityError, 1}, {CodeNoColon, SeverityError, 2}, {CodeNoColon, SeverityError, 3}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
