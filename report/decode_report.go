@@ -245,7 +245,11 @@ func (s *decodeState) checkRequired(obj objKind, seen uint32, off int64) error {
 				s.dropped++
 				continue
 			}
-			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return "required member " + strconv.Quote(name) + " is missing; the zero value is used" }); err != nil {
+			repair := "the zero value is used"
+			if m == mEnd && seen&(1<<mStart) != 0 {
+				repair = "start-datetime is used" // so that the range is not reversed
+			}
+			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return "required member " + strconv.Quote(name) + " is missing; " + repair }); err != nil {
 				return err
 			}
 		}
@@ -347,6 +351,7 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 	var seen uint32
 	s.pushName("")
 	var startOff int64
+	var startSet, endSet bool // decoded from a string, not null
 	for {
 		m, err := s.nextMember(objDateRange, &seen)
 		if err != nil {
@@ -359,7 +364,10 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 			if err := s.checkRequired(objDateRange, seen, end); err != nil {
 				return err
 			}
-			if seen&(1<<mStart) != 0 && seen&(1<<mEnd) != 0 && dr.End.Before(dr.Start) {
+			if !endSet && startSet {
+				dr.End = dr.Start // end absent or null: see checkRequired
+			}
+			if startSet && endSet && dr.End.Before(dr.Start) {
 				if err := s.deviate(CodeDateRangeReversed, startOff, func() string {
 					return "end-datetime " + dr.End.Format(timeLayout) + " is before start-datetime " + dr.Start.Format(timeLayout) + "; swapped"
 				}); err != nil {
@@ -370,8 +378,10 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 			return nil
 		case mStart:
 			startOff = s.dec.InputOffset() + s.base
+			startSet = s.peekKind() != 'n'
 			dr.Start, err = s.dateTime()
 		case mEnd:
+			endSet = s.peekKind() != 'n'
 			dr.End, err = s.dateTime()
 		}
 		if err != nil {

@@ -87,6 +87,9 @@ func parseDateTime(b []byte) (t time.Time, noZone, ok bool) {
 	t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
+		if y := t.Year(); y < 0 || y > 9999 {
+			return time.Time{}, false, false // not representable in UTC
+		}
 	}
 	return t, noZone, true
 }

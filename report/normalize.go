@@ -124,7 +124,7 @@ func canonicalDomain(s string) (string, bool) {
 // policy-string style "mx: " prefix (reported by prefix) and makes the name
 // after an optional "*." an A-label (reported by changed).
 func canonicalMXHost(s string) (out string, prefix, changed bool) {
-	if len(s) >= 3 && (s[0] == 'm' || s[0] == 'M') && (s[1] == 'x' || s[1] == 'X') && s[2] == ':' {
+	for len(s) >= 3 && (s[0] == 'm' || s[0] == 'M') && (s[1] == 'x' || s[1] == 'X') && s[2] == ':' {
 		// QUIRK(Stalwart-style senders): "mx: mx.example.com" in mx-host,
 		// the policy-string line copied verbatim (RFC 8460 §4.4 mx-host).
 		s = strings.TrimSpace(s[3:])
@@ -217,7 +217,11 @@ func unpackJSONArray(s string) (out []string, ok bool) {
 		if err != nil {
 			return nil, false
 		}
-		out = append(out, tok.String())
+		e := tok.String()
+		if t := strings.TrimSpace(e); strings.HasPrefix(t, "[") {
+			return nil, false // nested: not Microsoft's form; keep verbatim
+		}
+		out = append(out, e)
 	}
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != ']' {
 		return nil, false
