@@ -51,7 +51,8 @@ func (e *ValidationError) Error() string {
 //     an absolute URI; report-id is present and has no white space,
 //     control characters or angle brackets, because the same value goes
 //     into the Report-ID of the mail Subject (§5.3).
-//   - The date range is set, ends after it starts, and covers one full UTC
+//   - The date range is set, within the years 0000-9999 that RFC 3339
+//     can write, ends after it starts, and covers one full UTC
 //     day (§4.1): start-datetime is 00:00:00Z, and end-datetime is
 //     23:59:59Z of the same day — the form of the RFC's example and the one
 //     this SDK emits — or 00:00:00Z of the next day, which other senders
@@ -70,7 +71,8 @@ func (e *ValidationError) Error() string {
 //     starting with "*." (§4.4, RFC 8461 §4.1).
 //   - The same policy does not appear twice (policy.Policy.Key); its
 //     counts belong in one entry.
-//   - Counts are not negative; total-failure-session-count is at least 1
+//   - Counts are not negative and at most 2^53-1 (I-JSON, RFC 7493
+//     §2.2); total-failure-session-count is at least 1
 //     when failure-details is not empty; each failed-session-count is at
 //     least 1 (§4.4). The sum of the failed-session-counts is not compared
 //     with the total: one session may fail in several ways (§4).
@@ -162,6 +164,14 @@ func (v *semValidator) dateRange(d DateRange) {
 		v.add("date-range.end-datetime", "missing end-datetime (RFC 8460 §4.4)")
 	}
 	if d.Start.IsZero() || d.End.IsZero() {
+		return
+	}
+	if y := d.Start.UTC().Year(); y < 0 || y > 9999 {
+		v.addf("date-range.start-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
+		return
+	}
+	if y := d.End.UTC().Year(); y < 0 || y > 9999 {
+		v.addf("date-range.end-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
 		return
 	}
 	if !d.End.After(d.Start) {
@@ -268,14 +278,29 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 	}
 }
 
+// semMaxCount is the largest count I-JSON carries exactly: 2^53-1
+// (RFC 7493 §2.2).
+const semMaxCount = 1<<53 - 1
+
+// count checks that n fits I-JSON; it reports false after adding the
+// problem.
+func (v *semValidator) count(path string, n int64) bool {
+	switch {
+	case n < 0:
+		v.addf(path, "%d is negative", n)
+	case n > semMaxCount:
+		v.addf(path, "%d exceeds 2^53-1, the largest integer I-JSON carries exactly (RFC 7493 §2.2)", n)
+	default:
+		return true
+	}
+	return false
+}
+
 func (v *semValidator) summary(base string, p *PolicyResult) {
 	s := p.Summary
-	if s.TotalSuccessfulSessionCount < 0 {
-		v.addf(base+".summary.total-successful-session-count", "%d is negative", s.TotalSuccessfulSessionCount)
-	}
-	if s.TotalFailureSessionCount < 0 {
-		v.addf(base+".summary.total-failure-session-count", "%d is negative", s.TotalFailureSessionCount)
-	} else if s.TotalFailureSessionCount == 0 && len(p.FailureDetails) > 0 {
+	v.count(base+".summary.total-successful-session-count", s.TotalSuccessfulSessionCount)
+	if v.count(base+".summary.total-failure-session-count", s.TotalFailureSessionCount) &&
+		s.TotalFailureSessionCount == 0 && len(p.FailureDetails) > 0 {
 		v.addf(base+".summary.total-failure-session-count", "is 0 but failure-details lists %d failures (RFC 8460 §4.4)", len(p.FailureDetails))
 	}
 }
@@ -307,6 +332,8 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		v.text(path+".failure-reason-code", fd.FailureReasonCode)
 		if fd.FailedSessionCount < 1 {
 			v.addf(path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
+		} else {
+			v.count(path+".failed-session-count", fd.FailedSessionCount)
 		}
 		key := fd
 		key.FailedSessionCount = 0

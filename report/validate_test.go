@@ -291,6 +291,27 @@ func TestValidateRules(t *testing.T) {
 			{"policies[1].summary.total-failure-session-count", "negative"},
 		},
 	}, {
+		name: "counts beyond I-JSON",
+		edit: func(r *Report) {
+			r.Policies[0].Summary.TotalSuccessfulSessionCount = 1 << 53
+			r.Policies[0].FailureDetails[0].FailedSessionCount = 1<<63 - 1
+		},
+		want: []semProblem{
+			{"policies[0].summary.total-successful-session-count", "exceeds 2^53-1"},
+			{"policies[0].failure-details[0].failed-session-count", "exceeds 2^53-1"},
+		},
+	}, {
+		name:   "largest I-JSON count",
+		reason: "2^53-1 itself is fine",
+		edit:   func(r *Report) { r.Policies[0].Summary.TotalSuccessfulSessionCount = 1<<53 - 1 },
+	}, {
+		name: "year beyond RFC 3339",
+		edit: func(r *Report) {
+			r.DateRange.Start = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+			r.DateRange.End = r.DateRange.Start.Add(24*time.Hour - time.Second)
+		},
+		want: []semProblem{{"date-range.start-datetime", "year 10000 is outside 0000-9999"}},
+	}, {
 		name: "failure details without failure total",
 		edit: func(r *Report) { r.Policies[0].Summary.TotalFailureSessionCount = 0 },
 		want: []semProblem{{"policies[0].summary.total-failure-session-count", "failure-details lists 2 failures"}},
@@ -601,10 +622,12 @@ func FuzzValidate(f *testing.F) {
 		"Certificate-Expired", "::ffff:1.2.3.4", "fe80::1%eth0", "MX.", "a\r\nb", "not a uri", "", int64(0), false)
 	f.Add("Org", "https://example.net/c", "id", int64(1764028800), int64(86400), "no-policy-found", "xn--gpher-jua.test", "", "", int64(0), int64(0),
 		"", "", "", "", "", "", "", int64(1), true)
+	f.Add("Org", "a@b.example", "id", int64(253402214400), int64(86399), "sts", "b.example", "", "", int64(1<<53-1), int64(1<<53),
+		"validation-failure", "", "", "", "", "", "", int64(1<<53), false)
 	f.Fuzz(func(t *testing.T, org, contact, id string, start, length int64, ptype, dom, pstr, mx string,
 		succ, fail int64, rt, ip1, ip2, mxName, helo, addl, reason string, count int64, two bool) {
-		const maxUnix = 253402300799 // 9999-12-31T23:59:59Z: RFC 3339 has four-digit years
-		if start < 0 || start > maxUnix || length < -maxUnix || length > maxUnix || start+length < 0 || start+length > maxUnix {
+		const limit = 1 << 40 // about year 36812, either side of 1970
+		if start < -limit || start > limit || length < -limit || length > limit {
 			return
 		}
 		r := &Report{
