@@ -306,19 +306,30 @@ func (s *state) decodeTransfer(cte string, body []byte, path string) []byte {
 
 // decodeBase64 decodes base64 leniently: line breaks are skipped as
 // RFC 2045 §6.8 requires; other characters outside the alphabet and
-// missing padding are tolerated with a warning.
+// missing padding are tolerated with a warning. Data after padding starts
+// a new encoded chunk (concatenated encodings).
 func (s *state) decodeBase64(body []byte, path string) []byte {
-	clean := make([]byte, 0, len(body))
+	out := make([]byte, 0, base64.RawStdEncoding.DecodedLen(len(body))+3)
+	chunk := make([]byte, 0, len(body))
 	garbage, pads := 0, 0
+	flush := func() {
+		if len(chunk)%4 == 1 {
+			chunk = chunk[:len(chunk)-1] // an incomplete sextet carries no byte
+		}
+		dst := out[len(out) : len(out)+base64.RawStdEncoding.DecodedLen(len(chunk))]
+		n, _ := base64.RawStdEncoding.Decode(dst, chunk)
+		out = out[:len(out)+n]
+		chunk = chunk[:0]
+	}
 	for _, c := range body {
 		switch {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
 			if pads > 0 {
-				// Data after padding: a concatenation of encoded
-				// chunks. Decode what is complete and go on.
 				garbage++
+				flush()
+				pads = 0
 			}
-			clean = append(clean, c)
+			chunk = append(chunk, c)
 		case c == '=':
 			pads++
 		case c == '\r' || c == '\n':
@@ -329,15 +340,11 @@ func (s *state) decodeBase64(body []byte, path string) []byte {
 	if garbage > 0 {
 		s.warn(path, CodeBase64Garbage, strconv.Itoa(garbage)+" characters outside the base64 alphabet ignored")
 	}
-	if rem := len(clean) % 4; rem != 0 && pads < 4-rem {
+	if rem := len(chunk) % 4; rem != 0 && pads < 4-rem {
 		s.warn(path, CodeBase64Padding, "base64 without padding")
 	}
-	if len(clean)%4 == 1 {
-		clean = clean[:len(clean)-1] // an incomplete sextet carries no byte
-	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
+	flush()
+	return out
 }
 
 // warningAt returns a Warning for path.
