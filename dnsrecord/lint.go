@@ -370,7 +370,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	if n := len(parts); n > 0 && parts[n-1].text == "" && n > 1 {
 		parts = parts[:n-1]
 	}
-	ruaFields, ruaCase := 0, -1
+	ruaFields, ruaCase, secondRUA := 0, -1, 0
 	var all []destination
 	var prevRUA bool
 	for n, p := range parts {
@@ -405,6 +405,9 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 		switch {
 		case name == "rua":
 			ruaFields++
+			if ruaFields == 2 {
+				secondRUA = p.off
+			}
 			prevRUA = true
 			all = append(all, l.checkRUA(value, valueOff)...)
 		case strings.EqualFold(name, "rua"):
@@ -419,7 +422,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 		}
 	}
 	if ruaFields > 1 {
-		l.add(CodeMultipleRUA, SeverityInfo, i, "the record has "+strconv.Itoa(ruaFields)+
+		l.add(CodeMultipleRUA, SeverityInfo, secondRUA, "the record has "+strconv.Itoa(ruaFields)+
 			" rua fields; they are merged, but some checkers reject the record",
 			"list all URIs in one field: rua=URI1,URI2")
 	}
