@@ -77,6 +77,8 @@ func (e *ValidationError) Error() string {
 //     least 1 (§4.4). The sum of the failed-session-counts is not compared
 //     with the total: one session may fail in several ways (§4).
 //   - result-type is one of the 11 registered values (ResultType.Known).
+//     certificate-not-trusted and validation-failure carry a
+//     failure-reason-code, as RFC 8460 §4.3.1 says they SHOULD.
 //   - sending-mta-ip and receiving-ip, when set, are unicast addresses
 //     without a zone, and IPv4 addresses are not written as IPv4-mapped
 //     IPv6 (use netip.Addr.Unmap).
@@ -315,6 +317,8 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 			v.add(path+".result-type", "missing result-type (RFC 8460 §4.4)")
 		case !fd.ResultType.Known():
 			v.addf(path+".result-type", "%q is not a registered result type (RFC 8460 §4.3)", fd.ResultType)
+		case fd.FailureReasonCode == "" && (fd.ResultType == ResultCertificateNotTrusted || fd.ResultType == ResultValidationFailure):
+			v.addf(path+".failure-reason-code", "missing: %s is a catch-all, and the reason code says what failed (RFC 8460 §4.3.1 SHOULD; ClassifyTLSError gives one)", fd.ResultType)
 		}
 		v.ip(path+".sending-mta-ip", fd.SendingMTAIP)
 		v.ip(path+".receiving-ip", fd.ReceivingIP)

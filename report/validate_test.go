@@ -336,6 +336,13 @@ func TestValidateRules(t *testing.T) {
 		edit: func(r *Report) { r.Policies[0].FailureDetails[1].ResultType = "Certificate-Expired" },
 		want: []semProblem{{"policies[0].failure-details[1].result-type", "not a registered result type"}},
 	}, {
+		name: "catch-all without reason code",
+		edit: func(r *Report) {
+			r.Policies[0].FailureDetails[1].FailureReasonCode = ""
+			r.Policies[0].FailureDetails[0].FailureReasonCode = ""
+		},
+		want: []semProblem{{"policies[0].failure-details[1].failure-reason-code", "validation-failure is a catch-all"}},
+	}, {
 		name: "bad addresses",
 		edit: func(r *Report) {
 			fd := &r.Policies[0].FailureDetails[0]
