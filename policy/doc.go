@@ -61,8 +61,11 @@
 //   - unknown policy types ("invalid-policy-type" in test fixtures),
 //     kept verbatim.
 //
-// [Policy.TLSARecords] also unwraps the TLSA policy-string Microsoft sends:
-// one string holding a JSON array of upper-case presentation strings.
+// [Policy.TLSARecords] reads a tlsa policy-string leniently: it unwraps
+// the shape Microsoft sends (one string holding a JSON array of upper-case
+// presentation strings), splits RFC 8460 §4's "separated by a semicolon"
+// prose form, and accepts whitespace inside the hex (the RFC 8460 §4.5
+// example wraps it). [ParseTLSA] stays strict for validation.
 // [Policy.Key] compares TLSA hex case-insensitively so Microsoft's upper
 // case and other senders' lower case aggregate together. Google lists
 // max_age before the mx lines in sts policy-strings while Microsoft keeps

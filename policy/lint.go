@@ -313,9 +313,19 @@ type field struct {
 // canonicalKey maps a key as an operator might write it to the defined
 // key it means, or "".
 func canonicalKey(key string) string {
-	k := strings.ToLower(key)
-	k = strings.NewReplacer("-", "", "_", "", " ", "", ".", "").Replace(k)
-	switch k {
+	if len(key) > 16 {
+		return ""
+	}
+	var buf [16]byte
+	k := buf[:0]
+	for i := 0; i < len(key); i++ {
+		switch c := lowerASCII(key[i]); c {
+		case '-', '_', ' ', '.':
+		default:
+			k = append(k, c)
+		}
+	}
+	switch string(k) {
 	case "version", "v":
 		return "version"
 	case "mode":

@@ -89,6 +89,7 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 	}
 	p := &STSPolicy{}
 	var haveVersion, haveMode, haveMaxAge bool
+	var extSeen nameSet
 	lineNo := 0
 	rest := text
 	for {
@@ -149,9 +150,10 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 		default:
 			// RFC 8461 §3.2 sts-policy-extension: unknown fields are
 			// ignored by senders; the first of each name is kept.
-			if !hasExtension(p.Extensions, key) {
-				p.Extensions = append(p.Extensions, Extension{Name: key, Value: value})
+			if !extSeen.addNew(key) {
+				break
 			}
+			p.Extensions = append(p.Extensions, Extension{Name: key, Value: value})
 		}
 		if rest == "" {
 			break
@@ -296,12 +298,13 @@ func (p *STSPolicy) Validate() error {
 			return bad("mx", r)
 		}
 	}
-	for i, e := range p.Extensions {
+	var seen nameSet
+	for _, e := range p.Extensions {
 		switch e.Name {
 		case "version", "mode", "max_age", "mx":
 			return bad(e.Name, "extension uses the defined field name "+strconv.Quote(e.Name))
 		}
-		if hasExtension(p.Extensions[:i], e.Name) {
+		if !seen.addNew(e.Name) {
 			return bad(e.Name, "extension "+strconv.Quote(e.Name)+" appears twice")
 		}
 		k, v, _, err := splitPolicyLine(e.Name + ": " + e.Value)
@@ -365,13 +368,20 @@ func (p *STSPolicy) String() string {
 	return b.String()
 }
 
-func hasExtension(exts []Extension, name string) bool {
-	for _, e := range exts {
-		if e.Name == name {
-			return true
-		}
+// nameSet is a set of field names, allocated on first use, so that
+// checking for repeated fields stays linear in the input.
+type nameSet map[string]struct{}
+
+// addNew adds name and reports whether it was not yet in the set.
+func (s *nameSet) addNew(name string) bool {
+	if _, ok := (*s)[name]; ok {
+		return false
 	}
-	return false
+	if *s == nil {
+		*s = make(nameSet)
+	}
+	(*s)[name] = struct{}{}
+	return true
 }
 
 func isAlnum(c byte) bool {

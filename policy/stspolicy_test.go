@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -260,5 +261,31 @@ func TestSTSPolicyValidate(t *testing.T) {
 				t.Fatalf("Validate() = %#v, want *STSPolicyError for key %q", err, tt.wantKey)
 			}
 		})
+	}
+}
+
+// TestParseSTSPolicyManyFields parses, validates and lints a 64 KiB policy
+// made of short extension lines, the worst case for duplicate detection.
+func TestParseSTSPolicyManyFields(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: STSv1\nmode: none\nmax_age: 1\n")
+	for i := 0; b.Len() < MaxSTSPolicySize-16; i++ {
+		b.WriteString("x")
+		b.WriteString(strings.Repeat("y", i%7))
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString(": 1\n")
+	}
+	p, err := ParseSTSPolicy(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Extensions) < 5000 {
+		t.Fatalf("only %d extensions", len(p.Extensions))
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(LintSTSPolicy(b.String(), nil)); got != len(p.Extensions)+1 {
+		t.Errorf("LintSTSPolicy gave %d findings, want one unknown-key per extension plus mode-none", got)
 	}
 }

@@ -36,6 +36,7 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 	}
 	rec := &STSRecord{}
 	haveID := false
+	var extSeen nameSet
 	for {
 		// RFC 8461 §3.1 sts-field-delim = *WSP ";" *WSP
 		j := i
@@ -101,7 +102,7 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 			if e == v {
 				return nil, &SyntaxError{Offset: v, Reason: "empty value for field " + name}
 			}
-			if !hasExtension(rec.Extensions, name) {
+			if extSeen.addNew(name) {
 				rec.Extensions = append(rec.Extensions, Extension{Name: name, Value: txt[v:e]})
 			}
 		}
