@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -49,6 +51,57 @@ func FuzzParse(f *testing.F) {
 			if r == nil {
 				t.Fatal("nil report")
 			}
+		}
+	})
+}
+
+// FuzzWrite checks that Write either rejects its input with a *FieldError
+// or writes a message whose header holds exactly the expected fields (no
+// injection) and which Parse reads back to the same report.
+func FuzzWrite(f *testing.F) {
+	r := testReport()
+	f.Add(r.OrganizationName, r.ReportID, r.ContactInfo, "example.net", "TLS <tlsrpt@mail.sender.example>")
+	f.Add("Org\r\nBcc: x@y", "id\nX: y", "mailto:a@b.example", "bücher.example", "=?utf-8?q?x?= <a@b.example>")
+	f.Add("", "rapport-été", "https://x.example/", "EXAMPLE.net.", "\"quoted\\\" name\" <a@[127.0.0.1]>")
+	want := []string{"From", "To", "Date", "Message-ID", "Subject", "MIME-Version", "Content-Type",
+		"TLS-Report-Domain", "TLS-Report-Submitter", "Auto-Submitted", "TLS-Required"}
+	f.Fuzz(func(t *testing.T, org, id, contact, policyDomain, from string) {
+		r := testReport()
+		r.OrganizationName, r.ReportID, r.ContactInfo = org, id, contact
+		for i := range r.Policies {
+			r.Policies[i].Policy.Domain = policyDomain
+		}
+		opts := testOptions()
+		opts.From = from
+		var b bytes.Buffer
+		if err := Write(&b, r, opts); err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %T %v is not a *FieldError", err, err)
+			}
+			if b.Len() != 0 {
+				t.Fatal("bytes written before the error")
+			}
+			return
+		}
+		head, _, _ := bytes.Cut(b.Bytes(), []byte("\r\n\r\n"))
+		var names []string
+		for _, line := range strings.Split(string(head), "\r\n") {
+			if line == "" || line[0] == ' ' {
+				continue
+			}
+			name, _, _ := strings.Cut(line, ":")
+			names = append(names, name)
+		}
+		if !slices.Equal(names, want) {
+			t.Fatalf("header fields %q", names)
+		}
+		m, err := Parse(&b)
+		if err != nil {
+			t.Fatalf("Parse of written message: %v", err)
+		}
+		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != id {
+			t.Fatalf("round trip: report-id %q/%q org %q", m.Reports[0].ReportID, m.ReportID, m.Reports[0].OrganizationName)
 		}
 	})
 }
