@@ -148,7 +148,8 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
-// Deliver sends rep to every supported rua URI of rec, concurrently:
+// Deliver sends rep to every supported rua URI of rec, up to eight at a
+// time:
 // https URIs by POST (RFC 8460 §5.4), mailto URIs by mail built with
 // mime.Write and sent through Mail (§5.3); other schemes are skipped. The
 // Result has one Outcome per URI. The error is nil when at least one
@@ -173,6 +174,8 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 	}
 	seen := make(map[string]bool, len(rec.RUA))
 	var wg sync.WaitGroup
+	// A record may list many URIs; a few deliveries at a time suffice.
+	sem := make(chan struct{}, maxConcurrent)
 	for i, u := range rec.RUA {
 		o := &res.Outcomes[i]
 		o.URI = u
@@ -186,6 +189,8 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
 				b, err := httpBody()
 				if err != nil {
 					o.set(0, false, &DeliveryError{URI: u.String(), Err: err})
@@ -208,6 +213,8 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
 				err := d.mail(ctx, rep, u, now)
 				o.set(statusCode(err), false, err)
 			}()
@@ -218,6 +225,9 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 	wg.Wait()
 	return res, res.Err()
 }
+
+// maxConcurrent is how many destinations Deliver tries at once.
+const maxConcurrent = 8
 
 // skip marks o as not attempted because of err.
 func (o *Outcome) skip(err error) {

@@ -138,3 +138,23 @@ func TestStatusConstantsTyped(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliverManyURIs(t *testing.T) {
+	e := newEndpoint(t, func(_ int, w http.ResponseWriter, _ *http.Request) {})
+	var uris []string
+	for i := range 3 * maxConcurrent {
+		uris = append(uris, e.srv.URL+"/r"+string(rune('a'+i)))
+	}
+	res, err := (&Deliverer{HTTPClient: e.srv.Client()}).Deliver(context.Background(), testReport(), record(t, uris...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range res.Outcomes {
+		if o.Status != StatusAccepted {
+			t.Errorf("outcome %d: %s %v", i, o.Status, o.Err)
+		}
+	}
+	if n := len(e.requests()); n != len(uris) {
+		t.Errorf("%d requests for %d URIs", n, len(uris))
+	}
+}

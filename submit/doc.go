@@ -113,7 +113,7 @@
 //     read time [DefaultBodyTimeout] (30 s).
 //   - Deliverer: at most 64 KiB of each HTTP response body is read (then
 //     discarded); [DefaultMaxRedirects] (3) redirects; the caller's context
-//     bounds each delivery, destinations are tried concurrently.
+//     bounds each delivery; up to eight destinations are tried at once.
 //   - SMTPSender: the context deadline bounds every command (else RFC
 //     5321's five minutes per command); go-smtp caps reply lines at 2000
 //     bytes.
