@@ -357,7 +357,8 @@ func (p *STSPolicy) String() string {
 		b.WriteString("\r\n")
 	}
 	b.WriteString("max_age: ")
-	b.WriteString(strconv.Itoa(p.MaxAgeSeconds))
+	var num [20]byte
+	b.Write(strconv.AppendInt(num[:0], int64(p.MaxAgeSeconds), 10))
 	b.WriteString("\r\n")
 	for _, e := range p.Extensions {
 		b.WriteString(e.Name)
