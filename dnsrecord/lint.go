@@ -2,6 +2,7 @@ package dnsrecord
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -138,14 +139,9 @@ func Lint(txt string) []Finding {
 
 const exampleRecord = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
 
-// sortFindings orders by offset, keeping the order of equal offsets
-// (insertion sort: the list is short).
+// sortFindings orders by offset, keeping the order of equal offsets.
 func sortFindings(fs []Finding) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].Offset < fs[j-1].Offset; j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Offset < fs[j].Offset })
 }
 
 // linter collects findings.

@@ -43,8 +43,9 @@ func Lookup(ctx context.Context, res Resolver, domain string) (*Record, error) {
 	return LookupOptions{}.Lookup(ctx, res, domain)
 }
 
-// Lookup returns the TLS-RPT record of domain (RFC 8460 §3). domain may
-// be a U-label or A-label name, with or without trailing dot; Lookup
+// Lookup returns the TLS-RPT record of domain (RFC 8460 §3), asking res
+// (net.DefaultResolver if nil). domain may be a U-label or A-label name,
+// with or without trailing dot; Lookup
 // queries the absolute name "_smtp._tls.<A-label domain>." (trailing dot,
 // so no resolver search list applies) and selects the record as Select
 // does.
@@ -59,6 +60,9 @@ func Lookup(ctx context.Context, res Resolver, domain string) (*Record, error) {
 //     Retry later; do not treat the domain as having no record.
 //   - an invalid domain name is an error that is none of the above.
 func (o LookupOptions) Lookup(ctx context.Context, res Resolver, dom string) (*Record, error) {
+	if res == nil {
+		res = net.DefaultResolver
+	}
 	a, err := domain.ToASCII(dom)
 	if err != nil {
 		return nil, errors.New("dnsrecord: invalid domain " + strconv.Quote(dom) + ": " + err.Error())
