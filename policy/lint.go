@@ -136,7 +136,11 @@ func LintSTSPolicy(text string, mxHosts []string) []Finding {
 		}
 		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok {
-			add(CodeNoColon, SeverityError, n, "not a \"key: value\" line", "write the line as \"key: value\" or delete it")
+			msg := "not a \"key: value\" line"
+			if strings.HasPrefix(strings.TrimSpace(line), "v=STSv1") {
+				msg += "; this is the _mta-sts TXT record, which belongs in DNS, not in the policy file"
+			}
+			add(CodeNoColon, SeverityError, n, msg, "write the line as \"key: value\" or delete it")
 			continue
 		}
 		key = strings.TrimSpace(key)

@@ -76,6 +76,8 @@ func TestLintSTSPolicy(t *testing.T) {
 		{name: "bad values", text: "version: STSv2\nmode: Enforce\nmx: mail.*.example.com\nmx: mx.göpher.example\nmax_age: 1w\n",
 			want: []lintCode{{CodeSyntax, SeverityError, 1}, {CodeVersionInvalid, SeverityError, 1}, {CodeModeInvalid, SeverityError, 2}, {CodeMXInvalid, SeverityError, 3}, {CodeMXInvalid, SeverityError, 4}, {CodeMaxAgeInvalid, SeverityError, 5}},
 			hint: "must be lower case"},
+		{name: "txt record pasted", text: "v=STSv1; id=20240101\nversion: STSv1\nmode: enforce\nmx: mx1.example.com\nmax_age: 1209600\n",
+			want: []lintCode{{CodeSyntax, SeverityError, 1}, {CodeNoColon, SeverityError, 1}}, hint: "_mta-sts TXT record"},
 		{name: "too large", text: strings.Repeat("x", MaxSTSPolicySize+1),
 			want: []lintCode{{CodeTooLarge, SeverityError, 0}}},
 		{name: "empty", text: "", want: []lintCode{{CodeNotPolicy, SeverityError, 0}, {CodeSyntax, SeverityError, 1}, {CodeBlankLine, SeverityError, 1}}},
