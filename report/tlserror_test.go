@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
 )
 
@@ -388,6 +390,98 @@ func TestClassifyTLSErrorVerifyConnection(t *testing.T) {
 	gotType, gotCode := ClassifyTLSError(err)
 	if gotType != ResultTLSAInvalid || gotCode != "tlsa-no-match" {
 		t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (tlsa-invalid, tlsa-no-match)", err, gotType, gotCode)
+	}
+}
+
+// semSMTPSession accepts nothing; the tests end before MAIL FROM.
+type semSMTPSession struct{}
+
+func (semSMTPSession) Reset()                               {}
+func (semSMTPSession) Logout() error                        { return nil }
+func (semSMTPSession) Mail(string, *smtp.MailOptions) error { return errors.New("not here") }
+func (semSMTPSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not here") }
+func (semSMTPSession) Data(io.Reader) error                 { return errors.New("not here") }
+
+// semSMTPServer runs a go-smtp server on loopback, offering STARTTLS when
+// cfg is not nil, and returns its address.
+func semSMTPServer(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return semSMTPSession{}, nil }))
+	srv.Domain = "mx.example.test"
+	srv.TLSConfig = cfg
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
+
+// semDeliverTLS does what an MTA does before MAIL FROM: EHLO, STARTTLS,
+// EHLO again over TLS, and returns the error the MTA would classify.
+// go-smtp's NewClientStartTLS reports a missing STARTTLS with an error of
+// its own, so an MTA that wants ErrSTARTTLSNotOffered looks at the EHLO
+// reply first; this helper does that on a first connection.
+func semDeliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
+	t.Helper()
+	probe, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	pc := smtp.NewClient(probe)
+	ok, _ := pc.Extension("STARTTLS")
+	_ = pc.Quit()
+	if !ok {
+		return fmt.Errorf("%s: %w", addr, ErrSTARTTLSNotOffered)
+	}
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	c, err := smtp.NewClientStartTLS(conn, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: STARTTLS: %w", addr, err)
+	}
+	defer c.Close()
+	// The handshake runs with the first command over TLS.
+	if err := c.Hello("sender.example.net"); err != nil {
+		return fmt.Errorf("%s: EHLO after STARTTLS: %w", addr, err)
+	}
+	return nil
+}
+
+// TestClassifyTLSErrorSMTP classifies what a go-smtp client sees against a
+// real go-smtp server on loopback, showing that the result survives the
+// SMTP client's own error wrapping.
+func TestClassifyTLSErrorSMTP(t *testing.T) {
+	const host = "mx.example.test"
+	ca := semIssue(t, semCATemplate("Test Root"), nil)
+	good := semIssue(t, semLeafTemplate(host), &ca)
+	expiredTmpl := semLeafTemplate(host)
+	expiredTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
+	expiredTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
+	expired := semIssue(t, expiredTmpl, &ca)
+	wrongHost := semIssue(t, semLeafTemplate("other.example.test"), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: semPool(ca)}
+
+	tests := []struct {
+		name     string
+		server   *tls.Config
+		wantType ResultType
+		wantCode string
+	}{
+		{"no STARTTLS", nil, ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"expired", &tls.Config{Certificates: []tls.Certificate{expired.semTLS()}}, ResultCertificateExpired, "certificate-expired"},
+		{"wrong host", &tls.Config{Certificates: []tls.Certificate{wrongHost.semTLS()}}, ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"TLS 1.1 only", &tls.Config{Certificates: []tls.Certificate{good.semTLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, ResultValidationFailure, "tls-alert-protocol-version"},
+		{"success", &tls.Config{Certificates: []tls.Certificate{good.semTLS()}}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := semDeliverTLS(t, semSMTPServer(t, tt.server), client)
+			gotType, gotCode := ClassifyTLSError(err)
+			if gotType != tt.wantType || gotCode != tt.wantCode {
+				t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (%q, %q)", err, gotType, gotCode, tt.wantType, tt.wantCode)
+			}
+		})
 	}
 }
 
