@@ -17,7 +17,8 @@ import (
 // ErrSTARTTLSNotOffered is the error an MTA returns, or wraps, when the
 // receiving MX host did not list STARTTLS in its EHLO reply (RFC 3207 §4);
 // with github.com/emersion/go-smtp that is Client.Extension("STARTTLS")
-// reporting false. ClassifyTLSError maps it to ResultSTARTTLSNotSupported
+// reporting false (its NewClientStartTLS reports the case with an error
+// of its own, so look at the EHLO reply first). ClassifyTLSError maps it to ResultSTARTTLSNotSupported
 // with the reason code "starttls-not-offered" (RFC 8460 §4.3.1). An MTA
 // that wants another code for a related case, such as a 454 reply to the
 // STARTTLS command, returns a *ResultError instead.
