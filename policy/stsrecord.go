@@ -26,14 +26,10 @@ type STSRecord struct {
 // A text that does not begin with "v=STSv1" (followed by a delimiter or
 // the end) is ErrNotSTSRecord; any other problem is a *SyntaxError.
 func ParseSTSRecord(txt string) (*STSRecord, error) {
-	const version = "v=STSv1"
-	if !strings.HasPrefix(txt, version) {
-		return nil, ErrNotSTSRecord
+	if !hasSTSVersion(txt) {
+		return nil, ErrNotSTSRecord // also "v=STSv10"
 	}
-	i := len(version)
-	if i < len(txt) && txt[i] != ';' && !isWSP(txt[i]) {
-		return nil, ErrNotSTSRecord // e.g. "v=STSv10"
-	}
+	i := len("v=STSv1")
 	rec := &STSRecord{}
 	haveID := false
 	var extSeen nameSet
@@ -123,13 +119,13 @@ func isExtValueByte(c byte) bool {
 
 // SelectSTSRecord applies RFC 8461 §3.1 to the TXT strings found at
 // _mta-sts.<domain> (each already joined from its character-strings):
-// strings that do not begin with "v=STSv1" are discarded, and exactly one
+// strings that do not begin with the field "v=STSv1" are discarded, and exactly one
 // must remain and parse. Otherwise the domain has no usable MTA-STS
 // policy: ErrNoSTSRecord, ErrMultipleSTSRecords or the *SyntaxError.
 func SelectSTSRecord(txts []string) (*STSRecord, error) {
 	found := -1
 	for i, t := range txts {
-		if !strings.HasPrefix(t, "v=STSv1") {
+		if !hasSTSVersion(t) {
 			continue
 		}
 		if found >= 0 {
@@ -140,11 +136,18 @@ func SelectSTSRecord(txts []string) (*STSRecord, error) {
 	if found < 0 {
 		return nil, ErrNoSTSRecord
 	}
-	rec, err := ParseSTSRecord(txts[found])
-	if err == ErrNotSTSRecord {
-		return nil, ErrNoSTSRecord
+	return ParseSTSRecord(txts[found])
+}
+
+// hasSTSVersion reports whether txt begins with the version field
+// "v=STSv1" followed by a delimiter or the end (RFC 8461 §3.1; the *WSP
+// before ";" is allowed, EID 6285).
+func hasSTSVersion(txt string) bool {
+	const version = "v=STSv1"
+	if !strings.HasPrefix(txt, version) {
+		return false
 	}
-	return rec, err
+	return len(txt) == len(version) || txt[len(version)] == ';' || isWSP(txt[len(version)])
 }
 
 // Validate reports whether r would be a valid record: an id of 1 to 32

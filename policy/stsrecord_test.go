@@ -142,6 +142,7 @@ func TestSelectSTSRecord(t *testing.T) {
 		{name: "two", txts: []string{"v=STSv1; id=1", "v=STSv1; id=2"}, wantErr: ErrMultipleSTSRecords},
 		{name: "one invalid", txts: []string{"v=STSv1; id=-"}, syntax: true},
 		{name: "version prefix only", txts: []string{"v=STSv10; id=1"}, wantErr: ErrNoSTSRecord},
+		{name: "other version ignored", txts: []string{"v=STSv10; id=1", "v=STSv1 ; id=2"}, wantID: "2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
