@@ -115,6 +115,9 @@ func Parse(txt string) (*Record, error) {
 func parseExtension(txt string, i int) (eq, end int, err error) {
 	// tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
 	c := txt[i]
+	if c == ';' {
+		return 0, 0, &SyntaxError{Offset: i, Reason: "empty field: only one ';' may follow a field"}
+	}
 	if !isAlpha(c) && (c < '0' || c > '9') {
 		return 0, 0, &SyntaxError{Offset: i, Reason: "field name must begin with a letter or digit, found " + describe(c)}
 	}

@@ -69,6 +69,21 @@ func (u URI) String() string { return u.s }
 // percent-encoding) are not equal.
 func (u URI) Equal(v URI) bool { return u.s == v.s }
 
+// MarshalText implements encoding.TextMarshaler: the URI as written in
+// the record, so that a Record encodes to JSON with readable URIs.
+func (u URI) MarshalText() ([]byte, error) { return []byte(u.s), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, validating the text
+// as ParseURI does.
+func (u *URI) UnmarshalText(text []byte) error {
+	v, err := ParseURI(string(text))
+	if err != nil {
+		return err
+	}
+	*u = v
+	return nil
+}
+
 // Scheme returns the URI's scheme in lower case: "mailto", "https", or
 // any other scheme the record uses (such as "http"). It returns "" for
 // the zero URI.

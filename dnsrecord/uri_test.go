@@ -1,6 +1,7 @@
 package dnsrecord
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -171,4 +172,29 @@ func TestRecordSlicesIndependent(t *testing.T) {
 	r.RUA = append(r.RUA, URI{s: "mailto:b@example.com"}, URI{s: "mailto:c@example.com"})
 	r.Extensions = append(r.Extensions, Extension{"y", "2"})
 	require.Equal(t, "v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.com,mailto:c@example.com; x=1; y=2", r.String())
+}
+
+func TestURIText(t *testing.T) {
+	r, err := Parse("v=TLSRPTv1; rua=mailto:a%2Cb@example.com,https://r.example/; x=1")
+	require.NoError(t, err)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"RUA":["mailto:a%2Cb@example.com","https://r.example/"],"Extensions":[{"Name":"x","Value":"1"}]}`, string(b))
+	var back Record
+	require.NoError(t, json.Unmarshal(b, &back))
+	if diff := cmp.Diff(r, &back); diff != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", diff)
+	}
+	var u URI
+	err = json.Unmarshal([]byte(`"mailto:a@example.com!10m"`), &u)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, 20, se.Offset)
+}
+
+func TestErrorMessages(t *testing.T) {
+	_, err := Parse("v=TLSRPTv1; rua=mailto:a@example.com;;")
+	require.EqualError(t, err, "dnsrecord: syntax error at offset 37: empty field: only one ';' may follow a field")
+	te := &TemporaryError{Name: "_smtp._tls.example.com.", Err: errors.New("i/o timeout")}
+	require.EqualError(t, te, "dnsrecord: temporary failure looking up _smtp._tls.example.com.: i/o timeout")
 }
