@@ -90,8 +90,23 @@
 //
 // # Result types
 //
-// (This paragraph is maintained with result-type categories and meanings;
-// see ResultType.)
+// ResultType holds a result-type as sent; the 11 values of the IANA
+// registry (RFC 8460 §4.3, §6.6) are typed constants, and ResultTypes lists
+// them in registry order. Known tells them from values registered later or
+// invented by a sender. Category groups them as §4.3 does: TLS negotiation
+// (§4.3.1, including validation-failure, which §4.3.3 lists again as the
+// general failure), MTA-STS (§4.3.2.2) and DANE (§4.3.2.1). Description and
+// Advice explain a failure to the operator of the receiving domain: what
+// failed, and what to check.
+//
+// ClassifyTLSError turns the error of an outbound STARTTLS session — from
+// crypto/tls or crypto/x509, an alert from the server,
+// ErrSTARTTLSNotOffered, or the MTA's own *ResultError — into the
+// result-type and a short, stable failure-reason-code; its documentation
+// has the table of codes. Report.Validate checks a report before it is
+// sent (one policy domain, a full UTC day, consistent counts, A-label
+// domains, registered types) and returns every problem at once, each a
+// *ValidationError with the JSON path.
 //
 // # Limits
 //
