@@ -39,6 +39,27 @@ func corpusDir(t *testing.T, sub string) string {
 	return d
 }
 
+// corpusCodes are the mime warning codes each corpus mail is known to
+// produce; a change is a regression (or an improvement to record here).
+var corpusCodes = map[string][]string{
+	"google-2020-fastmaildmarc.mail-tls-rpt.eml":          {CodeBareLF},
+	"google-2022-xmox.mox.eml":                            nil,
+	"google-2024-cardinalhealth.parsedmarc.eml":           {CodeBareLF},
+	"google-2024-krvtz-1.tlsrpt-rs.eml":                   {CodeBareLF},
+	"google-2024-krvtz-2.tlsrpt-rs.eml":                   nil,
+	"google-2026-anon-1.tlsrpt-digest.eml":                {CodeBareLF},
+	"google-2026-anon-2.tlsrpt-digest.eml":                {CodeBareLF},
+	"google-envelope-synthetic-failure.tlsrpt-digest.eml": {CodeBareLF, CodeFilenameMismatch},
+	"mailru-2023-krvtz.tlsrpt-rs.eml":                     {CodeMissingClosingBoundary, CodeSubmitterMismatch},
+	"microsoft-2023-xmox.mox.eml":                         {CodeSubject},
+	"microsoft-2024-krvtz-tlsa.tlsrpt-rs.eml":             {CodeBareLF, CodeHTMLPart, CodeSubject},
+	"microsoft-2026-anon.tlsrpt-digest.eml":               {CodeBareLF, CodeHTMLPart, CodeSubject},
+	"rfc8460-example-gzip.stalwart.eml": {CodeBareLF, CodeDate, CodeFilenameMismatch,
+		CodeReportDomainMismatch, CodeSubmitterMismatch},
+	"rfc8460-example-plainjson.stalwart.eml": {CodeBareLF, CodeDate, CodeFilenameMismatch,
+		CodeMediaType, CodeReportDomainMismatch, CodeSubmitterMismatch},
+}
+
 // TestCorpusEmails runs every real report mail of the shared corpus
 // through Parse: each yields its report (equal to the corpus copy of the
 // attachment, where there is one), the not-a-report mail yields
@@ -75,6 +96,11 @@ func TestCorpusEmails(t *testing.T) {
 			}
 			for _, w := range m.Warnings {
 				t.Logf("warning %s %s: %s", w.Path, w.Code, w.Message)
+			}
+			if want, ok := corpusCodes[name]; ok {
+				if diff := cmp.Diff(want, codes(m.Warnings)); diff != "" {
+					t.Errorf("warning codes (-want +got):\n%s", diff)
+				}
 			}
 			t.Logf("domain=%q submitter=%q report-id=%q filename=%q date=%v", m.ReportDomain, m.Submitter, m.ReportID, m.Filename, m.Date)
 			if m.ReportDomain == "" || m.Submitter == "" || m.Subject == "" || m.From == "" {
