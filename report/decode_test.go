@@ -500,3 +500,47 @@ func TestPathString(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+func TestEmptyInput(t *testing.T) {
+	if _, _, err := Parse([]byte("\x1f\x8b")); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("bare gzip magic: got %v", err)
+	}
+	for _, in := range []string{"", "   \n", "\ufeff"} {
+		_, _, err := Parse([]byte(in))
+		var se *SyntaxError
+		if !errors.As(err, &se) || !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%q: got %v, want *SyntaxError wrapping io.ErrUnexpectedEOF", in, err)
+		}
+		_, _, err = new(Decoder).Decode(strings.NewReader(in))
+		if !errors.As(err, &se) || !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%q via reader: got %v", in, err)
+		}
+	}
+}
+
+func TestAmplificationGuard(t *testing.T) {
+	in := `{"policies":[{"failure-details":[` + strings.Repeat(`{},`, 100000) + `{}]}]}`
+	_, _, err := Parse([]byte(in))
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+	// Real failure details are far below the bound.
+	if _, _, err := Parse(genLargeReport(2000)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMissingEnd(t *testing.T) {
+	for _, in := range []string{
+		`{"date-range":{"start-datetime":"2024-05-01T00:00:00Z"}}`,
+		`{"date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":null}}`,
+	} {
+		rep, _, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.DateRange.End.Equal(rep.DateRange.Start) {
+			t.Errorf("%s: end %v, want the start", in, rep.DateRange.End)
+		}
+	}
+}
