@@ -35,6 +35,11 @@ func normalizeDetail(fd *report.FailureDetail) (detailKey, error) {
 		// RFC 8460 §4.3: a producer sends a registered result type.
 		return detailKey{}, fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
 	}
+	if fd.FailureReasonCode == "" && (fd.ResultType == report.ResultCertificateNotTrusted || fd.ResultType == report.ResultValidationFailure) {
+		// RFC 8460 §4.3.1: the catch-all types SHOULD say what failed;
+		// (*report.Report).Validate insists.
+		return detailKey{}, fmt.Errorf("%w: %s without a failure-reason-code (report.ClassifyTLSError gives one)", ErrInvalidDetail, fd.ResultType)
+	}
 	k := detailKey{
 		resultType:      fd.ResultType,
 		mxHelo:          cleanHelo(fd.ReceivingMXHelo),

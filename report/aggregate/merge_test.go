@@ -43,6 +43,9 @@ func randomSessions(r *rand.Rand, n int) []session {
 			fd.ReceivingMXHelo = "mx.example.com ESMTP"
 			fd.FailureReasonCode = "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
 		}
+		if fd.ResultType == report.ResultValidationFailure && fd.FailureReasonCode == "" {
+			fd.FailureReasonCode = "handshake failure"
+		}
 		if i%7 == 0 {
 			fd.AdditionalInformation = "https://help.example.com/tls"
 		}

@@ -8,13 +8,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
 )
 
 func TestDetailNormalisation(t *testing.T) {
-	base := report.FailureDetail{ResultType: report.ResultValidationFailure}
+	base := report.FailureDetail{ResultType: report.ResultValidationFailure, FailureReasonCode: "X509_V_ERR_UNSPECIFIED"}
 	with := func(f func(*report.FailureDetail)) report.FailureDetail {
 		fd := base
 		f(&fd)
@@ -65,6 +66,8 @@ func TestDetailNormalisation(t *testing.T) {
 			want: with(func(fd *report.FailureDetail) { fd.ReceivingMXHostname = "mx.xn--bcher-kva.example" }),
 		},
 		{name: "empty result-type", in: report.FailureDetail{}, wantErr: aggregate.ErrInvalidDetail},
+		{name: "validation-failure without reason", in: report.FailureDetail{ResultType: report.ResultValidationFailure}, wantErr: aggregate.ErrInvalidDetail},
+		{name: "certificate-not-trusted without reason", in: report.FailureDetail{ResultType: report.ResultCertificateNotTrusted}, wantErr: aggregate.ErrInvalidDetail},
 		{name: "unregistered result-type", in: report.FailureDetail{ResultType: "Testing"}, wantErr: aggregate.ErrInvalidDetail},
 		{name: "multicast receiving-ip", in: with(func(fd *report.FailureDetail) { fd.ReceivingIP = netip.MustParseAddr("224.0.0.1") }), wantErr: aggregate.ErrInvalidDetail},
 		{name: "unspecified sending-mta-ip", in: with(func(fd *report.FailureDetail) { fd.SendingMTAIP = netip.MustParseAddr("::") }), wantErr: aggregate.ErrInvalidDetail},
@@ -153,5 +156,24 @@ func TestPolicyNormalisation(t *testing.T) {
 				t.Errorf("policy (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestHostNameFastPath checks that the one-pass check agrees with the
+// IDNA path on names it accepts or that sit at its edges.
+func TestHostNameFastPath(t *testing.T) {
+	for _, name := range []string{
+		"mx.example.com", "a", "0.1.2.3", "a-b.c", "-a.b", "a-.b", "a..b", "a.b.", ".a",
+		"xn--bcher-kva.example", "mx.xn--bcher-kva.example", "axn--b.example", "Mx.example",
+		strings.Repeat("a", 63) + ".b", strings.Repeat("a", 64) + ".b",
+		strings.Repeat("a.", 126) + "b", strings.Repeat("a.", 127) + "b",
+		"a_b.example", "münchen.example", "\xff.example",
+	} {
+		a := aggregate.New(testConfig)
+		_, err := a.PolicyID(policy.Policy{Type: policy.TypeNoPolicyFound, Domain: name})
+		_, want := domain.ToASCII(name)
+		if (err == nil) != (want == nil) && !strings.Contains(name, "\xff") {
+			t.Errorf("PolicyID(%q) = %v; domain.ToASCII error %v", name, err, want)
+		}
 	}
 }

@@ -87,6 +87,9 @@ func cleanHelo(h string) string {
 // IDNA maps invalid UTF-8 to U+FFFD and encodes it, giving an A-label
 // that does not decode.
 func hostName(name string) (string, error) {
+	if isNormalHost(name) {
+		return name, nil // the common case, checked in one pass
+	}
 	if !utf8.ValidString(name) {
 		return "", errors.New("not valid UTF-8")
 	}
@@ -100,4 +103,42 @@ func hostName(name string) (string, error) {
 		}
 	}
 	return a, nil
+}
+
+// isNormalHost reports whether name is already what hostName returns for
+// it: lower-case LDH labels of 1 to 63 octets, no hyphen at either end of
+// a label, at most 253 octets, no trailing dot, and no "xn--" label (an
+// A-label must go through IDNA to be checked). It is a subset of what
+// domain.ToASCII returns unchanged.
+func isNormalHost(name string) bool {
+	if len(name) == 0 || len(name) > 253 {
+		return false
+	}
+	label := 0
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			if label == 0 && c == 'x' && len(name)-i >= 4 && name[i:i+4] == "xn--" {
+				return false
+			}
+			label++
+		case c == '-':
+			if label == 0 || i+1 == len(name) || name[i+1] == '.' {
+				return false
+			}
+			label++
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+			continue
+		default:
+			return false
+		}
+		if label > 63 {
+			return false
+		}
+	}
+	return label > 0
 }
