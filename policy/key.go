@@ -19,9 +19,9 @@ import (
 //   - nil and empty slices are the same.
 //
 // Every element is length-prefixed, so no choice of strings can make two
-// different policies collide. The Key is deterministic across runs and
-// versions of this package that keep this comment, but it is not meant to
-// be shown to people.
+// different policies collide. The Key is deterministic, but its encoding
+// may change between versions of this package: compare Keys made by the
+// same version, do not persist them, and do not show them to people.
 func (p Policy) Key() string {
 	domain := strings.TrimSuffix(p.Domain, ".")
 	n := 3*binary.MaxVarintLen64 + len(p.Type) + len(domain)
