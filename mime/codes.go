@@ -32,6 +32,9 @@ const (
 	// CodeQuotedPrintable: quoted-printable content was malformed and was
 	// used as it stood.
 	CodeQuotedPrintable = "mime-quoted-printable"
+	// CodeMissingTransferEncoding: a report part holds base64 text but
+	// has no Content-Transfer-Encoding field; it was decoded as base64.
+	CodeMissingTransferEncoding = "mime-missing-transfer-encoding"
 	// CodeUnknownEncoding: an unknown Content-Transfer-Encoding; the
 	// content was used as it stood.
 	CodeUnknownEncoding = "mime-unknown-transfer-encoding"

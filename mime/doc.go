@@ -95,6 +95,7 @@
 //	mime-base64-garbage                  spaces or non-alphabet bytes in base64         hand-made senders
 //	mime-quoted-printable                malformed quoted-printable                     -
 //	mime-unknown-transfer-encoding       unknown Content-Transfer-Encoding              -
+//	mime-missing-transfer-encoding       base64 report without its CTE field            hand-made senders
 //	mime-not-multipart-report            report not in multipart/report; tlsrpt         single-part senders, forwards
 //	mime-html-human-part                 text/html human-readable part                  Microsoft
 //	mime-nonstandard-media-type          application/tlsrpt without +json/+gzip         RFC example as re-typed by Stalwart

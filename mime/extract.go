@@ -77,6 +77,21 @@ func sniff(c []byte) string {
 	return ""
 }
 
+// looksBase64 reports whether c consists of base64 lines only.
+func looksBase64(c []byte) bool {
+	c = bytes.TrimSpace(c)
+	if len(c) < 16 {
+		return false
+	}
+	for _, b := range c {
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' ||
+			b == '+' || b == '/' || b == '=' || b == '\r' || b == '\n') {
+			return false
+		}
+	}
+	return true
+}
+
 // looksLikeReport reports whether JSON text names members of an RFC 8460
 // report; used for parts not labelled as reports.
 func looksLikeReport(j []byte) bool {
@@ -286,6 +301,19 @@ func (s *state) prepare(l *leaf) (*candidate, error) {
 	c := &candidate{l: l}
 	content := s.content(l)
 	kind := sniff(content)
+	if kind == "" && l.cte == "" && looksBase64(content) {
+		// QUIRK: base64 content without a Content-Transfer-Encoding
+		// field (RFC 2045 §6.1 default is 7bit).
+		saved := s.warnings
+		s.warnings = nil
+		decoded := s.decodeBase64(content, l.path)
+		if k := sniff(decoded); k != "" {
+			c.warnings = append(c.warnings, s.warnings...)
+			c.warn(l.path, CodeMissingTransferEncoding, "base64 content without Content-Transfer-Encoding: base64")
+			content, kind = decoded, k
+		}
+		s.warnings = saved
+	}
 	gzLabel := l.mediaType == "application/tlsrpt+gzip" || strings.HasSuffix(strings.ToLower(l.filename), ".gz")
 	var err error
 	switch kind {

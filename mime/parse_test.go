@@ -78,6 +78,7 @@ var parseTests = []struct {
 	{name: "sniffed", reason: "unknown media type, no filename, gzip magic", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:part[2]"},
 	{name: "single-part", reason: "the message body is the report", codes: []string{CodeNotMultipartReport}, path: "mime:message"},
 	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
+	{name: "base64-without-cte", reason: "base64 gzip, no Content-Transfer-Encoding", codes: []string{CodeMissingTransferEncoding}, path: "mime:part[2]"},
 	{name: "rfc2231-filename", reason: "filename*0*= continuation", path: "mime:part[2]"},
 	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", path: "mime:part[2].message.part[2]"},
 	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
