@@ -45,10 +45,10 @@ func Lookup(ctx context.Context, res Resolver, domain string) (*Record, error) {
 
 // Lookup returns the TLS-RPT record of domain (RFC 8460 §3), asking res
 // (net.DefaultResolver if nil). domain may be a U-label or A-label name,
-// with or without trailing dot; Lookup
-// queries the absolute name "_smtp._tls.<A-label domain>." (trailing dot,
-// so no resolver search list applies) and selects the record as Select
-// does.
+// with or without trailing dot. Lookup queries the absolute name
+// "_smtp._tls.<A-label domain>." (with the trailing dot, so that no
+// resolver search list applies) and selects the record as Select does.
+// CNAMEs are followed by the resolver.
 //
 // Errors, by what the caller should do:
 //   - ErrNoRecord (errors.Is): the name does not exist, has no TXT

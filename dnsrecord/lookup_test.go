@@ -20,16 +20,17 @@ type dnsServer struct {
 	conn  net.PacketConn
 	txt   map[string][][]string       // name -> TXT records -> character-strings
 	rcode map[string]dnsmessage.RCode // name -> error response
+	cname map[string]string           // name -> CNAME target (answered with the target's TXT records)
 
 	mu      sync.Mutex
 	queries []string // names asked, in order
 }
 
-func startDNSServer(t *testing.T, txt map[string][][]string, rcode map[string]dnsmessage.RCode) *dnsServer {
+func startDNSServer(t *testing.T, txt map[string][][]string, rcode map[string]dnsmessage.RCode, cname map[string]string) *dnsServer {
 	t.Helper()
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s := &dnsServer{conn: conn, txt: txt, rcode: rcode}
+	s := &dnsServer{conn: conn, txt: txt, rcode: rcode, cname: cname}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -71,6 +72,12 @@ func (s *dnsServer) answer(req []byte) ([]byte, error) {
 	s.mu.Unlock()
 
 	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
+	owner := q.Name
+	target, isAlias := s.cname[name]
+	if isAlias {
+		owner = dnsmessage.MustNewName(target)
+		name = target
+	}
 	records, exists := s.txt[name]
 	switch rc, ok := s.rcode[name]; {
 	case ok:
@@ -89,9 +96,16 @@ func (s *dnsServer) answer(req []byte) ([]byte, error) {
 	if err := b.StartAnswers(); err != nil {
 		return nil, err
 	}
+	if isAlias {
+		err := b.CNAMEResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 300},
+			dnsmessage.CNAMEResource{CNAME: owner})
+		if err != nil {
+			return nil, err
+		}
+	}
 	if rh.RCode == dnsmessage.RCodeSuccess && q.Type == dnsmessage.TypeTXT {
 		for _, strs := range records {
-			err := b.TXTResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 300},
+			err := b.TXTResource(dnsmessage.ResourceHeader{Name: owner, Class: dnsmessage.ClassINET, TTL: 300},
 				dnsmessage.TXTResource{TXT: strs})
 			if err != nil {
 				return nil, err
@@ -132,10 +146,13 @@ func TestLookupNetResolver(t *testing.T) {
 		"_smtp._tls.xn--n3h.example.":  {{"v=TLSRPTv1; rua=mailto:tlsrpt@xn--n3h.example"}},
 		"_smtp._tls.upper.example.":    {{"v=TLSRPTv1; rua=mailto:a@upper.example"}},
 		"_smtp._tls.servfail.example.": nil,
+		"_smtp._tls.provider.example.": {{"v=TLSRPTv1; rua=https://tlsrpt.provider.example/r"}},
 		"_smtp._tls.refused.example.":  nil,
 	}, map[string]dnsmessage.RCode{
 		"_smtp._tls.servfail.example.": dnsmessage.RCodeServerFailure,
 		"_smtp._tls.refused.example.":  dnsmessage.RCodeRefused,
+	}, map[string]string{
+		"_smtp._tls.alias.example.": "_smtp._tls.provider.example.",
 	})
 	res := srv.resolver()
 
@@ -164,6 +181,7 @@ func TestLookupNetResolver(t *testing.T) {
 		{name: "REFUSED", domain: "refused.example", temporary: true},
 		{name: "IDN queried as A-label", domain: "☃.example", want: uris("mailto:tlsrpt@xn--n3h.example"),
 			asked: "_smtp._tls.xn--n3h.example."},
+		{name: "CNAME followed", domain: "alias.example", want: uris("https://tlsrpt.provider.example/r")},
 		{name: "upper case and trailing dot", domain: "UPPER.example.", want: uris("mailto:a@upper.example"),
 			asked: "_smtp._tls.upper.example."},
 	}
