@@ -198,6 +198,9 @@ func (l *linter) checkRecord() {
 			"remove the whitespace before v=TLSRPTv1")
 	}
 	end := len(txt)
+	// QUIRK(PowerShell Resolve-DnsName, zone files): the value is pasted
+	// with its array braces or quotes (RFC 8460 §3: they are not part of
+	// the TXT data).
 	if start < end && (txt[start] == '"' || txt[start] == '{' || txt[start] == '\'') {
 		closer := txt[start]
 		if closer == '{' {
@@ -298,6 +301,8 @@ func (l *linter) checkVersion(body string, i int) int {
 	if end < len(body) {
 		switch c := body[end]; {
 		case c == '\\':
+			// QUIRK(NetBox DNS provider test vector): "v=TLSRPTv1\\;"
+			// from zone-file escaping (RFC 8460 §3 field-delim).
 			l.add(CodeZoneEscape, SeverityError, end, "a backslash from zone-file escaping is part of the record",
 				"remove the backslash: inside a quoted TXT string \";\" needs no escaping")
 			return end + 1
@@ -335,6 +340,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	// Trailing whitespace without ";" (RFC 8460 §3 allows WSP at the end
 	// only as part of a trailing field-delim).
 	trimmed := strings.TrimRight(body, " \t")
+	// QUIRK(mox accepts it): trailing whitespace after the last URI.
 	if unquoted && len(trimmed) < len(body) && len(trimmed) >= i && (len(trimmed) == i || trimmed[len(trimmed)-1] != ';') {
 		l.add(CodeTrailingWhitespace, SeverityError, len(trimmed), "the record ends with whitespace after the last field",
 			"remove the whitespace at the end (or end the record with \";\")")
@@ -417,6 +423,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 			l.checkExtension(name, value, p.off, valueOff)
 		}
 	}
+	// QUIRK(checkdmarc rejects, mox merges): several rua fields.
 	if ruaFields > 1 {
 		l.add(CodeMultipleRUA, SeverityInfo, secondRUA, "the record has "+strconv.Itoa(ruaFields)+
 			" rua fields; they are merged, but some checkers reject the record",
@@ -515,6 +522,8 @@ func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 		}
 		t = t[:sp]
 	}
+	// QUIRK(DMARC habits, RFC 7489 §6.2): "mailto:…!10m" size limits,
+	// which RFC 8460 §3 does not define and whose "!" is not encoded.
 	if m := sizeSuffix.FindStringSubmatch(t); m != nil {
 		l.add(CodeSizeSuffix, SeverityError, off+len(m[1]), "TLS-RPT has no DMARC-style size limit; the '!' makes the URI invalid",
 			"write "+strconv.Quote(m[1])+" without "+strconv.Quote(t[len(m[1]):]))
@@ -531,6 +540,8 @@ func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 	scheme := strings.IndexByte(t, ':')
 	switch {
 	case scheme < 0 && strings.Contains(t, "@"):
+		// QUIRK(stalwartlabs/stalwart#464): a bare address without
+		// mailto: (RFC 8460 §3 tlsrpt-uri is an absolute URI).
 		l.add(CodeMissingMailto, SeverityError, off, "e-mail address without mailto:",
 			"write "+strconv.Quote("mailto:"+t))
 		// Count the repaired URI as a destination (for CodeTooManyURIs,
