@@ -301,7 +301,7 @@ func (l *linter) checkVersion(body string, i int) int {
 	if end < len(body) {
 		switch c := body[end]; {
 		case c == '\\':
-			// QUIRK(NetBox DNS provider test vector): "v=TLSRPTv1\\;"
+			// QUIRK(NetBox DNS provider test vector): "v=TLSRPTv1\;"
 			// from zone-file escaping (RFC 8460 §3 field-delim).
 			l.add(CodeZoneEscape, SeverityError, end, "a backslash from zone-file escaping is part of the record",
 				"remove the backslash: inside a quoted TXT string \";\" needs no escaping")
