@@ -90,7 +90,8 @@ type detailCountKey struct {
 // hashing a struct of seven fields.
 type detailCount struct {
 	detailCountKey
-	n int64
+	n   int64
+	sum *summaryCount // the summary of the same (day, policy)
 }
 
 // New returns an empty Aggregator using cfg.
@@ -153,9 +154,9 @@ func (a *Aggregator) Record(s Session) error {
 	var keyBuf [512]byte
 	var endBuf, idxBuf [4]int
 	key, ends, idx := keyBuf[:0], endBuf[:0], idxBuf[:0]
+	var k detailKey
 	for i := range s.Failures {
-		k, err := normalizeDetail(&s.Failures[i])
-		if err != nil {
+		if err := normalizeDetail(&s.Failures[i], &k); err != nil {
 			return err
 		}
 		start := len(key)
@@ -168,21 +169,20 @@ func (a *Aggregator) Record(s Session) error {
 		idx = append(idx, i)
 	}
 	sh.mu.Lock()
-	c := sh.summaries[sk]
-	if c == nil {
-		c = sh.newSummary(sk)
-	}
-	c.failed++
+	// An existing detail points at its summary, saving a lookup.
+	var c *summaryCount
 	start := 0
 	for j, end := range ends {
 		dc := sh.details[string(key[start:end])]
 		if dc == nil {
-			k, _ := normalizeDetail(&s.Failures[idx[j]]) // succeeded above
+			_ = normalizeDetail(&s.Failures[idx[j]], &k) // succeeded above
 			dc = sh.newDetail(string(key[start:end]), detailCountKey{day: day, policy: s.Policy, detail: k})
 		}
+		c = dc.sum
 		dc.n++
 		start = end
 	}
+	c.failed++
 	sh.sessions++
 	sh.mu.Unlock()
 	return nil
@@ -201,6 +201,15 @@ func containsSegment(key []byte, ends []int, start int) bool {
 	return false
 }
 
+// summary returns the summary for k, adding a zero one if there is none;
+// sh.mu must be held.
+func (sh *shard) summary(k summaryKey) *summaryCount {
+	if c := sh.summaries[k]; c != nil {
+		return c
+	}
+	return sh.newSummary(k)
+}
+
 // newSummary adds a zero summary for k; sh.mu must be held.
 func (sh *shard) newSummary(k summaryKey) *summaryCount {
 	if sh.summaries == nil {
@@ -211,13 +220,13 @@ func (sh *shard) newSummary(k summaryKey) *summaryCount {
 	return c
 }
 
-// newDetail adds a zero detail count for k, whose encoding is enc;
-// sh.mu must be held.
+// newDetail adds a zero detail count for k, whose encoding is enc, and
+// the summary of its (day, policy) if missing; sh.mu must be held.
 func (sh *shard) newDetail(enc string, k detailCountKey) *detailCount {
 	if sh.details == nil {
 		sh.details = make(map[string]*detailCount)
 	}
-	dc := &detailCount{detailCountKey: k}
+	dc := &detailCount{detailCountKey: k, sum: sh.summary(summaryKey{day: k.day, policy: k.policy})}
 	sh.details[enc] = dc
 	return dc
 }

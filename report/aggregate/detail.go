@@ -25,46 +25,48 @@ type detailKey struct {
 	failureReasonCd string
 }
 
-// normalizeDetail returns the aggregation key of fd in the form reports
-// carry: IPv4-mapped IPv6 addresses unmapped and zones dropped (RFC 8460
-// §4.4 wants plain RFC 5952 / dotted-decimal text), receiving-mx-hostname
-// as a lower-case A-label without a trailing dot. It does not allocate for
-// an already-normal detail.
-func normalizeDetail(fd *report.FailureDetail) (detailKey, error) {
+// normalizeDetail stores in k the aggregation key of fd in the form
+// reports carry: IPv4-mapped IPv6 addresses unmapped and zones dropped
+// (RFC 8460 §4.4 wants plain RFC 5952 / dotted-decimal text),
+// receiving-mx-hostname as a lower-case A-label without a trailing dot,
+// receiving-mx-helo and failure-reason-code as valid text (cleanHelo,
+// cleanText). It fails with ErrInvalidDetail for what
+// (*report.Report).Validate would reject. It does not allocate for an
+// already-normal detail without additional-information.
+func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
 	if !fd.ResultType.Known() {
 		// RFC 8460 §4.3: a producer sends a registered result type.
-		return detailKey{}, fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
+		return fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
 	}
 	if fd.FailureReasonCode == "" && (fd.ResultType == report.ResultCertificateNotTrusted || fd.ResultType == report.ResultValidationFailure) {
 		// RFC 8460 §4.3.1: the catch-all types SHOULD say what failed;
 		// (*report.Report).Validate insists.
-		return detailKey{}, fmt.Errorf("%w: %s without a failure-reason-code (report.ClassifyTLSError gives one)", ErrInvalidDetail, fd.ResultType)
+		return fmt.Errorf("%w: %s without a failure-reason-code (report.ClassifyTLSError gives one)", ErrInvalidDetail, fd.ResultType)
 	}
-	k := detailKey{
-		resultType:      fd.ResultType,
-		mxHelo:          cleanHelo(fd.ReceivingMXHelo),
-		additionalInfo:  fd.AdditionalInformation,
-		failureReasonCd: cleanText(fd.FailureReasonCode),
-	}
+	k.resultType = fd.ResultType
+	k.mxHelo = cleanHelo(fd.ReceivingMXHelo)
+	k.failureReasonCd = cleanText(fd.FailureReasonCode)
 	var ok bool
 	if k.sendingMTAIP, ok = normalizeAddr(fd.SendingMTAIP); !ok {
-		return detailKey{}, fmt.Errorf("%w: sending-mta-ip %v is not a unicast address", ErrInvalidDetail, fd.SendingMTAIP)
+		return fmt.Errorf("%w: sending-mta-ip %v is not a unicast address", ErrInvalidDetail, fd.SendingMTAIP)
 	}
 	if k.receivingIP, ok = normalizeAddr(fd.ReceivingIP); !ok {
-		return detailKey{}, fmt.Errorf("%w: receiving-ip %v is not a unicast address", ErrInvalidDetail, fd.ReceivingIP)
+		return fmt.Errorf("%w: receiving-ip %v is not a unicast address", ErrInvalidDetail, fd.ReceivingIP)
 	}
+	k.additionalInfo = fd.AdditionalInformation
 	if k.additionalInfo != "" && !isAbsoluteURI(k.additionalInfo) {
 		// RFC 8460 §4.4 additional-info-uri.
-		return detailKey{}, fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
+		return fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
 	}
+	k.mxHostname = ""
 	if fd.ReceivingMXHostname != "" {
 		h, err := hostName(fd.ReceivingMXHostname)
 		if err != nil {
-			return detailKey{}, fmt.Errorf("%w: receiving-mx-hostname %q: %v", ErrInvalidDetail, fd.ReceivingMXHostname, err)
+			return fmt.Errorf("%w: receiving-mx-hostname %q: %v", ErrInvalidDetail, fd.ReceivingMXHostname, err)
 		}
 		k.mxHostname = h
 	}
-	return k, nil
+	return nil
 }
 
 // normalizeAddr unmaps IPv4-mapped addresses (a dual-stack socket reports

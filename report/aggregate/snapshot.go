@@ -507,8 +507,8 @@ func (st *staged) addFailure(b []byte, line int) error {
 			return fmt.Errorf("receiving-ip: %v", err)
 		}
 	}
-	dk, err := normalizeDetail(&fd)
-	if err != nil {
+	var dk detailKey
+	if err := normalizeDetail(&fd, &dk); err != nil {
 		return err
 	}
 	if sf.Count == 0 {
