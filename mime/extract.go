@@ -30,6 +30,7 @@ type candidate struct {
 	l           *leaf
 	json        []byte
 	compression string
+	how         int // byMediaType, byGenericType, byFilename or bySniffing
 	warnings    []report.Warning
 }
 
@@ -103,7 +104,6 @@ func looksLikeReport(j []byte) bool {
 // collects the header facts.
 func (s *state) extract() (*Message, error) {
 	var chosen []*candidate
-	var how int
 	// Tier 1: the registered media types. A failure here is an error.
 	for _, l := range s.leaves {
 		if isTLSRPTType(l.mediaType) {
@@ -124,18 +124,20 @@ func (s *state) extract() (*Message, error) {
 			}
 			c, err := s.prepare(l)
 			if err != nil {
+				// A part named as RFC 8460 §5.1 prescribes is a report
+				// that cannot be read; any other part is just not one.
 				var le *LimitError
-				if ext == ".json" || ext == ".json.gz" || errors.As(err, &le) {
+				if _, named := filenameFields(l.filename); named || errors.As(err, &le) {
 					return nil, err
 				}
 				continue
 			}
 			if looksLikeReport(c.json) {
-				chosen = append(chosen, c)
-				how = byFilename
+				c.how = byFilename
 				if isGenericType(l.mediaType) {
-					how = byGenericType
+					c.how = byGenericType
 				}
+				chosen = append(chosen, c)
 			}
 		}
 	}
@@ -154,8 +156,8 @@ func (s *state) extract() (*Message, error) {
 				continue
 			}
 			if looksLikeReport(c.json) {
+				c.how = bySniffing
 				chosen = append(chosen, c)
-				how = bySniffing
 			}
 		}
 	}
@@ -175,11 +177,11 @@ func (s *state) extract() (*Message, error) {
 			return nil, &PartError{Path: l.path, Err: err}
 		}
 		switch {
-		case how == byGenericType:
+		case c.how == byGenericType:
 			m.warn(l.path, CodeGenericMediaType, "report found in a part of media type "+l.mediaType)
-		case how == byFilename:
+		case c.how == byFilename:
 			m.warn(l.path, CodeFoundByFilename, "report found by filename "+quoteTrunc(l.filename)+" in a part of media type "+l.mediaType)
-		case how == bySniffing:
+		case c.how == bySniffing:
 			m.warn(l.path, CodeFoundBySniffing, "report found by content in a part of media type "+l.mediaType)
 		case l.mediaType == "application/tlsrpt":
 			// QUIRK(RFC 8460 §5.3.1 example as re-typed by Stalwart):

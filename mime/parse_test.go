@@ -89,6 +89,8 @@ var parseTests = []struct {
 	{name: "not-report-dmarc-aggregate", reason: "DMARC aggregate, application/gzip .xml.gz", err: ErrNoReport},
 	{name: "not-report-dmarc-zip", reason: "DMARC aggregate, application/zip .xml.zip", err: ErrNoReport},
 	{name: "not-report-dsn", reason: "DSN returning a TLS report mail: no report delivery", err: ErrNoReport},
+	{name: "not-report-json-attachment", reason: "an unrelated, broken settings.json", err: ErrNoReport},
+	{name: "error-named-octet-stream-broken", reason: "RFC 8460 §5.1 name, octet-stream, broken gzip", err: errPart},
 	{name: "error-truncated-gzip", reason: "labelled report, broken gzip", err: errPart},
 	{name: "error-zip-two-members", reason: "zip with two JSON members", err: errPart},
 }
