@@ -55,7 +55,7 @@ func (s *session) close() {
 func (s *SMTPSender) dial(ctx context.Context, addr string) (net.Conn, error) {
 	d := s.Dialer
 	if d == nil {
-		d = &net.Dialer{}
+		d = &net.Dialer{Timeout: defaultConnectTimeout}
 	}
 	return d.DialContext(ctx, "tcp", addr)
 }

@@ -63,12 +63,17 @@ type SMTPSender struct {
 	// HelloName is the name sent with EHLO. Empty means "localhost"; an
 	// MTA should set its own host name, many MX hosts reject "localhost".
 	HelloName string
-	// Dialer opens TCP connections. Nil means a net.Dialer.
+	// Dialer opens TCP connections. Nil means a net.Dialer with a 30 s
+	// connect timeout.
 	Dialer ContextDialer
 }
 
 // defaultCommandTimeout is RFC 5321 §4.5.3.2's five minutes.
 const defaultCommandTimeout = 5 * time.Minute
+
+// defaultConnectTimeout bounds a TCP connect when Dialer is nil, so that
+// one unreachable MX address does not use up the caller's deadline.
+const defaultConnectTimeout = 30 * time.Second
 
 // SendMail implements MailSender. With a Relay, the message goes in one
 // transaction to all recipients. Without, recipients are grouped by
