@@ -169,22 +169,55 @@ func (a *Aggregator) Record(s Session) error {
 		idx = append(idx, i)
 	}
 	sh.mu.Lock()
-	// An existing detail points at its summary, saving a lookup.
-	var c *summaryCount
+	var dcBuf [4]*detailCount
+	dcs := dcBuf[:0]
+	missing := false
 	start := 0
-	for j, end := range ends {
+	for _, end := range ends {
 		dc := sh.details[string(key[start:end])]
-		if dc == nil {
-			_ = normalizeDetail(&s.Failures[idx[j]], &k) // succeeded above
-			dc = sh.newDetail(string(key[start:end]), detailCountKey{day: day, policy: s.Policy, detail: k})
-		}
-		c = dc.sum
-		dc.n++
+		missing = missing || dc == nil
+		dcs = append(dcs, dc)
 		start = end
 	}
-	c.failed++
+	if missing {
+		if err := sh.addDetails(dcs, key, ends, idx, s, day); err != nil {
+			sh.mu.Unlock()
+			return err
+		}
+	}
+	// Every detail points at the summary of its (day, policy), saving a
+	// lookup.
+	for _, dc := range dcs {
+		dc.n++
+	}
+	dcs[0].sum.failed++
 	sh.sessions++
 	sh.mu.Unlock()
+	return nil
+}
+
+// addDetails fills the nil entries of dcs with new zero counts for the
+// keys key[ends[j-1]:ends[j]] of the failures s.Failures[idx[j]], after
+// checking all of them: on error it adds nothing. sh.mu must be held.
+func (sh *shard) addDetails(dcs []*detailCount, key []byte, ends, idx []int, s Session, day int64) error {
+	var k detailKey
+	for j, dc := range dcs {
+		if dc != nil {
+			continue
+		}
+		_ = normalizeDetail(&s.Failures[idx[j]], &k) // succeeded in Record
+		if err := checkNewDetail(&k); err != nil {
+			return err
+		}
+	}
+	start := 0
+	for j, end := range ends {
+		if dcs[j] == nil {
+			_ = normalizeDetail(&s.Failures[idx[j]], &k)
+			dcs[j] = sh.newDetail(string(key[start:end]), detailCountKey{day: day, policy: s.Policy, detail: k})
+		}
+		start = end
+	}
 	return nil
 }
 

@@ -367,3 +367,61 @@ func TestStatsDaysForget(t *testing.T) {
 		t.Errorf("next day summary = %+v", got)
 	}
 }
+
+// TestRecordDoesNotAllocate pins the hot-path promise: recording for
+// existing keys allocates nothing, additional-information included (its
+// URI check runs only for new keys).
+func TestRecordDoesNotAllocate(t *testing.T) {
+	a := aggregate.New(testConfig)
+	id, err := a.PolicyID(stsCom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withURI := noSTARTTLS
+	withURI.AdditionalInformation = "https://help.example/tls?id=1"
+	withURI.FailureReasonCode = "no STARTTLS in EHLO"
+	for name, s := range map[string]aggregate.Session{
+		"success":        {Time: noon, Policy: id},
+		"one detail":     {Time: noon, Policy: id, Failures: []report.FailureDetail{expired}},
+		"three details":  {Time: noon, Policy: id, Failures: []report.FailureDetail{expired, mismatch, withURI}},
+		"repeated":       {Time: noon, Policy: id, Failures: []report.FailureDetail{expired, expired}},
+		"report session": {Time: noon, Policy: id, ReportDelivery: true},
+	} {
+		if err := a.Record(s); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = a.Record(s) }); n != 0 {
+			t.Errorf("%s: %v allocations per Record, want 0", name, n)
+		}
+	}
+}
+
+func TestRecordAllOrNothing(t *testing.T) {
+	a := aggregate.New(testConfig)
+	id, err := a.PolicyID(stsCom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := expired
+	bad.AdditionalInformation = "not a uri"
+	err = a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{mismatch, bad}})
+	if !errors.Is(err, aggregate.ErrInvalidDetail) {
+		t.Fatalf("Record = %v, want ErrInvalidDetail", err)
+	}
+	if days := a.Days(); len(days) != 0 {
+		t.Errorf("a refused session left counts behind: %v", days)
+	}
+	// Once a key exists, a refused session still changes nothing.
+	record(t, a, session{t: noon, p: stsCom, failures: []report.FailureDetail{mismatch}})
+	if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{mismatch, bad}}); err == nil {
+		t.Fatal("Record accepted an invalid detail")
+	}
+	rs, err := a.Reports(noon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*report.Report{rep(pr(stsCom, 0, 1, withCount(mismatch, 1)))}
+	if diff := cmp.Diff(want, rs, cmpOpts, cmpopts.IgnoreFields(report.Report{}, "ReportID")); diff != "" {
+		t.Errorf("reports (-want +got):\n%s", diff)
+	}
+}

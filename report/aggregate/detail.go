@@ -31,8 +31,9 @@ type detailKey struct {
 // receiving-mx-hostname as a lower-case A-label without a trailing dot,
 // receiving-mx-helo and failure-reason-code as valid text (cleanHelo,
 // cleanText). It fails with ErrInvalidDetail for what
-// (*report.Report).Validate would reject. It does not allocate for an
-// already-normal detail without additional-information.
+// (*report.Report).Validate would reject, except the checks of
+// checkNewDetail, which only new keys need. It does not allocate for an
+// already-normal detail.
 func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
 	if !fd.ResultType.Known() {
 		// RFC 8460 §4.3: a producer sends a registered result type.
@@ -54,10 +55,6 @@ func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
 		return fmt.Errorf("%w: receiving-ip %v is not a unicast address", ErrInvalidDetail, fd.ReceivingIP)
 	}
 	k.additionalInfo = fd.AdditionalInformation
-	if k.additionalInfo != "" && !isAbsoluteURI(k.additionalInfo) {
-		// RFC 8460 §4.4 additional-info-uri.
-		return fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
-	}
 	k.mxHostname = ""
 	if fd.ReceivingMXHostname != "" {
 		h, err := hostName(fd.ReceivingMXHostname)
@@ -65,6 +62,17 @@ func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
 			return fmt.Errorf("%w: receiving-mx-hostname %q: %v", ErrInvalidDetail, fd.ReceivingMXHostname, err)
 		}
 		k.mxHostname = h
+	}
+	return nil
+}
+
+// checkNewDetail makes the checks of a normalised key that cost an
+// allocation; Record makes them only for keys it has not seen, since an
+// equal key passed them before.
+func checkNewDetail(k *detailKey) error {
+	if k.additionalInfo != "" && !isAbsoluteURI(k.additionalInfo) {
+		// RFC 8460 §4.4 additional-info-uri.
+		return fmt.Errorf("%w: additional-information %q is not an absolute URI", ErrInvalidDetail, k.additionalInfo)
 	}
 	return nil
 }

@@ -511,6 +511,9 @@ func (st *staged) addFailure(b []byte, line int) error {
 	if err := normalizeDetail(&fd, &dk); err != nil {
 		return err
 	}
+	if err := checkNewDetail(&dk); err != nil {
+		return err
+	}
 	if sf.Count == 0 {
 		return nil // adds nothing
 	}
