@@ -142,14 +142,14 @@ func (v *semValidator) header(r *Report) {
 	switch c := r.ContactInfo; {
 	case strings.TrimSpace(c) == "":
 		v.add("contact-info", "missing contact-info (RFC 8460 §4.4)")
-	case !v.text("contact-info", c):
+	case !v.text("contact-info", c): // reported by text
 	case !semIsAddrSpec(c) && !semIsAbsoluteURI(c):
 		v.addf("contact-info", "%q is neither a bare e-mail address nor an absolute URI (RFC 8460 §4.4)", c)
 	}
 	switch id := r.ReportID; {
 	case id == "":
 		v.add("report-id", "missing report-id (RFC 8460 §4.4)")
-	case !v.text("report-id", id):
+	case !v.text("report-id", id): // reported by text
 	case strings.ContainsFunc(id, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '<' || c == '>' }):
 		v.addf("report-id", "%q contains white space, a control character or an angle bracket; it must fit the Report-ID of the Subject (RFC 8460 §5.3)", id)
 	}
@@ -181,7 +181,7 @@ func (v *semValidator) dateRange(d DateRange) {
 		return
 	}
 	start := d.Start.UTC()
-	if !start.Equal(start.Truncate(semDay)) {
+	if h, m, sec := start.Clock(); h != 0 || m != 0 || sec != 0 || start.Nanosecond() != 0 {
 		v.addf("date-range.start-datetime", "%s is not 00:00:00Z: a report covers one full UTC day (RFC 8460 §4.1)", semTime(start))
 		return
 	}
@@ -317,8 +317,6 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 			v.add(path+".result-type", "missing result-type (RFC 8460 §4.4)")
 		case !fd.ResultType.Known():
 			v.addf(path+".result-type", "%q is not a registered result type (RFC 8460 §4.3)", fd.ResultType)
-		case fd.FailureReasonCode == "" && (fd.ResultType == ResultCertificateNotTrusted || fd.ResultType == ResultValidationFailure):
-			v.addf(path+".failure-reason-code", "missing: %s is a catch-all, and the reason code says what failed (RFC 8460 §4.3.1 SHOULD; ClassifyTLSError gives one)", fd.ResultType)
 		}
 		v.ip(path+".sending-mta-ip", fd.SendingMTAIP)
 		v.ip(path+".receiving-ip", fd.ReceivingIP)
@@ -333,7 +331,11 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		if u := fd.AdditionalInformation; u != "" && v.text(path+".additional-information", u) && !semIsAbsoluteURI(u) {
 			v.addf(path+".additional-information", "%q is not an absolute URI (RFC 8460 §4.4 additional-info-uri)", u)
 		}
-		v.text(path+".failure-reason-code", fd.FailureReasonCode)
+		if fd.FailureReasonCode == "" && (fd.ResultType == ResultCertificateNotTrusted || fd.ResultType == ResultValidationFailure) {
+			v.addf(path+".failure-reason-code", "missing: %s is a catch-all, and the reason code says what failed (RFC 8460 §4.3.1 SHOULD; ClassifyTLSError gives one)", fd.ResultType)
+		} else {
+			v.text(path+".failure-reason-code", fd.FailureReasonCode)
+		}
 		if fd.FailedSessionCount < 1 {
 			v.addf(path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
 		} else {
