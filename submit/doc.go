@@ -55,6 +55,9 @@
 // attempt number, error) to the next attempt time, with jitter from an
 // injectable random source; it never sleeps, so an MTA can put reports
 // into its own queue. [Result.Pending] lists the URIs worth retrying.
+// A retry after a timeout may deliver a report twice (the endpoint may
+// have stored it before the answer was lost); receivers recognise
+// duplicates by report-id.
 //
 // # Mail
 //
