@@ -26,6 +26,19 @@
 // Days are UTC days: a session at 23:59:59.999Z counts on that day, one at
 // 00:00:00Z on the next.
 //
+// What is recorded is what gets sent, so PolicyID and Record normalise
+// their input into the form (*report.Report).Validate accepts and refuse
+// (ErrInvalidPolicy, ErrInvalidDetail; nothing is counted) what cannot be
+// sent: domains become lower-case A-labels; addresses are unmapped and
+// lose their zone; tlsa RRs are canonical and sorted; receiving-mx-helo is
+// cut to the first line and 255 octets; text a remote server chose
+// (receiving-mx-helo, failure-reason-code) has invalid UTF-8 replaced by
+// U+FFFD. Refused are unregistered result types (RFC 8460 §4.3),
+// validation-failure and certificate-not-trusted without a
+// failure-reason-code (§4.3.1 SHOULD; report.ClassifyTLSError gives one),
+// multicast or unspecified addresses, an additional-information that is
+// not an absolute URI, policy types other than the three of §4.4.
+//
 // A session that delivered a TLS report is marked with
 // Session.ReportDelivery and never counted (RFC 8460 §3: such sessions
 // SHOULD NOT be included in the next report; this also keeps a failing
@@ -86,8 +99,13 @@
 //
 // Every method is safe for concurrent use. Record touches one of 64
 // mutex-protected shards, chosen by (day, policy): sessions under
-// different policies rarely contend, and nothing in Record waits for I/O
-// or allocates once its (day, policy, detail) keys exist. Reports,
+// different policies rarely contend, while sessions under one policy
+// share a lock. Nothing in Record waits for I/O or allocates once its
+// (day, policy, detail) keys exist: a failure detail is looked up by a
+// compact binary encoding built in a stack buffer, one hash per detail,
+// and each detail entry points at its summary. PolicyID builds the
+// policy's Key, so callers that record many sessions cache the PolicyID
+// with the policy. Reports,
 // WriteSnapshot, Days, Forget and Stats lock each shard briefly in turn, so
 // their view of the counts is consistent per (day, policy) pair, not
 // across pairs; WriteSnapshot does its I/O after releasing the locks.
@@ -96,8 +114,12 @@
 // # Limits
 //
 //   - Memory grows with the number of distinct (day, policy, failure
-//     detail) keys held: roughly 300 bytes plus the detail's strings per
-//     key. Forget frees a day. Registered policies are never forgotten.
+//     detail) keys held: roughly 400 bytes plus twice the detail's strings
+//     per key. Forget frees a day. Registered policies are never
+//     forgotten.
+//   - Counts in memory are int64; a detail's strings are kept as given
+//     apart from the normalisation above (receiving-mx-helo at most 255
+//     octets).
 //   - MergeSnapshot reads at most Config.MaxSnapshotSize bytes
 //     (DefaultMaxSnapshotSize, 1 GiB, when zero) and lines of at most
 //     MaxSnapshotLine bytes (1 MiB); beyond either it fails with
@@ -111,7 +133,12 @@
 // The reports follow RFC 8460 §4.4 as written: arrays are never null,
 // domains are lower-case A-labels, IP addresses are unmapped, zone-free,
 // RFC 5952 text, date-range ends at 23:59:59Z like Google's and the
-// RFC's Appendix B, and tlsa policy strings are lower-cased and sorted
-// (RFC 8460 §4.5; an RRset is unordered). The snapshot format is this
-// package's own; no other reporter reads it.
+// RFC's Appendix B, and tlsa policy strings are in RFC 6698 §2.2
+// presentation form, sorted (RFC 8460 §4.5; an RRset is unordered).
+// What an MTA hands over is tolerated where the intent is clear:
+// QUIRK(Postfix tlsrpt library): the whole multi-line EHLO reply as
+// receiving-mx-helo is cut to its first line (RFC 8460 §4.4); zone-file
+// TLSA text ("3 1 1 ( AB CD )") is canonicalised (RFC 8460 §4.5); an
+// IPv4-mapped peer address from a dual-stack socket is unmapped. The
+// snapshot format is this package's own; no other reporter reads it.
 package aggregate

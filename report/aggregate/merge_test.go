@@ -75,10 +75,10 @@ func randomSessions(r *rand.Rand, n int) []session {
 // give exactly the reports (and snapshot) of one aggregator that recorded
 // them all.
 func TestMergeEqualsSingleNode(t *testing.T) {
-	for seed := range uint64(40) {
+	for seed := range uint64(24) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 8460))
-			ss := randomSessions(r, 1+r.IntN(400))
+			ss := randomSessions(r, 1+r.IntN(300))
 			single := aggregate.New(testConfig)
 			record(t, single, ss...)
 

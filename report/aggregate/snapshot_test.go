@@ -294,3 +294,33 @@ func TestMergeSnapshotDetailExceedsTotal(t *testing.T) {
 		t.Errorf("MergeSnapshot = %v", err)
 	}
 }
+
+// TestDocSnapshotExample merges the snapshot shown in the package
+// documentation, so the documented format stays true.
+func TestDocSnapshotExample(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap strings.Builder
+	for _, line := range strings.Split(string(doc), "\n") {
+		if l, ok := strings.CutPrefix(line, "//\t{"); ok && strings.Contains(l, `"`) && !strings.Contains(l, "aggregate.") {
+			snap.WriteString("{" + l + "\n")
+		}
+	}
+	if !strings.HasPrefix(snap.String(), hdr) {
+		t.Fatalf("no snapshot example found in doc.go:\n%s", snap.String())
+	}
+	a := aggregate.New(testConfig)
+	if err := a.MergeSnapshot(strings.NewReader(snap.String())); err != nil {
+		t.Fatalf("MergeSnapshot(documented example): %v", err)
+	}
+	rs, err := a.Reports(noon)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("Reports = %v, %v", rs, err)
+	}
+	checkReport(t, rs[0])
+	if diff := cmp.Diff(string(snapshot(t, a)), snap.String()); diff != "" {
+		t.Errorf("the documented snapshot is not canonical (-written +documented):\n%s", diff)
+	}
+}
