@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -41,10 +42,12 @@ func mtaSessions() ([]outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// ... and mx.example.net a DANE TLSA record (RFC 7672).
+	// ... and mx.example.net a DANE TLSA record (RFC 7672): DANE-EE, the
+	// SHA-256 of the server's public key.
+	spki := sha256.Sum256([]byte("the public key of mx.example.net"))
 	dane, err := policy.FromTLSA("mx.example.net", []policy.TLSA{{
 		Usage: policy.UsageDANEEE, Selector: policy.SelectorSPKI, MatchingType: policy.MatchingSHA256,
-		Data: []byte("an example SHA-256 digest: 32 B"),
+		Data: spki[:],
 	}})
 	if err != nil {
 		return nil, err
