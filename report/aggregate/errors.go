@@ -17,12 +17,11 @@ var (
 	// ErrNoTime is returned by Record for a Session whose Time is zero.
 	ErrNoTime = errors.New("aggregate: session time is zero")
 	// ErrInvalidPolicy is returned by PolicyID for a policy that cannot
-	// appear in a report: empty policy-type, or a policy-domain or mx-host
-	// that is not a host name.
+	// appear in a report (see PolicyID), and wrapped by a SnapshotError
+	// for such a policy in a snapshot.
 	ErrInvalidPolicy = errors.New("aggregate: invalid policy")
 	// ErrInvalidDetail is returned by Record for a failure detail that
-	// cannot appear in a report: empty result-type or a
-	// receiving-mx-hostname that is not a host name.
+	// cannot appear in a report (see Record).
 	ErrInvalidDetail = errors.New("aggregate: invalid failure detail")
 	// ErrConfig is returned by Reports when the Config lacks what a
 	// report needs (organization-name, contact-info, a report-id domain).
