@@ -190,6 +190,7 @@ func TestRunErrors(t *testing.T) {
 		{"bad time", []string{"-in", write("b.csv", "time\nyesterday\n")}, "line 2: time"},
 		{"unknown policy type", []string{"-in", write("c.jsonl", `{"time":"2026-11-24T00:00:00Z","policy-type":"bimi","policy-domain":"example.com"}`)}, "c.jsonl:1: aggregate: invalid policy"},
 		{"bad json", []string{"-in", write("d.jsonl", "{\"time\":1}\n")}, "line 1"},
+		{"negative count", []string{"-in", write("e.csv", "time,count,policy-type,policy-domain\n2026-11-24T00:00:00Z,-3,no-policy-found,example.com\n")}, "e.csv:2: negative count -3"},
 		{"bad day", []string{"-day", "24.11.2026"}, "-day"},
 		{"missing file", []string{"-in", filepath.Join(dir, "none.csv")}, "no such file"},
 		{"bad key", []string{"-dkim-key", write("k.pem", "not a key")}, "no PEM block"},

@@ -70,7 +70,10 @@ func record(agg *aggregate.Aggregator, l sessionLine) error {
 		}}
 	}
 	count := l.Count
-	if count == 0 {
+	switch {
+	case count < 0:
+		return fmt.Errorf("negative count %d", count)
+	case count == 0:
 		count = 1
 	}
 	for range count {

@@ -97,7 +97,7 @@ func (c *checker) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	c.out, c.invalid = stdout, false
 	offline := *record != "" || *stsPolicy != ""
-	if offline == (fs.NArg() > 0) {
+	if offline == (fs.NArg() > 0) || *mx != "" && *stsPolicy == "" {
 		fs.Usage()
 		return flag.ErrHelp
 	}

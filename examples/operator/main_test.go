@@ -94,6 +94,7 @@ func TestOffline(t *testing.T) {
 			want:    []string{"policy invalid", "key-case", "blank-line", "mx-trailing-dot", "key-typo"},
 		},
 		{name: "missing policy file", args: []string{"-sts-policy", "testdata/none.txt"}, want: []string{"no such file"}},
+		{name: "-mx without -sts-policy", args: []string{"-mx", "mx1.example.com", "example.com"}, wantErr: flag.ErrHelp},
 		{name: "nothing to check", wantErr: flag.ErrHelp, want: []string{"usage: operator"}},
 		{name: "offline and domain together", args: []string{"-record", "v=TLSRPTv1; rua=mailto:a@example.com", "example.com"}, wantErr: flag.ErrHelp},
 	}
