@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Key returns a string that identifies p for aggregation: two policies
@@ -31,11 +32,10 @@ func (p Policy) Key() string {
 	for _, s := range p.MXHosts {
 		n += binary.MaxVarintLen64 + len(s)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	writeKeyString(&b, string(p.Type), false)
-	writeKeyString(&b, domain, true)
-	writeUvarint(&b, len(p.Strings))
+	b := make([]byte, 0, n)
+	b = appendKeyString(b, string(p.Type), false)
+	b = appendKeyString(b, domain, true)
+	b = binary.AppendUvarint(b, uint64(len(p.Strings)))
 	if p.Type == TypeTLSA && len(p.Strings) > 1 {
 		var buf [16]int
 		idx := buf[:0]
@@ -48,19 +48,20 @@ func (p Policy) Key() string {
 		strs := p.Strings
 		slices.SortFunc(idx, func(a, b int) int { return compareFold(strs[a], strs[b]) })
 		for _, i := range idx {
-			writeKeyString(&b, strs[i], true)
+			b = appendKeyString(b, strs[i], true)
 		}
 	} else {
 		fold := p.Type == TypeTLSA
 		for _, s := range p.Strings {
-			writeKeyString(&b, s, fold)
+			b = appendKeyString(b, s, fold)
 		}
 	}
-	writeUvarint(&b, len(p.MXHosts))
+	b = binary.AppendUvarint(b, uint64(len(p.MXHosts)))
 	for _, s := range p.MXHosts {
-		writeKeyString(&b, s, true)
+		b = appendKeyString(b, s, true)
 	}
-	return b.String()
+	// b is never written again: share its bytes instead of copying them.
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // Equal reports whether p and q describe the same applied policy, as Key
@@ -69,20 +70,15 @@ func (p Policy) Equal(q Policy) bool {
 	return p.Key() == q.Key()
 }
 
-func writeUvarint(b *strings.Builder, n int) {
-	var buf [binary.MaxVarintLen64]byte
-	b.Write(buf[:binary.PutUvarint(buf[:], uint64(n))])
-}
-
-func writeKeyString(b *strings.Builder, s string, fold bool) {
-	writeUvarint(b, len(s))
+func appendKeyString(b []byte, s string, fold bool) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
 	if !fold || !hasUpperASCII(s) {
-		b.WriteString(s)
-		return
+		return append(b, s...)
 	}
 	for i := 0; i < len(s); i++ {
-		b.WriteByte(lowerASCII(s[i]))
+		b = append(b, lowerASCII(s[i]))
 	}
+	return b
 }
 
 func hasUpperASCII(s string) bool {
