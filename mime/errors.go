@@ -72,7 +72,12 @@ type FieldError struct {
 	Field string
 	// Reason says what is wrong with it.
 	Reason string
+	// Err is the underlying error, such as the report encoder's, or nil.
+	Err error
 }
 
 // Error implements error.
 func (e *FieldError) Error() string { return "mime: " + e.Field + ": " + e.Reason }
+
+// Unwrap returns the underlying error.
+func (e *FieldError) Unwrap() error { return e.Err }

@@ -253,15 +253,15 @@ func (s *state) entity(h header, body []byte, path string, depth int, info *msgI
 		if !closed {
 			s.warn(path, CodeMissingClosingBoundary, "multipart ends without its close delimiter (RFC 2046 §5.1.1)")
 		}
-		report := mt == "multipart/report"
-		tlsrpt := report && strings.EqualFold(params["report-type"], "tlsrpt")
+		isReport := mt == "multipart/report"
+		tlsrpt := isReport && strings.EqualFold(params["report-type"], "tlsrpt")
 		for i, part := range parts {
 			cp := childPath(path, i+1)
 			ph, pbody, err := s.parseHeader(part, cp)
 			if err != nil {
 				return err
 			}
-			if report && !tlsrpt {
+			if isReport && !tlsrpt {
 				// A DSN, MDN or feedback report: an attached message is the
 				// returned original, not a report delivery.
 				if pt, _ := ph.get("Content-Type"); strings.HasPrefix(strings.ToLower(strings.TrimSpace(pt)), "message/") ||

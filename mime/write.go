@@ -171,7 +171,9 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 
 	data, err := json.Marshal(r)
 	if err != nil {
-		return nil, err
+		// The canonical encoder refuses what RFC 8460 JSON cannot carry
+		// (invalid UTF-8, for one).
+		return nil, &FieldError{Field: "report", Reason: "cannot be encoded: " + err.Error(), Err: err}
 	}
 	if !opts.Uncompressed {
 		var zb bytes.Buffer
