@@ -218,6 +218,7 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 		gz:     gz,
 		max:    d.maxSize(),
 	}
+	s.path = s.pathArr[:0]
 	if t, ok := src.(*tokenCapReader); ok {
 		t.dec = s.dec
 	}

@@ -692,14 +692,19 @@ func (s *decodeState) stringArray() ([]string, error) {
 	if err := s.readDelim(); err != nil {
 		return nil, err
 	}
-	var ss []string // [] decodes as nil, like an absent member
+	// Collect in a scratch slice and copy once: one allocation per array.
+	ss := s.strScratch[:0]
 	s.pushIndex()
 	for {
 		s.nextIndex()
 		switch k := s.peekKind(); k {
 		case ']':
 			s.pop()
-			return ss, s.readDelim()
+			s.strScratch = ss[:0]
+			if len(ss) == 0 {
+				return nil, s.readDelim() // [] decodes as nil, like an absent member
+			}
+			return append([]string(nil), ss...), s.readDelim()
 		case '"':
 			v, err := s.readValue()
 			if err != nil {

@@ -24,11 +24,15 @@ type decodeState struct {
 	warns   []Warning
 	dropped int // warnings beyond MaxWarnings
 
-	intern  map[string]string
-	ipCache map[string]netip.Addr // canonical IPv6 text seen in this report
+	intern     map[string]string
+	internSkip int                   // strings returned before the intern map was made
+	ipCache    map[string]netip.Addr // canonical IPv6 text seen in this report
 
 	chunks [][]FailureDetail // decodeFailureDetails' scratch
 	model  int64             // bytes of slice elements appended so far
+
+	pathArr    [8]pathElem // backing array of path: reports nest 5 deep
+	strScratch []string    // stringArray's scratch
 
 	nameBuf []byte // unquoted member names
 	valBuf  []byte // unquoted string values
@@ -231,13 +235,19 @@ func (s *decodeState) internString(b []byte) string {
 	if len(b) > 128 {
 		return string(b)
 	}
+	if s.intern == nil {
+		// Small reports gain nothing from interning: start after 32
+		// strings, which also spares them the map.
+		if s.internSkip < 32 {
+			s.internSkip++
+			return string(b)
+		}
+		s.intern = make(map[string]string)
+	}
 	if str, ok := s.intern[string(b)]; ok {
 		return str
 	}
 	str := string(b)
-	if s.intern == nil {
-		s.intern = make(map[string]string)
-	}
 	if len(s.intern) < 4096 {
 		s.intern[str] = str
 	}

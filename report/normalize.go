@@ -277,19 +277,20 @@ func canonicalPolicyStrings(typ policy.Type, ss []string) ([]string, []policyStr
 	var out []string // nil until a change
 	for i, s := range ss {
 		var repl []string
+		replaced := false
 		if len(s) > 0 && (s[0] == '[' || s[0] == ' ') {
 			if elems, ok := unpackJSONArray(s); ok {
 				// QUIRK(Microsoft): TLSA policy-string is one string holding a
 				// JSON array of the RRs (RFC 8460 §4.5 wants one RR per element).
 				fixes = append(fixes, policyStringFix{i, CodePolicyStringJSON, "policy-string element holds a JSON array of " + itoa(len(elems)) + " string(s); its elements are used"})
-				repl = elems
+				repl, replaced = elems, true
 			}
 		}
 		if typ == policy.TypeTLSA {
-			if repl == nil {
+			if !replaced {
 				if c, ch := canonicalTLSA(s); ch {
 					fixes = append(fixes, policyStringFix{i, CodeTLSAStringFormat, "TLSA record " + quoteShort(s) + " not in presentation form; rewritten as " + quoteShort(c)})
-					repl = []string{c}
+					repl, replaced = []string{c}, true
 				}
 			} else {
 				for j, e := range repl {
@@ -300,18 +301,21 @@ func canonicalPolicyStrings(typ policy.Type, ss []string) ([]string, []policyStr
 				}
 			}
 		}
-		if repl != nil && out == nil {
+		if replaced && out == nil {
 			out = append(make([]string, 0, len(ss)+len(repl)), ss[:i]...)
 		}
 		switch {
-		case repl != nil:
+		case replaced:
 			out = append(out, repl...)
 		case out != nil:
 			out = append(out, s)
 		}
 	}
-	if out == nil {
-		return ss, fixes
+	if out == nil && fixes == nil {
+		return ss, nil
+	}
+	if len(out) == 0 {
+		out = nil // all elements were empty JSON arrays
 	}
 	return out, fixes
 }
