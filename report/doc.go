@@ -45,12 +45,14 @@
 //	                          failure-error-code, domain, ip-address,
 //	                          email-address, other case or "_")
 //	null-member               null treated as absent                  RFC 8460 §4.4
-//	missing-member            required member absent; zero value      RFC 8460 §4.4
+//	missing-member            required member absent: zero value      RFC 8460 §4.4
+//	                          (a missing end-datetime: the start)
 //	date-time-no-zone         no time zone: UTC assumed               RFC 3339 §5.6
 //	date-range-reversed       end before start: the two swapped       RFC 8460 §4.4
 //	count-string              "123" read as 123                       RFC 8460 §4.4
 //	count-format              1e2, 5.0, -0 read as integers           RFC 7493 §2.2
-//	result-type-case          CERTIFICATE_EXPIRED → certificate-expired RFC 8460 §4.3
+//	result-type-case          CERTIFICATE_EXPIRED read as             RFC 8460 §4.3
+//	                          certificate-expired
 //	policy-type-case          STS → sts                               RFC 8460 §4.4
 //	mx-host-string            "mx-host": "x" → ["x"]                  RFC 8460 §4.4, erratum 6241
 //	mx-host-prefix            "mx: " prefix removed from mx-host      RFC 8460 §4.4
