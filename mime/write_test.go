@@ -444,3 +444,27 @@ func TestWriteDKIMpy(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteULabelDomain checks that a U-label policy domain reaches the
+// header, the filename and the JSON as the same A-label (RFC 8460 §4.4,
+// §5.1).
+func TestWriteULabelDomain(t *testing.T) {
+	r, opts := testReport(), testOptions()
+	for i := range r.Policies {
+		r.Policies[i].Policy.Domain = "Bücher.example"
+	}
+	msg := writeString(t, r, opts)
+	for _, want := range []string{"\r\nTLS-Report-Domain: xn--bcher-kva.example\r\n", "Report Domain: xn--bcher-kva.example ",
+		`filename="mail.sender.example!xn--bcher-kva.example!`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q", want)
+		}
+	}
+	m, err := Parse(strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Reports[0].Policies[0].Policy.Domain; got != "xn--bcher-kva.example" || len(m.Warnings) != 0 {
+		t.Errorf("policy-domain %q, warnings %v", got, m.Warnings)
+	}
+}
