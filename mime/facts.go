@@ -111,7 +111,7 @@ func (m *Message) facts(info *msgInfo, rep *report.Report) {
 	// RFC 8460 §5.3: TLS-Report-Submitter is the contact-info domain;
 	// §5.6: the report is authoritative where the header disagrees.
 	if m.Submitter != "" {
-		if cd, err := ContactDomain(rep.ContactInfo); err == nil && cd != m.Submitter {
+		if cd, err := contactDomain(rep.ContactInfo); err == nil && cd != m.Submitter {
 			m.warn(hp+fieldSubmitter, CodeSubmitterMismatch, "TLS-Report-Submitter "+quoteTrunc(m.Submitter)+" is not the contact-info domain "+quoteTrunc(cd))
 		}
 	}

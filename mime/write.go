@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/mail"
 	"net/url"
@@ -305,7 +306,7 @@ func reportSubmitter(r *report.Report, explicit string) (string, error) {
 	if reason := checkHeaderText(explicit); reason != "" {
 		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: reason}
 	}
-	ci, ciErr := ContactDomain(r.ContactInfo)
+	ci, ciErr := contactDomain(r.ContactInfo)
 	if explicit == "" {
 		if ciErr != nil {
 			return "", &FieldError{Field: "report.contact-info", Reason: ciErr.Error() + "; set WriteOptions.Submitter"}
@@ -328,6 +329,16 @@ func reportSubmitter(r *report.Report, explicit string) (string, error) {
 // submitter domain RFC 8460 §5.3 could use, and for anything else that is
 // not an address.
 func ContactDomain(contactInfo string) (string, error) {
+	d, err := contactDomain(contactInfo)
+	if err != nil {
+		return "", errors.New("mime: " + err.Error())
+	}
+	return d, nil
+}
+
+// contactDomain is ContactDomain with unprefixed errors (for FieldError
+// reasons).
+func contactDomain(contactInfo string) (string, error) {
 	s := strings.TrimSpace(contactInfo)
 	if s == "" {
 		return "", errString("contact-info is empty")
