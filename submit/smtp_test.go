@@ -399,7 +399,9 @@ func TestSMTPReplyCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cert, pool := testCert(t, "127.0.0.1")
 			ms := newMailServer(t, &cert, true)
+			ms.mu.Lock()
 			ms.reply = tt.reply
+			ms.mu.Unlock()
 			d := &Deliverer{
 				Mail:        &SMTPSender{Relay: ms.addr, TLSConfig: &tls.Config{RootCAs: pool}},
 				MailOptions: mime.WriteOptions{From: "tlsrpt@sender.example"},
