@@ -208,17 +208,23 @@ func dropPrefix(r io.Reader, n int) io.Reader {
 	return r
 }
 
+// allowDuplicateNames is the tokenizer option of every decode.
+var allowDuplicateNames = jsontext.AllowDuplicateNames(true)
+
 // decode runs the report grammar over the JSON text in src; base is added
 // to offsets (the length of a skipped byte order mark).
 func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning, error) {
 	s := &decodeState{
-		dec:    jsontext.NewDecoder(src, jsontext.AllowDuplicateNames(true)),
 		strict: d != nil && d.Strict,
 		base:   base,
 		gz:     gz,
 		max:    d.maxSize(),
 	}
+	// Duplicate names are detected (and reported) by nextMember.
+	s.decValue.Reset(src, allowDuplicateNames)
+	s.dec = &s.decValue
 	s.path = s.pathArr[:0]
+	s.ipBuf = s.ipArr[:0]
 	if t, ok := src.(*tokenCapReader); ok {
 		t.dec = s.dec
 	}

@@ -14,11 +14,12 @@ import (
 
 // decodeState is the state of one Decode call.
 type decodeState struct {
-	dec    *jsontext.Decoder
-	strict bool
-	gz     bool
-	base   int64 // added to tokenizer offsets: the skipped BOM
-	max    int64
+	dec      *jsontext.Decoder // &decValue
+	decValue jsontext.Decoder  // in this allocation, not a separate one
+	strict   bool
+	gz       bool
+	base     int64 // added to tokenizer offsets: the skipped BOM
+	max      int64
 
 	path    []pathElem
 	warns   []Warning
@@ -37,6 +38,7 @@ type decodeState struct {
 	nameBuf []byte // unquoted member names
 	valBuf  []byte // unquoted string values
 	ipBuf   []byte // canonical IP text
+	ipArr   [48]byte
 }
 
 // pathElem is one step of a Warning path: a member name, or an array
