@@ -425,3 +425,27 @@ func TestRecordAllOrNothing(t *testing.T) {
 		t.Errorf("reports (-want +got):\n%s", diff)
 	}
 }
+
+// TestDaysBeforeEpoch checks the UTC day arithmetic on both sides of the
+// Unix epoch, where integer division rounds toward zero.
+func TestDaysBeforeEpoch(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	a := aggregate.New(testConfig)
+	record(t, a,
+		session{t: epoch.Add(-time.Nanosecond), p: stsCom},
+		session{t: epoch.Add(-24 * time.Hour), p: stsCom},
+		session{t: epoch, p: stsCom},
+		session{t: epoch.Add(-24*time.Hour - time.Second), p: stsCom},
+	)
+	want := []time.Time{epoch.Add(-48 * time.Hour), epoch.Add(-24 * time.Hour), epoch}
+	if diff := cmp.Diff(want, a.Days()); diff != "" {
+		t.Errorf("Days (-want +got):\n%s", diff)
+	}
+	rs, err := a.Reports(epoch.Add(-time.Hour))
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("Reports = %v, %v", rs, err)
+	}
+	if got := rs[0].Policies[0].Summary.TotalSuccessfulSessionCount; got != 2 {
+		t.Errorf("1969-12-31 counts %d sessions, want 2", got)
+	}
+}

@@ -85,8 +85,10 @@ type snapEnd struct {
 	Records int64  `json:"records"`
 }
 
-// WriteSnapshot writes every count the Aggregator holds to w in the
-// snapshot format of the package documentation. The output is canonical:
+// WriteSnapshot writes the counts of the given UTC days (each day names
+// the UTC day that contains it), or with no days every count the
+// Aggregator holds, to w in the snapshot format of the package
+// documentation. The output is canonical:
 // two Aggregators holding the same counts write the same bytes. Counts are
 // copied under the shard locks and written after releasing them, so
 // recording goes on while w is slow. Each (day, policy) pair is copied
@@ -94,7 +96,14 @@ type snapEnd struct {
 //
 // A snapshot is cumulative: merging two snapshots of the same Aggregator
 // counts the sessions before the first one twice.
-func (a *Aggregator) WriteSnapshot(w io.Writer) error {
+func (a *Aggregator) WriteSnapshot(w io.Writer, days ...time.Time) error {
+	var only map[int64]bool
+	if len(days) > 0 {
+		only = make(map[int64]bool, len(days))
+		for _, d := range days {
+			only[dayNumber(d)] = true
+		}
+	}
 	type pair struct {
 		summary *summaryCount
 		details []detailCountKey
@@ -113,10 +122,16 @@ func (a *Aggregator) WriteSnapshot(w io.Writer) error {
 		sh := &a.shards[i]
 		sh.mu.Lock()
 		for k, c := range sh.summaries {
+			if only != nil && !only[k.day] {
+				continue
+			}
 			cc := *c
 			get(k).summary = &cc
 		}
 		for _, dc := range sh.details {
+			if only != nil && !only[dc.day] {
+				continue
+			}
 			p := get(summaryKey{day: dc.day, policy: dc.policy})
 			p.details = append(p.details, dc.detailCountKey)
 			p.counts = append(p.counts, dc.n)

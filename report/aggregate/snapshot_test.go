@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -323,4 +324,36 @@ func TestDocSnapshotExample(t *testing.T) {
 	if diff := cmp.Diff(string(snapshot(t, a)), snap.String()); diff != "" {
 		t.Errorf("the documented snapshot is not canonical (-written +documented):\n%s", diff)
 	}
+}
+
+// TestSnapshotOfDays hands single days over, as nodes reporting centrally
+// do: merging per-day snapshots gives each day's reports exactly once.
+func TestSnapshotOfDays(t *testing.T) {
+	node := aggregate.New(testConfig)
+	record(t, node, sampleSessions()...)
+	all := allReports(t, node)
+
+	central := aggregate.New(testConfig)
+	merge(t, central, snapshotOf(t, node, day0))
+	node.Forget(day0)
+	merge(t, central, snapshotOf(t, node, nextDay.Add(time.Hour), day0.AddDate(0, 0, -7))) // the second day holds nothing
+	node.Forget(nextDay)
+	if diff := cmp.Diff(all, allReports(t, central), cmpOpts); diff != "" {
+		t.Errorf("reports from per-day snapshots (-want +got):\n%s", diff)
+	}
+	if days := node.Days(); len(days) != 0 {
+		t.Errorf("node still holds %v", days)
+	}
+	if got, want := string(snapshotOf(t, central, day0.AddDate(0, 0, 3))), hdr+end(0); got != want {
+		t.Errorf("snapshot of an empty day = %q, want %q", got, want)
+	}
+}
+
+func snapshotOf(t testing.TB, a *aggregate.Aggregator, days ...time.Time) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := a.WriteSnapshot(&buf, days...); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
