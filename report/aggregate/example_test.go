@@ -153,3 +153,42 @@ func ExampleScheduler_SendTime() {
 	// Output:
 	// 2026-11-25T03:04:38Z
 }
+
+// After a restart or at the end of each day, an MTA reports every finished
+// day it holds and then forgets it. Sessions that delivered a report are
+// not counted (RFC 8460 §3); Stats shows them.
+func ExampleAggregator_Days() {
+	agg := aggregate.New(aggregate.Config{OrganizationName: "Example Sender", ContactInfo: "tlsrpt@sender.example", OnlyFailures: true})
+	id, err := agg.PolicyID(policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.org"})
+	if err != nil {
+		panic(err)
+	}
+	first := time.Date(2026, 11, 23, 23, 59, 59, 0, time.UTC)
+	starttls := []report.FailureDetail{{ResultType: report.ResultSTARTTLSNotSupported, ReceivingMXHostname: "mx.example.org"}}
+	for _, s := range []aggregate.Session{
+		{Time: first, Policy: id, Failures: starttls},
+		{Time: first.Add(time.Second), Policy: id},                           // the next UTC day
+		{Time: first.Add(2 * time.Second), Policy: id, ReportDelivery: true}, // not counted
+	} {
+		if err := agg.Record(s); err != nil {
+			panic(err)
+		}
+	}
+	now := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	for _, day := range agg.Days() {
+		if !day.Add(24 * time.Hour).Before(now) {
+			continue // not over yet
+		}
+		reports, err := agg.Reports(day)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(day.Format(time.DateOnly), len(reports), "report(s)")
+		agg.Forget(day)
+	}
+	fmt.Printf("%+v\n", agg.Stats())
+	// Output:
+	// 2026-11-23 1 report(s)
+	// 2026-11-24 0 report(s)
+	// {Sessions:2 ReportDeliverySessions:1}
+}
