@@ -225,6 +225,7 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 	s.dec = &s.decValue
 	s.path = s.pathArr[:0]
 	s.ipBuf = s.ipArr[:0]
+	s.strScratch = s.strArr[:0]
 	if t, ok := src.(*tokenCapReader); ok {
 		t.dec = s.dec
 	}

@@ -410,6 +410,9 @@ func (s *decodeState) decodePolicies(rep *Report) error {
 			if err := s.grow(int64(unsafe.Sizeof(PolicyResult{}))); err != nil {
 				return err
 			}
+			if rep.Policies == nil {
+				rep.Policies = make([]PolicyResult, 0, 2) // most reports: 1 or 2
+			}
 			rep.Policies = append(rep.Policies, PolicyResult{})
 			if err := s.decodePolicyResult(&rep.Policies[len(rep.Policies)-1]); err != nil {
 				return err
@@ -704,7 +707,9 @@ func (s *decodeState) stringArray() ([]string, error) {
 			if len(ss) == 0 {
 				return nil, s.readDelim() // [] decodes as nil, like an absent member
 			}
-			return append([]string(nil), ss...), s.readDelim()
+			out := append([]string(nil), ss...)
+			clear(ss) // drop references held by the scratch
+			return out, s.readDelim()
 		case '"':
 			v, err := s.readValue()
 			if err != nil {

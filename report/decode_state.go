@@ -34,6 +34,7 @@ type decodeState struct {
 
 	pathArr    [8]pathElem // backing array of path: reports nest 5 deep
 	strScratch []string    // stringArray's scratch
+	strArr     [16]string  // its initial backing array
 
 	nameBuf []byte // unquoted member names
 	valBuf  []byte // unquoted string values
