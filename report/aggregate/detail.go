@@ -144,7 +144,7 @@ func compareDetails(a, b detailKey) int {
 
 // appendDetailKey appends the binary encoding of (day, id, k) to b: the
 // day and id in fixed width, each address as a family byte (0 absent, 4,
-// 6) and its 16 bytes, each string as its uvarint length and bytes. The
+// 6) and its 4 or 16 bytes, each string as its uvarint length and bytes. The
 // encoding is injective, so equal encodings mean equal keys.
 func appendDetailKey(b []byte, day int64, id PolicyID, k *detailKey) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(day))
@@ -163,16 +163,17 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// appendAddr encodes a zone-free address (normalizeAddr drops zones).
+// appendAddr encodes a zone-free address (normalizeAddr drops zones): a
+// family byte (0 absent, 4, 6) and its 4 or 16 bytes.
 func appendAddr(b []byte, a netip.Addr) []byte {
 	switch {
 	case !a.IsValid():
 		return append(b, 0)
 	case a.Is4():
-		b = append(b, 4)
-	default:
-		b = append(b, 6)
+		v4 := a.As4()
+		return append(b, 4, v4[0], v4[1], v4[2], v4[3])
 	}
-	a16 := a.As16()
-	return append(b, a16[:]...)
+	v6 := a.As16()
+	b = append(b, 6)
+	return append(b, v6[:]...)
 }

@@ -116,18 +116,18 @@ func isNormalHost(name string) bool {
 	}
 	label := 0
 	for i := 0; i < len(name); i++ {
-		switch c := name[i]; {
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
-			if label == 0 && c == 'x' && len(name)-i >= 4 && name[i:i+4] == "xn--" {
+		switch hostClass[name[i]] {
+		case classAlnum:
+			if label == 0 && name[i] == 'x' && len(name)-i >= 4 && name[i:i+4] == "xn--" {
 				return false
 			}
 			label++
-		case c == '-':
+		case classHyphen:
 			if label == 0 || i+1 == len(name) || name[i+1] == '.' {
 				return false
 			}
 			label++
-		case c == '.':
+		case classDot:
 			if label == 0 {
 				return false
 			}
@@ -142,3 +142,18 @@ func isNormalHost(name string) bool {
 	}
 	return label > 0
 }
+
+// Byte classes of isNormalHost, as digits of hostClass.
+const (
+	classAlnum = '1' + iota
+	classHyphen
+	classDot
+)
+
+// hostClass maps each byte to its class in a lower-case LDH host name:
+// '1' for a-z and 0-9, '2' for '-', '3' for '.', '0' otherwise.
+const hostClass = "" +
+	"0000000000000000000000000000000000000000000002301111111111000000" +
+	"0000000000000000000000000000000001111111111111111111111111100000" +
+	"0000000000000000000000000000000000000000000000000000000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000"
