@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -102,6 +103,41 @@ func FuzzWrite(f *testing.F) {
 		}
 		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != id {
 			t.Fatalf("round trip: report-id %q/%q org %q", m.Reports[0].ReportID, m.ReportID, m.Reports[0].OrganizationName)
+		}
+	})
+}
+
+// FuzzVerify checks that Verify never panics on untrusted messages and
+// reports one result per DKIM-Signature field it recognises.
+func FuzzVerify(f *testing.F) {
+	k := testKeys(f)[1]
+	opts := testOptions()
+	opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: k.signer}
+	var b bytes.Buffer
+	if err := Write(&b, testReport(), opts); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add([]byte("DKIM-Signature: v=1; d=; s=; l=; h=from\r\nDKIM-Signature\r\nFrom: a@b\r\n\r\nx"))
+	f.Add(readFixture(f, "header-quirks"))
+	lookup := func(_ context.Context, name string) ([]string, error) {
+		if name == testSelector+"._domainkey.sender.example" {
+			return []string{k.record + "; s=email:tlsrpt"}, nil
+		}
+		return nil, errors.New("nxdomain")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Verify(context.Background(), bytes.NewReader(data), &VerifyOptions{LookupTXT: lookup, MaxMessageSize: 64 << 10})
+		if err != nil {
+			return
+		}
+		for _, s := range v.Signatures {
+			if s.Err == nil && s.Services == nil {
+				t.Fatalf("verified signature without a key record: %+v", s)
+			}
+			if s.ServiceTLSRPT && s.ServiceEmailOnly {
+				t.Fatalf("tlsrpt and email-only at once: %+v", s)
+			}
 		}
 	})
 }

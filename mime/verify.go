@@ -86,8 +86,9 @@ type SignatureResult struct {
 	ServiceEmailOnly bool
 }
 
-// errSignatureLimit marks signatures beyond VerifyOptions.MaxSignatures.
-var errSignatureLimit = errors.New("mime: signature not verified: MaxSignatures exceeded")
+// errSignatureLimit marks signatures that were not verified: beyond
+// VerifyOptions.MaxSignatures, or not recognised by the verifier.
+var errSignatureLimit = errors.New("mime: signature not verified (MaxSignatures exceeded or not recognised)")
 
 // Verify checks the DKIM signatures of the message read from r (RFC 6376,
 // as RFC 8460 §3 requires for mailed reports) with go-msgauth, fetching
@@ -127,9 +128,11 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	if sub, ok := h.get(fieldSubmitter); ok {
 		v.Submitter = headerDomain(sub)
 	}
+	var rawDomains []string // d= as written, lower-cased
 	for _, f := range h {
 		if strings.EqualFold(f.name, "DKIM-Signature") {
 			tags := parseTags(f.value)
+			rawDomains = append(rawDomains, strings.ToLower(tags["d"]))
 			res := SignatureResult{
 				Domain:     strings.ToLower(tags["d"]),
 				Selector:   tags["s"],
@@ -153,6 +156,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 		return v, nil
 	}
 
+	verified := make([]bool, len(v.Signatures))
 	keys := &keyCache{records: map[string]keyRecord{}}
 	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(data), &dkim.VerifyOptions{
 		LookupTXT: func(name string) ([]string, error) {
@@ -163,14 +167,29 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	if err != nil && !errors.Is(err, dkim.ErrTooManySignatures) {
 		return nil, err
 	}
+	// go-msgauth returns one verification per signature in header order.
+	// Pair them by order and d= so that a header line the two parsers
+	// read differently cannot shift results onto the wrong signature.
+	j := 0
+	for _, vr := range verifs {
+		k := j
+		for k < len(v.Signatures) && rawDomains[k] != strings.ToLower(stripSpace(vr.Domain)) {
+			k++
+		}
+		if k == len(v.Signatures) {
+			continue // a field only go-msgauth reads as a signature
+		}
+		v.Signatures[k].Err = vr.Err
+		verified[k] = true
+		j = k + 1
+	}
 	for i := range v.Signatures {
 		res := &v.Signatures[i]
-		if i >= len(verifs) {
+		if !verified[i] {
 			res.Err = errSignatureLimit
 			continue
 		}
-		res.Err = verifs[i].Err
-		if rec, ok := keys.get(res.Selector + "._domainkey." + res.Domain); ok {
+		if rec, ok := keys.get(res.Selector + "._domainkey." + rawDomains[i]); ok {
 			res.Services = rec.services
 			for _, s := range rec.services {
 				res.ServiceTLSRPT = res.ServiceTLSRPT || s == "*" || strings.EqualFold(s, "tlsrpt")

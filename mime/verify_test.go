@@ -167,3 +167,19 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestVerifyOddHeaderLine checks that a line go-msgauth reads as a
+// signature field but the header parser skips does not shift results.
+func TestVerifyOddHeaderLine(t *testing.T) {
+	k := testKeys(t)[1]
+	msg := "DKIM-Signature\r\n" + signedMessage(t, k)
+	v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
+		LookupTXT: lookupFor(testSelector+"._domainkey.sender.example", k.record),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Signatures) != 1 || v.Signatures[0].Err != nil || !v.Signatures[0].Aligned {
+		t.Errorf("signatures: %+v", v.Signatures)
+	}
+}
