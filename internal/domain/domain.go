@@ -6,6 +6,7 @@ package domain
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -17,6 +18,13 @@ var lookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength
 // ErrEmpty is returned by ToASCII for an empty name.
 var ErrEmpty = errors.New("domain: empty name")
 
+// ErrEmptyLabel is returned by ToASCII for a name with an empty label.
+var ErrEmptyLabel = errors.New("domain: empty label")
+
+// ErrInvalidUTF8 is returned by ToASCII for a name that is not valid UTF-8
+// (IDNA mapping would otherwise turn the bad bytes into U+FFFD).
+var ErrInvalidUTF8 = errors.New("domain: name is not valid UTF-8")
+
 // ToASCII returns name as a lower-case A-label domain without a trailing
 // dot, converting U-labels with IDNA 2008 lookup rules (idna.Lookup).
 // It fails for names that are not valid host names.
@@ -25,8 +33,14 @@ func ToASCII(name string) (string, error) {
 	if name == "" {
 		return "", ErrEmpty
 	}
+	if strings.HasSuffix(name, ".") {
+		return "", ErrEmptyLabel
+	}
 	if isLowerASCIIHost(name) {
 		return name, nil
+	}
+	if !utf8.ValidString(name) {
+		return "", ErrInvalidUTF8
 	}
 	a, err := lookup.ToASCII(name)
 	if err != nil {

@@ -15,6 +15,8 @@ func TestToASCII(t *testing.T) {
 		{name: "empty", in: "", wantErr: true},
 		{name: "empty label", in: "a..b", wantErr: true},
 		{name: "space", in: "a b.example", wantErr: true},
+		{name: "invalid utf-8", in: "\xff", wantErr: true},
+		{name: "invalid utf-8 label", in: "a.\xffb.example", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,4 +38,21 @@ func TestIsSubdomainOrEqual(t *testing.T) {
 	if IsSubdomainOrEqual("badexample.com", "example.com") {
 		t.Error("badexample.com is not below example.com")
 	}
+}
+
+func FuzzToASCII(f *testing.F) {
+	for _, s := range []string{"example.com", "Example.COM.", "göpher.test", "xn--gpher-jua.test", "a..b", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := ToASCII(in)
+		if err != nil {
+			return
+		}
+		// The result is a fixed point: already normalised.
+		again, err := ToASCII(out)
+		if err != nil || again != out {
+			t.Fatalf("ToASCII(%q) = %q, but ToASCII(%q) = %q, %v", in, out, out, again, err)
+		}
+	})
 }
