@@ -331,7 +331,7 @@ func (s *decodeState) decodeReport(rep *Report) error {
 			rep.ReportID, err = s.stringValue(false)
 		case mDateRange:
 			rep.DateRange = DateRange{}
-			err = s.decodeDateRange(&rep.DateRange)
+			err = s.asLocal(func() error { return s.decodeDateRange(&rep.DateRange) })
 		case mPolicies:
 			rep.Policies = nil
 			err = s.decodePolicies(rep)
@@ -377,7 +377,7 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 			}
 			return nil
 		case mStart:
-			startOff = s.dec.InputOffset() + s.base
+			startOff = s.inputOffset()
 			startSet = s.peekKind() != 'n'
 			dr.Start, err = s.dateTime()
 		case mEnd:
@@ -442,10 +442,10 @@ func (s *decodeState) decodePolicyResult(pr *PolicyResult) error {
 			return s.checkRequired(objPolicyResult, seen, s.endOffset())
 		case mPolicy:
 			pr.Policy = policy.Policy{}
-			err = s.decodePolicy(&pr.Policy)
+			err = s.asLocal(func() error { return s.decodePolicy(&pr.Policy) })
 		case mSummary:
 			pr.Summary = Summary{}
-			err = s.decodeSummary(&pr.Summary)
+			err = s.asLocal(func() error { return s.decodeSummary(&pr.Summary) })
 		case mFailureDetails:
 			pr.FailureDetails = nil
 			err = s.decodeFailureDetails(pr)
@@ -518,19 +518,22 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 			}
 			return s.readDelim()
 		case '{':
-			if err := s.readDelim(); err != nil {
-				return err
-			}
-			if err := s.grow(int64(unsafe.Sizeof(FailureDetail{}))); err != nil {
-				return err
-			}
 			if len(cur) == cap(cur) {
 				chunks = append(chunks, cur)
 				total += len(cur)
 				cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
 			}
 			cur = cur[:len(cur)+1]
-			if err := s.decodeDetail(&cur[len(cur)-1]); err != nil {
+			fd := &cur[len(cur)-1]
+			if err := s.asLocal(func() error {
+				if err := s.readDelim(); err != nil {
+					return err
+				}
+				if err := s.grow(int64(unsafe.Sizeof(FailureDetail{}))); err != nil {
+					return err
+				}
+				return s.decodeDetail(fd)
+			}); err != nil {
 				return err
 			}
 		case 'n':
@@ -644,7 +647,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 // policyString reads policy-string: an array of strings, or (a deviation
 // fixed later, when the policy-type is known) one string.
 func (s *decodeState) policyString() (ss []string, bare bool, off int64, err error) {
-	off = s.dec.InputOffset() + s.base
+	off = s.inputOffset()
 	switch k := s.peekKind(); k {
 	case '"':
 		v, err := s.readValue()
@@ -761,7 +764,7 @@ func (s *decodeState) mxHost() ([]string, error) {
 		}
 		hosts[i] = c
 		path := pathString(s.path) + "[" + itoa(i) + "]"
-		off := s.dec.InputOffset() + s.base
+		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
 				return "mx-host entry " + quoteShort(h) + " has the policy-string \"mx: \" prefix; removed"
