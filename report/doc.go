@@ -139,7 +139,7 @@
 // deviations it repairs, and who sends them:
 //
 //   - date-times without time zone, "2023-01-10T00:00:00": Microsoft
-//     (2023–2024; fixed since).
+//     (reports of 2023 and 2024 in the corpus).
 //   - TLSA policy-string as one string holding a JSON array of the RRs:
 //     Microsoft, in every tlsa policy.
 //   - mx-host as a string: the RFC's own Appendix B example (erratum 6241)
@@ -158,8 +158,9 @@
 //     reports.
 //   - policy-string as one string: RFC 8460 §4's prose form.
 //   - counts as strings, capitalised result types, byte order marks,
-//     duplicate member names, end before start: not seen in the corpus but
-//     reported by analyzer authors; repaired with a warning all the same.
+//     duplicate member names, end before start: not observed in the
+//     corpus; repaired with a warning all the same, since a receiver
+//     cannot choose its senders.
 //
 // Accepted as they are, without warning: the next day's 00:00:00Z as
 // end-datetime (Mail.ru, SocketLabs, Stalwart), host names as
