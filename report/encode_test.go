@@ -236,3 +236,36 @@ func TestEncodeCanonicalisesLikeDecoder(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestEmbedded: inside another value, json.Marshal writes the canonical
+// form and json.Unmarshal decodes strictly.
+func TestEmbedded(t *testing.T) {
+	type envelope struct {
+		Report *Report `json:"report"`
+		Other  string  `json:"other"`
+	}
+	rep := goldenReport()
+	want, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(envelope{Report: &rep, Other: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, want) {
+		t.Errorf("embedded encoding differs:\n%s\n%s", got, want)
+	}
+	var env envelope
+	if err := json.Unmarshal(got, &env); err != nil {
+		t.Fatal(err)
+	}
+	if env.Report.Policies[0].Policy.Domain != "company-y.example" || env.Other != "x" {
+		t.Errorf("got %+v", env)
+	}
+	bad := []byte(`{"report":{"organization-name":"x","date-range":{"start-datetime":"2024-05-01T00:00:00","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a","report-id":"r","policies":[]}}`)
+	var de *DecodeError
+	if err := json.Unmarshal(bad, &env); !errors.As(err, &de) || de.Code != CodeDateTimeNoZone {
+		t.Errorf("got %v, want a strict date-time-no-zone error", err)
+	}
+}
