@@ -7,32 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir returns ../shared/corpus next to the module root (the
-// directory holding go.mod), or skips the test when it is absent.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	return c
-}
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+)
 
 // unescapeTSV undoes the records.tsv escapes: \\ \t \r \n.
 func unescapeTSV(s string) string {
@@ -71,7 +48,7 @@ var corpusUnknownVerdicts = map[string]bool{
 // TestCorpusRecords runs every row of corpus/records/records.tsv through
 // Parse (and Lint) and checks the verdict.
 func TestCorpusRecords(t *testing.T) {
-	f, err := os.Open(filepath.Join(corpusDir(t), "records", "records.tsv"))
+	f, err := os.Open(filepath.Join(corpus.Dir(t, ""), "records", "records.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,36 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
-
-// corpusDir returns ../shared/corpus/<sub> beside the module root, or ""
-// when it does not exist.
-func corpusDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if _, err := os.Stat(d); err != nil {
-		return ""
-	}
-	return d
-}
 
 // corpusCodes are the mime warning codes each corpus mail is known to
 // produce; a change is a regression (or an improvement to record here).
@@ -65,10 +42,7 @@ var corpusCodes = map[string][]string{
 // attachment, where there is one), the not-a-report mail yields
 // ErrNoReport.
 func TestCorpusEmails(t *testing.T) {
-	dir := corpusDir(t, "emails")
-	if dir == "" {
-		t.Skip("corpus not present (../shared/corpus/emails beside the module)")
-	}
+	dir := corpus.Dir(t, "emails")
 	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no .eml files in %s: %v", dir, err)

@@ -9,31 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir finds ../shared/corpus beside the module root, or "".
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+)
 
 // TestCorpus runs every policy block of every report in the shared corpus
 // through the package: JSON decode → canonical encode → decode must be
@@ -42,10 +20,7 @@ func corpusDir(t *testing.T) string {
 // policy-string must parse (Microsoft's double encoding included) and
 // FromTLSA of the result must be Equal to the decoded policy.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
-	if dir == "" {
-		t.Skip("shared/corpus not found beside the module")
-	}
+	dir := corpus.Dir(t, "")
 	files, err := filepath.Glob(filepath.Join(dir, "reports", "*"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 )
 
 // benchTypical is a typical report: an enforced MTA-STS policy with a few
@@ -112,7 +114,7 @@ func BenchmarkDecodeCorpusMix(b *testing.B) {
 // (gzip files decompressed beforehand), the input mox's parser is measured
 // on; it skips when the corpus is absent.
 func BenchmarkDecodeSharedCorpus(b *testing.B) {
-	dir := corpusDir(b)
+	dir := corpus.Dir(b, "reports")
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	var mix [][]byte
 	var n int64

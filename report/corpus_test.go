@@ -9,34 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
-
-// corpusDir returns the shared corpus's reports folder: ../shared/corpus
-// beside the directory holding go.mod. It skips the test when absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	reports := filepath.Join(dir, "..", "shared", "corpus", "reports")
-	if _, err := os.Stat(reports); err != nil {
-		t.Skipf("corpus not present: %v", err)
-	}
-	return reports
-}
 
 // TestCorpus decodes every report of the shared corpus. Lenient: all
 // decode. Strict: fails exactly on the files that produced warnings, at
@@ -45,7 +22,7 @@ func corpusDir(t testing.TB) string {
 // shows up; the repaired report must re-encode to bytes the strict decoder
 // accepts.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpus.Dir(t, "reports")
 	files, err := filepath.Glob(filepath.Join(dir, "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus files: %v", err)

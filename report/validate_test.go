@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
@@ -520,41 +522,13 @@ func semUpdate() bool {
 	return b
 }
 
-// semCorpusDir returns ../shared/corpus/<sub> beside the module root, or ""
-// when it is absent (a fresh clone without the shared corpus).
-func semCorpusDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if fi, err := os.Stat(c); err != nil || !fi.IsDir() {
-		return ""
-	}
-	return c
-}
-
 // TestValidateCorpus runs Validate over every report of the shared corpus,
 // decoded leniently, and compares what it finds with
 // testdata/semantics/corpus-validate.golden (-update rewrites it). It pins
 // down which producer rules real senders break, and keeps Validate from
 // panicking on anything a real sender produced.
 func TestValidateCorpus(t *testing.T) {
-	dir := semCorpusDir(t, "reports")
-	if dir == "" {
-		t.Skip("../shared/corpus/reports not found beside the module")
-	}
+	dir := corpus.Dir(t, "reports")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

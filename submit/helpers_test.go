@@ -10,8 +10,6 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -101,31 +99,6 @@ func record(t testing.TB, uris ...string) *dnsrecord.Record {
 		rec.RUA = append(rec.RUA, u)
 	}
 	return rec
-}
-
-// corpusDir returns ../shared/corpus/<sub> beside the module root, or ""
-// when absent.
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-		return ""
-	}
-	return p
 }
 
 // reportCmp compares reports (netip.Addr has unexported fields).

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -192,10 +194,7 @@ func TestReceiverNilHandle(t *testing.T) {
 }
 
 func TestReceiverCorpus(t *testing.T) {
-	dir := corpusDir(t, "reports")
-	if dir == "" {
-		t.Skip("corpus not present")
-	}
+	dir := corpus.Dir(t, "reports")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -11,36 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
 )
-
-// corpusDir returns ../shared/corpus beside the module root, or "" when
-// it is absent.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
 
 // maxReplay caps the sessions replayed per count, to keep the test fast.
 const maxReplay = 500
@@ -53,10 +30,7 @@ const maxReplay = 500
 // testdata/corpus.golden; every report produced must pass Validate and
 // the strict decoder, and keep the replayed counts.
 func TestCorpusReplay(t *testing.T) {
-	dir := corpusDir(t)
-	if dir == "" {
-		t.Skip("corpus not present (../shared/corpus beside the module root)")
-	}
+	dir := corpus.Dir(t, "")
 	files, err := filepath.Glob(filepath.Join(dir, "reports", "*.json*"))
 	if err != nil {
 		t.Fatal(err)
