@@ -25,8 +25,8 @@ type Record struct {
 // more printable ASCII characters other than ";" and "=". A second "v="
 // field is an extension named "v".
 type Extension struct {
-	Name  string
-	Value string
+	Name  string // the ext-name, case preserved
+	Value string // the ext-value, as written
 }
 
 // String returns the record in canonical form: "v=TLSRPTv1; rua=URI1,URI2;

@@ -36,8 +36,8 @@ const (
 // RFC 8461 says senders ignore it, and it is kept so that the canonical
 // form reproduces it.
 type Extension struct {
-	Name  string
-	Value string
+	Name  string // the field name, as written
+	Value string // the field value, as written
 }
 
 // STSPolicy is a parsed MTA-STS policy file (RFC 8461 §3.2), as served at

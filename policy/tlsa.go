@@ -89,9 +89,9 @@ func (m MatchingType) String() string {
 // TLSA is one TLSA resource record's data (RFC 6698 §2.1): the DANE
 // policy of an MX host is the RRset at _25._tcp.<host> (RFC 7672).
 type TLSA struct {
-	Usage        Usage
-	Selector     Selector
-	MatchingType MatchingType
+	Usage        Usage        // certificate usage (RFC 6698 §2.1.1)
+	Selector     Selector     // which part of the certificate is matched (§2.1.2)
+	MatchingType MatchingType // how the data is compared (§2.1.3)
 	// Data is the certificate association data (binary, not hex).
 	Data []byte
 }

@@ -99,7 +99,7 @@ type Outcome struct {
 
 // Result holds one Outcome per rua URI, in record order.
 type Result struct {
-	Outcomes []Outcome
+	Outcomes []Outcome // one per rua URI, in record order
 }
 
 // Delivered reports whether at least one destination accepted the report:

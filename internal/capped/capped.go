@@ -9,9 +9,9 @@ import "io"
 // offered: it never returns more than N bytes, and the read that would
 // cross the cap returns Err instead of data beyond it.
 type Reader struct {
-	R   io.Reader
-	N   int64 // bytes still allowed
-	Err error // returned once the cap is exceeded
+	R   io.Reader // the underlying reader
+	N   int64     // bytes still allowed
+	Err error     // returned once the cap is exceeded
 }
 
 // NewReader returns a Reader allowing at most n bytes from r.
