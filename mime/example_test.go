@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,4 +169,17 @@ func ExampleContactDomain() {
 	// "mail.sender.example" false
 	// "xn--bcher-kva.example" false
 	// "" true
+}
+
+// ExampleDKIMKeyRecord prints the TXT record to publish for a report
+// signing key (here derived from a fixed seed so the output is stable).
+func ExampleDKIMKeyRecord() {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	rec, err := mime.DKIMKeyRecord(key.Public())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("tlsrpt._domainkey.sender.example. IN TXT", strconv.Quote(rec))
+	// Output:
+	// tlsrpt._domainkey.sender.example. IN TXT "v=DKIM1; k=ed25519; p=6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw="
 }

@@ -51,17 +51,12 @@ func analyze(ctx context.Context, w io.Writer, world *world) error {
 		if err != nil {
 			return err
 		}
-		signer := "" // the domain of a valid, aligned signature without l=
-		for _, s := range v.Signatures {
-			if s.Err == nil && s.Aligned && !s.BodyLength {
-				signer = s.Domain
-			}
-		}
 		via := "by mail to " + m.to
 		if m.tls {
 			via += " over STARTTLS"
 		}
-		if signer == "" {
+		sig := v.Authentic() // a valid, aligned signature without l=
+		if sig == nil {
 			fmt.Fprintf(w, "ignored a mail %s: no valid DKIM signature of submitter %s\n", via, v.Submitter)
 			continue
 		}
@@ -70,7 +65,7 @@ func analyze(ctx context.Context, w io.Writer, world *world) error {
 			return err
 		}
 		for _, r := range msg.Reports {
-			summarize(w, r, via+", DKIM pass (d="+signer+")", msg.Warnings)
+			summarize(w, r, via+", DKIM pass (d="+sig.Domain+")", msg.Warnings)
 		}
 	}
 	for _, r := range world.posts.all() {

@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"io"
 	"math/big"
 	"net"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/go-tlsrpt/tlsrpt/mime"
 )
 
 // This file holds the loopback world the quickstart runs in: a DNS zone
@@ -166,6 +166,10 @@ func startWorld() (*world, error) {
 	if err != nil {
 		return nil, err
 	}
+	dkimRecord, err := mime.DKIMKeyRecord(dkimKey.Public())
+	if err != nil {
+		return nil, err
+	}
 	loopback := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	w := &world{
 		dns: &zone{
@@ -173,8 +177,8 @@ func startWorld() (*world, error) {
 				// The TLS-RPT records of the two policy domains (RFC 8460 §3).
 				"_smtp._tls.example.com":    {"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"},
 				"_smtp._tls.mx.example.net": {"v=TLSRPTv1; rua=https://reports.example.net/v1/tlsrpt"},
-				"tlsrpt._domainkey.mail.example": {"v=DKIM1; k=ed25519; p=" +
-					base64.StdEncoding.EncodeToString(dkimKey.Public().(ed25519.PublicKey))},
+				// The report signing key (RFC 8460 §3, RFC 6376 §3.6.1).
+				"tlsrpt._domainkey.mail.example": {dkimRecord},
 			},
 			mx:   map[string][]*net.MX{"example.com": {{Host: "mx1.example.com.", Pref: 10}}},
 			addr: map[string][]netip.Addr{"mx1.example.com": loopback, "reports.example.net": loopback},
