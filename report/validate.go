@@ -77,8 +77,10 @@ func (e *ValidationError) Error() string {
 //     least 1 (§4.4). The sum of the failed-session-counts is not compared
 //     with the total: one session may fail in several ways (§4).
 //   - result-type is one of the 11 registered values (ResultType.Known).
-//     certificate-not-trusted and validation-failure carry a
-//     failure-reason-code, as RFC 8460 §4.3.1 says they SHOULD.
+//     A failure-reason-code is not required, not even for
+//     certificate-not-trusted and validation-failure: RFC 8460 §4.3.1 says
+//     they SHOULD carry one (ClassifyTLSError gives one), but a failure
+//     whose cause the MTA does not know must still be counted.
 //   - sending-mta-ip and receiving-ip, when set, are unicast addresses
 //     without a zone, and IPv4 addresses are not written as IPv4-mapped
 //     IPv6 (use netip.Addr.Unmap).
@@ -331,11 +333,11 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		if u := fd.AdditionalInformation; u != "" && v.text(path+".additional-information", u) && !semIsAbsoluteURI(u) {
 			v.addf(path+".additional-information", "%q is not an absolute URI (RFC 8460 §4.4 additional-info-uri)", u)
 		}
-		if fd.FailureReasonCode == "" && (fd.ResultType == ResultCertificateNotTrusted || fd.ResultType == ResultValidationFailure) {
-			v.addf(path+".failure-reason-code", "missing: %s is a catch-all, and the reason code says what failed (RFC 8460 §4.3.1 SHOULD; ClassifyTLSError gives one)", fd.ResultType)
-		} else {
-			v.text(path+".failure-reason-code", fd.FailureReasonCode)
-		}
+		// RFC 8460 §4.3.1: certificate-not-trusted and validation-failure
+		// SHOULD carry a failure-reason-code. It is a SHOULD, not a MUST:
+		// an MTA that saw a failure without knowing why still reports it,
+		// so a missing code is accepted here.
+		v.text(path+".failure-reason-code", fd.FailureReasonCode)
 		if fd.FailedSessionCount < 1 {
 			v.addf(path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
 		} else {

@@ -343,7 +343,14 @@ func TestValidateRules(t *testing.T) {
 			r.Policies[0].FailureDetails[1].FailureReasonCode = ""
 			r.Policies[0].FailureDetails[0].FailureReasonCode = ""
 		},
-		want: []semProblem{{"policies[0].failure-details[1].failure-reason-code", "validation-failure is a catch-all"}},
+		reason: "RFC 8460 §4.3.1 makes the reason code a SHOULD: a failure of unknown cause is still reported",
+	}, {
+		name: "certificate-not-trusted without reason code",
+		edit: func(r *Report) {
+			r.Policies[0].FailureDetails[1].ResultType = ResultCertificateNotTrusted
+			r.Policies[0].FailureDetails[1].FailureReasonCode = ""
+		},
+		reason: "RFC 8460 §4.3.1 makes the reason code a SHOULD, for certificate-not-trusted too",
 	}, {
 		name: "bad addresses",
 		edit: func(r *Report) {

@@ -126,9 +126,7 @@ type Session struct {
 // (domains to A-labels, addresses unmapped, receiving-mx-helo to its first
 // line of at most 255 octets, invalid UTF-8 of remote text replaced). A
 // detail that cannot be sent even so is ErrInvalidDetail: an unregistered
-// result-type; validation-failure or certificate-not-trusted without a
-// failure-reason-code (RFC 8460 §4.3.1); a multicast or unspecified
-// address; a receiving-mx-hostname that is not a host name; an
+// result-type; a multicast or unspecified address; a receiving-mx-hostname that is not a host name; an
 // additional-information that is not an absolute URI. Record also fails
 // with ErrUnknownPolicy or ErrNoTime. On error it counts nothing.
 func (a *Aggregator) Record(s Session) error {

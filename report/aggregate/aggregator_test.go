@@ -147,6 +147,20 @@ func TestCounting(t *testing.T) {
 		},
 		want: []*report.Report{rep(pr(stsCom, 0, 2, withCount(expired, 2), withCount(mismatch, 1)))},
 	}, {
+		name:   "catch-all without reason code",
+		reason: "RFC 8460 §4.3.1 makes failure-reason-code a SHOULD: sessions without one are counted, apart from those with one, and the report passes Validate",
+		sessions: []session{
+			{t: noon, p: stsCom, failures: []report.FailureDetail{{ResultType: report.ResultValidationFailure}}},
+			{t: noon, p: stsCom, failures: []report.FailureDetail{{ResultType: report.ResultValidationFailure}}},
+			{t: noon, p: stsCom, failures: []report.FailureDetail{{ResultType: report.ResultValidationFailure, FailureReasonCode: "tls-alert-handshake-failure"}}},
+			{t: noon, p: stsCom, failures: []report.FailureDetail{{ResultType: report.ResultCertificateNotTrusted}}},
+		},
+		want: []*report.Report{rep(pr(stsCom, 0, 4,
+			report.FailureDetail{ResultType: report.ResultCertificateNotTrusted, FailedSessionCount: 1},
+			report.FailureDetail{ResultType: report.ResultValidationFailure, FailedSessionCount: 2},
+			report.FailureDetail{ResultType: report.ResultValidationFailure, FailureReasonCode: "tls-alert-handshake-failure", FailedSessionCount: 1},
+		))},
+	}, {
 		name:   "duplicate detail in one session",
 		reason: "the same detail listed twice in one session counts once; FailedSessionCount of the input is ignored",
 		sessions: []session{

@@ -39,11 +39,11 @@ func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
 		// RFC 8460 §4.3: a producer sends a registered result type.
 		return fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
 	}
-	if fd.FailureReasonCode == "" && (fd.ResultType == report.ResultCertificateNotTrusted || fd.ResultType == report.ResultValidationFailure) {
-		// RFC 8460 §4.3.1: the catch-all types SHOULD say what failed;
-		// (*report.Report).Validate insists.
-		return fmt.Errorf("%w: %s without a failure-reason-code (report.ClassifyTLSError gives one)", ErrInvalidDetail, fd.ResultType)
-	}
+	// RFC 8460 §4.3.1: certificate-not-trusted and validation-failure
+	// SHOULD carry a failure-reason-code. Without one the detail is still
+	// counted, with the member left out: a failure must not be lost
+	// because its cause is unknown, and an invented code would tell the
+	// receiving domain nothing.
 	k.resultType = fd.ResultType
 	k.mxHelo = cleanHelo(fd.ReceivingMXHelo)
 	k.failureReasonCd = cleanText(fd.FailureReasonCode)

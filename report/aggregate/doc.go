@@ -34,10 +34,15 @@
 // cut to the first line and 255 octets; text a remote server chose
 // (receiving-mx-helo, failure-reason-code) has invalid UTF-8 replaced by
 // U+FFFD. Refused are unregistered result types (RFC 8460 §4.3),
-// validation-failure and certificate-not-trusted without a
-// failure-reason-code (§4.3.1 SHOULD; report.ClassifyTLSError gives one),
 // multicast or unspecified addresses, an additional-information that is
 // not an absolute URI, policy types other than the three of §4.4.
+//
+// validation-failure and certificate-not-trusted SHOULD carry a
+// failure-reason-code (RFC 8460 §4.3.1; report.ClassifyTLSError gives
+// one). A session recorded without one is counted all the same, and its
+// detail is reported without the member (Validate accepts that): the
+// failure is not lost, and no code is invented for a cause the MTA did
+// not see.
 //
 // A session that delivered a TLS report is marked with
 // Session.ReportDelivery and never counted (RFC 8460 §3: such sessions
