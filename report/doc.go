@@ -32,7 +32,8 @@
 // not JSON or is truncated (errors.Is(err, io.ErrUnexpectedEOF) for
 // truncation, also of a gzip stream).
 //
-// The warning codes (Code* constants) and the repair made for each:
+// The codes (Code* constants) and the repair made for each; the last
+// three are errors in both modes:
 //
 //	code                      repair (lenient)                       RFC
 //	bom                       UTF-8 byte order mark skipped           RFC 8259 §8.1
@@ -65,6 +66,12 @@
 //	ip-non-canonical          IP rewritten in RFC 5952 / dotted form  RFC 8460 §4.4
 //	ip-invalid                unusable (or empty) IP dropped          RFC 8460 §4.4
 //	warnings-truncated        more than MaxWarnings repairs counted   —
+//	wrong-type                error: a value of the wrong JSON type   RFC 8460 §4.4
+//	                          (report not an object, policies not
+//	                          an array)
+//	invalid-count             error: negative, fractional or beyond   RFC 7493 §2.2
+//	                          2^53-1
+//	invalid-date-time         error: not a date-time even leniently   RFC 3339 §5.6
 //
 // Members the RFC marks required but big senders omit as a matter of
 // course are not deviations: policy-string, mx-host and failure-details
