@@ -233,12 +233,12 @@ func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyEr
 		case c < utf8.RuneSelf:
 			return bad(i+1, key, "control character "+quoteByte(c)+" in value")
 		default:
+			// UTF8-2 / UTF8-3 / UTF8-4 (RFC 3629 §4): any well-formed
+			// sequence, U+0080..U+009F included. Rejecting more than the
+			// grammar would make a sender ignore a valid policy.
 			r, size := utf8.DecodeRuneInString(line[i:end])
 			if r == utf8.RuneError && size <= 1 {
 				return bad(i+1, key, "invalid UTF-8 in value")
-			}
-			if r >= 0x80 && r < 0xa0 { // C1 controls
-				return bad(i+1, key, "control character in value")
 			}
 			i += size
 		}

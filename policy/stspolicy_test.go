@@ -31,6 +31,12 @@ var stsPolicyTests = []struct {
 		want:   &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 10368000, MX: []string{"carp-20.krvtz.example"}},
 	},
 	{
+		name:   "c1 control in an extension value",
+		reason: "RFC 8461 §3.2 sts-policy-vchar includes RFC 3629 UTF8-2, so U+0085 is valid",
+		in:     "version: STSv1\nmode: none\nmax_age: 0\nx: a\u0085b \u00e9\U0001F600",
+		want:   &STSPolicy{Mode: ModeNone, Extensions: []Extension{{Name: "x", Value: "a\u0085b \u00e9\U0001F600"}}},
+	},
+	{
 		name: "no final terminator",
 		in:   "version: STSv1\nmode: testing\nmx: mx.domeneshop.example\nmax_age: 86400",
 		want: &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 86400, MX: []string{"mx.domeneshop.example"}},
@@ -118,7 +124,8 @@ var stsPolicyTests = []struct {
 	{name: "tab inside value", in: "version: STSv1\nx: a\tb\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "control character"}},
 	{name: "bare cr at end", in: "version: STSv1\nmode: enforce\r", wantErr: &STSPolicyError{Line: 2, Column: 14, Key: "mode", Reason: "control character"}},
 	{name: "invalid utf-8", in: "version: STSv1\nx: \xff\n", wantErr: &STSPolicyError{Line: 2, Column: 4, Key: "x", Reason: "invalid UTF-8"}},
-	{name: "c1 control", in: "version: STSv1\nx: a\u0085\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "control character"}},
+	{name: "utf-8 surrogate", reason: "RFC 3629 UTF8-3 excludes ED A0..BF", in: "version: STSv1\nx: a\xed\xa0\x80\n", wantErr: &STSPolicyError{Line: 2, Column: 5, Key: "x", Reason: "invalid UTF-8"}},
+	{name: "overlong utf-8", reason: "RFC 3629 UTF8-2 starts at C2", in: "version: STSv1\nx: \xc0\xaf\n", wantErr: &STSPolicyError{Line: 2, Column: 4, Key: "x", Reason: "invalid UTF-8"}},
 	{name: "wrong version", in: "version: STSv2\n", wantErr: &STSPolicyError{Line: 1, Column: 10, Key: "version", Reason: "want STSv1"}},
 	{name: "version case", in: "version: stsv1\n", wantErr: &STSPolicyError{Line: 1, Column: 10, Key: "version", Reason: "want STSv1"}},
 	{name: "mode unknown", in: "version: STSv1\nmode: reject\n", wantErr: &STSPolicyError{Line: 2, Column: 7, Key: "mode", Reason: "want enforce, testing or none"}},
