@@ -1,0 +1,163 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// strictBase is a report without any deviation; each case of
+// TestStrictNamesEveryRepair introduces exactly one.
+const strictBase = `{"organization-name":"Example Mail","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},` +
+	`"contact-info":"tlsrpt@mail.example","report-id":"r1@mail.example","policies":[` +
+	`{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: mx1.example.com","max_age: 604800"],"policy-domain":"example.com","mx-host":["mx1.example.com"]},` +
+	`"summary":{"total-successful-session-count":10,"total-failure-session-count":5},` +
+	`"failure-details":` + strictDetails + `},` +
+	`{"policy":{"policy-type":"tlsa","policy-string":["3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea"],"policy-domain":"mx1.example.com"},` +
+	`"summary":{"total-successful-session-count":1,"total-failure-session-count":0}}]}`
+
+// strictDetails is the failure-details array of strictBase.
+const strictDetails = `[{"result-type":"certificate-host-mismatch","sending-mta-ip":"192.0.2.1","receiving-mx-hostname":"mx1.example.com","receiving-mx-helo":"mx1.example.com","receiving-ip":"2001:db8::25","failed-session-count":2,"additional-information":"https://tlsrpt.example.net/x?id=1","failure-reason-code":"X509_V_ERR_HOSTNAME_MISMATCH"}]`
+
+// TestStrictNamesEveryRepair makes each lenient repair, one at a time and
+// at every place it can happen, and checks that the lenient decoder warns
+// exactly once and the strict decoder fails with a *DecodeError of the same
+// path and code whose text names that path.
+func TestStrictNamesEveryRepair(t *testing.T) {
+	const (
+		p0  = "policies[0]"
+		pol = p0 + ".policy"
+		sum = p0 + ".summary"
+		fd  = p0 + ".failure-details[0]"
+		tl  = "policies[1].policy"
+	)
+	tests := []struct {
+		name     string
+		old, new string // the first old in strictBase becomes new
+		path     string
+		code     string
+	}{
+		{"bom", `{"organization-name"`, "\uFEFF" + `{"organization-name"`, "", CodeBOM},
+		{"duplicate organization-name", `"organization-name":"Example Mail",`, `"organization-name":"X","organization-name":"Example Mail",`, "organization-name", CodeDuplicateMember},
+		{"duplicate failure-reason-code", `"failure-reason-code":"X509`, `"failure-reason-code":"a","failure-reason-code":"X509`, fd + ".failure-reason-code", CodeDuplicateMember},
+		{"unknown top-level member", `"report-id"`, `"x-extra":{"a":[1]},"report-id"`, "x-extra", CodeUnknownMember},
+		{"unknown policy member", `"policy-domain":"example.com"`, `"policy-domain":"example.com","x":1`, pol + ".x", CodeUnknownMember},
+		{"unknown detail member", `"failed-session-count":2`, `"failed-session-count":2,"x":null`, fd + ".x", CodeUnknownMember},
+		{"mx-host-pattern", `"mx-host":`, `"mx-host-pattern":`, pol + ".mx-host-pattern", CodeMemberNameVariant},
+		{"additional-info-uri", `"additional-information":`, `"additional-info-uri":`, fd + ".additional-info-uri", CodeMemberNameVariant},
+		{"receiving-mx-host-name", `"receiving-mx-hostname":`, `"receiving-mx-host-name":`, fd + ".receiving-mx-host-name", CodeMemberNameVariant},
+		{"failure-error-code", `"failure-reason-code":`, `"failure-error-code":`, fd + ".failure-error-code", CodeMemberNameVariant},
+		{"domain", `"policy-domain":"example.com"`, `"domain":"example.com"`, pol + ".domain", CodeMemberNameVariant},
+		{"ip-address", `"sending-mta-ip":`, `"ip-address":`, fd + ".ip-address", CodeMemberNameVariant},
+		{"email-address", `"contact-info":`, `"email-address":`, "email-address", CodeMemberNameVariant},
+		{"member name case", `"report-id"`, `"Report_ID"`, "Report_ID", CodeMemberNameVariant},
+		{"null contact-info", `"tlsrpt@mail.example"`, `null`, "contact-info", CodeNullMember},
+		{"null mx-host", `"mx-host":["mx1.example.com"]`, `"mx-host":null`, pol + ".mx-host", CodeNullMember},
+		{"null failure-details", strictDetails, `null`, p0 + ".failure-details", CodeNullMember},
+		{"null sending-mta-ip", `"sending-mta-ip":"192.0.2.1"`, `"sending-mta-ip":null`, fd + ".sending-mta-ip", CodeNullMember},
+		{"null policy-string element", `"version: STSv1",`, `null,"version: STSv1",`, pol + ".policy-string[0]", CodeNullMember},
+		{"missing organization-name", `"organization-name":"Example Mail",`, ``, "organization-name", CodeMissingMember},
+		{"missing report-id", `"report-id":"r1@mail.example",`, ``, "report-id", CodeMissingMember},
+		{"missing end-datetime", `,"end-datetime":"2024-05-01T23:59:59Z"`, ``, "date-range.end-datetime", CodeMissingMember},
+		{"missing policy-domain", `,"policy-domain":"example.com"`, ``, pol + ".policy-domain", CodeMissingMember},
+		{"missing total-failure-session-count", `,"total-failure-session-count":5`, ``, sum + ".total-failure-session-count", CodeMissingMember},
+		{"missing failed-session-count", `"failed-session-count":2,`, ``, fd + ".failed-session-count", CodeMissingMember},
+		{"missing result-type", `"result-type":"certificate-host-mismatch",`, ``, fd + ".result-type", CodeMissingMember},
+		{"start without zone", `"2024-05-01T00:00:00Z"`, `"2024-05-01T00:00:00"`, "date-range.start-datetime", CodeDateTimeNoZone},
+		{"end without zone", `"2024-05-01T23:59:59Z"`, `"2024-05-01T23:59:59"`, "date-range.end-datetime", CodeDateTimeNoZone},
+		{"end before start", `"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"`, `"start-datetime":"2024-05-01T23:59:59Z","end-datetime":"2024-05-01T00:00:00Z"`, "date-range", CodeDateRangeReversed},
+		{"successful count string", `"total-successful-session-count":10`, `"total-successful-session-count":"10"`, sum + ".total-successful-session-count", CodeCountString},
+		{"failed count string", `"failed-session-count":2`, `"failed-session-count":"2"`, fd + ".failed-session-count", CodeCountString},
+		{"count exponent", `"total-failure-session-count":5`, `"total-failure-session-count":5e0`, sum + ".total-failure-session-count", CodeCountFormat},
+		{"count fraction", `"failed-session-count":2`, `"failed-session-count":2.0`, fd + ".failed-session-count", CodeCountFormat},
+		{"result-type capitals", `"certificate-host-mismatch"`, `"CERTIFICATE_HOST_MISMATCH"`, fd + ".result-type", CodeResultTypeCase},
+		{"policy-type capitals", `"policy-type":"sts"`, `"policy-type":"STS"`, pol + ".policy-type", CodePolicyTypeCase},
+		{"mx-host string", `"mx-host":["mx1.example.com"]`, `"mx-host":"mx1.example.com"`, pol + ".mx-host", CodeMXHostString},
+		{"mx-host prefix", `"mx-host":["mx1.example.com"]`, `"mx-host":["mx: mx1.example.com"]`, pol + ".mx-host[0]", CodeMXHostPrefix},
+		{"sts policy-string string", `["version: STSv1","mode: enforce","mx: mx1.example.com","max_age: 604800"]`, `"version: STSv1\nmode: enforce\nmx: mx1.example.com\nmax_age: 604800"`, pol + ".policy-string", CodePolicyStringString},
+		{"tlsa policy-string string", `["3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea"]`, `"3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea"`, tl + ".policy-string", CodePolicyStringString},
+		{"tlsa json array", `["3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea"]`, `["[\"3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea\"]"]`, tl + ".policy-string[0]", CodePolicyStringJSON},
+		{"tlsa hex spaces", `"3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea"`, `"3 1 1 7ff8b87bb269715fef08a0f4f0033d7 a2f3b680470a30e878ceb2d3e244af3ea"`, tl + ".policy-string[0]", CodeTLSAStringFormat},
+		{"policy-domain upper case", `"policy-domain":"example.com"`, `"policy-domain":"Example.COM"`, pol + ".policy-domain", CodeDomainNonCanonical},
+		{"tlsa policy-domain trailing dot", `"policy-domain":"mx1.example.com"}`, `"policy-domain":"mx1.example.com."}`, tl + ".policy-domain", CodeDomainNonCanonical},
+		{"mx-host U-label", `"mx-host":["mx1.example.com"]`, `"mx-host":["mx1.bücher.example"]`, pol + ".mx-host[0]", CodeDomainNonCanonical},
+		{"sending-mta-ip IPv4-mapped", `"sending-mta-ip":"192.0.2.1"`, `"sending-mta-ip":"::ffff:192.0.2.1"`, fd + ".sending-mta-ip", CodeIPNonCanonical},
+		{"receiving-ip non-canonical", `"receiving-ip":"2001:db8::25"`, `"receiving-ip":"2001:DB8:0:0::25"`, fd + ".receiving-ip", CodeIPNonCanonical},
+		{"sending-mta-ip invalid", `"sending-mta-ip":"192.0.2.1"`, `"sending-mta-ip":"x.x.x.x"`, fd + ".sending-mta-ip", CodeIPInvalid},
+		{"receiving-ip empty", `"receiving-ip":"2001:db8::25"`, `"receiving-ip":""`, fd + ".receiving-ip", CodeIPInvalid},
+	}
+	// Every repair code is exercised at least once.
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.code] = true
+	}
+	for _, c := range []string{
+		CodeBOM, CodeDuplicateMember, CodeUnknownMember, CodeMemberNameVariant, CodeNullMember, CodeMissingMember,
+		CodeDateTimeNoZone, CodeDateRangeReversed, CodeCountString, CodeCountFormat, CodeResultTypeCase,
+		CodePolicyTypeCase, CodeMXHostString, CodeMXHostPrefix, CodePolicyStringString, CodePolicyStringJSON,
+		CodeTLSAStringFormat, CodeDomainNonCanonical, CodeIPNonCanonical, CodeIPInvalid,
+	} {
+		if !covered[c] {
+			t.Errorf("no case for repair code %s", c)
+		}
+	}
+
+	if _, w, err := Parse([]byte(strictBase)); err != nil || len(w) != 0 {
+		t.Fatalf("base report: %v %v", err, w)
+	}
+	if _, _, err := (&Decoder{Strict: true}).Decode(strings.NewReader(strictBase)); err != nil {
+		t.Fatalf("base report, strict: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(strictBase, tt.old) {
+				t.Fatalf("%q not in the base report", tt.old)
+			}
+			in := []byte(strings.Replace(strictBase, tt.old, tt.new, 1))
+			_, warns, err := Parse(in)
+			if err != nil {
+				t.Fatalf("lenient: %v", err)
+			}
+			var got []ww
+			for _, w := range warns {
+				got = append(got, ww{w.Path, w.Code})
+			}
+			if diff := cmp.Diff([]ww{{tt.path, tt.code}}, got, cmp.AllowUnexported(ww{})); diff != "" {
+				t.Errorf("lenient warnings (-want +got):\n%s", diff)
+			}
+			for _, r := range []io.Reader{bytes.NewReader(in), &onlyReader{bytes.NewReader(in)}} {
+				_, sw, serr := (&Decoder{Strict: true}).Decode(r)
+				if len(sw) != 0 {
+					t.Errorf("strict returned warnings %v", sw)
+				}
+				var de *DecodeError
+				if !errors.As(serr, &de) {
+					t.Fatalf("strict (%T): got %v, want *DecodeError", r, serr)
+				}
+				if de.Path != tt.path || de.Code != tt.code {
+					t.Errorf("strict (%T): got %q [%s], want %q [%s]", r, de.Path, de.Code, tt.path, tt.code)
+				}
+				want := tt.path
+				if want == "" {
+					want = "(report)"
+				}
+				if !strings.Contains(de.Error(), "report: "+want+": ") {
+					t.Errorf("strict error %q does not name the path %q", de.Error(), want)
+				}
+				if de.Offset < 0 || de.Offset > int64(len(in)) {
+					t.Errorf("offset %d outside the input", de.Offset)
+				}
+			}
+		})
+	}
+}
+
+// onlyReader hides every method but Read, so the decoder takes its
+// streaming path.
+type onlyReader struct{ r *bytes.Reader }
+
+func (o *onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
