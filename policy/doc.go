@@ -26,7 +26,10 @@
 // parses the _mta-sts TXT record (RFC 8461 §3.1; errors are
 // [*SyntaxError] with a byte offset) and [SelectSTSRecord] applies §3.1's
 // rule for several TXT strings. [LintSTSPolicy] gives operators advice,
-// with stable codes, before they move a policy from testing to enforce.
+// with stable codes, before they move a policy from testing to enforce;
+// [LintSTSRecord] does the same for the TXT strings at _mta-sts.<domain>
+// (version case and whitespace, id length and characters, several
+// records, a TLS-RPT record published at the wrong name).
 //
 // # DANE
 //

@@ -188,6 +188,17 @@ func ExampleLintSTSPolicy() {
 	// warning mode-testing line 2
 }
 
+func ExampleLintSTSRecord() {
+	// The TXT strings found at _mta-sts.example.com.
+	for _, f := range policy.LintSTSRecord("v=spf1 -all", "v=STSv1; id=2024-06-01") {
+		fmt.Println(f)
+	}
+	// Output:
+	// info record 0 offset 0 record-other: not an MTA-STS record; senders ignore it
+	// error record 1 offset 12 record-id-invalid: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) (fix: id=20240601)
+	// error record 1 offset 16 record-syntax: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id
+}
+
 func ExampleSelectSTSRecord() {
 	txts := []string{"v=spf1 -all", "v=STSv1; id=1"}
 	rec, err := policy.SelectSTSRecord(txts)

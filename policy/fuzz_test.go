@@ -148,3 +148,28 @@ func FuzzPolicyJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLintSTSRecord checks that LintSTSRecord never panics, that offsets
+// point into the linted string, and that it reports an error exactly when
+// SelectSTSRecord fails. The input is split at "\n" into TXT strings.
+func FuzzLintSTSRecord(f *testing.F) {
+	for _, tt := range lintRecordTests {
+		f.Add(strings.Join(tt.txts, "\n"))
+	}
+	for _, tt := range stsRecordTests {
+		f.Add(tt.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		txts := strings.Split(in, "\n")
+		fs := LintSTSRecord(txts...)
+		for _, x := range fs {
+			if x.Record < 0 || x.Record >= len(txts) || x.Offset < 0 || x.Offset > len(txts[x.Record]) || x.Message == "" {
+				t.Fatalf("bad finding %+v for %q", x, txts)
+			}
+		}
+		_, err := SelectSTSRecord(txts)
+		if hasRecordError(fs) != (err != nil) {
+			t.Fatalf("LintSTSRecord(%q) = %v, SelectSTSRecord error = %v", txts, fs, err)
+		}
+	})
+}
