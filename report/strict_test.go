@@ -161,3 +161,64 @@ func TestStrictNamesEveryRepair(t *testing.T) {
 type onlyReader struct{ r *bytes.Reader }
 
 func (o *onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// TestCountBoundaries decodes the counts of SPEC §10.3.8 in both modes.
+func TestCountBoundaries(t *testing.T) {
+	const old = `"total-successful-session-count":10`
+	tests := []struct {
+		count  string
+		want   int64
+		code   string // warning (lenient) or error (strict) code; "" for none
+		always bool   // an error in both modes
+	}{
+		{count: `0`, want: 0},
+		{count: `9007199254740991`, want: 1<<53 - 1},
+		{count: `9007199254740992`, code: CodeInvalidCount, always: true},
+		{count: `18446744073709551616`, code: CodeInvalidCount, always: true},
+		{count: `-1`, code: CodeInvalidCount, always: true},
+		{count: `1.5`, code: CodeInvalidCount, always: true},
+		{count: `1e400`, code: CodeInvalidCount, always: true},
+		{count: `true`, code: CodeWrongType, always: true},
+		{count: `null`, code: CodeNullMember},
+		{count: `"abc"`, code: CodeInvalidCount, always: true},
+		{count: `""`, code: CodeInvalidCount, always: true},
+		{count: `"-3"`, code: CodeInvalidCount, always: true},
+		{count: `"100"`, want: 100, code: CodeCountString},
+		{count: `1e2`, want: 100, code: CodeCountFormat},
+		{count: `-0`, want: 0, code: CodeCountFormat},
+		{count: `100.000`, want: 100, code: CodeCountFormat},
+	}
+	const path = "policies[0].summary.total-successful-session-count"
+	for _, tt := range tests {
+		t.Run(tt.count, func(t *testing.T) {
+			in := []byte(strings.Replace(strictBase, old, `"total-successful-session-count":`+tt.count, 1))
+			for _, strict := range []bool{false, true} {
+				rep, warns, err := (&Decoder{Strict: strict}).Decode(bytes.NewReader(in))
+				if tt.always || (strict && tt.code != "") {
+					var de *DecodeError
+					if !errors.As(err, &de) || de.Path != path || de.Code != tt.code {
+						t.Errorf("strict=%v: got %v, want a %s error at %s", strict, err, tt.code, path)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("strict=%v: %v", strict, err)
+				}
+				if got := rep.Policies[0].Summary.TotalSuccessfulSessionCount; got != tt.want {
+					t.Errorf("strict=%v: count %d, want %d", strict, got, tt.want)
+				}
+				var got []ww
+				for _, w := range warns {
+					got = append(got, ww{w.Path, w.Code})
+				}
+				var want []ww
+				if tt.code != "" {
+					want = []ww{{path, tt.code}}
+				}
+				if diff := cmp.Diff(want, got, cmp.AllowUnexported(ww{})); diff != "" {
+					t.Errorf("strict=%v: warnings (-want +got):\n%s", strict, diff)
+				}
+			}
+		})
+	}
+}

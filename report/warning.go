@@ -97,8 +97,10 @@ const (
 	// CodeWrongType: a value of the wrong JSON type, e.g. a report that is
 	// not an object or policies that is not an array. Always an error.
 	CodeWrongType = "wrong-type"
-	// CodeInvalidCount: a count that is negative, fractional, not a number
-	// or beyond 2^53-1 (RFC 7493 §2.2). Always an error.
+	// CodeInvalidCount: a count that is negative, fractional or beyond
+	// 2^53-1 (RFC 7493 §2.2), or a string that holds no such count (a
+	// count of another JSON type, e.g. true, is CodeWrongType). Always an
+	// error.
 	CodeInvalidCount = "invalid-count"
 	// CodeInvalidDateTime: a date-time that cannot be read even leniently.
 	// Always an error.
