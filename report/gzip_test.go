@@ -41,6 +41,28 @@ func TestGzip(t *testing.T) {
 	half := len(plain) / 2
 	multi := append(gzipped(t, plain[:half], gzip.Header{OS: 0}), gzipped(t, plain[half:], gzip.Header{OS: 255})...)
 	bom := gzipped(t, append([]byte("\ufeff"), plain...), gzip.Header{})
+	// Microsoft: XFL=4 (fastest compression), as Go's BestSpeed writes;
+	// XFL=2 for the slowest.
+	level := func(l int) []byte {
+		var b bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&b, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw.OS = 0
+		if _, err := zw.Write(plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	fast, best := level(gzip.BestSpeed), level(gzip.BestCompression)
+	if fast[8] != 4 || best[8] != 2 {
+		t.Fatalf("XFL %d and %d, want 4 and 2", fast[8], best[8])
+	}
+	stored := level(gzip.NoCompression)
 	tests := []struct {
 		name  string
 		in    []byte
@@ -50,6 +72,9 @@ func TestGzip(t *testing.T) {
 		{name: "named", in: named},
 		{name: "multi-member", in: multi},
 		{name: "bom inside gzip", in: bom, extra: []ww{{"", CodeBOM}}},
+		{name: "xfl=4", in: fast},
+		{name: "xfl=2", in: best},
+		{name: "stored blocks", in: stored},
 	}
 	for _, tt := range tests {
 		for _, via := range []string{"Parse", "Decode"} {
