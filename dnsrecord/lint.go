@@ -372,7 +372,8 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	if n := len(parts); n > 0 && parts[n-1].text == "" && n > 1 {
 		parts = parts[:n-1]
 	}
-	ruaFields, ruaCase, secondRUA := 0, -1, 0
+	ruaFields, secondRUA := 0, 0
+	var ruaCase []int // indexes in l.fs of the CodeRUACase findings
 	var all []destination
 	var prevRUA bool
 	for n, p := range parts {
@@ -416,7 +417,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 			if !l.validExtension(name, value, p.off, valueOff) {
 				break
 			}
-			ruaCase = len(l.fs)
+			ruaCase = append(ruaCase, len(l.fs))
 			l.add(CodeRUACase, SeverityError, p.off, "field names are case-sensitive: "+strconv.Quote(name)+
 				" is an unknown field, not rua", "write \"rua=\" in lower case")
 		default:
@@ -429,11 +430,14 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 			" rua fields; they are merged, but some checkers reject the record",
 			"list all URIs in one field: rua=URI1,URI2")
 	}
-	if ruaCase >= 0 && ruaFields > 0 {
-		l.fs[ruaCase].Severity = SeverityWarning
-		l.fs[ruaCase].Message += ", and senders ignore it"
+	if ruaFields > 0 {
+		// A real rua field exists: every RUA= is only ignored.
+		for _, i := range ruaCase {
+			l.fs[i].Severity = SeverityWarning
+			l.fs[i].Message += ", and senders ignore it"
+		}
 	}
-	if ruaFields == 0 && ruaCase < 0 {
+	if ruaFields == 0 && len(ruaCase) == 0 {
 		l.add(CodeMissingRUA, SeverityError, len(body), "the record has no rua field (RFC 8460 §3: required)",
 			"add \"; rua=mailto:tlsrpt@<your-domain>\" (or an https: URI) to say where reports go")
 	}

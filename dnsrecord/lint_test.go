@@ -34,6 +34,8 @@ var lintCodes = []struct {
 	{name: "trailing ; and whitespace is fine", in: "v=TLSRPTv1; rua=mailto:a@example.com; ", want: nil},
 	{name: "RUA upper", in: "v=TLSRPTv1; RUA=mailto:a@example.com", want: []Code{CodeRUACase}},
 	{name: "RUA upper beside rua", in: "v=TLSRPTv1; rua=mailto:a@example.com; Rua=mailto:b@example.com", want: []Code{CodeRUACase}},
+	{name: "two RUA beside rua", in: "v=TLSRPTv1; RUA=mailto:b@example.com; rua=mailto:a@example.com; Rua=mailto:c@example.com",
+		want: []Code{CodeRUACase, CodeRUACase}},
 	{name: "V upper", in: "V=TLSRPTv1; rua=mailto:a@example.com", want: []Code{CodeVersionCase}},
 	{name: "version lower", in: "v=tlsrptv1; rua=mailto:a@example.com", want: []Code{CodeVersionCase}},
 	{name: "version spaced", in: "v = TLSRPTv1; rua=mailto:a@example.com", want: []Code{CodeVersionWhitespace}},
