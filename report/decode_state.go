@@ -168,11 +168,20 @@ func (s *decodeState) convert(err error) error {
 	return readError(err, s.max, s.gz, s.dec.InputOffset()+s.base)
 }
 
+// maxPointerElems is the most path elements pointerPath renders: a syntax
+// error deep inside a hostile nesting (up to the tokenizer's depth limit of
+// 10000) would otherwise carry a path of tens of kilobytes.
+const maxPointerElems = 32
+
 // pointerPath renders a JSON Pointer (RFC 6901) in Warning path form;
-// tokens made of digits are taken as array indexes.
+// tokens made of digits are taken as array indexes. A path deeper than
+// maxPointerElems is cut and ends in "…".
 func pointerPath(p jsontext.Pointer) string {
 	var path []pathElem
 	for tok := range p.Tokens() {
+		if len(path) == maxPointerElems {
+			return pathString(path) + "…"
+		}
 		if n, err := strconv.Atoi(tok); err == nil && isDigits(tok) {
 			path = append(path, pathElem{index: n})
 		} else {

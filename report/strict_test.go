@@ -222,3 +222,25 @@ func TestCountBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestDeepNestingPath checks that hostile nesting fails fast with a
+// *SyntaxError whose path is cut to a readable length.
+func TestDeepNestingPath(t *testing.T) {
+	in := `{"x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`
+	for _, r := range []io.Reader{strings.NewReader(in), &onlyReader{bytes.NewReader([]byte(in))}} {
+		_, _, err := Parse([]byte(in))
+		if r != nil {
+			_, _, err = new(Decoder).Decode(r)
+		}
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("got %v, want *SyntaxError", err)
+		}
+		if !strings.HasPrefix(se.Path, "x[0][0]") || !strings.HasSuffix(se.Path, "…") || len(se.Path) > 200 {
+			t.Errorf("path %q: want x[0][0]… cut to at most 200 bytes", se.Path)
+		}
+		if se.Offset < 5 || se.Offset > int64(len(in)) {
+			t.Errorf("offset %d", se.Offset)
+		}
+	}
+}
