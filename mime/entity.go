@@ -3,9 +3,7 @@ package mime
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
 	stdmime "mime"
-	"mime/quotedprintable"
 	"net/url"
 	"slices"
 	"strconv"
@@ -230,8 +228,10 @@ func decode2231(v string, first bool) string {
 // splitMultipart returns the body parts of a multipart body (RFC 2046
 // §5.1.1). Delimiter lines may end in CRLF or LF and carry trailing
 // whitespace. closed reports whether the close delimiter was found;
-// found whether any delimiter was.
-func splitMultipart(body []byte, boundary string) (parts [][]byte, found, closed bool) {
+// found whether any delimiter was. It stops after limit+1 parts (the caller
+// then exceeds its part cap), so that a body of millions of delimiters
+// costs no more than limit part slices.
+func splitMultipart(body []byte, boundary string, limit int) (parts [][]byte, found, closed bool) {
 	delim := []byte("--" + boundary)
 	var start = -1 // start of the current part's content, -1 before the first delimiter
 	pos := 0
@@ -263,6 +263,9 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, found, closed
 				}
 			}
 			parts = append(parts, body[start:end])
+			if len(parts) > limit {
+				return parts, true, true
+			}
 		}
 		if isClose {
 			return parts, true, true
@@ -292,16 +295,103 @@ func (s *state) decodeTransfer(cte string, body []byte, path string) []byte {
 	case "base64":
 		return s.decodeBase64(body, path)
 	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		if err != nil {
-			s.warn(path, CodeQuotedPrintable, "malformed quoted-printable used as it stands: "+err.Error())
-			return body
+		out, bad := decodeQP(body)
+		if bad != "" {
+			s.warn(path, CodeQuotedPrintable, "malformed quoted-printable decoded leniently: "+bad)
 		}
 		return out
 	default:
 		s.warn(path, CodeUnknownEncoding, "unknown Content-Transfer-Encoding "+quoteTrunc(cte)+" ignored")
 		return body
 	}
+}
+
+// decodeQP decodes quoted-printable (RFC 2045 §6.7) leniently: "=XX"
+// (hex digits in either case) is the byte, "=" before optional whitespace
+// and a line end (or the end of the data) is a soft line break, and
+// whitespace before a line end is removed. Anything else, an "=" without
+// two hex digits or an unescaped control character, is kept as it stands
+// and described in bad ("" when the input was well-formed). Unlike
+// mime/quotedprintable it never stops at the first error, so one stray
+// byte does not leave the rest of the part encoded.
+func decodeQP(body []byte) (out []byte, bad string) {
+	out = make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '=':
+			if i+2 < len(body) && isHex(body[i+1]) && isHex(body[i+2]) {
+				out = append(out, unhex(body[i+1])<<4|unhex(body[i+2]))
+				i += 2
+				continue
+			}
+			j := i + 1
+			for j < len(body) && (body[j] == ' ' || body[j] == '\t') {
+				j++
+			}
+			switch {
+			case j == len(body):
+				i = j - 1
+				continue
+			case body[j] == '\n':
+				i = j
+				continue
+			case body[j] == '\r' && j+1 < len(body) && body[j+1] == '\n':
+				i = j + 1
+				continue
+			}
+			if bad == "" {
+				bad = "\"=\" not followed by two hex digits or a line end"
+			}
+			out = append(out, c)
+		case c == ' ' || c == '\t' || c == '\r':
+			// RFC 2045 §6.7 rule 3: whitespace at the end of a line is
+			// removed (a stray CR counts as whitespace there, as in
+			// mime/quotedprintable); the line end itself is kept.
+			j := i
+			for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\r') {
+				j++
+			}
+			switch {
+			case j == len(body):
+			case body[j] == '\n':
+				if body[j-1] == '\r' {
+					out = append(out, '\r')
+				}
+				out = append(out, '\n')
+				j++
+			default:
+				out = append(out, body[i:j]...)
+			}
+			i = j - 1
+		case c == '\n' || c >= 0x80:
+			// Line ends are kept; 8-bit bytes are accepted as
+			// mime/quotedprintable does.
+			out = append(out, c)
+		case c < ' ' || c == 0x7f:
+			if bad == "" {
+				bad = "unescaped control character " + strconv.QuoteRune(rune(c))
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out, bad
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // decodeBase64 decodes base64 leniently: line breaks are skipped as

@@ -55,7 +55,7 @@ func TestSplitMultipart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parts, found, closed := splitMultipart([]byte(tt.body), "b")
+			parts, found, closed := splitMultipart([]byte(tt.body), "b", 100)
 			var got []string
 			for _, p := range parts {
 				got = append(got, string(p))
@@ -137,5 +137,34 @@ func TestHeaderDomain(t *testing.T) {
 		if got := headerDomain(tt.in); got != tt.want {
 			t.Errorf("headerDomain(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestDecodeQP(t *testing.T) {
+	tests := []struct {
+		in, want string
+		bad      bool
+	}{
+		{"plain text\r\n", "plain text\r\n", false},
+		{"a=3Db=3d\r\n", "a=b=\r\n", false},
+		{"soft=\r\nbreak=\nand end=", "softbreakand end", false},
+		{"soft= \t\r\nbreak", "softbreak", false},
+		{"trailing  \t\r\nspace \nend  ", "trailing\r\nspace\nend", false},
+		{"caf=C3=A9", "café", false},
+		{`{"org":"A =ZZ B"}`, `{"org":"A =ZZ B"}`, true},
+		{"=4", "=4", true},
+		{"form\ffeed =3D", "form\ffeed =", true},
+		{"raw 8bit é", "raw 8bit é", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, bad := decodeQP([]byte(tt.in))
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("decodeQP (-want +got):\n%s", diff)
+			}
+			if (bad != "") != tt.bad {
+				t.Errorf("bad = %q, want malformed %v", bad, tt.bad)
+			}
+		})
 	}
 }

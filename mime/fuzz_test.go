@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
+	"mime/quotedprintable"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,6 +147,28 @@ func FuzzVerify(f *testing.F) {
 			if s.ServiceTLSRPT && s.ServiceEmailOnly {
 				t.Fatalf("tlsrpt and email-only at once: %+v", s)
 			}
+		}
+	})
+}
+
+// FuzzDecodeQP checks the lenient quoted-printable decoder against
+// mime/quotedprintable: where the standard decoder accepts the input
+// without taking a stray "=" literally, both give the same bytes.
+func FuzzDecodeQP(f *testing.F) {
+	for _, s := range []string{"a=3Db\r\n", "soft=\r\nbreak", "x  \r\ny", "A =ZZ B", "=", "caf=C3=A9=\n", "\x00=0"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, bad := decodeQP(in)
+		if len(got) > len(in) {
+			t.Fatalf("decoded %d bytes from %d", len(got), len(in))
+		}
+		want, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(in)))
+		if err != nil || bad != "" {
+			return
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("decodeQP(%q) = %q, mime/quotedprintable gives %q", in, got, want)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,3 +150,24 @@ func TestParseReaderError(t *testing.T) {
 type failingReader struct{ err error }
 
 func (r *failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+// TestParsePartCapBoundsMemory checks that the part cap is enforced while
+// splitting: a body of millions of delimiter lines must not allocate a
+// slice per delimiter before the cap is noticed.
+func TestParsePartCapBoundsMemory(t *testing.T) {
+	msg := []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("--b\r\n", (19<<20)/5))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Parse(bytes.NewReader(msg))
+	runtime.ReadMemStats(&after)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "parts" {
+		t.Fatalf("Parse error = %v, want a parts *LimitError", err)
+	}
+	// Reading the message costs about 2-3 times its size; one slice header
+	// per delimiter would cost about 25 times.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 5*uint64(len(msg)) {
+		t.Errorf("allocated %d MiB for a %d MiB message", alloc>>20, len(msg)>>20)
+	}
+}

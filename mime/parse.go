@@ -244,7 +244,9 @@ func (s *state) entity(h header, body []byte, path string, depth int, info *msgI
 		var parts [][]byte
 		found, closed := false, false
 		if boundary != "" {
-			parts, found, closed = splitMultipart(body, boundary)
+			// The part cap bounds the split: the entity loop below
+			// fails at part maxParts+1.
+			parts, found, closed = splitMultipart(body, boundary, max(s.maxParts-s.parts, 0))
 		}
 		if !found {
 			s.warn(path, CodeNoBoundary, "multipart without a usable boundary; body read as one part")
@@ -266,7 +268,9 @@ func (s *state) entity(h header, body []byte, path string, depth int, info *msgI
 				// returned original, not a report delivery.
 				if pt, _ := ph.get("Content-Type"); strings.HasPrefix(strings.ToLower(strings.TrimSpace(pt)), "message/") ||
 					strings.HasPrefix(strings.ToLower(strings.TrimSpace(pt)), "text/rfc822-headers") {
-					s.parts++
+					if s.parts++; s.parts > s.maxParts {
+						return &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: cp}
+					}
 					continue
 				}
 			}

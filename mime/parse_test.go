@@ -58,9 +58,10 @@ func codes(ws []report.Warning) []string {
 var parseTests = []struct {
 	name   string
 	reason string
-	codes  []string // the mime warning codes, sorted
-	path   string   // the report's Attachment.Path
-	err    error    // errors.Is target; nil for success
+	codes  []string             // the mime warning codes, sorted
+	path   string               // the report's Attachment.Path
+	err    error                // errors.Is target; nil for success
+	edit   func(*report.Report) // how the report differs from testdata/parse-report.json
 }{
 	{name: "standard", reason: "RFC 8460 §5.3 shape, CRLF", path: "mime:part[2]"},
 	{name: "lf-only", reason: "LF line ends", codes: []string{CodeBareLF}, path: "mime:part[2]"},
@@ -84,6 +85,14 @@ var parseTests = []struct {
 	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
 	{name: "nonconforming-headers", reason: "missing TLS-Report-Domain, wrong submitter, free Subject, bad Date and filename",
 		codes: []string{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
+	{name: "no-boundary", reason: "multipart/report without boundary; base64 body", codes: []string{CodeGenericMediaType, CodeNoBoundary, CodeNotMultipartReport}, path: "mime:message"},
+	{name: "quoted-printable-malformed", reason: "+json part, quoted-printable with a stray =ZZ", codes: []string{CodeQuotedPrintable}, path: "mime:part[2]",
+		edit: func(r *report.Report) { r.OrganizationName = "Sender =ZZ Inc." }},
+	{name: "unknown-transfer-encoding", reason: "Content-Transfer-Encoding: x-identity on JSON", codes: []string{CodeUnknownEncoding}, path: "mime:part[2]"},
+	{name: "gzip-trailing-data", reason: "text after the gzip member", codes: []string{CodeGzipTrailingData}, path: "mime:part[2]"},
+	{name: "missing-submitter", reason: "no TLS-Report-Submitter", codes: []string{CodeMissingSubmitter}, path: "mime:part[2]"},
+	{name: "report-domain-mismatch", reason: "TLS-Report-Domain: other.example", codes: []string{CodeReportDomainMismatch}, path: "mime:part[2]"},
+	{name: "filename-mismatch", reason: "§5.1 filename with another domain and day", codes: []string{CodeFilenameMismatch}, path: "mime:part[2]"},
 
 	{name: "not-report-cron", reason: "cron mail without Content-Type", err: ErrNoReport},
 	{name: "not-report-dmarc-aggregate", reason: "DMARC aggregate, application/gzip .xml.gz", err: ErrNoReport},
@@ -120,6 +129,11 @@ func TestParseFixtures(t *testing.T) {
 			}
 			if len(m.Reports) != 1 {
 				t.Fatalf("%d reports, want 1", len(m.Reports))
+			}
+			want := want
+			if tt.edit != nil {
+				want = fixtureReport(t)
+				tt.edit(want)
 			}
 			if diff := cmp.Diff(want, m.Reports[0], equateAddr); diff != "" {
 				t.Errorf("report (-want +got):\n%s", diff)
