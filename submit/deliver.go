@@ -86,8 +86,15 @@ type Outcome struct {
 	// Status says whether the report was accepted.
 	Status Status
 	// StatusCode is the final HTTP status or SMTP reply code, zero when
-	// none was received.
+	// none was received. For an accepted mailto delivery it is the code
+	// of the reply to the end of the data (250) when Mail implements
+	// ReplyMailSender (SMTPSender does), and zero when the MailSender only
+	// returned nil.
 	StatusCode int
+	// Reply is, for an accepted mailto delivery through a ReplyMailSender,
+	// the SMTP reply text (often holding the receiving server's queue
+	// id); empty otherwise.
+	Reply string
 	// RetryAfter is the delay the endpoint asked for (HTTP Retry-After).
 	RetryAfter time.Duration
 	// Unverified is set when an HTTPS endpoint accepted the report over a
@@ -215,8 +222,11 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				err := d.mail(ctx, rep, u, now)
+				reply, err := d.mail(ctx, rep, u, now)
 				o.set(statusCode(err), false, err)
+				if err == nil && reply != nil {
+					o.StatusCode, o.Reply = reply.Code, reply.Text
+				}
 			}()
 		default:
 			o.skip(ErrUnsupportedScheme)
@@ -293,11 +303,12 @@ func (d *Deliverer) encode(rep *report.Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// mail builds the report message for the mailto URI u and sends it.
-func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.URI, now time.Time) error {
+// mail builds the report message for the mailto URI u and sends it. The
+// reply is nil unless Mail is a ReplyMailSender and accepted the message.
+func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.URI, now time.Time) (*SMTPReply, error) {
 	addr, err := u.Address()
 	if err != nil {
-		return &DeliveryError{URI: u.String(), Err: wrap(ErrInvalidURI, "", err)}
+		return nil, &DeliveryError{URI: u.String(), Err: wrap(ErrInvalidURI, "", err)}
 	}
 	opts := d.MailOptions
 	opts.To = []string{addr}
@@ -311,15 +322,18 @@ func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.UR
 	if err := mime.Write(&msg, rep, &opts); err != nil {
 		// The report or the template cannot make a message: no retry
 		// changes that.
-		return &DeliveryError{URI: u.String(), Err: err}
+		return nil, &DeliveryError{URI: u.String(), Err: err}
 	}
 	from := d.MailFrom
 	if from == "" {
 		a, err := mail.ParseAddress(opts.From)
 		if err != nil {
-			return &DeliveryError{URI: u.String(), Err: err}
+			return nil, &DeliveryError{URI: u.String(), Err: err}
 		}
 		from = a.Address
 	}
-	return d.Mail.SendMail(ctx, from, []string{addr}, msg.Bytes())
+	if rs, ok := d.Mail.(ReplyMailSender); ok {
+		return rs.SendMailReply(ctx, from, []string{addr}, msg.Bytes())
+	}
+	return nil, d.Mail.SendMail(ctx, from, []string{addr}, msg.Bytes())
 }

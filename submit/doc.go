@@ -31,7 +31,11 @@
 //     [Deliverer.MaxRedirects] times and only to https locations; every
 //     other 3xx is a permanent failure carrying the Location.
 //   - SMTP: 250 after DATA. Reply codes 4xx are temporary, 5xx
-//     permanent.
+//     permanent. A [MailSender] that also implements [ReplyMailSender]
+//     (as [SMTPSender] does) reports the accepting reply, so the Outcome
+//     of an accepted mail carries StatusCode 250 and the reply text
+//     (usually the receiver's queue id) in Outcome.Reply; a plain
+//     MailSender's nil error gives StatusCode 0.
 //
 // The HTTPS body is the report itself, canonical JSON gzip-compressed as
 // application/tlsrpt+gzip (§5.2 says compression SHOULD be used), or

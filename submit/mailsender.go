@@ -11,7 +11,8 @@ import "context"
 // DATA, or a queue that took responsibility for it). To say whether a
 // retry may help, return an error wrapping an *smtp.SMTPError (4xx
 // temporary, 5xx permanent) or a *DeliveryError; any other error counts
-// as temporary.
+// as temporary. A sender that also knows the server's final reply can
+// implement ReplyMailSender.
 //
 // Report mail must be delivered despite TLS problems at the receiving MX
 // and must not be subject to MTA-STS or DANE failures (RFC 8460 §3,
@@ -20,4 +21,28 @@ import "context"
 // adds it) and not count their sessions in its next report.
 type MailSender interface {
 	SendMail(ctx context.Context, from string, to []string, msg []byte) error
+}
+
+// ReplyMailSender is a MailSender that also reports the reply with which
+// the message was accepted. When Deliverer.Mail implements it, Deliver
+// calls SendMailReply instead of SendMail and records the reply in
+// Outcome.StatusCode and Outcome.Reply, so an accepted mailto delivery
+// shows the same evidence as an HTTPS one (the SMTP code and, usually,
+// the receiving server's queue id). SMTPSender implements it.
+type ReplyMailSender interface {
+	MailSender
+	// SendMailReply is SendMail returning, on success, the final reply.
+	// The reply is nil when err is not nil.
+	SendMailReply(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error)
+}
+
+// SMTPReply is an SMTP server's reply to the end of a mail transaction
+// (RFC 5321 §4.2, §4.1.1.4: the reply to the data's final ".").
+type SMTPReply struct {
+	// Code is the three-digit reply code; 250 for an accepted message.
+	Code int
+	// Text is the reply text, as sent (after the code and any enhanced
+	// status code, RFC 3463, that go-smtp does not split off). Servers
+	// commonly put their queue id here ("2.0.0 Ok: queued as 4F2B1").
+	Text string
 }

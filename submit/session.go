@@ -219,41 +219,44 @@ func (s *SMTPSender) open(ctx context.Context, host, addr string, mode tlsMode) 
 }
 
 // transact runs MAIL, RCPT (NOTIFY=NEVER) and DATA, then QUIT.
-func (sess *session) transact(ctx context.Context, from string, to []string, msg []byte) error {
-	if err := sess.transact1(from, to, msg); err != nil {
-		return ctxErr(ctx, err)
+func (sess *session) transact(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error) {
+	reply, err := sess.transact1(from, to, msg)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
 	}
-	return nil
+	return reply, nil
 }
 
-func (sess *session) transact1(from string, to []string, msg []byte) error {
+func (sess *session) transact1(from string, to []string, msg []byte) (*SMTPReply, error) {
 	c := sess.c
 	if err := c.Mail(from, &smtp.MailOptions{Size: int64(len(msg))}); err != nil {
-		return &transactionError{err}
+		return nil, &transactionError{err}
 	}
 	for _, rcpt := range to {
 		// RFC 3461 §4.1: NOTIFY=NEVER, so that a report that cannot be
 		// delivered does not bounce back to the reporter (SPEC §3 loops).
 		// go-smtp sends it only when the server advertises DSN.
 		if err := c.Rcpt(rcpt, &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever}}); err != nil {
-			return &transactionError{err}
+			return nil, &transactionError{err}
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return &transactionError{err}
+		return nil, &transactionError{err}
 	}
 	if _, err := w.Write(msg); err != nil {
 		w.Close()
-		return err
+		return nil, err
 	}
-	if err := w.Close(); err != nil {
-		return &transactionError{err}
+	// go-smtp accepts only 250 here (RFC 5321 §4.1.1.4); any other reply
+	// is an *smtp.SMTPError.
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return nil, &transactionError{err}
 	}
-	// The message is accepted (250 after DATA); a failing QUIT changes
-	// nothing.
+	// The message is accepted; a failing QUIT changes nothing.
 	_ = c.Quit()
-	return nil
+	return &SMTPReply{Code: 250, Text: resp.StatusText}, nil
 }
 
 // smtpErr converts a textproto reply error into an *smtp.SMTPError.

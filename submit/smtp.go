@@ -81,16 +81,28 @@ const defaultConnectTimeout = 30 * time.Second
 // then joins one *DeliveryError per failed domain. A transaction succeeds
 // only if every recipient was accepted.
 func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg []byte) error {
+	_, err := s.SendMailReply(ctx, from, to, msg)
+	return err
+}
+
+// SendMailReply implements ReplyMailSender: it is SendMail returning the
+// server's reply to the end of the data. With several recipient domains
+// (direct delivery) it is the reply of the last domain's transaction, and
+// nil when any domain failed.
+func (s *SMTPSender) SendMailReply(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error) {
 	if len(to) == 0 {
-		return &DeliveryError{Err: errors.New("submit: no recipients")}
+		return nil, &DeliveryError{Err: errors.New("submit: no recipients")}
 	}
 	if s.Relay != "" {
 		host, _, err := net.SplitHostPort(s.Relay)
 		if err != nil {
-			return &DeliveryError{URI: s.Relay, Err: err}
+			return nil, &DeliveryError{URI: s.Relay, Err: err}
 		}
-		err = s.viaRelay(ctx, host, from, to, msg)
-		return asDeliveryError(strings.Join(to, ","), err)
+		reply, err := s.viaRelay(ctx, host, from, to, msg)
+		if err != nil {
+			return nil, asDeliveryError(strings.Join(to, ","), err)
+		}
+		return reply, nil
 	}
 	var groups []string
 	byDomain := map[string][]string{}
@@ -98,7 +110,7 @@ func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg
 		at := strings.LastIndexByte(rcpt, '@')
 		d, err := domain.ToASCII(rcpt[at+1:])
 		if at < 0 || err != nil {
-			return &DeliveryError{URI: rcpt, Err: wrap(ErrInvalidURI, "recipient "+rcpt, err)}
+			return nil, &DeliveryError{URI: rcpt, Err: wrap(ErrInvalidURI, "recipient "+rcpt, err)}
 		}
 		if _, ok := byDomain[d]; !ok {
 			groups = append(groups, d)
@@ -106,13 +118,20 @@ func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg
 		byDomain[d] = append(byDomain[d], rcpt)
 	}
 	var errs []error
+	var last *SMTPReply
 	for _, d := range groups {
 		rcpts := byDomain[d]
-		if err := s.direct(ctx, d, from, rcpts, msg); err != nil {
+		reply, err := s.direct(ctx, d, from, rcpts, msg)
+		if err != nil {
 			errs = append(errs, asDeliveryError(strings.Join(rcpts, ","), err))
+			continue
 		}
+		last = reply
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return last, nil
 }
 
 // asDeliveryError wraps err, if it is not one already, in a *DeliveryError
@@ -132,7 +151,7 @@ func asDeliveryError(uri string, err error) error {
 }
 
 // viaRelay delivers through the configured relay.
-func (s *SMTPSender) viaRelay(ctx context.Context, host, from string, to []string, msg []byte) error {
+func (s *SMTPSender) viaRelay(ctx context.Context, host, from string, to []string, msg []byte) (*SMTPReply, error) {
 	mode := tlsRequired
 	if s.OpportunisticTLS {
 		mode = tlsOptional
@@ -145,29 +164,29 @@ func (s *SMTPSender) viaRelay(ctx context.Context, host, from string, to []strin
 		sess, err = s.open(ctx, host, s.Relay, mode)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer sess.close()
 	if s.Username != "" {
 		if !sess.tls {
-			return &DeliveryError{URI: s.Relay, Err: ErrTLSRequired}
+			return nil, &DeliveryError{URI: s.Relay, Err: ErrTLSRequired}
 		}
 		if err := sess.c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
-			return ctxErr(ctx, err)
+			return nil, ctxErr(ctx, err)
 		}
 	}
 	return sess.transact(ctx, from, to, msg)
 }
 
 // direct delivers to the MX hosts of domain d (RFC 5321 §5.1).
-func (s *SMTPSender) direct(ctx context.Context, d, from string, to []string, msg []byte) error {
+func (s *SMTPSender) direct(ctx context.Context, d, from string, to []string, msg []byte) (*SMTPReply, error) {
 	res := s.Resolver
 	if res == nil {
 		res = net.DefaultResolver
 	}
 	hosts, err := mxHosts(ctx, res, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	port := s.Port
 	if port == 0 {
@@ -182,30 +201,30 @@ func (s *SMTPSender) direct(ctx context.Context, d, from string, to []string, ms
 		}
 		for _, a := range addrs {
 			addr := net.JoinHostPort(a.Unmap().String(), strconv.Itoa(port))
-			err := s.directOne(ctx, h, addr, from, to, msg)
+			reply, err := s.directOne(ctx, h, addr, from, to, msg)
 			if err == nil {
-				return nil
+				return reply, nil
 			}
 			last = err
 			var te *transactionError
 			if errors.As(err, &te) && !temporary(err) {
 				// A 5xx to MAIL, RCPT or DATA is the domain's answer; other
 				// hosts would say the same.
-				return err
+				return nil, err
 			}
 			if ctx.Err() != nil {
-				return last
+				return nil, last
 			}
 		}
 	}
-	return last
+	return nil, last
 }
 
 // directOne tries one MX address with opportunistic STARTTLS: first with
 // certificate verification, on a certificate error again without it, and
 // on any other TLS failure in clear text. RFC 8460 §3 and §5.3.1: report
 // mail is delivered despite TLS problems and MTA-STS/DANE failures.
-func (s *SMTPSender) directOne(ctx context.Context, host, addr, from string, to []string, msg []byte) error {
+func (s *SMTPSender) directOne(ctx context.Context, host, addr, from string, to []string, msg []byte) (*SMTPReply, error) {
 	for _, mode := range []tlsMode{tlsOptional, tlsUnverified, tlsNone} {
 		sess, err := s.open(ctx, host, addr, mode)
 		var tf *tlsFailure
@@ -219,13 +238,13 @@ func (s *SMTPSender) directOne(ctx context.Context, host, addr, from string, to 
 			}
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		err = sess.transact(ctx, from, to, msg)
+		reply, err := sess.transact(ctx, from, to, msg)
 		sess.close()
-		return err
+		return reply, err
 	}
-	return nil // not reached: tlsNone never yields a tlsFailure
+	return nil, nil // not reached: tlsNone never yields a tlsFailure
 }
 
 // mxHosts returns the hosts to try for domain d, in preference order.

@@ -259,8 +259,12 @@ func TestDeliverMailDirectSTARTTLSWithDKIM(t *testing.T) {
 	if err != nil || !res.Delivered() {
 		t.Fatalf("Deliver: %v", err)
 	}
-	if diff := cmp.Diff(outcomeSummary{Status: StatusAccepted}, summarize(res.Outcomes[0])); diff != "" {
+	if diff := cmp.Diff(outcomeSummary{Status: StatusAccepted, StatusCode: 250}, summarize(res.Outcomes[0])); diff != "" {
 		t.Errorf("outcome (-want +got):\n%s", diff)
+	}
+	// The reply to the data's end, as go-smtp's server words it.
+	if got, want := res.Outcomes[0].Reply, "2.0.0 OK: queued"; got != want {
+		t.Errorf("Outcome.Reply = %q, want %q", got, want)
 	}
 	mails := ms.received()
 	if len(mails) != 1 {
@@ -375,13 +379,13 @@ func TestSMTPReplyCodes(t *testing.T) {
 				return e451
 			}
 			return nil
-		}, want: []outcomeSummary{{Status: StatusTemporaryFailure, StatusCode: 451}, {Status: StatusAccepted}}},
+		}, want: []outcomeSummary{{Status: StatusTemporaryFailure, StatusCode: 451}, {Status: StatusAccepted, StatusCode: 250}}},
 		{name: "451 after DATA then 250", reply: func(n int, cmd string) error {
 			if n == 0 && cmd == "DATA" {
 				return e451
 			}
 			return nil
-		}, want: []outcomeSummary{{Status: StatusTemporaryFailure, StatusCode: 451}, {Status: StatusAccepted}}},
+		}, want: []outcomeSummary{{Status: StatusTemporaryFailure, StatusCode: 451}, {Status: StatusAccepted, StatusCode: 250}}},
 		{name: "550", reply: func(n int, cmd string) error {
 			if cmd == "RCPT" {
 				return e550
