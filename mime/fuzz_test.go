@@ -63,22 +63,26 @@ func FuzzParse(f *testing.F) {
 
 // FuzzWrite checks that Write either rejects its input with a *FieldError
 // or writes a message whose header holds exactly the expected fields (no
-// injection) and which Parse reads back to the same report.
+// injection from any report field or option), whose lines all end in
+// CRLF within the RFC 5322 limit, and which Parse reads back to the same
+// report.
 func FuzzWrite(f *testing.F) {
 	r := testReport()
-	f.Add(r.OrganizationName, r.ReportID, r.ContactInfo, "example.net", "TLS <tlsrpt@mail.sender.example>")
-	f.Add("Org\r\nBcc: x@y", "id\nX: y", "mailto:a@b.example", "bücher.example", "=?utf-8?q?x?= <a@b.example>")
-	f.Add("", "rapport-été", "https://x.example/", "EXAMPLE.net.", "\"quoted\\\" name\" <a@[127.0.0.1]>")
+	o := testOptions()
+	f.Add(r.OrganizationName, r.ReportID, r.ContactInfo, "example.net", "TLS <tlsrpt@mail.sender.example>", o.To[1], "", o.MessageID)
+	f.Add("Org\r\nBcc: x@y", "id\nX: y", "mailto:a@b.example", "bücher.example", "=?utf-8?q?x?= <a@b.example>", "a@b.example\r\nBcc: c@d.example", "x.example\nX: y", "a@b\r\nX: y")
+	f.Add("", "rapport-été", "https://x.example/", "EXAMPLE.net.", "\"quoted\\\" name\" <a@[127.0.0.1]>", "<a@b.example>", "sender.example", "<id@x>")
+	f.Add("Org\r\n\r\n--tlsrpt-boundary-0001\r\nX: y", "a =?utf-8?q?x?= b", "mailto:tlsrpt@mail.sender.example", "example.net\x00", "a@b.example", "b@c.example", "", "")
 	want := []string{"From", "To", "Date", "Message-ID", "Subject", "MIME-Version", "Content-Type",
 		"TLS-Report-Domain", "TLS-Report-Submitter", "Auto-Submitted", "TLS-Required"}
-	f.Fuzz(func(t *testing.T, org, id, contact, policyDomain, from string) {
+	f.Fuzz(func(t *testing.T, org, id, contact, policyDomain, from, to, submitter, msgID string) {
 		r := testReport()
 		r.OrganizationName, r.ReportID, r.ContactInfo = org, id, contact
 		for i := range r.Policies {
 			r.Policies[i].Policy.Domain = policyDomain
 		}
 		opts := testOptions()
-		opts.From = from
+		opts.From, opts.To[1], opts.Submitter, opts.MessageID = from, to, submitter, msgID
 		var b bytes.Buffer
 		if err := Write(&b, r, opts); err != nil {
 			var fe *FieldError
@@ -90,7 +94,13 @@ func FuzzWrite(f *testing.F) {
 			}
 			return
 		}
-		head, _, _ := bytes.Cut(b.Bytes(), []byte("\r\n\r\n"))
+		msg := b.Bytes()
+		for i, line := range bytes.Split(msg, []byte("\r\n")) {
+			if bytes.ContainsAny(line, "\r\n\x00") || len(line) > hardLineLimit {
+				t.Fatalf("line %d is %d bytes or holds a bare CR, LF or NUL: %q", i+1, len(line), line)
+			}
+		}
+		head, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
 		var names []string
 		for _, line := range strings.Split(string(head), "\r\n") {
 			if line == "" || line[0] == ' ' {
@@ -108,6 +118,9 @@ func FuzzWrite(f *testing.F) {
 		}
 		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != id {
 			t.Fatalf("round trip: report-id %q/%q org %q", m.Reports[0].ReportID, m.ReportID, m.Reports[0].OrganizationName)
+		}
+		if len(m.Attachments) != 1 || m.Attachments[0].Path != "mime:part[2]" {
+			t.Fatalf("report found in %+v, want only mime:part[2]", m.Attachments)
 		}
 	})
 }

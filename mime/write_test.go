@@ -354,9 +354,18 @@ func TestWriteDKIMGoMsgauth(t *testing.T) {
 					t.Errorf("h= lacks %s: %v", h, vs[0].HeaderKeys)
 				}
 			}
+			// RFC 8460 §3: never l=. Unfold, then look at every tag name.
 			sig, _, _ := strings.Cut(msg, "\r\nFrom:")
-			if strings.Contains(strings.ReplaceAll(sig, " ", ""), ";l=") {
-				t.Errorf("signature uses l=: %s", sig)
+			if !strings.HasPrefix(sig, "DKIM-Signature:") || strings.Count(msg, "DKIM-Signature:") != 1 {
+				t.Fatalf("message does not start with its one DKIM-Signature:\n%s", sig)
+			}
+			var tags []string
+			for _, tag := range strings.Split(strings.Join(strings.Fields(strings.TrimPrefix(sig, "DKIM-Signature:")), ""), ";") {
+				name, _, _ := strings.Cut(tag, "=")
+				tags = append(tags, name)
+			}
+			if slices.Contains(tags, "l") || !slices.Contains(tags, "h") || !slices.Contains(tags, "bh") {
+				t.Errorf("signature tags %q: want h= and bh=, never l=", tags)
 			}
 
 			// A changed TLS-Report-Domain must break the signature.

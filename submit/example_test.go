@@ -183,9 +183,10 @@ func ExampleSMTPSender() {
 	}
 	rec, _ := dnsrecord.Parse("v=TLSRPTv1; rua=mailto:tlsrpt@example.net")
 	res, err := d.Deliver(context.Background(), exampleReport(), rec)
-	fmt.Println(res.Outcomes[0].Status, err)
+	o := res.Outcomes[0]
+	fmt.Println(o.Status, o.StatusCode, o.Reply, err)
 	// Output:
 	// RCPT tlsrpt@example.net NOTIFY [NEVER]
 	// DKIM-signed: true
-	// accepted <nil>
+	// accepted 250 2.0.0 OK: queued <nil>
 }

@@ -119,6 +119,7 @@ func TestReceiver(t *testing.T) {
 		{name: "json array", contentType: MediaTypeJSON, body: []byte(`[1,2]`), wantStatus: 400},
 		{name: "empty body", contentType: MediaTypeJSON, wantStatus: 400},
 		{name: "oversized body", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
+		{name: "oversized Content-Length", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
 		{name: "exactly at the cap", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: int64(len(canonical))}, wantStatus: 200},
 		{name: "gzip bomb", contentType: MediaTypeGzip, body: bomb, receiver: Receiver{MaxReportSize: 1 << 20}, wantStatus: 413},
 		{name: "handler fails", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{Handle: func(context.Context, *Received) error { return errors.New("disk full") }}, wantStatus: 500},
