@@ -37,12 +37,12 @@
 // multicast or unspecified addresses, an additional-information that is
 // not an absolute URI, policy types other than the three of §4.4.
 //
-// validation-failure and certificate-not-trusted SHOULD carry a
-// failure-reason-code (RFC 8460 §4.3.1; report.ClassifyTLSError gives
-// one). A session recorded without one is counted all the same, and its
-// detail is reported without the member (Validate accepts that): the
-// failure is not lost, and no code is invented for a cause the MTA did
-// not see.
+// The result types validation-failure and certificate-not-trusted SHOULD
+// carry a failure-reason-code (RFC 8460 §4.3.1; report.ClassifyTLSError
+// gives one). A session recorded without one is counted all the same, and
+// its detail is reported without the member (Validate accepts that): the
+// failure is not lost, and no code is invented for a cause the MTA did not
+// see.
 //
 // A session that delivered a TLS report is marked with
 // Session.ReportDelivery and never counted (RFC 8460 §3: such sessions
