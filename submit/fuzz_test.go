@@ -97,3 +97,29 @@ func FuzzNextAttempt(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRetryPolicy checks NextAttempt for any policy: the next attempt is
+// after now, within the window, and the schedule never overflows.
+func FuzzRetryPolicy(f *testing.F) {
+	f.Add(int64(0), int64(0), int64(0), 1, int64(0), 0.0)
+	f.Add(int64(1), int64(1), int64(time.Hour), 5, int64(time.Minute), 0.5)
+	f.Add(int64(1<<62), int64(math.MaxInt64), int64(0), 3, int64(0), 0.99)
+	f.Add(int64(time.Hour), int64(time.Second), int64(-1), 2, int64(time.Hour), 0.0)
+	first := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, initial, maxInterval, window int64, attempt int, elapsed int64, r float64) {
+		p := RetryPolicy{InitialInterval: time.Duration(initial), MaxInterval: time.Duration(maxInterval),
+			Window: time.Duration(window), Rand: func() float64 { return r }}
+		now := first.Add(time.Duration(elapsed))
+		next, ok := p.NextAttempt(first, now, attempt, &DeliveryError{Retryable: true})
+		if !ok {
+			return
+		}
+		w := p.Window
+		if w <= 0 {
+			w = DefaultRetryWindow
+		}
+		if !next.After(now) || next.After(first.Add(w)) {
+			t.Fatalf("next %v for now %v, window end %v", next, now, first.Add(w))
+		}
+	})
+}

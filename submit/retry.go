@@ -86,19 +86,21 @@ func (p *RetryPolicy) delay(attempt int) time.Duration {
 	if initial <= 0 {
 		initial = DefaultInitialInterval
 	}
-	max := p.MaxInterval
-	if max <= 0 {
-		max = DefaultMaxInterval
+	capped := p.MaxInterval
+	if capped <= 0 {
+		capped = DefaultMaxInterval
 	}
 	if attempt < 1 {
 		attempt = 1
 	}
-	d := initial
-	for i := 1; i < attempt && d < max; i++ {
+	d := min(initial, capped)
+	for i := 1; i < attempt && d < capped; i++ {
+		if d > capped/2 {
+			// Doubling would pass the cap (or overflow for huge values).
+			d = capped
+			break
+		}
 		d *= 2
-	}
-	if d > max {
-		d = max
 	}
 	r := rand.Float64
 	if p.Rand != nil {
@@ -108,7 +110,9 @@ func (p *RetryPolicy) delay(attempt int) time.Duration {
 	if f < 0 || f >= 1 || f != f {
 		f = 0
 	}
-	return d/2 + time.Duration(f*float64(d/2))
+	// At least a nanosecond, so that the next attempt is always after now
+	// even for a policy of nanosecond intervals.
+	return max(d/2+time.Duration(f*float64(d/2)), time.Nanosecond)
 }
 
 // retryInfo reports whether err is worth retrying and the smallest

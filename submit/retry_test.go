@@ -3,6 +3,7 @@ package submit
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -48,6 +49,8 @@ func TestRetryPolicyNextAttempt(t *testing.T) {
 		{name: "joined: all permanent", now: first, attempt: 1, err: errors.Join(perm, perm), want: -1},
 		{name: "joined: smallest retry-after", now: first, attempt: 1, err: errors.Join(after(time.Hour), after(10*time.Minute), perm), want: 10 * time.Minute},
 		{name: "joined: one without retry-after", now: first, attempt: 1, err: errors.Join(after(time.Hour), temp), want: 150 * time.Second},
+		{name: "huge intervals do not overflow", policy: RetryPolicy{InitialInterval: 1 << 62, MaxInterval: math.MaxInt64}, now: first, attempt: 3, err: temp, want: 24 * time.Hour},
+		{name: "nanosecond intervals still move forward", policy: RetryPolicy{InitialInterval: 1, MaxInterval: 1}, now: first, attempt: 1, err: temp, want: 1},
 		{name: "bad random source", policy: RetryPolicy{Rand: func() float64 { return 7 }}, now: first, attempt: 1, err: temp, want: 150 * time.Second},
 	}
 	for _, tt := range tests {
