@@ -67,6 +67,11 @@
 // RFC 2047 decoded). Where they disagree with the report, the report is
 // authoritative (RFC 8460 §5.6) and a Warning says so.
 //
+// A Parser with Strict set rejects instead of tolerating: the first
+// deviation listed in the table below is a *DeviationError carrying its
+// code, and the report is decoded with report.Decoder{Strict: true}. Use
+// it to check a sender's output; receive with the lenient default.
+//
 // # Verifying
 //
 // RFC 8460 §3 requires receivers to ignore mailed reports without a valid

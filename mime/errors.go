@@ -81,3 +81,20 @@ func (e *FieldError) Error() string { return "mime: " + e.Field + ": " + e.Reaso
 
 // Unwrap returns the underlying error.
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// DeviationError is returned by a strict Parser (Parser.Strict) for the
+// first deviation the lenient Parser would have tolerated with a Warning.
+type DeviationError struct {
+	// Path is where the deviation is, like "mime:part[2]" or
+	// "mime:header.Date" (as Warning.Path).
+	Path string
+	// Code is the Code* constant of the Warning the lenient Parser gives.
+	Code string
+	// Message describes the deviation.
+	Message string
+}
+
+// Error implements error.
+func (e *DeviationError) Error() string {
+	return "mime: " + e.Path + ": " + e.Message + " [" + e.Code + "]"
+}

@@ -168,7 +168,7 @@ func (s *state) extract() (*Message, error) {
 	m := &Message{Warnings: s.warnings}
 	for _, c := range chosen {
 		l := c.l
-		dec := report.Decoder{MaxSize: s.maxReport}
+		dec := report.Decoder{MaxSize: s.maxReport, Strict: s.strict}
 		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
 		if errors.Is(err, report.ErrTooLarge) {
 			return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path, Err: err}
@@ -201,6 +201,13 @@ func (s *state) extract() (*Message, error) {
 	}
 	m.Filename = m.Attachments[0].Filename
 	m.facts(chosen[0].l.msg, m.Reports[0])
+	if s.strict {
+		for _, w := range m.Warnings {
+			if strings.HasPrefix(w.Code, "mime-") {
+				return nil, &DeviationError{Path: w.Path, Code: w.Code, Message: w.Message}
+			}
+		}
+	}
 	return m, nil
 }
 

@@ -34,8 +34,17 @@ func FuzzParse(f *testing.F) {
 	}
 
 	p := Parser{MaxMessageSize: 256 << 10, MaxParts: 32, MaxDepth: 6, MaxHeaderSize: 16 << 10, MaxReportSize: 1 << 20}
+	strict := p
+	strict.Strict = true
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := p.Parse(bytes.NewReader(data))
+		if sm, serr := strict.Parse(bytes.NewReader(data)); serr == nil {
+			// What the strict Parser accepts, the lenient one accepts
+			// without a mime warning.
+			if err != nil || len(codes(m.Warnings)) != 0 || len(sm.Reports) != len(m.Reports) {
+				t.Fatalf("strict accepted, lenient: %v %v", err, m)
+			}
+		}
 		if int64(len(data)) > p.MaxMessageSize && !errors.Is(err, ErrTooLarge) {
 			t.Fatalf("message of %d bytes over the cap: err = %v", len(data), err)
 		}

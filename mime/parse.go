@@ -47,6 +47,15 @@ type Parser struct {
 	// multiply it. It is also passed to report.Decoder as MaxSize. Zero
 	// means DefaultMaxReportSize.
 	MaxReportSize int64
+	// Strict makes Parse reject what it would otherwise tolerate: the
+	// first deviation that would be a mime Warning (see the package
+	// documentation's table; a missing TLS-Report-Domain or
+	// TLS-Report-Submitter, a submitter that is not the contact-info
+	// domain, a report outside multipart/report, ...) is a
+	// *DeviationError, and the report is decoded with
+	// report.Decoder{Strict: true}, whose *report.DecodeError comes
+	// wrapped in a *PartError. The zero value is lenient.
+	Strict bool
 }
 
 // Message is what Parse found in a mail: the reports and the header facts
@@ -128,7 +137,8 @@ var errMessageCap = errors.New("mime: message size cap")
 //
 // Errors: ErrNoReport when the message holds no TLS report; a *LimitError
 // (matching ErrTooLarge) when a limit was exceeded; a *PartError when a
-// part labelled as a TLS report cannot be decoded; the reader's error.
+// part labelled as a TLS report cannot be decoded; with Strict, a
+// *DeviationError for the first tolerated deviation; the reader's error.
 func (p *Parser) Parse(r io.Reader) (*Message, error) {
 	s := &state{
 		maxMessage: orDefault(p.MaxMessageSize, DefaultMaxMessageSize),
@@ -136,6 +146,7 @@ func (p *Parser) Parse(r io.Reader) (*Message, error) {
 		maxDepth:   int(orDefault(int64(p.MaxDepth), DefaultMaxDepth)),
 		maxHeader:  orDefault(p.MaxHeaderSize, DefaultMaxHeaderSize),
 		maxReport:  orDefault(p.MaxReportSize, DefaultMaxReportSize),
+		strict:     p.Strict,
 	}
 	data, err := io.ReadAll(capped.NewReader(r, s.maxMessage, errMessageCap))
 	if errors.Is(err, errMessageCap) {
@@ -159,6 +170,7 @@ type state struct {
 	maxMessage, maxHeader, maxReport int64
 	spent                            int64 // decompressed report bytes so far
 	maxParts, maxDepth               int
+	strict                           bool
 
 	parts    int
 	warnings []report.Warning

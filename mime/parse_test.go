@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
@@ -250,4 +251,67 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseStrict checks that a strict Parser rejects every fixture the
+// lenient one accepts with a mime warning, with a *DeviationError naming
+// one of those warnings, and accepts the conforming ones (SPEC §10.4: a
+// missing TLS-Report-Domain or TLS-Report-Submitter, or a submitter that
+// is not the contact-info domain, is a strict rejection).
+func TestParseStrict(t *testing.T) {
+	strict := Parser{Strict: true}
+	for _, tt := range parseTests {
+		if tt.err != nil {
+			continue
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := strict.Parse(bytes.NewReader(readFixture(t, tt.name)))
+			if len(tt.codes) == 0 {
+				if err != nil {
+					t.Fatalf("strict Parse of a conforming message: %v", err)
+				}
+				if len(m.Warnings) != 0 {
+					t.Errorf("warnings %v", m.Warnings)
+				}
+				return
+			}
+			var de *DeviationError
+			if !errors.As(err, &de) {
+				t.Fatalf("strict Parse error = %v, want a *DeviationError for one of %q", err, tt.codes)
+			}
+			if m != nil || !slices.Contains(tt.codes, de.Code) || !strings.HasPrefix(de.Path, "mime:") || de.Message == "" {
+				t.Errorf("DeviationError %+v (message %v), want one of %q", de, m, tt.codes)
+			}
+			if !strings.HasPrefix(de.Error(), "mime: ") {
+				t.Errorf("Error() = %q", de.Error())
+			}
+		})
+	}
+	t.Run("report decoded strictly", func(t *testing.T) {
+		// A conforming message whose report lacks the "Z" of its
+		// datetimes: lenient accepts with a report warning, strict fails
+		// with the decoder's error inside a *PartError.
+		var b bytes.Buffer
+		if err := Write(&b, testReport(), testOptions()); err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(testReport())
+		if err != nil {
+			t.Fatal(err)
+		}
+		loose := bytes.Replace(js, []byte(`00Z"`), []byte(`00"`), 1)
+		if bytes.Equal(loose, js) {
+			t.Fatal("test report has no datetime to loosen")
+		}
+		msg := reportMail("application/tlsrpt+json", loose)
+		if m, err := Parse(bytes.NewReader(msg)); err != nil || len(m.Warnings) == 0 {
+			t.Fatalf("lenient Parse: %v, warnings %v", err, m)
+		}
+		_, err = strict.Parse(bytes.NewReader(msg))
+		var pe *PartError
+		var de *report.DecodeError
+		if !errors.As(err, &pe) || !errors.As(err, &de) {
+			t.Fatalf("strict Parse error = %v, want a *report.DecodeError in a *PartError", err)
+		}
+	})
 }
