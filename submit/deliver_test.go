@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt/mime"
@@ -156,5 +157,50 @@ func TestDeliverManyURIs(t *testing.T) {
 	}
 	if n := len(e.requests()); n != len(uris) {
 		t.Errorf("%d requests for %d URIs", n, len(uris))
+	}
+}
+
+// replySender is a ReplyMailSender standing in for an MTA queue that
+// knows its own reply.
+type replySender struct {
+	reply *SMTPReply
+	err   error
+	plain int // SendMail calls
+}
+
+func (s *replySender) SendMail(context.Context, string, []string, []byte) error {
+	s.plain++
+	return errors.New("SendMail called although SendMailReply exists")
+}
+
+func (s *replySender) SendMailReply(context.Context, string, []string, []byte) (*SMTPReply, error) {
+	return s.reply, s.err
+}
+
+func TestDeliverReplyMailSender(t *testing.T) {
+	tests := []struct {
+		name      string
+		sender    *replySender
+		want      outcomeSummary
+		wantReply string
+	}{
+		{name: "reply recorded", sender: &replySender{reply: &SMTPReply{Code: 250, Text: "2.0.0 Ok: queued as 4F2B1"}},
+			want: outcomeSummary{Status: StatusAccepted, StatusCode: 250}, wantReply: "2.0.0 Ok: queued as 4F2B1"},
+		{name: "accepted without reply", sender: &replySender{}, want: outcomeSummary{Status: StatusAccepted}},
+		{name: "failure", sender: &replySender{err: &smtp.SMTPError{Code: 452, Message: "full"}},
+			want: outcomeSummary{Status: StatusTemporaryFailure, StatusCode: 452}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Deliverer{Mail: tt.sender, MailOptions: mime.WriteOptions{From: "tlsrpt@sender.example"}}
+			res, _ := d.Deliver(context.Background(), testReport(), record(t, "mailto:tlsrpt@example.net"))
+			o := res.Outcomes[0]
+			if diff := cmp.Diff(tt.want, summarize(o)); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+			if o.Reply != tt.wantReply || tt.sender.plain != 0 {
+				t.Errorf("Reply = %q (want %q), SendMail calls %d", o.Reply, tt.wantReply, tt.sender.plain)
+			}
+		})
 	}
 }

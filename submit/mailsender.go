@@ -41,8 +41,9 @@ type ReplyMailSender interface {
 type SMTPReply struct {
 	// Code is the three-digit reply code; 250 for an accepted message.
 	Code int
-	// Text is the reply text, as sent (after the code and any enhanced
-	// status code, RFC 3463, that go-smtp does not split off). Servers
-	// commonly put their queue id here ("2.0.0 Ok: queued as 4F2B1").
+	// Text is the reply text after the code, an enhanced status code
+	// (RFC 3463) included, lines of a multi-line reply joined by "\n".
+	// Servers commonly put their queue id here
+	// ("2.0.0 Ok: queued as 4F2B1").
 	Text string
 }
