@@ -382,6 +382,12 @@ func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 // unzip returns the one JSON member of a zip archive, within the report
 // size limit.
 func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
+	// The part cap also bounds the members looked at. Check the count the
+	// archive declares before archive/zip reads its whole central
+	// directory into memory (about 200 bytes per entry).
+	if n, ok := zipEntries(data); ok && n > s.maxParts {
+		return nil, &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: c.l.path}
+	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, &PartError{Path: c.l.path, Err: err}
@@ -427,6 +433,21 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 		return s.gunzip(c, out)
 	}
 	return out, nil
+}
+
+// zipEntries returns the total number of entries declared by the end of
+// central directory record of a zip archive (APPNOTE 4.3.16), searched
+// for in the last 64 KiB + 22 bytes; ok is false when there is none. A
+// Zip64 archive declares 0xFFFF here, which counts as that many.
+func zipEntries(data []byte) (n int, ok bool) {
+	const eocdLen = 22
+	start := max(len(data)-(eocdLen+0xFFFF), 0)
+	i := bytes.LastIndex(data[start:], []byte("PK\x05\x06"))
+	if i < 0 || start+i+eocdLen > len(data) {
+		return 0, false
+	}
+	rec := data[start+i:]
+	return int(rec[10]) | int(rec[11])<<8, true
 }
 
 // spend charges n bytes of report data against the message's budget of

@@ -86,6 +86,14 @@ func TestParseLimits(t *testing.T) {
 	}
 	manyParts.WriteString("--b--\r\n")
 	member := gzipZeros(t)
+	var manyMembers bytes.Buffer
+	zw := zip.NewWriter(&manyMembers)
+	for i := 0; i < 200; i++ {
+		zw.CreateHeader(&zip.FileHeader{Name: "r" + strconv.Itoa(i) + ".json", Method: zip.Store})
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	bigJSON := `{"organization-name":"` + strings.Repeat("x", 4096) + `","policies":[]}`
 
 	tests := []struct {
@@ -103,6 +111,7 @@ func TestParseLimits(t *testing.T) {
 		{"gzip bomb", Parser{}, reportMail("application/tlsrpt+gzip", gzipBomb(t, member, 1024)), "report size"},
 		{"gzip bomb, sniffed", Parser{MaxReportSize: 1 << 20}, reportMail("application/x-unknown", gzipBomb(t, member, 64)), "report size"},
 		{"zip bomb", Parser{MaxReportSize: 1 << 20}, reportMail("application/zip", zipOf(t, "r.json", make([]byte, 2<<20))), "report size"},
+		{"zip with 200 members", Parser{}, reportMail("application/zip", manyMembers.Bytes()), "parts"},
 		{"plain JSON over cap", Parser{MaxReportSize: 1024}, reportMail("application/tlsrpt+json", []byte(bigJSON)), "report size"},
 	}
 	for _, tt := range tests {
