@@ -39,7 +39,9 @@
 // WriteOptions.Submitter), From and To must be addresses, and no value
 // that reaches a header may contain a control character (CR, LF and NUL
 // included: header injection is impossible). Non-ASCII text in the
-// Report-ID is RFC 2047 encoded; domains are written as A-labels.
+// Report-ID is RFC 2047 encoded (so is ASCII text containing "=?", which
+// a reader's decoder would otherwise take for an encoded-word); domains
+// are written as A-labels.
 //
 // # Reading
 //

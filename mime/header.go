@@ -1,7 +1,6 @@
 package mime
 
 import (
-	stdmime "mime"
 	"strings"
 	"unicode/utf8"
 )
@@ -47,14 +46,62 @@ func isASCII(s string) bool {
 }
 
 // encodeText returns s unchanged when it is printable ASCII and otherwise
-// as RFC 2047 encoded-words (Q encoding, UTF-8). Go's encoder splits long
-// input into several words of at most 75 characters separated by spaces,
-// which the folder may break between.
+// as RFC 2047 encoded-words (Q encoding, UTF-8). ASCII text holding "=?"
+// is encoded too, so that a reader's RFC 2047 decoder cannot turn
+// something that looks like an encoded-word into other text (Go's
+// mime.QEncoding would return such text unchanged).
 func encodeText(s string) string {
-	if isASCII(s) {
+	if isASCII(s) && !strings.Contains(s, "=?") {
 		return s
 	}
-	return stdmime.QEncoding.Encode("utf-8", s)
+	return encodeWords(s)
+}
+
+// encodeWords encodes s as RFC 2047 §4.2 Q encoded-words of at most 75
+// characters each, separated by spaces (which decoders drop between
+// adjacent encoded-words, RFC 2047 §6.2, and the folder may break at).
+// The words are meant for unstructured text such as Subject (§5 rule 1):
+// printable ASCII other than "=", "?" and "_" stays literal, a space
+// becomes "_", anything else is =XX; a UTF-8 sequence is never split.
+func encodeWords(s string) string {
+	const prefix, suffix = "=?utf-8?q?", "?="
+	const maxWord = 75
+	var b, word strings.Builder
+	flush := func() {
+		if word.Len() == 0 {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(prefix + word.String() + suffix)
+		word.Reset()
+	}
+	for _, r := range s {
+		var enc string
+		switch {
+		case r == ' ':
+			enc = "_"
+		case r > ' ' && r <= '~' && r != '=' && r != '?' && r != '_':
+			enc = string(r)
+		default:
+			var buf [utf8.UTFMax]byte
+			n := utf8.EncodeRune(buf[:], r)
+			var e strings.Builder
+			for _, c := range buf[:n] {
+				e.WriteByte('=')
+				e.WriteByte("0123456789ABCDEF"[c>>4])
+				e.WriteByte("0123456789ABCDEF"[c&15])
+			}
+			enc = e.String()
+		}
+		if len(prefix)+word.Len()+len(enc)+len(suffix) > maxWord {
+			flush()
+		}
+		word.WriteString(enc)
+	}
+	flush()
+	return b.String()
 }
 
 // writeField appends the header field "name: value" to b, folded

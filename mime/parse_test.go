@@ -221,6 +221,7 @@ func TestRoundTrip(t *testing.T) {
 		{"non-ascii report-id", func(r *report.Report, _ *WriteOptions) { r.ReportID = "rapport-été@sender.example" }},
 		{"long report-id", func(r *report.Report, _ *WriteOptions) { r.ReportID = strings.Repeat("long-", 40) + "@x.example" }},
 		{"report-id with spaces", func(r *report.Report, _ *WriteOptions) { r.ReportID = "id with  spaces" }},
+		{"report-id looking like encoded-words", func(r *report.Report, _ *WriteOptions) { r.ReportID = "a =?utf-8?q?=41?= b=?x?q?y?=@x.example" }},
 		{"random boundary and ids", func(_ *report.Report, o *WriteOptions) { *o = WriteOptions{From: o.From, To: o.To} }},
 	}
 	for _, tt := range tests {

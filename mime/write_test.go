@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	stdmime "mime"
+	netmail "net/mail"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -475,5 +477,36 @@ func TestWriteULabelDomain(t *testing.T) {
 	}
 	if got := m.Reports[0].Policies[0].Policy.Domain; got != "xn--bcher-kva.example" || len(m.Warnings) != 0 {
 		t.Errorf("policy-domain %q, warnings %v", got, m.Warnings)
+	}
+}
+
+// TestWriteSubjectDecodes checks that any RFC 2047 decoder (here Go's)
+// reads the written Subject back as the RFC 8460 §5.3 text, whatever the
+// report-id holds.
+func TestWriteSubjectDecodes(t *testing.T) {
+	for _, id := range []string{"plain@x.example", "rapport-été@x.example", "a =?utf-8?q?=41?= b@x.example", strings.Repeat("long-", 40) + "@x.example",
+		strings.Repeat("é_ü?", 30) + "@x.example", "日本語のレポート-" + strings.Repeat("字", 40)} {
+		t.Run(id, func(t *testing.T) {
+			r := testReport()
+			r.ReportID = id
+			msg := writeString(t, r, testOptions())
+			m, err := netmail.ReadMessage(strings.NewReader(msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := new(stdmime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "Report Domain: example.net Submitter: mail.sender.example Report-ID: <" + id + ">"
+			if got != want {
+				t.Errorf("Subject decodes to\n%q, want\n%q", got, want)
+			}
+			for _, w := range strings.Fields(m.Header.Get("Subject")) {
+				if strings.HasPrefix(w, "=?") && len(w) > 75 {
+					t.Errorf("encoded-word of %d characters (RFC 2047 §2: at most 75): %s", len(w), w)
+				}
+			}
+		})
 	}
 }
