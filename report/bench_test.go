@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 )
@@ -65,15 +66,43 @@ func corpusLikeMix(b *testing.B) [][]byte {
 	return out
 }
 
+// cpuMeter reports "cpu-ns/op" and "cpu-MB/s" beside the wall-clock
+// numbers: the CPU time of the whole process (decoder and garbage
+// collector) per operation. On a loaded machine wall time includes the
+// time spent waiting for a CPU; CPU time does not.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	t, ok := processCPUTime()
+	return cpuMeter{start: t, ok: ok}
+}
+
+func (c cpuMeter) stop(b *testing.B, bytesPerOp int64) {
+	end, ok := processCPUTime()
+	if !c.ok || !ok || b.N == 0 || end <= c.start {
+		return
+	}
+	perOp := float64(end-c.start) / float64(b.N)
+	b.ReportMetric(perOp, "cpu-ns/op")
+	if bytesPerOp > 0 {
+		b.ReportMetric(float64(bytesPerOp)*1e3/perOp, "cpu-MB/s")
+	}
+}
+
 func benchDecode(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b, int64(len(data)))
 }
 
 func BenchmarkDecodeTypical(b *testing.B) { benchDecode(b, []byte(benchTypical)) }
@@ -85,11 +114,13 @@ func BenchmarkDecodeLarge50kStream(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := new(Decoder).Decode(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b, int64(len(data)))
 }
 
 func BenchmarkDecodeCorpusMix(b *testing.B) {
@@ -101,6 +132,7 @@ func BenchmarkDecodeCorpusMix(b *testing.B) {
 	b.SetBytes(n)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		for _, d := range mix {
 			if _, _, err := Parse(d); err != nil {
@@ -108,6 +140,7 @@ func BenchmarkDecodeCorpusMix(b *testing.B) {
 			}
 		}
 	}
+	cpu.stop(b, n)
 }
 
 // BenchmarkDecodeSharedCorpus decodes every report of the shared corpus
@@ -138,6 +171,7 @@ func BenchmarkDecodeSharedCorpus(b *testing.B) {
 	b.SetBytes(n)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		for _, d := range mix {
 			if _, _, err := Parse(d); err != nil {
@@ -145,6 +179,7 @@ func BenchmarkDecodeSharedCorpus(b *testing.B) {
 			}
 		}
 	}
+	cpu.stop(b, n)
 }
 
 // BenchmarkDecodeGzip decodes a gzip-compressed 5,000-detail report;
@@ -158,11 +193,13 @@ func BenchmarkDecodeGzip(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := new(Decoder).Decode(bytes.NewReader(z.Bytes())); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b, int64(len(data)))
 }
 
 func BenchmarkEncodeTypical(b *testing.B) {
@@ -174,11 +211,13 @@ func BenchmarkEncodeTypical(b *testing.B) {
 	b.SetBytes(int64(len(out)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, err := rep.MarshalJSON(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b, int64(len(out)))
 }
 
 func BenchmarkEncodeLarge50k(b *testing.B) {
@@ -190,9 +229,11 @@ func BenchmarkEncodeLarge50k(b *testing.B) {
 	b.SetBytes(int64(len(out)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, err := rep.MarshalJSON(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b, int64(len(out)))
 }
