@@ -75,7 +75,12 @@ func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
 // ParseSTSPolicy parses an MTA-STS policy file strictly by RFC 8461 §3.2:
 // "key: value" lines separated by LF or CRLF, an optional terminator after
 // the last line, no empty lines, no whitespace before a key or around the
-// colon other than after it. It requires version STSv1, a mode, a max_age
+// colon other than after it. The grammar has no place for an empty line
+// (a second terminator at the end included) or a UTF-8 byte order mark
+// (the text must begin with a field name), so both are errors;
+// LintSTSPolicy names them. A value may hold any well-formed UTF-8
+// (U+0080..U+009F included, as the grammar's UTF8-2 allows) but no ASCII
+// control character; tabs may only surround it. It requires version STSv1, a mode, a max_age
 // and, unless the mode is none, at least one mx line. For every field but
 // mx the first occurrence wins; later duplicates and unknown fields must
 // still be well-formed lines. A text longer than MaxSTSPolicySize is
