@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -238,6 +239,34 @@ func TestDeepNestingPath(t *testing.T) {
 		}
 		if se.Offset < 5 || se.Offset > int64(len(in)) {
 			t.Errorf("offset %d", se.Offset)
+		}
+	}
+}
+
+// TestDateTimeForms decodes the RFC 3339 forms of SPEC §10.3.7 in both
+// modes: all are valid and normalised to UTC without a warning.
+func TestDateTimeForms(t *testing.T) {
+	const old = `"start-datetime":"2024-05-01T00:00:00Z"`
+	want := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, form := range []string{
+		"2024-05-01T00:00:00Z",
+		"2024-05-01t00:00:00z",
+		"2024-05-01T00:00:00+00:00",
+		"2024-05-01T00:00:00-00:00",
+		"2024-05-01T02:00:00+02:00",
+		"2024-04-30T19:00:00.000-05:00",
+		"2024-05-01T00:00:00.000000000Z",
+	} {
+		in := strings.Replace(strictBase, old, `"start-datetime":"`+form+`"`, 1)
+		for _, strict := range []bool{false, true} {
+			rep, warns, err := (&Decoder{Strict: strict}).Decode(strings.NewReader(in))
+			if err != nil || len(warns) != 0 {
+				t.Errorf("%s (strict=%v): %v %v", form, strict, err, warns)
+				continue
+			}
+			if got := rep.DateRange.Start; !got.Equal(want) || got.Location() != time.UTC {
+				t.Errorf("%s (strict=%v): got %v, want %v in UTC", form, strict, got, want)
+			}
 		}
 	}
 }
