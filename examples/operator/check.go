@@ -107,6 +107,12 @@ func (c *checker) checkDomain(ctx context.Context, domain string, fetch bool) {
 		return
 	}
 	rec, err := policy.SelectSTSRecord(txts)
+	defer func() {
+		// Advice on the record strings themselves (RFC 8461 §3.1).
+		for _, f := range policy.LintSTSRecord(txts...) {
+			fmt.Fprintf(c.out, "  %s\n", f)
+		}
+	}()
 	switch {
 	case errors.Is(err, policy.ErrNoSTSRecord):
 		fmt.Fprintf(c.out, "%s: no MTA-STS record; senders apply no MTA-STS policy\n", name)

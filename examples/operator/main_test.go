@@ -237,7 +237,7 @@ func TestOnline(t *testing.T) {
 			name:    "two records of each",
 			args:    []string{"multi.example.com"},
 			wantErr: errInvalid,
-			want:    []string{"more than one TLS-RPT record", "more than one mta-sts record"},
+			want:    []string{"more than one TLS-RPT record", "more than one mta-sts record", "record-multiple"},
 		},
 		{
 			name: "nothing published",
