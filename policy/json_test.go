@@ -28,7 +28,7 @@ func TestMarshalJSON(t *testing.T) {
 		{name: "unknown type verbatim", in: Policy{Type: "invalid-policy-type"},
 			want: `{"policy-type":"invalid-policy-type","policy-string":[],"policy-domain":"","mx-host":[]}`},
 		{name: "escaping", in: Policy{Type: "x", Strings: []string{"a\"b\\c\n\r\t\x01<>&\u2028é", "bad\xffutf8"}},
-			want: `{"policy-type":"x","policy-string":["a\"b\\c\n\r\t\u0001<>&\u2028é","bad\ufffdutf8"],"policy-domain":"","mx-host":[]}`},
+			want: `{"policy-type":"x","policy-string":["a\"b\\c\n\r\t\u0001\u003c\u003e\u0026\u2028é","bad\ufffdutf8"],"policy-domain":"","mx-host":[]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/jsonstr"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
@@ -256,57 +257,13 @@ func (e *encodeState) ip(a netip.Addr) {
 	e.b = append(e.b, '"')
 }
 
-const hexDigits = "0123456789abcdef"
-
 // str appends s as a JSON string escaped exactly as encoding/json does
 // with HTML escaping (its default), so that json.Marshal's re-compaction
-// of MarshalJSON output changes nothing.
+// of MarshalJSON output changes nothing. Invalid UTF-8 fails the encoding:
+// the strict decoder would reject it (RFC 8259 §8.1).
 func (e *encodeState) str(s string, name string) {
-	b := append(e.b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			e.fail(name, "string "+quoteShort(s)+" is not valid UTF-8 (RFC 8259 §8.1)")
-			i++
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+	var ok bool
+	if e.b, ok = jsonstr.Append(e.b, s); !ok {
+		e.fail(name, "string "+quoteShort(s)+" is not valid UTF-8 (RFC 8259 §8.1)")
 	}
-	b = append(b, s[start:]...)
-	e.b = append(b, '"')
 }
