@@ -5,137 +5,19 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// dnsServer is a small authoritative DNS server on 127.0.0.1 (UDP) that
-// answers TXT queries from a fixed zone.
-type dnsServer struct {
-	conn  net.PacketConn
-	txt   map[string][][]string       // name -> TXT records -> character-strings
-	rcode map[string]dnsmessage.RCode // name -> error response
-	cname map[string]string           // name -> CNAME target (answered with the target's TXT records)
-
-	mu      sync.Mutex
-	queries []string // names asked, in order
-}
-
-func startDNSServer(t *testing.T, txt map[string][][]string, rcode map[string]dnsmessage.RCode, cname map[string]string) *dnsServer {
-	t.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &dnsServer{conn: conn, txt: txt, rcode: rcode, cname: cname}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.serve()
-	}()
-	t.Cleanup(func() {
-		conn.Close()
-		<-done
-	})
-	return s
-}
-
-func (s *dnsServer) serve() {
-	buf := make([]byte, 65535)
-	for {
-		n, addr, err := s.conn.ReadFrom(buf)
-		if err != nil {
-			return // closed
-		}
-		if resp, err := s.answer(buf[:n]); err == nil {
-			s.conn.WriteTo(resp, addr)
-		}
-	}
-}
-
-func (s *dnsServer) answer(req []byte) ([]byte, error) {
-	var p dnsmessage.Parser
-	h, err := p.Start(req)
-	if err != nil {
-		return nil, err
-	}
-	q, err := p.Question()
-	if err != nil {
-		return nil, err
-	}
-	name := strings.ToLower(q.Name.String())
-	s.mu.Lock()
-	s.queries = append(s.queries, name)
-	s.mu.Unlock()
-
-	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
-	owner := q.Name
-	target, isAlias := s.cname[name]
-	if isAlias {
-		owner = dnsmessage.MustNewName(target)
-		name = target
-	}
-	records, exists := s.txt[name]
-	switch rc, ok := s.rcode[name]; {
-	case ok:
-		rh.RCode = rc
-	case !exists:
-		rh.RCode = dnsmessage.RCodeNameError
-	}
-	b := dnsmessage.NewBuilder(nil, rh)
-	b.EnableCompression()
-	if err := b.StartQuestions(); err != nil {
-		return nil, err
-	}
-	if err := b.Question(q); err != nil {
-		return nil, err
-	}
-	if err := b.StartAnswers(); err != nil {
-		return nil, err
-	}
-	if isAlias {
-		err := b.CNAMEResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 300},
-			dnsmessage.CNAMEResource{CNAME: owner})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if rh.RCode == dnsmessage.RCodeSuccess && q.Type == dnsmessage.TypeTXT {
-		for _, strs := range records {
-			err := b.TXTResource(dnsmessage.ResourceHeader{Name: owner, Class: dnsmessage.ClassINET, TTL: 300},
-				dnsmessage.TXTResource{TXT: strs})
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	return b.Finish()
-}
-
-func (s *dnsServer) asked() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.queries...)
-}
-
-// resolver returns a real *net.Resolver (pure Go) whose every query goes
-// to the server.
-func (s *dnsServer) resolver() *net.Resolver {
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", s.conn.LocalAddr().String())
-		},
-	}
-}
-
 func TestLookupNetResolver(t *testing.T) {
 	const spf = "v=spf1 -all"
-	srv := startDNSServer(t, map[string][][]string{
+	srv := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{
 		"_smtp._tls.multi.example.":    {{"v=TLSRPTv1; rua=mailto:tls", "rpt@multi.example", ",https://r.multi.example/x"}},
 		"_smtp._tls.spf.example.":      {{spf}, {"v=TLSRPTv1;rua=mailto:a@spf.example"}},
 		"_smtp._tls.two.example.":      {{"v=TLSRPTv1;rua=mailto:a@two.example"}, {"v=TLSRPTv1;rua=mailto:b@two.example"}},
@@ -148,13 +30,13 @@ func TestLookupNetResolver(t *testing.T) {
 		"_smtp._tls.servfail.example.": nil,
 		"_smtp._tls.provider.example.": {{"v=TLSRPTv1; rua=https://tlsrpt.provider.example/r"}},
 		"_smtp._tls.refused.example.":  nil,
-	}, map[string]dnsmessage.RCode{
+	}, RCode: map[string]dnsmessage.RCode{
 		"_smtp._tls.servfail.example.": dnsmessage.RCodeServerFailure,
 		"_smtp._tls.refused.example.":  dnsmessage.RCodeRefused,
-	}, map[string]string{
+	}, CNAME: map[string]string{
 		"_smtp._tls.alias.example.": "_smtp._tls.provider.example.",
-	})
-	res := srv.resolver()
+	}})
+	res := srv.Resolver()
 
 	tests := []struct {
 		name      string
@@ -212,7 +94,7 @@ func TestLookupNetResolver(t *testing.T) {
 				require.ErrorAs(t, err, &se)
 			}
 			if tt.asked != "" {
-				q := srv.asked()
+				q := srv.Queries()
 				require.Equal(t, tt.asked, q[len(q)-1])
 			}
 		})
