@@ -245,19 +245,8 @@ func checkURI(s string) (int, string) {
 func checkAuthority(a string) (int, string) {
 	i := 0
 	if at := strings.IndexByte(a, '@'); at >= 0 {
-		for i < at {
-			c := a[i]
-			switch {
-			case byteClass[c]&cUserinfo != 0:
-				i++
-			case c == '%':
-				if j, reason := checkPct(a, i); j >= 0 {
-					return j, reason
-				}
-				i += 3
-			default:
-				return i, badURIByte(c)
-			}
+		if j, reason := scanClass(a, 0, at, cUserinfo); j >= 0 {
+			return j, reason
 		}
 		i = at + 1
 	}
@@ -273,20 +262,14 @@ func checkAuthority(a string) (int, string) {
 		i += end + 1
 	} else {
 		// reg-name / IPv4address (an IPv4 address is also a reg-name).
-		for i < len(a) && a[i] != ':' {
-			c := a[i]
-			switch {
-			case byteClass[c]&cRegName != 0:
-				i++
-			case c == '%':
-				if j, reason := checkPct(a, i); j >= 0 {
-					return j, reason
-				}
-				i += 3
-			default:
-				return i, badURIByte(c)
-			}
+		end := len(a)
+		if colon := strings.IndexByte(a[i:], ':'); colon >= 0 {
+			end = i + colon
 		}
+		if j, reason := scanClass(a, i, end, cRegName); j >= 0 {
+			return j, reason
+		}
+		i = end
 	}
 	if i == len(a) {
 		return -1, ""
@@ -326,6 +309,27 @@ func validIPLiteral(s string) bool {
 	}
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is6()
+}
+
+// scanClass validates s[i:end]: every byte must be of class or start a
+// percent-encoding (RFC 3986 §2.1). It returns the offset and reason of the
+// first bad byte, or -1.
+func scanClass(s string, i, end int, class uint8) (int, string) {
+	for i < end {
+		c := s[i]
+		switch {
+		case byteClass[c]&class != 0:
+			i++
+		case c == '%':
+			if j, reason := checkPct(s, i); j >= 0 {
+				return j, reason
+			}
+			i += 3
+		default:
+			return i, badURIByte(c)
+		}
+	}
+	return -1, ""
 }
 
 // checkPct validates the percent-encoding at s[i] (RFC 3986 §2.1).
