@@ -98,4 +98,13 @@ const (
 	// variant could be read Message.Date is set, otherwise only
 	// Message.DateText.
 	CodeDate = "mime-date"
+	// CodeMissingDate: the Date field is missing (RFC 5322 §3.6: every
+	// message has one); Message.Date and DateText are empty.
+	CodeMissingDate = "mime-missing-date"
+	// CodeReportIDSyntax: the Subject's Report-ID is in angle brackets
+	// but is not an RFC 5322 §3.6.4 msg-id (id-left "@" id-right, each a
+	// dot-atom-text, id-right also a [domain literal]), as RFC 8460 §5.3
+	// requires; Message.ReportID holds it as written. (A Report-ID
+	// without angle brackets is CodeSubject.)
+	CodeReportIDSyntax = "mime-report-id-syntax"
 )

@@ -16,9 +16,13 @@
 // The header carries From, To, Date, Message-ID, MIME-Version, the
 // RFC 8460 §5.3 Subject
 //
-//	Report Domain: <policy domain> Submitter: <submitter> Report-ID: <<report-id>>
+//	Report Domain: <policy domain> Submitter: <submitter> Report-ID: <<msg-id>>
 //
-// (folded at spaces when long, never inside a token), TLS-Report-Domain
+// (folded at spaces when long, never inside a token; the msg-id is the
+// report-id when that is an RFC 5322 §3.6.4 msg-id, as §5.3 asks, and
+// otherwise one made from it as Google does: the id-right after the last
+// "@" kept when valid, else the submitter domain appended, and every
+// byte a dot-atom-text cannot hold written =XX), TLS-Report-Domain
 // and TLS-Report-Submitter (§5.3; the submitter is the domain of the
 // report's contact-info), Auto-Submitted: auto-generated (RFC 3834) and
 // TLS-Required: No (RFC 8689 §5), so that the sender's own MTA delivers the
@@ -38,10 +42,9 @@
 // contact-info must give the submitter domain (an https contact-info needs
 // WriteOptions.Submitter), From and To must be addresses, and no value
 // that reaches a header may contain a control character (CR, LF and NUL
-// included: header injection is impossible). Non-ASCII text in the
-// Report-ID is RFC 2047 encoded (so is ASCII text containing "=?", which
-// a reader's decoder would otherwise take for an encoded-word); domains
-// are written as A-labels.
+// included: header injection is impossible). A Subject msg-id containing
+// "=?" is RFC 2047 encoded, since a reader's decoder would otherwise take
+// it for an encoded-word; domains are written as A-labels.
 //
 // # Reading
 //
@@ -121,6 +124,8 @@
 //	mime-tls-report-submitter-mismatch   submitter is not the contact-info domain       Mail.ru (mail.ru vs corp.mail.ru)
 //	mime-subject                         Subject not §5.3 shaped, Report-ID without <>   Microsoft
 //	mime-date                            Date not RFC 5322 (read when a variant fits)   RFC 8460 §5.3.1 example
+//	mime-missing-date                    no Date field (RFC 5322 §3.6 requires one)     -
+//	mime-report-id-syntax                Subject Report-ID <…> not an RFC 5322 msg-id   sys4 tlsrpt-reporter 0.6 (":" in id-left)
 //
 // The Subject's Report-ID is not compared with the report-id: the first is
 // an RFC 5322 msg-id, the second free text, and Google writes different

@@ -106,6 +106,7 @@ func ExampleParse() {
 		`"report-id":"r1","policies":[{"policy":{"policy-type":"no-policy-found","policy-domain":"example.net"},` +
 		`"summary":{"total-successful-session-count":42,"total-failure-session-count":0}}]}`
 	msg := "From: tlsrpt@sender.example\r\n" +
+		"Date: Sat, 02 Mar 2024 00:30:00 +0000\r\n" +
 		"Subject: Report Domain: example.net Submitter: sender.example Report-ID: <r1@sender.example>\r\n" +
 		"TLS-Report-Domain: example.net\r\n" +
 		"TLS-Report-Submitter: sender.example\r\n" +

@@ -100,6 +100,9 @@ func (m *Message) facts(info *msgInfo, rep *report.Report) {
 			}
 			m.warn(hp+"Date", CodeDate, msg)
 		}
+	} else {
+		// RFC 5322 §3.6: the origination date is required.
+		m.warn(hp+"Date", CodeMissingDate, "Date field missing (RFC 5322 §3.6)")
 	}
 	if v, ok := h.get("Subject"); ok {
 		m.Subject = strings.TrimSpace(decodeWords(v))
@@ -143,8 +146,57 @@ func (m *Message) subject(path string) {
 	tok, _, _ := strings.Cut(rest, " ")
 	if end := strings.LastIndexByte(rest, '>'); len(rest) > 0 && rest[0] == '<' && end > 0 {
 		m.ReportID = rest[1:end]
+		if !isMsgID(m.ReportID) {
+			// QUIRK(sys4 tlsrpt-reporter 0.6): the report-id, with ":" in
+			// its date-time, as the Report-ID: <2026-11-29T00:00:00Z_x@…>.
+			// RFC 8460 §5.3 asks for an RFC 5322 §3.6.4 msg-id, whose
+			// id-left is a dot-atom-text (no ":").
+			m.warn(path, CodeReportIDSyntax, "Subject Report-ID "+quoteTrunc(m.ReportID)+" is not an RFC 5322 §3.6.4 msg-id id-left@id-right (RFC 8460 §5.3)")
+		}
 	} else {
 		m.ReportID = tok
 		m.warn(path, CodeSubject, "Subject Report-ID "+quoteTrunc(tok)+" is not in angle brackets (RFC 8460 §5.3)")
 	}
+}
+
+// isMsgID reports whether s (without angle brackets) is an RFC 5322
+// §3.6.4 msg-id in the current, non-obsolete syntax: id-left "@"
+// id-right, where id-left is a dot-atom-text and id-right a dot-atom-text
+// or a no-fold-literal ("[" *dtext "]").
+func isMsgID(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || !isDotAtomText(s[:at]) {
+		return false
+	}
+	right := s[at+1:]
+	if len(right) >= 2 && right[0] == '[' && right[len(right)-1] == ']' {
+		for i := 1; i < len(right)-1; i++ {
+			// RFC 5322 §3.4.1 dtext: printable ASCII but "[", "]" and "\\".
+			if c := right[i]; c < 33 || c > 126 || c == '[' || c == ']' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	return isDotAtomText(right)
+}
+
+// isDotAtomText reports whether s is an RFC 5322 §3.2.3 dot-atom-text:
+// one or more atext characters in runs separated by single dots.
+func isDotAtomText(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '.' && !isAtext(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext reports whether c is RFC 5322 §3.2.3 atext: a letter, a digit
+// or one of !#$%&'*+-/=?^_`{|}~.
+func isAtext(c byte) bool {
+	return isAlnumByte(c) || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }

@@ -125,7 +125,7 @@ func FuzzWrite(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse of written message: %v", err)
 		}
-		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != id {
+		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != subjectReportID(id, m.Submitter) || !isMsgID(m.ReportID) {
 			t.Fatalf("round trip: report-id %q/%q org %q", m.Reports[0].ReportID, m.ReportID, m.Reports[0].OrganizationName)
 		}
 		if len(m.Attachments) != 1 || m.Attachments[0].Path != "mime:part[2]" {

@@ -194,7 +194,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	// RFC 8460 §5.3 Subject: Report Domain: <policy domain> Submitter:
 	// <submitter> Report-ID: <<report-id>>.
 	subject := "Report Domain: " + policyDomain + " Submitter: " + submitter +
-		" Report-ID: " + encodeText("<"+r.ReportID+">")
+		" Report-ID: " + encodeText("<"+subjectReportID(r.ReportID, submitter)+">")
 	if longestToken(subject) > hardLineLimit-len("Subject: ") {
 		return nil, &FieldError{Field: "report.report-id", Reason: "too long for a header line"}
 	}
@@ -380,6 +380,41 @@ func messageID(id, submitter string) (string, error) {
 		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is not an RFC 5322 msg-id (id-left@id-right)"}
 	}
 	return "<" + id + ">", nil
+}
+
+// subjectReportID returns the Report-ID of the RFC 8460 §5.3 Subject for
+// the report-id id. RFC 8460 §5.3 wants an RFC 5322 §3.6.4 msg-id there,
+// while the report-id is free text (§4.4), so id is used as it stands
+// only when it is a msg-id. Otherwise, as Google does with its report-ids,
+// a msg-id is made of it: the text after the last "@" is kept as id-right
+// when it is one, else the submitter domain is appended; in the id-left,
+// every byte a dot-atom-text cannot hold is written =XX (hexadecimal),
+// "=" itself included, as is a dot at either end or next to another dot,
+// so distinct id-lefts stay distinct. The report keeps its report-id
+// (RFC 8460 §5.6: the report is authoritative).
+func subjectReportID(id, submitter string) string {
+	if isMsgID(id) {
+		return id
+	}
+	left, right := id, submitter
+	if at := strings.LastIndexByte(id, '@'); at > 0 && isMsgID("x"+id[at:]) {
+		left, right = id[:at], id[at+1:]
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(left); i++ {
+		c := left[i]
+		switch {
+		case c != '=' && isAtext(c),
+			c == '.' && i > 0 && i < len(left)-1 && left[i-1] != '.' && left[i+1] != '.':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('=')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String() + "@" + right
 }
 
 // isMsgIDText reports whether s holds only printable ASCII other than

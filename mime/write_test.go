@@ -484,7 +484,7 @@ func TestWriteULabelDomain(t *testing.T) {
 // reads the written Subject back as the RFC 8460 §5.3 text, whatever the
 // report-id holds.
 func TestWriteSubjectDecodes(t *testing.T) {
-	for _, id := range []string{"plain@x.example", "rapport-été@x.example", "a =?utf-8?q?=41?= b@x.example", strings.Repeat("long-", 40) + "@x.example",
+	for _, id := range []string{"plain@x.example", "rapport-été@x.example", "a =?utf-8?q?=41?= b@x.example", "=?utf-8?q?=41?=@x.example", strings.Repeat("long-", 40) + "@x.example",
 		strings.Repeat("é_ü?", 30) + "@x.example", "日本語のレポート-" + strings.Repeat("字", 40)} {
 		t.Run(id, func(t *testing.T) {
 			r := testReport()
@@ -498,7 +498,7 @@ func TestWriteSubjectDecodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := "Report Domain: example.net Submitter: mail.sender.example Report-ID: <" + id + ">"
+			want := "Report Domain: example.net Submitter: mail.sender.example Report-ID: <" + subjectReportID(id, "mail.sender.example") + ">"
 			if got != want {
 				t.Errorf("Subject decodes to\n%q, want\n%q", got, want)
 			}
@@ -506,6 +506,37 @@ func TestWriteSubjectDecodes(t *testing.T) {
 				if strings.HasPrefix(w, "=?") && len(w) > 75 {
 					t.Errorf("encoded-word of %d characters (RFC 2047 §2: at most 75): %s", len(w), w)
 				}
+			}
+		})
+	}
+}
+
+// TestSubjectReportID checks the msg-id Write puts in the Subject for a
+// report-id (RFC 8460 §5.3 wants an RFC 5322 §3.6.4 msg-id there; the
+// report-id is free text).
+func TestSubjectReportID(t *testing.T) {
+	tests := []struct {
+		name, id, want string
+	}{
+		{"msg-id kept", "2024-03-01.example.net.0123@mail.sender.example", "2024-03-01.example.net.0123@mail.sender.example"},
+		{"msg-id with literal kept", "a=b@[192.0.2.1]", "a=b@[192.0.2.1]"},
+		{"colon escaped, id-right kept", "2026-11-29T00:00:00Z_x@sys4.example", "2026-11-29T00=3A00=3A00Z_x@sys4.example"},
+		{"no at sign: submitter appended", "2024-03-01T00:00:00Z_example.net", "2024-03-01T00=3A00=3A00Z_example.net@mail.sender.example"},
+		{"equals sign escaped", "a=b c@x.example", "a=3Db=20c@x.example"},
+		{"dots at the ends and doubled escaped", ".a..b.@x.example", "=2Ea=2E=2Eb=2E@x.example"},
+		{"at sign in id-left escaped", "a@b@x.example", "a=40b@x.example"},
+		{"invalid id-right: whole id is the id-left", "a@x:1", "a=40x=3A1@mail.sender.example"},
+		{"leading at sign", "@x.example", "=40x.example@mail.sender.example"},
+		{"non-ASCII escaped bytewise", "été@x.example", "=C3=A9t=C3=A9@x.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := subjectReportID(tt.id, "mail.sender.example")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("subjectReportID(%q) (-want +got):\n%s", tt.id, diff)
+			}
+			if !isMsgID(got) {
+				t.Errorf("%q is not a msg-id", got)
 			}
 		})
 	}
