@@ -42,9 +42,14 @@
 // contact-info must give the submitter domain (an https contact-info needs
 // WriteOptions.Submitter), From and To must be addresses, and no value
 // that reaches a header may contain a control character (CR, LF and NUL
-// included: header injection is impossible). A Subject msg-id containing
-// "=?" is RFC 2047 encoded, since a reader's decoder would otherwise take
-// it for an encoded-word; domains are written as A-labels.
+// included: header injection is impossible). No line is longer than the
+// 998 octets of RFC 5322 §2.1.1: fields are folded at their spaces (a
+// display name inside its quotes too), and what has no space to fold at
+// and cannot fit (a From or To word or addr-spec, a Message-ID, a
+// unique-id making the filename parameter too long, a DKIM selector
+// beyond a 253-octet key name) is a *FieldError. A Subject msg-id
+// containing "=?" is RFC 2047 encoded, since a reader's decoder would
+// otherwise take it for an encoded-word; domains are written as A-labels.
 //
 // # Reading
 //

@@ -24,6 +24,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -537,6 +538,77 @@ func TestSubjectReportID(t *testing.T) {
 			}
 			if !isMsgID(got) {
 				t.Errorf("%q is not a msg-id", got)
+			}
+		})
+	}
+}
+
+// TestWriteLineLimit checks RFC 5322 §2.1.1 (a line is at most 998
+// octets): long values are folded where the syntax has whitespace to fold
+// at and refused with a *FieldError where it has none.
+func TestWriteLineLimit(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	// "Message-ID: <" + id + ">" is exactly 998 octets.
+	fitting := long(998-len("Message-ID: <@x.example>")) + "@x.example"
+	tests := []struct {
+		name   string
+		reason string
+		edit   func(*report.Report, *WriteOptions)
+		field  string // the *FieldError's Field; "" for success
+	}{
+		{name: "long display name with spaces", reason: "folded inside the quoted-string (RFC 5322 §3.2.4 allows FWS there)",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				o.From = strings.Repeat("Reports ", 300) + "<tlsrpt@mail.sender.example>"
+			}},
+		{name: "long non-ASCII display name", reason: "RFC 2047 encoded-words, separated by spaces",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				o.From = strings.Repeat("é", 1200) + " <tlsrpt@mail.sender.example>"
+			}},
+		{name: "long display name without spaces", reason: "one quoted-string of 2,002 octets: no place to fold",
+			edit: func(_ *report.Report, o *WriteOptions) { o.From = long(2000) + " <tlsrpt@mail.sender.example>" }, field: "WriteOptions.From"},
+		{name: "long local part", edit: func(_ *report.Report, o *WriteOptions) { o.From = long(1000) + "@mail.sender.example" }, field: "WriteOptions.From"},
+		{name: "long recipient display name", edit: func(_ *report.Report, o *WriteOptions) { o.To[1] = long(1000) + " <a@example.net>" }, field: "WriteOptions.To[1]"},
+		{name: "long message-id", reason: "a msg-id has no FWS inside (RFC 5322 §3.6.4)",
+			edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = long(2014) + "@x.example" }, field: "WriteOptions.MessageID"},
+		{name: "message-id of 998 octets with the field name", edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = fitting }},
+		{name: "message-id one octet longer", edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = "y" + fitting }, field: "WriteOptions.MessageID"},
+		{name: "long unique-id", reason: "the filename parameter is one token",
+			edit: func(_ *report.Report, o *WriteOptions) { o.UniqueID = long(1000) }, field: "WriteOptions.UniqueID"},
+		{name: "long DKIM selector", reason: "s= is one token; <selector>._domainkey.<domain> must be a DNS name",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				_, k, _ := ed25519.GenerateKey(rand.Reader)
+				o.DKIM = &DKIMOptions{Domain: "sender.example", Selector: long(1000), Signer: k}
+			}, field: "DKIMOptions.Selector"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, opts := testReport(), testOptions()
+			tt.edit(r, opts)
+			var b bytes.Buffer
+			err := Write(&b, r, opts)
+			if tt.field != "" {
+				var fe *FieldError
+				if !errors.As(err, &fe) || fe.Field != tt.field {
+					t.Fatalf("Write error = %v, want a *FieldError for %s (%s)", err, tt.field, tt.reason)
+				}
+				if b.Len() != 0 {
+					t.Errorf("Write wrote %d bytes before failing", b.Len())
+				}
+				return
+			}
+			require.NoError(t, err, tt.reason)
+			for i, line := range strings.Split(b.String(), "\r\n") {
+				if len(line) > hardLineLimit {
+					t.Errorf("line %d is %d octets (RFC 5322 §2.1.1: at most 998): %.60q…", i+1, len(line), line)
+				}
+			}
+			m, err := Parse(&b)
+			require.NoError(t, err)
+			want, _ := netmail.ParseAddress(opts.From)
+			got, err := netmail.ParseAddress(m.From)
+			require.NoError(t, err)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("From read back (-want +got):\n%s", diff)
 			}
 		})
 	}
