@@ -74,8 +74,10 @@
 // TLS-Report-Submitter (comments and whitespace removed), the Subject's
 // Report-ID, From, Date, Message-ID and the attachment filename
 // (Content-Disposition filename or Content-Type name, RFC 2231 and
-// RFC 2047 decoded). Where they disagree with the report, the report is
-// authoritative (RFC 8460 §5.6) and a Warning says so.
+// RFC 2047 decoded). Every report, not only the first, is compared with
+// TLS-Report-Submitter and TLS-Report-Domain of the message carrying it;
+// where they disagree, the report is authoritative (RFC 8460 §5.6) and a
+// Warning with the report's part as Path says so.
 //
 // A Parser with Strict set rejects instead of tolerating: the first
 // deviation listed in the table below is a *DeviationError carrying its

@@ -200,7 +200,10 @@ func (s *state) extract() (*Message, error) {
 		m.Attachments = append(m.Attachments, Attachment{Path: l.path, MediaType: l.mediaType, Filename: l.filename, Compression: c.compression})
 	}
 	m.Filename = m.Attachments[0].Filename
-	m.facts(chosen[0].l.msg, m.Reports[0])
+	m.facts(chosen[0].l.msg)
+	for i, c := range chosen {
+		m.checkHeader(i, c.l.path, c.l.msg, m.Reports[i])
+	}
 	if s.strict {
 		for _, w := range m.Warnings {
 			if strings.HasPrefix(w.Code, "mime-") {

@@ -3,6 +3,7 @@ package mime
 import (
 	stdmime "mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,8 +63,9 @@ var dateLayouts = [...]string{
 	time.RFC3339,
 }
 
-// facts fills the header facts of m from the message holding the report.
-func (m *Message) facts(info *msgInfo, rep *report.Report) {
+// facts fills the header facts of m from the message holding the first
+// report.
+func (m *Message) facts(info *msgInfo) {
 	h := info.header
 	hp := info.path + ".header."
 	if info.path == "mime:message" {
@@ -110,23 +112,34 @@ func (m *Message) facts(info *msgInfo, rep *report.Report) {
 	} else {
 		m.warn(hp+"Subject", CodeSubject, "Subject field missing (RFC 8460 §5.3)")
 	}
+}
 
+// checkHeader compares report i (0-based), found at path, with the
+// TLS-Report-Submitter and TLS-Report-Domain of the message carrying it.
+// Every report of a mail is checked: a signature vouches for the header,
+// and a second report must not claim another sender unnoticed. The
+// warnings name the report's part, so that they tell the reports apart.
+func (m *Message) checkHeader(i int, path string, info *msgInfo, rep *report.Report) {
+	which := "report " + strconv.Itoa(i+1) + ": "
 	// RFC 8460 §5.3: TLS-Report-Submitter is the contact-info domain;
 	// §5.6: the report is authoritative where the header disagrees.
-	if m.Submitter != "" {
-		if cd, err := contactDomain(rep.ContactInfo); err == nil && cd != m.Submitter {
-			m.warn(hp+fieldSubmitter, CodeSubmitterMismatch, "TLS-Report-Submitter "+quoteTrunc(m.Submitter)+" is not the contact-info domain "+quoteTrunc(cd))
+	if v, ok := info.header.get(fieldSubmitter); ok {
+		if sub := headerDomain(v); sub != "" {
+			if cd, err := contactDomain(rep.ContactInfo); err == nil && cd != sub {
+				m.warn(path, CodeSubmitterMismatch, which+"TLS-Report-Submitter "+quoteTrunc(sub)+" is not the contact-info domain "+quoteTrunc(cd)+" (RFC 8460 §5.3)")
+			}
 		}
 	}
-	if m.ReportDomain != "" && len(rep.Policies) > 0 {
-		match := false
+	if v, ok := info.header.get(fieldReportDomain); ok && len(rep.Policies) > 0 {
+		rd := headerDomain(v)
+		match := rd == ""
 		for _, p := range rep.Policies {
-			if d, err := domain.ToASCII(p.Policy.Domain); err == nil && d == m.ReportDomain {
+			if d, err := domain.ToASCII(p.Policy.Domain); err == nil && d == rd {
 				match = true
 			}
 		}
 		if !match {
-			m.warn(hp+fieldReportDomain, CodeReportDomainMismatch, "TLS-Report-Domain "+quoteTrunc(m.ReportDomain)+" is not a policy domain of the report")
+			m.warn(path, CodeReportDomainMismatch, which+"TLS-Report-Domain "+quoteTrunc(rd)+" is not a policy domain of the report")
 		}
 	}
 }

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -368,6 +369,62 @@ func TestParseSubjectReportID(t *testing.T) {
 			var de *DeviationError
 			if got := errors.As(err, &de); got != (len(tt.codes) > 0) {
 				t.Errorf("strict Parse error = %v, want a *DeviationError: %v", err, len(tt.codes) > 0)
+			}
+		})
+	}
+}
+
+// TestParseChecksEveryReport checks that each report of a mail, not only
+// the first, is compared with the header: TLS-Report-Submitter with its
+// contact-info domain (RFC 8460 §5.3) and TLS-Report-Domain with its
+// policy domains, one warning per report naming its part. The mail is
+// validly signed by evil.test, so the warning is all that tells a
+// receiver that a report claims another sender.
+func TestParseChecksEveryReport(t *testing.T) {
+	evil := newSigningKey(t, "evil.test")
+	otherDomain := reportFrom("evil.test")
+	for i := range otherDomain.Policies {
+		otherDomain.Policies[i].Policy.Domain = "other.example"
+	}
+	type finding struct{ Code, Path string }
+	tests := []struct {
+		name    string
+		reports []*report.Report
+		want    []finding
+	}{
+		{name: "both at the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test")}},
+		{name: "second at a subdomain of the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("mail.evil.test")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "second at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "first at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("evil.test")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}}},
+		{name: "both at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}, {CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "third at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[4]"}}},
+		{name: "second for another policy domain", reports: []*report.Report{reportFrom("evil.test"), otherDomain},
+			want: []finding{{CodeReportDomainMismatch, "mime:part[3]"}}},
+		{name: "one report at the submitter", reports: []*report.Report{reportFrom("evil.test")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := evil.sign(t, reportMailFor(t, "evil.test", tt.reports...))
+			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{LookupTXT: lookupKeys(evil)})
+			require.NoError(t, err)
+			require.NotNil(t, v.Authentic(), "evil.test's own signature: %+v", v.Signatures)
+
+			m, err := Parse(strings.NewReader(msg))
+			require.NoError(t, err)
+			require.Len(t, m.Reports, len(tt.reports))
+			var got []finding
+			for _, w := range m.Warnings {
+				if w.Code == CodeSubmitterMismatch || w.Code == CodeReportDomainMismatch {
+					got = append(got, finding{w.Code, w.Path})
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("header mismatch warnings (-want +got):\n%s\nall warnings: %v", diff, m.Warnings)
 			}
 		})
 	}

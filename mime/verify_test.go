@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -13,6 +14,9 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // lookupFor serves record at name.
@@ -182,4 +186,74 @@ func TestVerifyOddHeaderLine(t *testing.T) {
 	if len(v.Signatures) != 1 || v.Signatures[0].Err != nil || !v.Signatures[0].Aligned {
 		t.Errorf("signatures: %+v", v.Signatures)
 	}
+}
+
+// signingKey is an Ed25519 DKIM key of a domain and its key record.
+type signingKey struct {
+	domain string
+	key    ed25519.PrivateKey
+	record string
+}
+
+func newSigningKey(t testing.TB, d string) signingKey {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + b64(pub)}
+}
+
+// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed, the
+// fields Write signs).
+func (k signingKey) sign(t testing.TB, msg string) string {
+	t.Helper()
+	var b strings.Builder
+	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
+		Domain: k.domain, Selector: testSelector, Signer: k.key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: signedHeaders,
+	})
+	require.NoError(t, err)
+	return b.String()
+}
+
+// lookupKeys serves the key records of keys, as VerifyOptions.LookupTXT.
+func lookupKeys(keys ...signingKey) func(context.Context, string) ([]string, error) {
+	return func(_ context.Context, name string) ([]string, error) {
+		for _, k := range keys {
+			if strings.EqualFold(name, testSelector+"._domainkey."+k.domain) {
+				return []string{k.record}, nil
+			}
+		}
+		return nil, errors.New("nxdomain " + name)
+	}
+}
+
+// reportMailFor returns an RFC 8460 §5.3 report mail (CRLF, unsigned)
+// whose header names submitter, with one application/tlsrpt+json part
+// per report after the text part (mime:part[2], mime:part[3], …).
+func reportMailFor(t testing.TB, submitter string, reports ...*report.Report) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
+		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
+		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
+		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
+		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
+	for _, r := range reports {
+		js, err := json.Marshal(r)
+		require.NoError(t, err)
+		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
+		b.Write(js)
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--R--\r\n")
+	return b.String()
+}
+
+// reportFrom returns the test report with the contact-info at d.
+func reportFrom(d string) *report.Report {
+	r := testReport()
+	r.ContactInfo = "mailto:tlsrpt@" + d
+	return r
 }
