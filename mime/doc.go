@@ -64,8 +64,9 @@
 //  3. then by content: gzip magic, zip "PK\x03\x04", or a JSON object;
 //
 // descending through nested multiparts and attached message/rfc822
-// messages (a forwarded report), but not into the message returned by a
-// delivery status notification. Parts found in steps 2 and 3 must hold
+// messages (a forwarded report, which only its own signature vouches
+// for: see Verifying), but not into the message returned by a delivery
+// status notification. Parts found in steps 2 and 3 must hold
 // JSON naming RFC 8460 members ("policies", or "report-id" with
 // "date-range"), so a DMARC aggregate report (XML, also gzip or zip) is no
 // TLS report. A message without a TLS report is ErrNoReport. The report is
@@ -94,6 +95,20 @@
 // (forbidden), and the key record's s= service types: "*" or "tlsrpt"
 // allow tlsrpt; a key restricted to "email" is reported separately, since
 // §3 only says receivers MAY ignore it. Verify decides nothing.
+//
+// A signature vouches only for the message it is on. The message that
+// carries a report is the innermost message holding it: the mail itself,
+// or the attached message/rfc822 of a forwarded report. Verify finds the
+// reports as Parse does and checks the signatures of that message alone,
+// an attached one verified on its own header and body and compared with
+// its own TLS-Report-Submitter (Verification.Carrier names it). So a
+// valid signature of the outer mail, whoever made it, never vouches for an
+// attached report, and a forwarded report is trusted only when the
+// reporting domain's signature on it verifies after the forwarding (it
+// does when the attached message is unchanged); Parse warns about every
+// forwarded report (mime-forwarded-report), and Strict rejects it. Reports
+// carried by more than one message have no Carrier: no signature covers
+// them all.
 //
 // # Warning codes
 //
@@ -133,6 +148,7 @@
 //	mime-date                            Date not RFC 5322 (read when a variant fits)   RFC 8460 §5.3.1 example
 //	mime-missing-date                    no Date field (RFC 5322 §3.6 requires one)     -
 //	mime-report-id-syntax                Subject Report-ID <…> not an RFC 5322 msg-id   sys4 tlsrpt-reporter 0.6 (":" in id-left)
+//	mime-forwarded-report                report in an attached message/rfc822           forwards (only its own signature counts)
 //
 // The Subject's Report-ID is not compared with the report-id: the first is
 // an RFC 5322 msg-id, the second free text, and Google writes different
@@ -151,8 +167,9 @@
 // a size-capped reader, gzip and zip members through a capped
 // decompressor, so a gzip or zip bomb stops at the cap in milliseconds. An
 // exceeded cap is a *LimitError, which matches ErrTooLarge. Verify reads
-// at most VerifyOptions.MaxMessageSize bytes and verifies at most
-// MaxSignatures signatures.
+// at most VerifyOptions.MaxMessageSize bytes, looks for the reports with
+// the limits of a zero Parser (a mail exceeding one is a *LimitError) and
+// verifies at most MaxSignatures signatures.
 //
 // The whole message is held in memory (report mails are small); the
 // decoded parts are slices of it where no transfer encoding applies.

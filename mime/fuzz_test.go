@@ -141,8 +141,11 @@ func FuzzWrite(f *testing.F) {
 	})
 }
 
-// FuzzVerify checks that Verify never panics on untrusted messages and
-// reports one result per DKIM-Signature field it recognises.
+// FuzzVerify checks that Verify never panics on untrusted messages,
+// reports one result per DKIM-Signature field it recognises, and checks
+// the message Parse takes the reports from: the mail itself when Parse
+// finds them there, the attached message Parse warns about
+// (CodeForwarded) otherwise, none when there are several.
 func FuzzVerify(f *testing.F) {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -158,6 +161,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add(b.Bytes())
 	f.Add([]byte("DKIM-Signature: v=1; d=; s=; l=; h=from\r\nDKIM-Signature\r\nFrom: a@b\r\n\r\nx"))
 	f.Add(readFixture(f, "header-quirks"))
+	f.Add(readFixture(f, "nested-forwarded"))
+	f.Add([]byte(forward("evil.test", b.String())))
+	f.Add([]byte(forward("", b.String(), "Content-Type: application/tlsrpt+json\r\n\r\n{\"policies\":[]}")))
 	lookup := func(_ context.Context, name string) ([]string, error) {
 		if name == testSelector+"._domainkey.sender.example" {
 			return []string{record + "; s=email:tlsrpt"}, nil
@@ -175,6 +181,33 @@ func FuzzVerify(f *testing.F) {
 			}
 			if s.ServiceTLSRPT && s.ServiceEmailOnly {
 				t.Fatalf("tlsrpt and email-only at once: %+v", s)
+			}
+		}
+		if v.Carrier == "" && (len(v.Signatures) != 0 || v.Authentic() != nil) {
+			t.Fatalf("signatures without a carrying message: %+v", v)
+		}
+		m, err := Parse(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var forwarded []string
+		for _, w := range m.Warnings {
+			if w.Code == CodeForwarded {
+				forwarded = append(forwarded, w.Path)
+			}
+		}
+		switch v.Carrier {
+		case "mime:message":
+			if len(forwarded) != 0 {
+				t.Fatalf("Verify checked the mail itself, Parse took reports from %q", forwarded)
+			}
+		case "":
+			if len(forwarded) == 0 {
+				t.Fatal("reports in several messages, none of them attached")
+			}
+		default:
+			if !slices.Equal(forwarded, []string{v.Carrier}) {
+				t.Fatalf("Verify checked %s, Parse took reports from %q", v.Carrier, forwarded)
 			}
 		}
 	})

@@ -84,7 +84,7 @@ var parseTests = []struct {
 	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
 	{name: "base64-without-cte", reason: "base64 gzip, no Content-Transfer-Encoding", codes: []string{CodeMissingTransferEncoding}, path: "mime:part[2]"},
 	{name: "rfc2231-filename", reason: "filename*0*= continuation", path: "mime:part[2]"},
-	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", path: "mime:part[2].message.part[2]"},
+	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", codes: []string{CodeForwarded}, path: "mime:part[2].message.part[2]"},
 	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
 	{name: "nonconforming-headers", reason: "missing TLS-Report-Domain, wrong submitter, free Subject, bad Date and filename",
 		codes: []string{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
