@@ -98,4 +98,24 @@ const (
 	// variant could be read Message.Date is set, otherwise only
 	// Message.DateText.
 	CodeDate = "mime-date"
+	// CodeMissingDate: the Date field is missing (RFC 5322 §3.6: every
+	// message has one); Message.Date and DateText are empty.
+	CodeMissingDate = "mime-missing-date"
+	// CodeReportIDSyntax: the Subject's Report-ID is in angle brackets
+	// but is not an RFC 5322 §3.6.4 msg-id (id-left "@" id-right, each a
+	// dot-atom-text, id-right also a [domain literal]), as RFC 8460 §5.3
+	// requires; Message.ReportID holds it as written. (A Report-ID
+	// without angle brackets is CodeSubject.)
+	CodeReportIDSyntax = "mime-report-id-syntax"
+	// CodeForwarded: the report is carried by an attached message
+	// (message/rfc822 or message/global: a forwarded report), not by the
+	// mail itself; the Path names the attached message. Only a valid
+	// DKIM signature on that message, by its own TLS-Report-Submitter
+	// domain, vouches for the report (RFC 8460 §3); a signature of the
+	// outer mail never does, whoever made it. Verify checks the attached
+	// message's signatures for such a mail (Verification.Carrier); a
+	// receiver that judges by the outer mail (its MTA's DKIM result, an
+	// Authentication-Results field) must ignore the report. The header
+	// facts of Message come from the attached message.
+	CodeForwarded = "mime-forwarded-report"
 )

@@ -1,6 +1,8 @@
 package mime
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net/netip"
 	"os"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -79,6 +82,17 @@ func TestCorpusEmails(t *testing.T) {
 			t.Logf("domain=%q submitter=%q report-id=%q filename=%q date=%v", m.ReportDomain, m.Submitter, m.ReportID, m.Filename, m.Date)
 			if m.ReportDomain == "" || m.Submitter == "" || m.Subject == "" || m.From == "" {
 				t.Errorf("header facts missing: %+v", m)
+			}
+			// None of these reports was forwarded: the mail itself
+			// carries it, and its own signatures are the ones to check.
+			mail, err := os.ReadFile(path)
+			require.NoError(t, err)
+			v, err := Verify(context.Background(), bytes.NewReader(mail), &VerifyOptions{
+				LookupTXT: func(context.Context, string) ([]string, error) { return nil, errors.New("offline") },
+			})
+			require.NoError(t, err)
+			if v.Carrier != "mime:message" {
+				t.Errorf("Verify checked %q, want the mail itself", v.Carrier)
 			}
 			// Class B corpus reports are the attachments of these mails.
 			gz := filepath.Join(dir, "..", "reports", strings.TrimSuffix(name, ".eml")+".json.gz")

@@ -46,6 +46,11 @@ func (o *DKIMOptions) check(submitter string) error {
 	if err != nil {
 		return &FieldError{Field: "DKIMOptions.Domain", Reason: "is not a domain: " + err.Error()}
 	}
+	if len(o.Selector)+len("._domainkey.")+len(d) > 253 {
+		// RFC 1035 §2.3.4; it also keeps the s= tag, which cannot be
+		// folded, far from the 998-octet line limit (RFC 5322 §2.1.1).
+		return &FieldError{Field: "DKIMOptions.Selector", Reason: "is too long: <selector>._domainkey." + d + " exceeds 253 octets (RFC 1035 §2.3.4)"}
+	}
 	if !domain.IsSubdomainOrEqual(submitter, d) {
 		return &FieldError{Field: "DKIMOptions.Domain", Reason: "is neither the submitter domain " + submitter + " nor a parent of it (RFC 8460 §3)"}
 	}

@@ -48,8 +48,11 @@ func DKIMKeyRecord(pub crypto.PublicKey, services ...string) (string, error) {
 // Authentic returns the first signature that meets the requirements RFC
 // 8460 §3 puts on a mailed report: it verified (Err is nil), its domain is
 // the TLS-Report-Submitter domain or a parent of it (Aligned), and it does
-// not use l= (BodyLength). It returns nil when no signature qualifies, in
-// which case §3 says the report MUST be ignored. Whether the key allows the
+// not use l= (BodyLength). The signatures are those of the message
+// carrying the reports (Verification.Carrier): for a forwarded report,
+// the attached message's own; the forwarding mail's never count. It
+// returns nil when no signature qualifies, in which case §3 says the
+// report MUST be ignored. Whether the key allows the
 // tlsrpt service (ServiceTLSRPT) is left to the caller: §3 only says a
 // receiver MAY ignore reports signed with other keys.
 func (v *Verification) Authentic() *SignatureResult {

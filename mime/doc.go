@@ -16,9 +16,13 @@
 // The header carries From, To, Date, Message-ID, MIME-Version, the
 // RFC 8460 §5.3 Subject
 //
-//	Report Domain: <policy domain> Submitter: <submitter> Report-ID: <<report-id>>
+//	Report Domain: <policy domain> Submitter: <submitter> Report-ID: <<msg-id>>
 //
-// (folded at spaces when long, never inside a token), TLS-Report-Domain
+// (folded at spaces when long, never inside a token; the msg-id is the
+// report-id when that is an RFC 5322 §3.6.4 msg-id, as §5.3 asks, and
+// otherwise one made from it as Google does: the id-right after the last
+// "@" kept when valid, else the submitter domain appended, and every
+// byte a dot-atom-text cannot hold written =XX), TLS-Report-Domain
 // and TLS-Report-Submitter (§5.3; the submitter is the domain of the
 // report's contact-info), Auto-Submitted: auto-generated (RFC 3834) and
 // TLS-Required: No (RFC 8689 §5), so that the sender's own MTA delivers the
@@ -38,10 +42,14 @@
 // contact-info must give the submitter domain (an https contact-info needs
 // WriteOptions.Submitter), From and To must be addresses, and no value
 // that reaches a header may contain a control character (CR, LF and NUL
-// included: header injection is impossible). Non-ASCII text in the
-// Report-ID is RFC 2047 encoded (so is ASCII text containing "=?", which
-// a reader's decoder would otherwise take for an encoded-word); domains
-// are written as A-labels.
+// included: header injection is impossible). No line is longer than the
+// 998 octets of RFC 5322 §2.1.1: fields are folded at their spaces (a
+// display name inside its quotes too), and what has no space to fold at
+// and cannot fit (a From or To word or addr-spec, a Message-ID, a
+// unique-id making the filename parameter too long, a DKIM selector
+// beyond a 253-octet key name) is a *FieldError. A Subject msg-id
+// containing "=?" is RFC 2047 encoded, since a reader's decoder would
+// otherwise take it for an encoded-word; domains are written as A-labels.
 //
 // # Reading
 //
@@ -56,8 +64,9 @@
 //  3. then by content: gzip magic, zip "PK\x03\x04", or a JSON object;
 //
 // descending through nested multiparts and attached message/rfc822
-// messages (a forwarded report), but not into the message returned by a
-// delivery status notification. Parts found in steps 2 and 3 must hold
+// messages (a forwarded report, which only its own signature vouches
+// for: see Verifying), but not into the message returned by a delivery
+// status notification. Parts found in steps 2 and 3 must hold
 // JSON naming RFC 8460 members ("policies", or "report-id" with
 // "date-range"), so a DMARC aggregate report (XML, also gzip or zip) is no
 // TLS report. A message without a TLS report is ErrNoReport. The report is
@@ -66,8 +75,10 @@
 // TLS-Report-Submitter (comments and whitespace removed), the Subject's
 // Report-ID, From, Date, Message-ID and the attachment filename
 // (Content-Disposition filename or Content-Type name, RFC 2231 and
-// RFC 2047 decoded). Where they disagree with the report, the report is
-// authoritative (RFC 8460 §5.6) and a Warning says so.
+// RFC 2047 decoded). Every report, not only the first, is compared with
+// TLS-Report-Submitter and TLS-Report-Domain of the message carrying it;
+// where they disagree, the report is authoritative (RFC 8460 §5.6) and a
+// Warning with the report's part as Path says so.
 //
 // A Parser with Strict set rejects instead of tolerating: the first
 // deviation listed in the table below is a *DeviationError carrying its
@@ -84,6 +95,20 @@
 // (forbidden), and the key record's s= service types: "*" or "tlsrpt"
 // allow tlsrpt; a key restricted to "email" is reported separately, since
 // §3 only says receivers MAY ignore it. Verify decides nothing.
+//
+// A signature vouches only for the message it is on. The message that
+// carries a report is the innermost message holding it: the mail itself,
+// or the attached message/rfc822 of a forwarded report. Verify finds the
+// reports as Parse does and checks the signatures of that message alone,
+// an attached one verified on its own header and body and compared with
+// its own TLS-Report-Submitter (Verification.Carrier names it). So a
+// valid signature of the outer mail, whoever made it, never vouches for an
+// attached report, and a forwarded report is trusted only when the
+// reporting domain's signature on it verifies after the forwarding (it
+// does when the attached message is unchanged); Parse warns about every
+// forwarded report (mime-forwarded-report), and Strict rejects it. Reports
+// carried by more than one message have no Carrier: no signature covers
+// them all.
 //
 // # Warning codes
 //
@@ -121,6 +146,9 @@
 //	mime-tls-report-submitter-mismatch   submitter is not the contact-info domain       Mail.ru (mail.ru vs corp.mail.ru)
 //	mime-subject                         Subject not §5.3 shaped, Report-ID without <>   Microsoft
 //	mime-date                            Date not RFC 5322 (read when a variant fits)   RFC 8460 §5.3.1 example
+//	mime-missing-date                    no Date field (RFC 5322 §3.6 requires one)     -
+//	mime-report-id-syntax                Subject Report-ID <…> not an RFC 5322 msg-id   sys4 tlsrpt-reporter 0.6 (":" in id-left)
+//	mime-forwarded-report                report in an attached message/rfc822           forwards (only its own signature counts)
 //
 // The Subject's Report-ID is not compared with the report-id: the first is
 // an RFC 5322 msg-id, the second free text, and Google writes different
@@ -139,8 +167,9 @@
 // a size-capped reader, gzip and zip members through a capped
 // decompressor, so a gzip or zip bomb stops at the cap in milliseconds. An
 // exceeded cap is a *LimitError, which matches ErrTooLarge. Verify reads
-// at most VerifyOptions.MaxMessageSize bytes and verifies at most
-// MaxSignatures signatures.
+// at most VerifyOptions.MaxMessageSize bytes, looks for the reports with
+// the limits of a zero Parser (a mail exceeding one is a *LimitError) and
+// verifies at most MaxSignatures signatures.
 //
 // The whole message is held in memory (report mails are small); the
 // decoded parts are slices of it where no transfer encoding applies.

@@ -106,6 +106,7 @@ func ExampleParse() {
 		`"report-id":"r1","policies":[{"policy":{"policy-type":"no-policy-found","policy-domain":"example.net"},` +
 		`"summary":{"total-successful-session-count":42,"total-failure-session-count":0}}]}`
 	msg := "From: tlsrpt@sender.example\r\n" +
+		"Date: Sat, 02 Mar 2024 00:30:00 +0000\r\n" +
 		"Subject: Report Domain: example.net Submitter: sender.example Report-ID: <r1@sender.example>\r\n" +
 		"TLS-Report-Domain: example.net\r\n" +
 		"TLS-Report-Submitter: sender.example\r\n" +
@@ -182,4 +183,49 @@ func ExampleDKIMKeyRecord() {
 	fmt.Println("tlsrpt._domainkey.sender.example. IN TXT", strconv.Quote(rec))
 	// Output:
 	// tlsrpt._domainkey.sender.example. IN TXT "v=DKIM1; k=ed25519; p=6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw="
+}
+
+// ExampleVerify_forwarded verifies a report mail forwarded as an
+// attachment: the signatures that count are those of the attached
+// message, which carries the report, not the forwarding mail's.
+func ExampleVerify_forwarded() {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize)) // use a real key
+	var report bytes.Buffer
+	err := mime.Write(&report, exampleReport(), &mime.WriteOptions{
+		From: "tlsrpt@sender.example",
+		To:   []string{"tlsrpt@example.net"},
+		DKIM: &mime.DKIMOptions{Domain: "sender.example", Selector: "tlsrpt", Signer: key},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fwd := "From: postmaster@example.net\r\nSubject: Fwd: TLS report\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"F\"\r\n\r\n" +
+		"--F\r\nContent-Type: text/plain\r\n\r\nFYI\r\n" +
+		"--F\r\nContent-Type: message/rfc822\r\n\r\n" + report.String() + "\r\n--F--\r\n"
+
+	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	v, err := mime.Verify(context.Background(), strings.NewReader(fwd), &mime.VerifyOptions{
+		LookupTXT: func(_ context.Context, name string) ([]string, error) {
+			if name == "tlsrpt._domainkey.sender.example" {
+				return []string{record}, nil
+			}
+			return nil, errors.New("no such record")
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("carrier:", v.Carrier, "submitter:", v.Submitter, "signed by:", v.Authentic().Domain)
+
+	m, err := mime.Parse(strings.NewReader(fwd))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, w := range m.Warnings {
+		fmt.Println(w.Path, w.Code)
+	}
+	// Output:
+	// carrier: mime:part[2].message submitter: sender.example signed by: sender.example
+	// mime:part[2].message mime-forwarded-report
 }

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,94 @@ func looksLikeReport(j []byte) bool {
 // extract chooses the report parts among the leaves, decodes them and
 // collects the header facts.
 func (s *state) extract() (*Message, error) {
+	chosen, err := s.choose()
+	if err != nil {
+		return nil, err
+	}
+	m := &Message{Warnings: s.warnings}
+	for _, c := range chosen {
+		l := c.l
+		dec := report.Decoder{MaxSize: s.maxReport, Strict: s.strict}
+		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
+		if errors.Is(err, report.ErrTooLarge) {
+			return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path, Err: err}
+		}
+		if err != nil {
+			return nil, &PartError{Path: l.path, Err: err}
+		}
+		switch {
+		case c.how == byGenericType:
+			m.warn(l.path, CodeGenericMediaType, "report found in a part of media type "+l.mediaType)
+		case c.how == byFilename:
+			m.warn(l.path, CodeFoundByFilename, "report found by filename "+quoteTrunc(l.filename)+" in a part of media type "+l.mediaType)
+		case c.how == bySniffing:
+			m.warn(l.path, CodeFoundBySniffing, "report found by content in a part of media type "+l.mediaType)
+		case l.mediaType == "application/tlsrpt":
+			// QUIRK(RFC 8460 §5.3.1 example as re-typed by Stalwart):
+			// "application/tlsrpt" without a suffix.
+			m.warn(l.path, CodeMediaType, "media type application/tlsrpt is not registered; +json or +gzip expected")
+		}
+		if !l.inReport {
+			m.warn(l.path, CodeNotMultipartReport, "report is not in a multipart/report with report-type tlsrpt (RFC 8460 §5.3)")
+		}
+		s.checkHuman(m, l)
+		checkFilename(m, l, rep)
+		m.Warnings = append(m.Warnings, l.warnings...)
+		m.Warnings = append(m.Warnings, c.warnings...)
+		m.Warnings = append(m.Warnings, warns...)
+		m.Reports = append(m.Reports, rep)
+		m.Attachments = append(m.Attachments, Attachment{Path: l.path, MediaType: l.mediaType, Filename: l.filename, Compression: c.compression})
+	}
+	m.Filename = m.Attachments[0].Filename
+	// The header facts come from the message carrying the first report;
+	// the header of every other carrying message is checked too.
+	for i, info := range carriers(chosen) {
+		if info != s.top {
+			// RFC 8460 §3: only a signature on the message that carries a
+			// report vouches for it, and Verify checks the attached
+			// message's own signatures; a receiver that checks the
+			// outer mail's (its MTA, an Authentication-Results field)
+			// must not take them for the report's.
+			m.warn(info.path, CodeForwarded, "report is carried by the attached message "+info.path+", not by the mail itself: only a valid DKIM signature of that message by its TLS-Report-Submitter domain vouches for it (RFC 8460 §3), never the outer mail's")
+		}
+		if i == 0 {
+			m.facts(info)
+			continue
+		}
+		other := &Message{}
+		other.facts(info)
+		m.Warnings = append(m.Warnings, other.Warnings...)
+	}
+	for i, c := range chosen {
+		m.checkHeader(i, c.l.path, c.l.msg, m.Reports[i])
+	}
+	if s.strict {
+		for _, w := range m.Warnings {
+			if strings.HasPrefix(w.Code, "mime-") {
+				return nil, &DeviationError{Path: w.Path, Code: w.Code, Message: w.Message}
+			}
+		}
+	}
+	return m, nil
+}
+
+// carriers returns the messages carrying the chosen reports, each once,
+// in the order of the reports.
+func carriers(chosen []*candidate) []*msgInfo {
+	var ms []*msgInfo
+	for _, c := range chosen {
+		if !slices.Contains(ms, c.l.msg) {
+			ms = append(ms, c.l.msg)
+		}
+	}
+	return ms
+}
+
+// choose picks the report parts among the leaves, by media type, then
+// by generic media type or filename, then by content, and prepares
+// (unpacks) them. Parse and Verify both rely on it, so that Verify checks
+// the signatures of the message Parse takes the reports from.
+func (s *state) choose() ([]*candidate, error) {
 	var chosen []*candidate
 	// Tier 1: the registered media types. A failure here is an error.
 	for _, l := range s.leaves {
@@ -164,51 +253,7 @@ func (s *state) extract() (*Message, error) {
 	if len(chosen) == 0 {
 		return nil, ErrNoReport
 	}
-
-	m := &Message{Warnings: s.warnings}
-	for _, c := range chosen {
-		l := c.l
-		dec := report.Decoder{MaxSize: s.maxReport, Strict: s.strict}
-		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
-		if errors.Is(err, report.ErrTooLarge) {
-			return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path, Err: err}
-		}
-		if err != nil {
-			return nil, &PartError{Path: l.path, Err: err}
-		}
-		switch {
-		case c.how == byGenericType:
-			m.warn(l.path, CodeGenericMediaType, "report found in a part of media type "+l.mediaType)
-		case c.how == byFilename:
-			m.warn(l.path, CodeFoundByFilename, "report found by filename "+quoteTrunc(l.filename)+" in a part of media type "+l.mediaType)
-		case c.how == bySniffing:
-			m.warn(l.path, CodeFoundBySniffing, "report found by content in a part of media type "+l.mediaType)
-		case l.mediaType == "application/tlsrpt":
-			// QUIRK(RFC 8460 §5.3.1 example as re-typed by Stalwart):
-			// "application/tlsrpt" without a suffix.
-			m.warn(l.path, CodeMediaType, "media type application/tlsrpt is not registered; +json or +gzip expected")
-		}
-		if !l.inReport {
-			m.warn(l.path, CodeNotMultipartReport, "report is not in a multipart/report with report-type tlsrpt (RFC 8460 §5.3)")
-		}
-		s.checkHuman(m, l)
-		checkFilename(m, l, rep)
-		m.Warnings = append(m.Warnings, l.warnings...)
-		m.Warnings = append(m.Warnings, c.warnings...)
-		m.Warnings = append(m.Warnings, warns...)
-		m.Reports = append(m.Reports, rep)
-		m.Attachments = append(m.Attachments, Attachment{Path: l.path, MediaType: l.mediaType, Filename: l.filename, Compression: c.compression})
-	}
-	m.Filename = m.Attachments[0].Filename
-	m.facts(chosen[0].l.msg, m.Reports[0])
-	if s.strict {
-		for _, w := range m.Warnings {
-			if strings.HasPrefix(w.Code, "mime-") {
-				return nil, &DeviationError{Path: w.Path, Code: w.Code, Message: w.Message}
-			}
-		}
-	}
-	return m, nil
+	return chosen, nil
 }
 
 // warn records a warning in the message.

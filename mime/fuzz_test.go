@@ -73,8 +73,8 @@ func FuzzParse(f *testing.F) {
 // FuzzWrite checks that Write either rejects its input with a *FieldError
 // or writes a message whose header holds exactly the expected fields (no
 // injection from any report field or option), whose lines all end in
-// CRLF within the RFC 5322 limit, and which Parse reads back to the same
-// report.
+// CRLF, every line at most 998 octets long (RFC 5322 §2.1.1), and which
+// Parse reads back to the same report.
 func FuzzWrite(f *testing.F) {
 	r := testReport()
 	o := testOptions()
@@ -82,6 +82,10 @@ func FuzzWrite(f *testing.F) {
 	f.Add("Org\r\nBcc: x@y", "id\nX: y", "mailto:a@b.example", "bücher.example", "=?utf-8?q?x?= <a@b.example>", "a@b.example\r\nBcc: c@d.example", "x.example\nX: y", "a@b\r\nX: y")
 	f.Add("", "rapport-été", "https://x.example/", "EXAMPLE.net.", "\"quoted\\\" name\" <a@[127.0.0.1]>", "<a@b.example>", "sender.example", "<id@x>")
 	f.Add("Org\r\n\r\n--tlsrpt-boundary-0001\r\nX: y", "a =?utf-8?q?x?= b", "mailto:tlsrpt@mail.sender.example", "example.net\x00", "a@b.example", "b@c.example", "", "")
+	// Values that only fit when folded, or not at all (RFC 5322 §2.1.1).
+	long := strings.Repeat("x", 2000)
+	f.Add(r.OrganizationName, r.ReportID, r.ContactInfo, "example.net", long+" <a@b.example>", strings.Repeat("Inbox ", 300)+"<c@d.example>", "", long+"@x.example")
+	f.Add(long, long+"@x.example", r.ContactInfo, "example.net", strings.Repeat("é", 900)+" <a@b.example>", long+"@d.example", "", "")
 	want := []string{"From", "To", "Date", "Message-ID", "Subject", "MIME-Version", "Content-Type",
 		"TLS-Report-Domain", "TLS-Report-Submitter", "Auto-Submitted", "TLS-Required"}
 	f.Fuzz(func(t *testing.T, org, id, contact, policyDomain, from, to, submitter, msgID string) {
@@ -105,8 +109,11 @@ func FuzzWrite(f *testing.F) {
 		}
 		msg := b.Bytes()
 		for i, line := range bytes.Split(msg, []byte("\r\n")) {
-			if bytes.ContainsAny(line, "\r\n\x00") || len(line) > hardLineLimit {
-				t.Fatalf("line %d is %d bytes or holds a bare CR, LF or NUL: %q", i+1, len(line), line)
+			if bytes.ContainsAny(line, "\r\n\x00") {
+				t.Fatalf("line %d holds a bare CR, LF or NUL: %q", i+1, line)
+			}
+			if len(line) > hardLineLimit {
+				t.Fatalf("line %d is %d octets, over the 998 of RFC 5322 §2.1.1: %.80q…", i+1, len(line), line)
 			}
 		}
 		head, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
@@ -125,7 +132,7 @@ func FuzzWrite(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse of written message: %v", err)
 		}
-		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != id {
+		if m.Reports[0].ReportID != id || m.Reports[0].OrganizationName != org || m.ReportID != subjectReportID(id, m.Submitter) || !isMsgID(m.ReportID) {
 			t.Fatalf("round trip: report-id %q/%q org %q", m.Reports[0].ReportID, m.ReportID, m.Reports[0].OrganizationName)
 		}
 		if len(m.Attachments) != 1 || m.Attachments[0].Path != "mime:part[2]" {
@@ -134,8 +141,11 @@ func FuzzWrite(f *testing.F) {
 	})
 }
 
-// FuzzVerify checks that Verify never panics on untrusted messages and
-// reports one result per DKIM-Signature field it recognises.
+// FuzzVerify checks that Verify never panics on untrusted messages,
+// reports one result per DKIM-Signature field it recognises, and checks
+// the message Parse takes the reports from: the mail itself when Parse
+// finds them there, the attached message Parse warns about
+// (CodeForwarded) otherwise, none when there are several.
 func FuzzVerify(f *testing.F) {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -151,6 +161,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add(b.Bytes())
 	f.Add([]byte("DKIM-Signature: v=1; d=; s=; l=; h=from\r\nDKIM-Signature\r\nFrom: a@b\r\n\r\nx"))
 	f.Add(readFixture(f, "header-quirks"))
+	f.Add(readFixture(f, "nested-forwarded"))
+	f.Add([]byte(forward("evil.test", b.String())))
+	f.Add([]byte(forward("", b.String(), "Content-Type: application/tlsrpt+json\r\n\r\n{\"policies\":[]}")))
 	lookup := func(_ context.Context, name string) ([]string, error) {
 		if name == testSelector+"._domainkey.sender.example" {
 			return []string{record + "; s=email:tlsrpt"}, nil
@@ -168,6 +181,33 @@ func FuzzVerify(f *testing.F) {
 			}
 			if s.ServiceTLSRPT && s.ServiceEmailOnly {
 				t.Fatalf("tlsrpt and email-only at once: %+v", s)
+			}
+		}
+		if v.Carrier == "" && (len(v.Signatures) != 0 || v.Authentic() != nil) {
+			t.Fatalf("signatures without a carrying message: %+v", v)
+		}
+		m, err := Parse(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var forwarded []string
+		for _, w := range m.Warnings {
+			if w.Code == CodeForwarded {
+				forwarded = append(forwarded, w.Path)
+			}
+		}
+		switch v.Carrier {
+		case "mime:message":
+			if len(forwarded) != 0 {
+				t.Fatalf("Verify checked the mail itself, Parse took reports from %q", forwarded)
+			}
+		case "":
+			if len(forwarded) == 0 {
+				t.Fatal("reports in several messages, none of them attached")
+			}
+		default:
+			if !slices.Equal(forwarded, []string{v.Carrier}) {
+				t.Fatalf("Verify checked %s, Parse took reports from %q", v.Carrier, forwarded)
 			}
 		}
 	})

@@ -133,6 +133,16 @@ func writeField(b *strings.Builder, name, value string) {
 	b.WriteString("\r\n")
 }
 
+// fieldFits reports whether writeField(b, name, value) keeps every line
+// within hardLineLimit (RFC 5322 §2.1.1). writeField folds only at
+// spaces and puts a token that does not fit within lineLimit on a line of
+// its own, so the longest line is the field name with the first token, or
+// a space with a later one.
+func fieldFits(name, value string) bool {
+	first, rest, _ := strings.Cut(value, " ")
+	return len(name)+len(": ")+len(first) <= hardLineLimit && len(" ")+longestToken(rest) <= hardLineLimit
+}
+
 // longestToken returns the length of the longest space-free run in s.
 func longestToken(s string) int {
 	m := 0

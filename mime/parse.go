@@ -72,8 +72,9 @@ type Message struct {
 	// through unchanged.
 	Warnings []report.Warning
 
-	// The header facts below come from the message that holds the first
-	// report (the attached one, for a forwarded report).
+	// The header facts below come from the message that carries the
+	// first report: the innermost message holding it, which for a
+	// forwarded report is the attached one (see CodeForwarded).
 
 	// ReportDomain is the TLS-Report-Domain field, comments and
 	// whitespace removed, lower-cased; empty when absent.
@@ -140,14 +141,7 @@ var errMessageCap = errors.New("mime: message size cap")
 // part labelled as a TLS report cannot be decoded; with Strict, a
 // *DeviationError for the first tolerated deviation; the reader's error.
 func (p *Parser) Parse(r io.Reader) (*Message, error) {
-	s := &state{
-		maxMessage: orDefault(p.MaxMessageSize, DefaultMaxMessageSize),
-		maxParts:   int(orDefault(int64(p.MaxParts), DefaultMaxParts)),
-		maxDepth:   int(orDefault(int64(p.MaxDepth), DefaultMaxDepth)),
-		maxHeader:  orDefault(p.MaxHeaderSize, DefaultMaxHeaderSize),
-		maxReport:  orDefault(p.MaxReportSize, DefaultMaxReportSize),
-		strict:     p.Strict,
-	}
+	s := p.newState()
 	data, err := io.ReadAll(capped.NewReader(r, s.maxMessage, errMessageCap))
 	if errors.Is(err, errMessageCap) {
 		return nil, &LimitError{Limit: "message size", Max: s.maxMessage}
@@ -156,6 +150,18 @@ func (p *Parser) Parse(r io.Reader) (*Message, error) {
 		return nil, err
 	}
 	return s.parse(data)
+}
+
+// newState returns the bookkeeping of one Parse call with p's limits.
+func (p *Parser) newState() *state {
+	return &state{
+		maxMessage: orDefault(p.MaxMessageSize, DefaultMaxMessageSize),
+		maxParts:   int(orDefault(int64(p.MaxParts), DefaultMaxParts)),
+		maxDepth:   int(orDefault(int64(p.MaxDepth), DefaultMaxDepth)),
+		maxHeader:  orDefault(p.MaxHeaderSize, DefaultMaxHeaderSize),
+		maxReport:  orDefault(p.MaxReportSize, DefaultMaxReportSize),
+		strict:     p.Strict,
+	}
 }
 
 func orDefault(v, def int64) int64 {
@@ -175,6 +181,7 @@ type state struct {
 	parts    int
 	warnings []report.Warning
 	leaves   []*leaf
+	top      *msgInfo // the message itself
 }
 
 // warn records a mime warning.
@@ -196,11 +203,12 @@ type leaf struct {
 	warnings  []report.Warning
 }
 
-// msgInfo is the header of the message (the top one or an attached one)
-// that encloses a leaf.
+// msgInfo is the message (the top one or an attached one) that encloses
+// a leaf: the innermost one, whose header and signatures speak for it.
 type msgInfo struct {
-	path   string
+	path   string // "mime:message", or the attached message's, like "mime:part[2].message"
 	header header
+	raw    []byte // the whole message, header and body (transfer-decoded when attached)
 }
 
 func (s *state) parse(data []byte) (*Message, error) {
@@ -227,7 +235,10 @@ func (s *state) message(data []byte, path string, depth int) error {
 	if err != nil {
 		return err
 	}
-	info := &msgInfo{path: path, header: h}
+	info := &msgInfo{path: path, header: h, raw: data}
+	if depth == 0 {
+		s.top = info
+	}
 	return s.entity(h, body, path, depth, info, false, false)
 }
 

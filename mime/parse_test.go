@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -82,7 +84,7 @@ var parseTests = []struct {
 	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
 	{name: "base64-without-cte", reason: "base64 gzip, no Content-Transfer-Encoding", codes: []string{CodeMissingTransferEncoding}, path: "mime:part[2]"},
 	{name: "rfc2231-filename", reason: "filename*0*= continuation", path: "mime:part[2]"},
-	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", path: "mime:part[2].message.part[2]"},
+	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", codes: []string{CodeForwarded}, path: "mime:part[2].message.part[2]"},
 	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
 	{name: "nonconforming-headers", reason: "missing TLS-Report-Domain, wrong submitter, free Subject, bad Date and filename",
 		codes: []string{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
@@ -94,6 +96,9 @@ var parseTests = []struct {
 	{name: "missing-submitter", reason: "no TLS-Report-Submitter", codes: []string{CodeMissingSubmitter}, path: "mime:part[2]"},
 	{name: "report-domain-mismatch", reason: "TLS-Report-Domain: other.example", codes: []string{CodeReportDomainMismatch}, path: "mime:part[2]"},
 	{name: "filename-mismatch", reason: "§5.1 filename with another domain and day", codes: []string{CodeFilenameMismatch}, path: "mime:part[2]"},
+	{name: "missing-date", reason: "no Date field (RFC 5322 §3.6: required)", codes: []string{CodeMissingDate}, path: "mime:part[2]"},
+	{name: "report-id-not-msg-id", reason: "Subject Report-ID <2026-11-29T00:00:00Z_x@sys4.example>: \":\" in id-left (sys4 tlsrpt-reporter 0.6)",
+		codes: []string{CodeReportIDSyntax}, path: "mime:part[2]"},
 
 	{name: "not-report-cron", reason: "cron mail without Content-Type", err: ErrNoReport},
 	{name: "not-report-dmarc-aggregate", reason: "DMARC aggregate, application/gzip .xml.gz", err: ErrNoReport},
@@ -222,6 +227,8 @@ func TestRoundTrip(t *testing.T) {
 		{"long report-id", func(r *report.Report, _ *WriteOptions) { r.ReportID = strings.Repeat("long-", 40) + "@x.example" }},
 		{"report-id with spaces", func(r *report.Report, _ *WriteOptions) { r.ReportID = "id with  spaces" }},
 		{"report-id looking like encoded-words", func(r *report.Report, _ *WriteOptions) { r.ReportID = "a =?utf-8?q?=41?= b=?x?q?y?=@x.example" }},
+		{"msg-id report-id looking like an encoded-word", func(r *report.Report, _ *WriteOptions) { r.ReportID = "=?utf-8?q?=41?=@x.example" }},
+		{"report-id with \":\" (sys4 tlsrpt-reporter)", func(r *report.Report, _ *WriteOptions) { r.ReportID = "2026-11-29T00:00:00Z_x@sys4.example" }},
 		{"random boundary and ids", func(_ *report.Report, o *WriteOptions) { *o = WriteOptions{From: o.From, To: o.To} }},
 	}
 	for _, tt := range tests {
@@ -247,7 +254,7 @@ func TestRoundTrip(t *testing.T) {
 			if len(m.Warnings) != 0 {
 				t.Errorf("warnings for a written message: %v", m.Warnings)
 			}
-			if m.ReportID != r.ReportID || m.ReportDomain != "example.net" || m.Submitter != "mail.sender.example" {
+			if m.ReportID != subjectReportID(r.ReportID, "mail.sender.example") || m.ReportDomain != "example.net" || m.Submitter != "mail.sender.example" {
 				t.Errorf("header facts: report-id %q domain %q submitter %q", m.ReportID, m.ReportDomain, m.Submitter)
 			}
 		})
@@ -315,4 +322,110 @@ func TestParseStrict(t *testing.T) {
 			t.Fatalf("strict Parse error = %v, want a *report.DecodeError in a *PartError", err)
 		}
 	})
+}
+
+// TestParseSubjectReportID checks the RFC 5322 §3.6.4 msg-id syntax of
+// the Subject's Report-ID (RFC 8460 §5.3): lenient Parse keeps the report
+// and warns, strict Parse rejects.
+func TestParseSubjectReportID(t *testing.T) {
+	std := string(readFixture(t, "standard"))
+	const subject = "Report-ID: <fixture-2024-03-01@sender.example>"
+	require.Contains(t, std, subject)
+	tests := []struct {
+		name   string
+		reason string
+		id     string // what replaces <fixture-2024-03-01@sender.example>
+		want   string // Message.ReportID
+		codes  []string
+	}{
+		{name: "msg-id", id: "<fixture-2024-03-01@sender.example>", want: "fixture-2024-03-01@sender.example"},
+		{name: "google", reason: "Google's form of its report-id", id: "<2020.03.02T00.00.00Z+fastmaildmarc.com@google.com>",
+			want: "2020.03.02T00.00.00Z+fastmaildmarc.com@google.com"},
+		{name: "domain literal", id: "<x@[192.0.2.1]>", want: "x@[192.0.2.1]"},
+		{name: "atext specials", id: "<a!#$%&'*+-/=?^_`{|}~b@x.example>", want: "a!#$%&'*+-/=?^_`{|}~b@x.example"},
+		{name: "sys4 colon", reason: "sys4 tlsrpt-reporter 0.6: \":\" in id-left", id: "<2026-11-29T00:00:00Z_x@sys4.example>",
+			want: "2026-11-29T00:00:00Z_x@sys4.example", codes: []string{CodeReportIDSyntax}},
+		{name: "no at sign", id: "<2024-03-01T00.00.00Z_example.net>", want: "2024-03-01T00.00.00Z_example.net", codes: []string{CodeReportIDSyntax}},
+		{name: "empty id-left", id: "<@sender.example>", want: "@sender.example", codes: []string{CodeReportIDSyntax}},
+		{name: "double dot", id: "<a..b@sender.example>", want: "a..b@sender.example", codes: []string{CodeReportIDSyntax}},
+		{name: "quoted id-left", reason: "obs-id-left, which RFC 5322 §3.6.4 says not to generate", id: `<"a b"@sender.example>`,
+			want: `"a b"@sender.example`, codes: []string{CodeReportIDSyntax}},
+		{name: "id-right with colon", id: "<a@sender.example:25>", want: "a@sender.example:25", codes: []string{CodeReportIDSyntax}},
+		{name: "no angle brackets", reason: "Microsoft; CodeSubject says so, not the msg-id check", id: "133198585438131172+example.net",
+			want: "133198585438131172+example.net", codes: []string{CodeSubject}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := strings.Replace(std, subject, "Report-ID: "+tt.id, 1)
+			m, err := Parse(strings.NewReader(msg))
+			require.NoError(t, err)
+			if diff := cmp.Diff(tt.want, m.ReportID); diff != "" {
+				t.Errorf("ReportID (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.codes, codes(m.Warnings)); diff != "" {
+				t.Errorf("warning codes (-want +got):\n%s\nwarnings: %v", diff, m.Warnings)
+			}
+			_, err = (&Parser{Strict: true}).Parse(strings.NewReader(msg))
+			var de *DeviationError
+			if got := errors.As(err, &de); got != (len(tt.codes) > 0) {
+				t.Errorf("strict Parse error = %v, want a *DeviationError: %v", err, len(tt.codes) > 0)
+			}
+		})
+	}
+}
+
+// TestParseChecksEveryReport checks that each report of a mail, not only
+// the first, is compared with the header: TLS-Report-Submitter with its
+// contact-info domain (RFC 8460 §5.3) and TLS-Report-Domain with its
+// policy domains, one warning per report naming its part. The mail is
+// validly signed by evil.test, so the warning is all that tells a
+// receiver that a report claims another sender.
+func TestParseChecksEveryReport(t *testing.T) {
+	evil := newSigningKey(t, "evil.test")
+	otherDomain := reportFrom("evil.test")
+	for i := range otherDomain.Policies {
+		otherDomain.Policies[i].Policy.Domain = "other.example"
+	}
+	type finding struct{ Code, Path string }
+	tests := []struct {
+		name    string
+		reports []*report.Report
+		want    []finding
+	}{
+		{name: "both at the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test")}},
+		{name: "second at a subdomain of the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("mail.evil.test")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "second at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "first at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("evil.test")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}}},
+		{name: "both at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}, {CodeSubmitterMismatch, "mime:part[3]"}}},
+		{name: "third at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test"), reportFrom("sender.example")},
+			want: []finding{{CodeSubmitterMismatch, "mime:part[4]"}}},
+		{name: "second for another policy domain", reports: []*report.Report{reportFrom("evil.test"), otherDomain},
+			want: []finding{{CodeReportDomainMismatch, "mime:part[3]"}}},
+		{name: "one report at the submitter", reports: []*report.Report{reportFrom("evil.test")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := evil.sign(t, reportMailFor(t, "evil.test", tt.reports...))
+			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{LookupTXT: lookupKeys(evil)})
+			require.NoError(t, err)
+			require.NotNil(t, v.Authentic(), "evil.test's own signature: %+v", v.Signatures)
+
+			m, err := Parse(strings.NewReader(msg))
+			require.NoError(t, err)
+			require.Len(t, m.Reports, len(tt.reports))
+			var got []finding
+			for _, w := range m.Warnings {
+				if w.Code == CodeSubmitterMismatch || w.Code == CodeReportDomainMismatch {
+					got = append(got, finding{w.Code, w.Path})
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("header mismatch warnings (-want +got):\n%s\nall warnings: %v", diff, m.Warnings)
+			}
+		})
+	}
 }

@@ -35,18 +35,29 @@ type VerifyOptions struct {
 }
 
 // Verification is the outcome of Verify: one SignatureResult per
-// DKIM-Signature field and the submitter they are compared with. It decides
-// nothing: RFC 8460 §3 says receivers MUST ignore reports without a valid
-// DKIM signature "by the reporting domain", and MAY ignore those whose key
-// lacks the tlsrpt service type; the caller applies its own policy, for
-// example "some signature has Err == nil, Aligned, !BodyLength and
-// ServiceTLSRPT".
+// DKIM-Signature field of the message that carries the reports, and the
+// submitter they are compared with. It decides nothing: RFC 8460 §3 says
+// receivers MUST ignore reports without a valid DKIM signature "by the
+// reporting domain", and MAY ignore those whose key lacks the tlsrpt
+// service type; the caller applies its own policy, for example "some
+// signature has Err == nil, Aligned, !BodyLength and ServiceTLSRPT".
 type Verification struct {
-	// Submitter is the message's TLS-Report-Submitter, comments and
+	// Carrier is the path of the message whose signatures are listed:
+	// the message that carries the mail's reports as Parse finds them
+	// (the innermost message holding them). It is "mime:message" for the
+	// mail itself, also when the mail holds no report, and the attached
+	// message's path, like "mime:part[2].message", for a report
+	// forwarded as message/rfc822, whose own signatures alone vouch for
+	// it (RFC 8460 §3; Parse warns with CodeForwarded): the signatures
+	// of enclosing messages are not listed. Carrier is empty when the
+	// reports are carried by more than one message: no signature covers
+	// them all, so Signatures is empty and Authentic returns nil.
+	Carrier string
+	// Submitter is the TLS-Report-Submitter of Carrier, comments and
 	// whitespace removed, lower-cased; empty when absent.
 	Submitter string
-	// Signatures holds one result per DKIM-Signature field, in header
-	// order.
+	// Signatures holds one result per DKIM-Signature field of Carrier,
+	// in header order.
 	Signatures []SignatureResult
 }
 
@@ -99,8 +110,18 @@ var errSignatureLimit = errors.New("mime: signature not verified (MaxSignatures 
 // by go-msgauth (which accepts only email keys), so a key restricted to
 // s=tlsrpt verifies and is reported as such.
 //
-// The error is non-nil only when the message cannot be read or is larger
-// than the limit (a *LimitError); signature failures are in the results.
+// The signatures checked are those of the message that carries the
+// reports: Verify finds the reports as Parse does (with the default
+// Parser limits) and, when they are in an attached message/rfc822 (a
+// forwarded report), verifies that message, header and body, on its own
+// and compares its signatures with its own TLS-Report-Submitter. A valid
+// signature of the outer mail never vouches for an attached report: a
+// forwarded report is trusted only when the reporting domain's signature
+// on it survived the forwarding. See Verification.Carrier.
+//
+// The error is non-nil only when the message cannot be read or exceeds a
+// limit (a *LimitError: MaxMessageSize, or a default Parser limit while
+// looking for the reports); signature failures are in the results.
 func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verification, error) {
 	if opts == nil {
 		opts = &VerifyOptions{}
@@ -119,12 +140,16 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	}
 	maxSigs := int(orDefault(int64(opts.MaxSignatures), DefaultMaxSignatures))
 
-	s := &state{maxHeader: DefaultMaxHeaderSize}
-	h, _, err := s.parseHeader(data, "mime:message")
+	carrier, err := findCarrier(data)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verification{}
+	if carrier == nil {
+		return v, nil
+	}
+	v.Carrier = carrier.path
+	h := carrier.header
 	if sub, ok := h.get(fieldSubmitter); ok {
 		v.Submitter = headerDomain(sub)
 	}
@@ -158,7 +183,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 
 	verified := make([]bool, len(v.Signatures))
 	keys := &keyCache{records: map[string]keyRecord{}}
-	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(data), &dkim.VerifyOptions{
+	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(carrier.raw), &dkim.VerifyOptions{
 		LookupTXT: func(name string) ([]string, error) {
 			return keys.lookup(ctx, lookup, name)
 		},
@@ -199,6 +224,32 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 		}
 	}
 	return v, nil
+}
+
+// findCarrier returns the message carrying the reports of the mail data
+// as a zero Parser finds them: the mail itself, or the attached message
+// holding them. It returns the mail itself when there is no report to
+// find (Parse then fails with ErrNoReport or a *PartError, so nothing is
+// vouched for), nil when the reports are in more than one message, and a
+// *LimitError when a limit stopped the search (a Parser with other
+// limits might find other reports).
+func findCarrier(data []byte) (*msgInfo, error) {
+	s := new(Parser).newState()
+	if err := s.message(data, "mime:message", 0); err != nil {
+		return nil, err
+	}
+	chosen, err := s.choose()
+	var le *LimitError
+	switch {
+	case errors.As(err, &le):
+		return nil, err
+	case err != nil:
+		return s.top, nil
+	}
+	if ms := carriers(chosen); len(ms) == 1 {
+		return ms[0], nil
+	}
+	return nil, nil
 }
 
 // keyRecord is a fetched DKIM key record's service list.

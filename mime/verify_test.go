@@ -1,18 +1,24 @@
 package mime
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // lookupFor serves record at name.
@@ -164,6 +170,13 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("MaxMessageSize: %v", err)
 	}
+
+	// A mail nested beyond the Parser's depth: where its reports are
+	// cannot be told, so neither can whose signature counts.
+	_, err = Verify(context.Background(), bytes.NewReader(nested(DefaultMaxDepth+4)), nil)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("nested mail: %v", err)
+	}
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -181,5 +194,199 @@ func TestVerifyOddHeaderLine(t *testing.T) {
 	}
 	if len(v.Signatures) != 1 || v.Signatures[0].Err != nil || !v.Signatures[0].Aligned {
 		t.Errorf("signatures: %+v", v.Signatures)
+	}
+}
+
+// signingKey is an Ed25519 DKIM key of a domain and its key record.
+type signingKey struct {
+	domain string
+	key    ed25519.PrivateKey
+	record string
+}
+
+func newSigningKey(t testing.TB, d string) signingKey {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + b64(pub)}
+}
+
+// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed, the
+// fields Write signs).
+func (k signingKey) sign(t testing.TB, msg string) string {
+	t.Helper()
+	var b strings.Builder
+	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
+		Domain: k.domain, Selector: testSelector, Signer: k.key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: signedHeaders,
+	})
+	require.NoError(t, err)
+	return b.String()
+}
+
+// lookupKeys serves the key records of keys, as VerifyOptions.LookupTXT.
+func lookupKeys(keys ...signingKey) func(context.Context, string) ([]string, error) {
+	return func(_ context.Context, name string) ([]string, error) {
+		for _, k := range keys {
+			if strings.EqualFold(name, testSelector+"._domainkey."+k.domain) {
+				return []string{k.record}, nil
+			}
+		}
+		return nil, errors.New("nxdomain " + name)
+	}
+}
+
+// reportMailFor returns an RFC 8460 §5.3 report mail (CRLF, unsigned)
+// whose header names submitter, with one application/tlsrpt+json part
+// per report after the text part (mime:part[2], mime:part[3], …).
+func reportMailFor(t testing.TB, submitter string, reports ...*report.Report) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
+		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
+		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
+		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
+		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
+	for _, r := range reports {
+		js, err := json.Marshal(r)
+		require.NoError(t, err)
+		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
+		b.Write(js)
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--R--\r\n")
+	return b.String()
+}
+
+// reportFrom returns the test report with the contact-info at d.
+func reportFrom(d string) *report.Report {
+	r := testReport()
+	r.ContactInfo = "mailto:tlsrpt@" + d
+	return r
+}
+
+// forward returns a mail that attaches inner as message/rfc822 (a
+// forwarded report) after a text part, so that inner is
+// mime:part[2].message. With submitter set, the wrapper has
+// TLS-Report-Domain and TLS-Report-Submitter fields naming it, as a
+// report mail would; extra parts follow the attached message.
+func forward(submitter, inner string, extra ...string) string {
+	bd := "F" + strconv.Itoa(len(inner)) // differs from an inner forward's
+	var b strings.Builder
+	b.WriteString("From: Postmaster <postmaster@forwarder.example>\r\nTo: analyst@example.net\r\n" +
+		"Date: Sun, 03 Mar 2024 09:00:00 +0100\r\nMessage-ID: <fwd1@forwarder.example>\r\n" +
+		"Subject: Fwd: TLS report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + bd + "\"\r\n")
+	if submitter != "" {
+		b.WriteString("TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n")
+	}
+	b.WriteString("\r\n--" + bd + "\r\nContent-Type: text/plain\r\n\r\nSee the attached report.\r\n" +
+		"--" + bd + "\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n")
+	for _, p := range extra {
+		b.WriteString("--" + bd + "\r\n" + p + "\r\n")
+	}
+	b.WriteString("--" + bd + "--\r\n")
+	return b.String()
+}
+
+// TestVerifyForwardedReport checks that only a signature on the message
+// carrying a report vouches for it (RFC 8460 §3): for a report in an
+// attached message/rfc822, Verify verifies the attached message's own
+// signatures and ignores the wrapper's, and Parse warns that the report
+// was forwarded.
+func TestVerifyForwardedReport(t *testing.T) {
+	sender := newSigningKey(t, "sender.example")
+	evil := newSigningKey(t, "evil.test")
+	forwarder := newSigningKey(t, "forwarder.example")
+	lookup := lookupKeys(sender, evil, forwarder)
+
+	legit := sender.sign(t, reportMailFor(t, "sender.example", reportFrom("sender.example")))
+	unsigned := reportMailFor(t, "sender.example", reportFrom("sender.example"))
+	tampered := strings.Replace(legit, `"total-successful-session-count":5326`, `"total-successful-session-count":1`, 1)
+	require.NotEqual(t, legit, tampered)
+	evilJSON, err := json.Marshal(reportFrom("evil.test"))
+	require.NoError(t, err)
+	evilPart := "Content-Type: application/tlsrpt+json\r\n\r\n" + string(evilJSON)
+
+	tests := []struct {
+		name          string
+		reason        string
+		msg           string
+		wantCarrier   string
+		wantSubmitter string
+		wantSigner    string // Authentic().Domain; "" for none
+		wantWarning   string // Path of the CodeForwarded warning; "" for none
+		wantNoReport  bool
+	}{
+		{name: "forged: evil.test signs the wrapper of an unsigned report claiming sender.example",
+			reason: "the wrapper's valid, aligned signature does not cover the attached message",
+			msg:    evil.sign(t, forward("evil.test", unsigned)), wantCarrier: "mime:part[2].message",
+			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
+		{name: "forged: the attached report carries a copied sender.example signature",
+			reason: "the attached message's signature fails: its body was changed",
+			msg:    evil.sign(t, forward("evil.test", tampered)), wantCarrier: "mime:part[2].message",
+			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
+		{name: "forged: evil.test signs the attached report claiming sender.example",
+			reason: "the attached message's signature verifies but is not aligned with its TLS-Report-Submitter",
+			msg:    forward("", evil.sign(t, unsigned)), wantCarrier: "mime:part[2].message",
+			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
+		{name: "forged: two reports, evil.test's own and an attached one",
+			reason: "no one message carries both: nothing vouches for all reports",
+			msg:    evil.sign(t, forward("evil.test", unsigned, evilPart)), wantWarning: "mime:part[2].message"},
+		{name: "forwarded: sender.example's signed report in an unsigned wrapper",
+			reason: "the attached message's own signature verifies and is aligned",
+			msg:    forward("", legit), wantCarrier: "mime:part[2].message",
+			wantSubmitter: "sender.example", wantSigner: "sender.example", wantWarning: "mime:part[2].message"},
+		{name: "forwarded: signed report in a wrapper signed by the forwarder",
+			msg: forwarder.sign(t, forward("", legit)), wantCarrier: "mime:part[2].message",
+			wantSubmitter: "sender.example", wantSigner: "sender.example", wantWarning: "mime:part[2].message"},
+		{name: "forwarded twice",
+			msg: forward("", forward("", legit)), wantCarrier: "mime:part[2].message.part[2].message",
+			wantSubmitter: "sender.example", wantSigner: "sender.example", wantWarning: "mime:part[2].message.part[2].message"},
+		{name: "direct: sender.example's signed report",
+			msg: legit, wantCarrier: "mime:message", wantSubmitter: "sender.example", wantSigner: "sender.example"},
+		{name: "direct: evil.test's signed report of its own",
+			msg: evil.sign(t, reportMailFor(t, "evil.test", reportFrom("evil.test"))), wantCarrier: "mime:message",
+			wantSubmitter: "evil.test", wantSigner: "evil.test"},
+		{name: "no report: the mail's own signatures",
+			msg:         evil.sign(t, forward("evil.test", "From: a@b.example\r\n\r\nhello\r\n")),
+			wantCarrier: "mime:message", wantSubmitter: "evil.test", wantSigner: "evil.test", wantNoReport: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Verify(context.Background(), strings.NewReader(tt.msg), &VerifyOptions{LookupTXT: lookup})
+			require.NoError(t, err)
+			if v.Carrier != tt.wantCarrier || v.Submitter != tt.wantSubmitter {
+				t.Errorf("Carrier, Submitter = %q, %q; want %q, %q (%s)", v.Carrier, v.Submitter, tt.wantCarrier, tt.wantSubmitter, tt.reason)
+			}
+			signer := ""
+			if s := v.Authentic(); s != nil {
+				signer = s.Domain
+			}
+			if signer != tt.wantSigner {
+				t.Errorf("Authentic() by %q, want %q (%s); signatures %+v", signer, tt.wantSigner, tt.reason, v.Signatures)
+			}
+
+			m, err := Parse(strings.NewReader(tt.msg))
+			if tt.wantNoReport {
+				require.ErrorIs(t, err, ErrNoReport)
+				return
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, w := range m.Warnings {
+				if w.Code == CodeForwarded {
+					got = append(got, w.Path)
+				}
+			}
+			var want []string
+			if tt.wantWarning != "" {
+				want = []string{tt.wantWarning}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s warnings (-want +got):\n%s\nall warnings: %v", CodeForwarded, diff, m.Warnings)
+			}
+		})
 	}
 }

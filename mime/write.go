@@ -108,13 +108,21 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !fieldFits("From", from) {
+		return nil, &FieldError{Field: "WriteOptions.From", Reason: reasonTooLongWord}
+	}
 	if len(opts.To) == 0 {
 		return nil, &FieldError{Field: "WriteOptions.To", Reason: "no recipient"}
 	}
 	to := make([]string, len(opts.To))
 	for i, a := range opts.To {
-		if to[i], err = formatAddress("WriteOptions.To["+strconv.Itoa(i)+"]", a); err != nil {
+		field := "WriteOptions.To[" + strconv.Itoa(i) + "]"
+		if to[i], err = formatAddress(field, a); err != nil {
 			return nil, err
+		}
+		// The addresses are joined with ", ": each may start the field.
+		if !fieldFits("To", to[i]+",") {
+			return nil, &FieldError{Field: field, Reason: reasonTooLongWord}
 		}
 	}
 	policyDomain, err := reportPolicyDomain(r)
@@ -169,6 +177,12 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	}
 	filename := submitter + "!" + policyDomain + "!" + strconv.FormatInt(begin, 10) + "!" +
 		strconv.FormatInt(end, 10) + "!" + unique + ext
+	disposition := `attachment; filename="` + filename + `"`
+	if !fieldFits("Content-Disposition", disposition) {
+		// The domains are at most 253 octets each: only the unique-id
+		// can make the filename parameter too long.
+		return nil, &FieldError{Field: "WriteOptions.UniqueID", Reason: "makes the attachment filename too long for a header line (RFC 5322 §2.1.1: 998 octets)"}
+	}
 
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -194,7 +208,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	// RFC 8460 §5.3 Subject: Report Domain: <policy domain> Submitter:
 	// <submitter> Report-ID: <<report-id>>.
 	subject := "Report Domain: " + policyDomain + " Submitter: " + submitter +
-		" Report-ID: " + encodeText("<"+r.ReportID+">")
+		" Report-ID: " + encodeText("<"+subjectReportID(r.ReportID, submitter)+">")
 	if longestToken(subject) > hardLineLimit-len("Subject: ") {
 		return nil, &FieldError{Field: "report.report-id", Reason: "too long for a header line"}
 	}
@@ -232,7 +246,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 
 	b.WriteString("\r\n--" + boundary + "\r\n")
 	writeField(&b, "Content-Type", mediaType)
-	writeField(&b, "Content-Disposition", `attachment; filename="`+filename+`"`)
+	writeField(&b, "Content-Disposition", disposition)
 	writeField(&b, "Content-Transfer-Encoding", "base64")
 	b.WriteString("\r\n")
 	writeBase64(&b, data)
@@ -364,6 +378,10 @@ func contactDomain(contactInfo string) (string, error) {
 	return d, nil
 }
 
+// reasonTooLongWord is the FieldError reason for an address that cannot be
+// folded into lines of at most 998 octets (RFC 5322 §2.1.1).
+const reasonTooLongWord = "has a word too long for a header line (RFC 5322 §2.1.1: 998 octets; a display name folds only at its spaces, an addr-spec not at all)"
+
 // errString is a plain error value for reasons embedded in FieldError.
 type errString string
 
@@ -379,7 +397,46 @@ func messageID(id, submitter string) (string, error) {
 	if !ok || left == "" || right == "" || !isMsgIDText(id) {
 		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is not an RFC 5322 msg-id (id-left@id-right)"}
 	}
+	if !fieldFits("Message-ID", "<"+id+">") {
+		// RFC 5322 §3.6.4: a msg-id has no whitespace to fold at.
+		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is too long for a header line (RFC 5322 §2.1.1: 998 octets; a msg-id cannot be folded)"}
+	}
 	return "<" + id + ">", nil
+}
+
+// subjectReportID returns the Report-ID of the RFC 8460 §5.3 Subject for
+// the report-id id. RFC 8460 §5.3 wants an RFC 5322 §3.6.4 msg-id there,
+// while the report-id is free text (§4.4), so id is used as it stands
+// only when it is a msg-id. Otherwise, as Google does with its report-ids,
+// a msg-id is made of it: the text after the last "@" is kept as id-right
+// when it is one, else the submitter domain is appended; in the id-left,
+// every byte a dot-atom-text cannot hold is written =XX (hexadecimal),
+// "=" itself included, as is a dot at either end or next to another dot,
+// so distinct id-lefts stay distinct. The report keeps its report-id
+// (RFC 8460 §5.6: the report is authoritative).
+func subjectReportID(id, submitter string) string {
+	if isMsgID(id) {
+		return id
+	}
+	left, right := id, submitter
+	if at := strings.LastIndexByte(id, '@'); at > 0 && isMsgID("x"+id[at:]) {
+		left, right = id[:at], id[at+1:]
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(left); i++ {
+		c := left[i]
+		switch {
+		case c != '=' && isAtext(c),
+			c == '.' && i > 0 && i < len(left)-1 && left[i-1] != '.' && left[i+1] != '.':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('=')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String() + "@" + right
 }
 
 // isMsgIDText reports whether s holds only printable ASCII other than

@@ -24,6 +24,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -484,7 +485,7 @@ func TestWriteULabelDomain(t *testing.T) {
 // reads the written Subject back as the RFC 8460 §5.3 text, whatever the
 // report-id holds.
 func TestWriteSubjectDecodes(t *testing.T) {
-	for _, id := range []string{"plain@x.example", "rapport-été@x.example", "a =?utf-8?q?=41?= b@x.example", strings.Repeat("long-", 40) + "@x.example",
+	for _, id := range []string{"plain@x.example", "rapport-été@x.example", "a =?utf-8?q?=41?= b@x.example", "=?utf-8?q?=41?=@x.example", strings.Repeat("long-", 40) + "@x.example",
 		strings.Repeat("é_ü?", 30) + "@x.example", "日本語のレポート-" + strings.Repeat("字", 40)} {
 		t.Run(id, func(t *testing.T) {
 			r := testReport()
@@ -498,7 +499,7 @@ func TestWriteSubjectDecodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := "Report Domain: example.net Submitter: mail.sender.example Report-ID: <" + id + ">"
+			want := "Report Domain: example.net Submitter: mail.sender.example Report-ID: <" + subjectReportID(id, "mail.sender.example") + ">"
 			if got != want {
 				t.Errorf("Subject decodes to\n%q, want\n%q", got, want)
 			}
@@ -506,6 +507,108 @@ func TestWriteSubjectDecodes(t *testing.T) {
 				if strings.HasPrefix(w, "=?") && len(w) > 75 {
 					t.Errorf("encoded-word of %d characters (RFC 2047 §2: at most 75): %s", len(w), w)
 				}
+			}
+		})
+	}
+}
+
+// TestSubjectReportID checks the msg-id Write puts in the Subject for a
+// report-id (RFC 8460 §5.3 wants an RFC 5322 §3.6.4 msg-id there; the
+// report-id is free text).
+func TestSubjectReportID(t *testing.T) {
+	tests := []struct {
+		name, id, want string
+	}{
+		{"msg-id kept", "2024-03-01.example.net.0123@mail.sender.example", "2024-03-01.example.net.0123@mail.sender.example"},
+		{"msg-id with literal kept", "a=b@[192.0.2.1]", "a=b@[192.0.2.1]"},
+		{"colon escaped, id-right kept", "2026-11-29T00:00:00Z_x@sys4.example", "2026-11-29T00=3A00=3A00Z_x@sys4.example"},
+		{"no at sign: submitter appended", "2024-03-01T00:00:00Z_example.net", "2024-03-01T00=3A00=3A00Z_example.net@mail.sender.example"},
+		{"equals sign escaped", "a=b c@x.example", "a=3Db=20c@x.example"},
+		{"dots at the ends and doubled escaped", ".a..b.@x.example", "=2Ea=2E=2Eb=2E@x.example"},
+		{"at sign in id-left escaped", "a@b@x.example", "a=40b@x.example"},
+		{"invalid id-right: whole id is the id-left", "a@x:1", "a=40x=3A1@mail.sender.example"},
+		{"leading at sign", "@x.example", "=40x.example@mail.sender.example"},
+		{"non-ASCII escaped bytewise", "été@x.example", "=C3=A9t=C3=A9@x.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := subjectReportID(tt.id, "mail.sender.example")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("subjectReportID(%q) (-want +got):\n%s", tt.id, diff)
+			}
+			if !isMsgID(got) {
+				t.Errorf("%q is not a msg-id", got)
+			}
+		})
+	}
+}
+
+// TestWriteLineLimit checks RFC 5322 §2.1.1 (a line is at most 998
+// octets): long values are folded where the syntax has whitespace to fold
+// at and refused with a *FieldError where it has none.
+func TestWriteLineLimit(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	// "Message-ID: <" + id + ">" is exactly 998 octets.
+	fitting := long(998-len("Message-ID: <@x.example>")) + "@x.example"
+	tests := []struct {
+		name   string
+		reason string
+		edit   func(*report.Report, *WriteOptions)
+		field  string // the *FieldError's Field; "" for success
+	}{
+		{name: "long display name with spaces", reason: "folded inside the quoted-string (RFC 5322 §3.2.4 allows FWS there)",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				o.From = strings.Repeat("Reports ", 300) + "<tlsrpt@mail.sender.example>"
+			}},
+		{name: "long non-ASCII display name", reason: "RFC 2047 encoded-words, separated by spaces",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				o.From = strings.Repeat("é", 1200) + " <tlsrpt@mail.sender.example>"
+			}},
+		{name: "long display name without spaces", reason: "one quoted-string of 2,002 octets: no place to fold",
+			edit: func(_ *report.Report, o *WriteOptions) { o.From = long(2000) + " <tlsrpt@mail.sender.example>" }, field: "WriteOptions.From"},
+		{name: "long local part", edit: func(_ *report.Report, o *WriteOptions) { o.From = long(1000) + "@mail.sender.example" }, field: "WriteOptions.From"},
+		{name: "long recipient display name", edit: func(_ *report.Report, o *WriteOptions) { o.To[1] = long(1000) + " <a@example.net>" }, field: "WriteOptions.To[1]"},
+		{name: "long message-id", reason: "a msg-id has no FWS inside (RFC 5322 §3.6.4)",
+			edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = long(2014) + "@x.example" }, field: "WriteOptions.MessageID"},
+		{name: "message-id of 998 octets with the field name", edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = fitting }},
+		{name: "message-id one octet longer", edit: func(_ *report.Report, o *WriteOptions) { o.MessageID = "y" + fitting }, field: "WriteOptions.MessageID"},
+		{name: "long unique-id", reason: "the filename parameter is one token",
+			edit: func(_ *report.Report, o *WriteOptions) { o.UniqueID = long(1000) }, field: "WriteOptions.UniqueID"},
+		{name: "long DKIM selector", reason: "s= is one token; <selector>._domainkey.<domain> must be a DNS name",
+			edit: func(_ *report.Report, o *WriteOptions) {
+				_, k, _ := ed25519.GenerateKey(rand.Reader)
+				o.DKIM = &DKIMOptions{Domain: "sender.example", Selector: long(1000), Signer: k}
+			}, field: "DKIMOptions.Selector"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, opts := testReport(), testOptions()
+			tt.edit(r, opts)
+			var b bytes.Buffer
+			err := Write(&b, r, opts)
+			if tt.field != "" {
+				var fe *FieldError
+				if !errors.As(err, &fe) || fe.Field != tt.field {
+					t.Fatalf("Write error = %v, want a *FieldError for %s (%s)", err, tt.field, tt.reason)
+				}
+				if b.Len() != 0 {
+					t.Errorf("Write wrote %d bytes before failing", b.Len())
+				}
+				return
+			}
+			require.NoError(t, err, tt.reason)
+			for i, line := range strings.Split(b.String(), "\r\n") {
+				if len(line) > hardLineLimit {
+					t.Errorf("line %d is %d octets (RFC 5322 §2.1.1: at most 998): %.60q…", i+1, len(line), line)
+				}
+			}
+			m, err := Parse(&b)
+			require.NoError(t, err)
+			want, _ := netmail.ParseAddress(opts.From)
+			got, err := netmail.ParseAddress(m.From)
+			require.NoError(t, err)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("From read back (-want +got):\n%s", diff)
 			}
 		})
 	}
