@@ -21,6 +21,8 @@ type decodeState struct {
 	gz       bool
 	base     int64 // added to tokenizer offsets: the skipped BOM
 	max      int64
+	lastOff  int64 // tokenizer offset after the previous read; see checkSpan
+	inPlace  int64 // length of an input decoded in place, else 0
 
 	path    []pathElem
 	warns   []Warning
@@ -219,7 +221,22 @@ func (s *decodeState) readValue() (jsontext.Value, error) {
 	if err != nil {
 		return nil, s.convert(err)
 	}
-	return v, nil
+	return v, s.checkSpan()
+}
+
+// checkSpan enforces maxTokenSize on what the last read consumed: the
+// value (a token, or a small object read whole) and the white space before
+// it. tokenCapReader bounds the memory of a streamed input by the same
+// number as it is read; checking here as well makes the limit the same for
+// input decoded in place (a *bytes.Buffer) or read in large chunks.
+func (s *decodeState) checkSpan() error {
+	off := s.dec.InputOffset()
+	span := off - s.lastOff
+	s.lastOff = off
+	if span > maxTokenSize {
+		return errTokenTooLarge
+	}
+	return nil
 }
 
 // readDelim reads the next token, a '{', '[', '}' or ']' known from peekKind.
@@ -232,7 +249,7 @@ func (s *decodeState) readDelim() error {
 	if _, err := s.dec.ReadToken(); err != nil {
 		return s.convert(err)
 	}
-	return nil
+	return s.checkSpan()
 }
 
 // skipValue skips the next value.
@@ -244,7 +261,7 @@ func (s *decodeState) skipValue() error {
 	if err := s.dec.SkipValue(); err != nil {
 		return s.convert(err)
 	}
-	return nil
+	return s.checkSpan()
 }
 
 // offset returns the input offset of the start of v, just read.

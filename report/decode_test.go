@@ -324,8 +324,8 @@ func TestQuirkValues(t *testing.T) {
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name   string
-		syntax bool   // *SyntaxError, else *tlsrpt.Diagnostic
-		path   string // error path
+		syntax bool        // *SyntaxError, else *tlsrpt.Diagnostic
+		path   string      // error path
 		code   tlsrpt.Code // Diagnostic code
 		offset int
 	}{
@@ -493,7 +493,6 @@ func TestConcurrentDecoder(t *testing.T) {
 		}
 	}
 }
-
 
 func TestPathString(t *testing.T) {
 	got := pathString([]pathElem{{name: "policies"}, {index: 2}, {name: "odd.name"}, {name: "a b"}, {name: "x"}})

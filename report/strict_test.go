@@ -171,7 +171,7 @@ func TestCountBoundaries(t *testing.T) {
 		count  string
 		want   int64
 		code   tlsrpt.Code // warning (lenient) or error (strict) code; "" for none
-		always bool   // an error in both modes
+		always bool        // an error in both modes
 	}{
 		{count: `0`, want: 0},
 		{count: `9007199254740991`, want: 1<<53 - 1},
