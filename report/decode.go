@@ -22,7 +22,7 @@ const DefaultMaxSize = 20 << 20
 // calls and may be used from several goroutines at once.
 type Decoder struct {
 	// Strict makes every deviation the lenient decoder would repair (see
-	// the Code* constants) a *DecodeError, and so are unknown members.
+	// the Code* constants) a *tlsrpt.Diagnostic error, and so are unknown members.
 	// The zero value decodes leniently and returns a Warning per repair.
 	Strict bool
 
@@ -53,7 +53,7 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 //
 // It returns the report and, in lenient mode, one Warning per repair made,
 // in input order. Errors are a *SyntaxError (not JSON, truncated), a
-// *DecodeError (not a report; in strict mode also any deviation), an error
+// *tlsrpt.Diagnostic (not a report; in strict mode also any deviation), an error
 // wrapping ErrTooLarge, or an error from r or from gzip (truncated gzip
 // input wraps io.ErrUnexpectedEOF). A *bytes.Buffer is decoded in place,
 // without copying; the limits are the same whatever the reader.

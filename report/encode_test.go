@@ -172,9 +172,9 @@ func TestEncodeErrors(t *testing.T) {
 			r := base()
 			tt.modify(&r)
 			_, err := json.Marshal(r)
-			var ee *EncodeError
+			var ee *tlsrpt.Diagnostic
 			if !errors.As(err, &ee) {
-				t.Fatalf("got %v, want *EncodeError", err)
+				t.Fatalf("got %v, want *tlsrpt.Diagnostic", err)
 			}
 			if ee.Path != tt.path {
 				t.Errorf("path %q, want %q (%v)", ee.Path, tt.path, err)

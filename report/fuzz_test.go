@@ -133,7 +133,7 @@ func FuzzEncode(f *testing.F) {
 		}
 		enc, err := rep.AppendJSON(nil)
 		if err != nil {
-			var ee *EncodeError
+			var ee *tlsrpt.Diagnostic
 			if !errors.As(err, &ee) {
 				t.Fatalf("error %T %v", err, err)
 			}

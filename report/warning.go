@@ -98,6 +98,49 @@ const (
 	CodeInvalidDateTime tlsrpt.Code = "invalid-date-time"
 )
 
+// Codes of the problems Validate finds in a report to be sent (and, for
+// CodeInvalidUTF8, of the encoder's refusal). Validate also uses
+// CodeMissingMember, CodeInvalidDateTime, CodeDateRangeReversed,
+// CodeDomainNonCanonical, CodeTLSAStringFormat, CodeInvalidCount,
+// CodeIPInvalid and CodeIPNonCanonical above, with the same meaning.
+const (
+	// CodeInvalidUTF8: a string is not valid UTF-8 or holds a
+	// noncharacter (RFC 7493 §2.1).
+	CodeInvalidUTF8 tlsrpt.Code = "invalid-utf8"
+	// CodeInvalidContactInfo: contact-info is neither an e-mail address
+	// nor an absolute URI (RFC 8460 §4.4).
+	CodeInvalidContactInfo tlsrpt.Code = "invalid-contact-info"
+	// CodeInvalidReportID: report-id cannot be the Report-ID of the mail
+	// Subject (RFC 8460 §5.3).
+	CodeInvalidReportID tlsrpt.Code = "invalid-report-id"
+	// CodeDateRangeNotDay: the date range is not one full UTC day
+	// (RFC 8460 §4.1).
+	CodeDateRangeNotDay tlsrpt.Code = "date-range-not-one-day"
+	// CodeDuplicateEntry: the same policy, or the same failure within a
+	// policy, appears twice; their counts belong in one entry.
+	CodeDuplicateEntry tlsrpt.Code = "duplicate-entry"
+	// CodeUnknownPolicyType: a policy-type outside tlsa, sts and
+	// no-policy-found (RFC 8460 §4.4).
+	CodeUnknownPolicyType tlsrpt.Code = "unknown-policy-type"
+	// CodeInvalidDomain: policy-domain is not a domain name.
+	CodeInvalidDomain tlsrpt.Code = "invalid-domain"
+	// CodeMixedPolicyDomains: the policies name different policy domains;
+	// a report covers one (RFC 8460 §4.1).
+	CodeMixedPolicyDomains tlsrpt.Code = "mixed-policy-domains"
+	// CodeNoPolicyHasPolicy: a no-policy-found entry carries a
+	// policy-string or mx-host (RFC 8460 §4).
+	CodeNoPolicyHasPolicy tlsrpt.Code = "no-policy-found-with-policy"
+	// CodeUnknownResultType: a result-type outside the registry
+	// (RFC 8460 §4.3).
+	CodeUnknownResultType tlsrpt.Code = "unknown-result-type"
+	// CodeInvalidHELO: receiving-mx-helo holds a line break or more than
+	// 255 octets (RFC 8460 §4.4).
+	CodeInvalidHELO tlsrpt.Code = "invalid-helo"
+	// CodeInvalidURI: additional-information is not an absolute URI
+	// (RFC 8460 §4.4 additional-info-uri).
+	CodeInvalidURI tlsrpt.Code = "invalid-uri"
+)
+
 // MaxWarnings is the most warnings a Decode call returns; further repairs
 // are counted in one final CodeWarningsTruncated warning, so that a hostile
 // input cannot make the warning list grow with its size.
