@@ -59,22 +59,32 @@ type Diagnostic struct {
 	Fix string
 }
 
-// String formats d as "severity path@offset: message [code] (fix: fix)",
-// leaving out the parts that are empty or unknown.
+// String formats d as "severity path at offset N: message [code] (fix:
+// fix)", leaving out the parts that are empty; the offset is left out
+// when a Path locates the problem and Offset is 0. Index, when not 0,
+// comes first as "#index".
 func (d Diagnostic) String() string {
-	b := make([]byte, 0, 64+len(d.Message)+len(d.Fix))
+	b := make([]byte, 0, 64+len(d.Path)+len(d.Message)+len(d.Fix))
+	sep := func() {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+	}
 	if d.Severity != "" {
 		b = append(b, d.Severity...)
-		b = append(b, ' ')
 	}
 	if d.Index != 0 {
+		sep()
 		b = append(b, '#')
 		b = strconv.AppendInt(b, int64(d.Index), 10)
-		b = append(b, ' ')
 	}
-	b = append(b, d.Path...)
+	if d.Path != "" {
+		sep()
+		b = append(b, d.Path...)
+	}
 	if d.Path == "" || d.Offset > 0 {
-		b = append(b, '@')
+		sep()
+		b = append(b, "at offset "...)
 		b = strconv.AppendInt(b, int64(d.Offset), 10)
 	}
 	b = append(b, ": "...)

@@ -15,9 +15,9 @@ func TestDiagnosticString(t *testing.T) {
 		want string
 	}{
 		{"path", tlsrpt.Diagnostic{Path: "policies[0]", Code: "x", Severity: tlsrpt.SeverityWarning, Message: "m"}, "warning policies[0]: m [x]"},
-		{"path and offset", tlsrpt.Diagnostic{Path: "a", Offset: 7, Message: "m"}, "a@7: m"},
-		{"offset only", tlsrpt.Diagnostic{Offset: 0, Code: "c", Severity: tlsrpt.SeverityError, Message: "m", Fix: "f"}, "error @0: m [c] (fix: f)"},
-		{"index", tlsrpt.Diagnostic{Index: 2, Offset: 3, Message: "m"}, "#2 @3: m"},
+		{"path and offset", tlsrpt.Diagnostic{Path: "a", Offset: 7, Message: "m"}, "a at offset 7: m"},
+		{"offset only", tlsrpt.Diagnostic{Offset: 0, Code: "c", Severity: tlsrpt.SeverityError, Message: "m", Fix: "f"}, "error at offset 0: m [c] (fix: f)"},
+		{"index", tlsrpt.Diagnostic{Index: 2, Offset: 3, Message: "m"}, "#2 at offset 3: m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,7 +42,7 @@ func TestCorpus(t *testing.T) {
 		}
 		summary.WriteString(name + "\n")
 		for _, w := range warns {
-			summary.WriteString("\t" + w.Path + " [" + w.Code + "]\n")
+			summary.WriteString("\t" + w.Path + " [" + string(w.Code) + "]\n")
 		}
 
 		_, _, serr := (&Decoder{Strict: true}).Decode(bytes.NewReader(data))
@@ -49,7 +50,7 @@ func TestCorpus(t *testing.T) {
 		case len(warns) == 0 && serr != nil:
 			t.Errorf("%s: no warnings but strict fails: %v", name, serr)
 		case len(warns) > 0:
-			var de *DecodeError
+			var de *tlsrpt.Diagnostic
 			if !errors.As(serr, &de) {
 				t.Errorf("%s: %d warnings but strict gives %v", name, len(warns), serr)
 			} else if de.Path != warns[0].Path || de.Code != warns[0].Code {

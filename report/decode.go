@@ -22,7 +22,7 @@ const DefaultMaxSize = 20 << 20
 // calls and may be used from several goroutines at once.
 type Decoder struct {
 	// Strict makes every deviation the lenient decoder would repair (see
-	// the Code* constants) a *DecodeError, and so are unknown members.
+	// the Code* constants) a *tlsrpt.Diagnostic error, and so are unknown members.
 	// The zero value decodes leniently and returns a Warning per repair.
 	Strict bool
 
@@ -53,10 +53,10 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 //
 // It returns the report and, in lenient mode, one Warning per repair made,
 // in input order. Errors are a *SyntaxError (not JSON, truncated), a
-// *DecodeError (not a report; in strict mode also any deviation), an error
+// *tlsrpt.Diagnostic (not a report; in strict mode also any deviation), an error
 // wrapping ErrTooLarge, or an error from r or from gzip (truncated gzip
 // input wraps io.ErrUnexpectedEOF). A *bytes.Buffer is decoded in place,
-// without copying.
+// without copying; the limits are the same whatever the reader.
 func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 	max := d.maxSize()
 	if bb, ok := r.(*bytes.Buffer); ok && !bytes.HasPrefix(bb.Bytes(), gzipMagic) {
@@ -226,8 +226,11 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 	s.path = s.pathArr[:0]
 	s.ipBuf = s.ipArr[:0]
 	s.strScratch = s.strArr[:0]
-	if t, ok := src.(*tokenCapReader); ok {
+	switch t := src.(type) {
+	case *tokenCapReader:
 		t.dec = s.dec
+	case *bytes.Buffer:
+		s.inPlace = int64(t.Len())
 	}
 	if base != 0 {
 		if err := s.deviate(CodeBOM, 0, func() string { return "input starts with a UTF-8 byte order mark (RFC 8259 §8.1); skipped" }); err != nil {
@@ -245,6 +248,11 @@ func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning
 			return nil, nil, &SyntaxError{Offset: s.offset(v), Msg: "data after the report"}
 		}
 		return nil, nil, s.convert(err)
+	}
+	// Trailing white space: the tokenizer does not count what it skipped
+	// in place before EOF, so take the input's length then.
+	if end := max(s.dec.InputOffset(), s.inPlace); end-s.lastOff > maxTokenSize {
+		return nil, nil, errTokenTooLarge
 	}
 	return rep, s.finishWarnings(), nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // decodeState is the state of one Decode call.
@@ -20,6 +21,8 @@ type decodeState struct {
 	gz       bool
 	base     int64 // added to tokenizer offsets: the skipped BOM
 	max      int64
+	lastOff  int64 // tokenizer offset after the previous read; see checkSpan
+	inPlace  int64 // length of an input decoded in place, else 0
 
 	path    []pathElem
 	warns   []Warning
@@ -100,11 +103,11 @@ func (s *decodeState) pathWith(name string) string {
 	return p
 }
 
-// deviate records a repair: a Warning in lenient mode, a *DecodeError in
+// deviate records a repair: a Warning in lenient mode, a *tlsrpt.Diagnostic in
 // strict mode. off is the offset of the offending token; msg returns
 // "finding; repair" (strict mode drops the repair part) and is not called
 // once MaxWarnings is reached, so hostile input costs no messages.
-func (s *decodeState) deviate(code string, off int64, msg func() string) error {
+func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) error {
 	if s.full() {
 		s.dropped++
 		return nil
@@ -115,31 +118,31 @@ func (s *decodeState) deviate(code string, off int64, msg func() string) error {
 // full reports whether further repairs are only counted.
 func (s *decodeState) full() bool { return !s.strict && len(s.warns) >= MaxWarnings }
 
-func (s *decodeState) deviateAt(path, code string, off int64, msg func() string) error {
+func (s *decodeState) deviateAt(path string, code tlsrpt.Code, off int64, msg func() string) error {
 	if s.strict {
 		// Keep the finding, not the repair that strict mode does not make.
 		m := msg()
 		if i := strings.LastIndex(m, "; "); i >= 0 {
 			m = m[:i]
 		}
-		return &DecodeError{Path: path, Offset: off, Code: code, Message: m}
+		return &tlsrpt.Diagnostic{Path: path, Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: m}
 	}
 	if s.full() {
 		s.dropped++
 		return nil
 	}
-	s.warns = append(s.warns, Warning{Path: path, Code: code, Message: msg()})
+	s.warns = append(s.warns, Warning{Path: path, Offset: int(off), Code: code, Severity: tlsrpt.SeverityWarning, Message: msg()})
 	return nil
 }
 
-// fail returns a *DecodeError at the current path (always an error).
-func (s *decodeState) fail(code string, off int64, msg string) error {
-	return &DecodeError{Path: pathString(s.path), Offset: off, Code: code, Message: msg}
+// fail returns a *tlsrpt.Diagnostic at the current path (always an error).
+func (s *decodeState) fail(code tlsrpt.Code, off int64, msg string) error {
+	return &tlsrpt.Diagnostic{Path: pathString(s.path), Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
 }
 
 func (s *decodeState) finishWarnings() []Warning {
 	if s.dropped > 0 {
-		s.warns = append(s.warns, Warning{Code: CodeWarningsTruncated, Message: itoa(s.dropped) + " more repairs not listed"})
+		s.warns = append(s.warns, Warning{Code: CodeWarningsTruncated, Severity: tlsrpt.SeverityWarning, Message: itoa(s.dropped) + " more repairs not listed"})
 	}
 	return s.warns
 }
@@ -218,7 +221,22 @@ func (s *decodeState) readValue() (jsontext.Value, error) {
 	if err != nil {
 		return nil, s.convert(err)
 	}
-	return v, nil
+	return v, s.checkSpan()
+}
+
+// checkSpan enforces maxTokenSize on what the last read consumed: the
+// value (a token, or a small object read whole) and the white space before
+// it. tokenCapReader bounds the memory of a streamed input by the same
+// number as it is read; checking here as well makes the limit the same for
+// input decoded in place (a *bytes.Buffer) or read in large chunks.
+func (s *decodeState) checkSpan() error {
+	off := s.dec.InputOffset()
+	span := off - s.lastOff
+	s.lastOff = off
+	if span > maxTokenSize {
+		return errTokenTooLarge
+	}
+	return nil
 }
 
 // readDelim reads the next token, a '{', '[', '}' or ']' known from peekKind.
@@ -231,7 +249,7 @@ func (s *decodeState) readDelim() error {
 	if _, err := s.dec.ReadToken(); err != nil {
 		return s.convert(err)
 	}
-	return nil
+	return s.checkSpan()
 }
 
 // skipValue skips the next value.
@@ -243,7 +261,7 @@ func (s *decodeState) skipValue() error {
 	if err := s.dec.SkipValue(); err != nil {
 		return s.convert(err)
 	}
-	return nil
+	return s.checkSpan()
 }
 
 // offset returns the input offset of the start of v, just read.

@@ -15,13 +15,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // ww is an expected warning: its path and code.
-type ww struct{ path, code string }
+type ww struct {
+	path string
+	code tlsrpt.Code
+}
 
 // quirkTests lists every fixture testdata/quirk-*.json with the exact
 // warnings lenient decoding returns, in order. Strict decoding must fail
@@ -167,14 +171,14 @@ func TestQuirkFixtures(t *testing.T) {
 					t.Errorf("strict and lenient differ (-lenient +strict):\n%s", diff)
 				}
 			} else {
-				var de *DecodeError
+				var de *tlsrpt.Diagnostic
 				if !errors.As(serr, &de) {
-					t.Fatalf("strict: got %v, want *DecodeError", serr)
+					t.Fatalf("strict: got %v, want *tlsrpt.Diagnostic", serr)
 				}
 				if de.Path != tt.want[0].path || de.Code != tt.want[0].code {
 					t.Errorf("strict: got %q [%s], want %q [%s]", de.Path, de.Code, tt.want[0].path, tt.want[0].code)
 				}
-				if de.Offset < 0 || de.Offset > int64(len(data)) {
+				if de.Offset < 0 || de.Offset > len(data) {
 					t.Errorf("strict: offset %d outside input", de.Offset)
 				}
 				if strings.Contains(de.Message, "; ") {
@@ -320,10 +324,10 @@ func TestQuirkValues(t *testing.T) {
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name   string
-		syntax bool   // *SyntaxError, else *DecodeError
-		path   string // error path
-		code   string // DecodeError code
-		offset int64
+		syntax bool        // *SyntaxError, else *tlsrpt.Diagnostic
+		path   string      // error path
+		code   tlsrpt.Code // Diagnostic code
+		offset int
 	}{
 		{name: "error-top-array", path: "", code: CodeWrongType, offset: 0},
 		{name: "error-policies-object", path: "policies", code: CodeWrongType, offset: 164},
@@ -349,7 +353,7 @@ func TestErrors(t *testing.T) {
 				if rep != nil || err == nil {
 					t.Fatalf("got report %v, err %v", rep, err)
 				}
-				if !strings.HasPrefix(err.Error(), "report: ") {
+				if !strings.HasPrefix(err.Error(), "report: ") && !strings.HasPrefix(err.Error(), "tlsrpt: ") {
 					t.Errorf("error %q lacks the package prefix", err)
 				}
 				if tt.syntax {
@@ -357,14 +361,14 @@ func TestErrors(t *testing.T) {
 					if !errors.As(err, &se) {
 						t.Fatalf("got %T %v, want *SyntaxError", err, err)
 					}
-					if se.Path != tt.path || se.Offset != tt.offset {
+					if se.Path != tt.path || se.Offset != int64(tt.offset) {
 						t.Errorf("got path %q offset %d, want %q %d (%v)", se.Path, se.Offset, tt.path, tt.offset, err)
 					}
 					return
 				}
-				var de *DecodeError
+				var de *tlsrpt.Diagnostic
 				if !errors.As(err, &de) {
-					t.Fatalf("got %T %v, want *DecodeError", err, err)
+					t.Fatalf("got %T %v, want *tlsrpt.Diagnostic", err, err)
 				}
 				if de.Path != tt.path || de.Code != tt.code || de.Offset != tt.offset {
 					t.Errorf("got %q [%s] at %d, want %q [%s] at %d", de.Path, de.Code, de.Offset, tt.path, tt.code, tt.offset)
@@ -462,7 +466,7 @@ func TestUnmarshalJSONIsStrict(t *testing.T) {
 	if r.Policies[0].Summary.TotalSuccessfulSessionCount != 88 {
 		t.Errorf("got %+v", r)
 	}
-	var de *DecodeError
+	var de *tlsrpt.Diagnostic
 	if err := r.UnmarshalJSON(readFixture(t, "quirk-mx-host-string")); !errors.As(err, &de) || de.Code != CodeMXHostString {
 		t.Errorf("got %v, want mx-host-string error", err)
 	}
@@ -487,16 +491,6 @@ func TestConcurrentDecoder(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-	}
-}
-
-func TestWarningString(t *testing.T) {
-	w := Warning{Path: "policies[0].policy.mx-host", Code: CodeMXHostString, Message: "m"}
-	if got := w.String(); got != "policies[0].policy.mx-host: m [mx-host-string]" {
-		t.Errorf("got %q", got)
-	}
-	if got := (Warning{Code: CodeBOM, Message: "m"}).String(); got != "(report): m [bom]" {
-		t.Errorf("got %q", got)
 	}
 }
 

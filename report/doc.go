@@ -19,21 +19,25 @@
 // ("policies[0].policy.mx-host"), a stable code and a message saying what
 // was found and what was done. Nothing is dropped silently: a dropped value
 // (an invalid IP address, an unknown member) is a warning too. With
-// Decoder.Strict set, the first such deviation is a *DecodeError with the
-// same path and code, and so is any member the RFC does not define.
+// Decoder.Strict set, the first such deviation is returned as the error, a
+// *tlsrpt.Diagnostic with the same path, offset and code, and so is any
+// member the RFC does not define. Warning is tlsrpt.Diagnostic, the one
+// finding type of the module.
 //
 // Paths name members as sent, joined by "."; array elements are "[i]"
 // with the index in the input; names that are not plain identifiers are
 // written ["quoted"]; the report itself is "".
 //
-// Both modes reject what cannot be a report, with a *DecodeError that
+// Both modes reject what cannot be a report, with a *tlsrpt.Diagnostic that
 // carries the path and byte offset (code wrong-type, invalid-count,
 // invalid-date-time), or a *SyntaxError with the offset for input that is
 // not JSON or is truncated (errors.Is(err, io.ErrUnexpectedEOF) for
 // truncation, also of a gzip stream).
 //
-// The codes (Code* constants) and the repair made for each; the last
-// three are errors in both modes:
+// The codes (Code* constants) and the repair made for each; the codes
+// from wrong-type on are errors in both modes, and those from invalid-utf8
+// on come from Report.Validate (and the encoder, which refuses invalid
+// UTF-8, reversed date ranges, impossible years and counts):
 //
 //	code                      repair (lenient)                       RFC
 //	bom                       UTF-8 byte order mark skipped           RFC 8259 §8.1
@@ -72,6 +76,20 @@
 //	invalid-count             error: negative, fractional or beyond   RFC 7493 §2.2
 //	                          2^53-1
 //	invalid-date-time         error: not a date-time even leniently   RFC 3339 §5.6
+//	invalid-utf8              Validate: invalid UTF-8, noncharacter   RFC 7493 §2.1
+//	invalid-contact-info      Validate: not an address or URI         RFC 8460 §4.4
+//	invalid-report-id         Validate: unfit for the Subject         RFC 8460 §5.3
+//	date-range-not-one-day    Validate: not one full UTC day          RFC 8460 §4.1
+//	duplicate-entry           Validate: same policy or failure twice  RFC 8460 §4
+//	unknown-policy-type       Validate: not tlsa/sts/no-policy-found  RFC 8460 §4.4
+//	invalid-domain            Validate: policy-domain not a name      RFC 8460 §4.4
+//	mixed-policy-domains      Validate: several policy domains        RFC 8460 §4.1
+//	no-policy-found-with-policy  Validate: policy-string or mx-host   RFC 8460 §4
+//	                          for no-policy-found
+//	unknown-result-type       Validate: not a registered result type  RFC 8460 §4.3
+//	invalid-helo              Validate: line break or > 255 octets    RFC 8460 §4.4
+//	invalid-uri               Validate: additional-information not    RFC 8460 §4.4
+//	                          an absolute URI
 //
 // Members the RFC marks required but big senders omit as a matter of
 // course are not deviations: policy-string, mx-host and failure-details
@@ -115,7 +133,7 @@
 // has the table of codes. Report.Validate checks a report before it is
 // sent (one policy domain, a full UTC day, consistent counts, A-label
 // domains, registered types) and returns every problem at once, each a
-// *ValidationError with the JSON path.
+// *tlsrpt.Diagnostic with the JSON path and a code.
 //
 // # Limits
 //

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/jsonstr"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
@@ -79,19 +80,6 @@ func (f FailureDetail) MarshalJSON() ([]byte, error) {
 	return e.b, e.err
 }
 
-// EncodeError reports a report value that has no canonical encoding.
-type EncodeError struct {
-	// Path locates the value, as in Warning.Path.
-	Path string
-	// Message describes the problem.
-	Message string
-}
-
-// Error implements error.
-func (e *EncodeError) Error() string {
-	return "report: cannot encode " + e.Path + ": " + e.Message
-}
-
 type encodeState struct {
 	b   []byte
 	err error
@@ -101,7 +89,7 @@ type encodeState struct {
 
 // fail records the first error; name is the member being encoded, and
 // the path is built from it and the current indexes only now.
-func (e *encodeState) fail(name, msg string) {
+func (e *encodeState) fail(code tlsrpt.Code, name, msg string) {
 	if e.err != nil {
 		return
 	}
@@ -115,7 +103,7 @@ func (e *encodeState) fail(name, msg string) {
 	for _, n := range strings.Split(name, ".") {
 		path = append(path, pathElem{name: n})
 	}
-	e.err = &EncodeError{Path: pathString(path), Message: msg}
+	e.err = &tlsrpt.Diagnostic{Path: pathString(path), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
 }
 
 func (e *encodeState) report(r *Report) {
@@ -141,7 +129,7 @@ func (e *encodeState) report(r *Report) {
 
 func (e *encodeState) dateRange(d DateRange) {
 	if d.End.Before(d.Start) {
-		e.fail("date-range", "end-datetime is before start-datetime")
+		e.fail(CodeDateRangeReversed, "date-range", "end-datetime is before start-datetime")
 	}
 	e.b = append(e.b, `{"start-datetime":`...)
 	e.time(d.Start, "date-range.start-datetime")
@@ -153,7 +141,7 @@ func (e *encodeState) dateRange(d DateRange) {
 func (e *encodeState) time(t time.Time, name string) {
 	t = t.UTC()
 	if y := t.Year(); y < 0 || y > 9999 {
-		e.fail(name, "year "+itoa(y)+" outside 0000-9999 (RFC 3339 §5.6)")
+		e.fail(CodeInvalidDateTime, name, "year "+itoa(y)+" outside 0000-9999 (RFC 3339 §5.6)")
 	}
 	e.b = append(e.b, '"')
 	e.b = t.AppendFormat(e.b, timeLayout)
@@ -213,7 +201,7 @@ func (e *encodeState) summary(s Summary) {
 
 func (e *encodeState) count(n int64, name string) {
 	if n < 0 || n > maxCount {
-		e.fail(name, "count "+strconv.FormatInt(n, 10)+" outside 0..2^53-1")
+		e.fail(CodeInvalidCount, name, "count "+strconv.FormatInt(n, 10)+" outside 0..2^53-1")
 	}
 	e.b = strconv.AppendInt(e.b, n, 10)
 }
@@ -264,6 +252,6 @@ func (e *encodeState) ip(a netip.Addr) {
 func (e *encodeState) str(s string, name string) {
 	var ok bool
 	if e.b, ok = jsonstr.Append(e.b, s); !ok {
-		e.fail(name, "string "+quoteShort(s)+" is not valid UTF-8 (RFC 8259 §8.1)")
+		e.fail(CodeInvalidUTF8, name, "string "+quoteShort(s)+" is not valid UTF-8 (RFC 8259 §8.1)")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
@@ -171,9 +172,9 @@ func TestEncodeErrors(t *testing.T) {
 			r := base()
 			tt.modify(&r)
 			_, err := json.Marshal(r)
-			var ee *EncodeError
+			var ee *tlsrpt.Diagnostic
 			if !errors.As(err, &ee) {
-				t.Fatalf("got %v, want *EncodeError", err)
+				t.Fatalf("got %v, want *tlsrpt.Diagnostic", err)
 			}
 			if ee.Path != tt.path {
 				t.Errorf("path %q, want %q (%v)", ee.Path, tt.path, err)
@@ -264,7 +265,7 @@ func TestEmbedded(t *testing.T) {
 		t.Errorf("got %+v", env)
 	}
 	bad := []byte(`{"report":{"organization-name":"x","date-range":{"start-datetime":"2024-05-01T00:00:00","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a","report-id":"r","policies":[]}}`)
-	var de *DecodeError
+	var de *tlsrpt.Diagnostic
 	if err := json.Unmarshal(bad, &env); !errors.As(err, &de) || de.Code != CodeDateTimeNoZone {
 		t.Errorf("got %v, want a strict date-time-no-zone error", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -146,17 +147,17 @@ func ExampleReport_Validate() {
 	r.Policies[0].FailureDetails[0].FailedSessionCount = 0
 	r.Policies[1].Policy.Domain = "example.org"
 	err := r.Validate()
-	var first *report.ValidationError
+	var first *tlsrpt.Diagnostic
 	if errors.As(err, &first) {
-		fmt.Println("first:", first.Path)
+		fmt.Println("first:", first.Path, first.Code)
 	}
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 		fmt.Println(e)
 	}
 	// Output:
 	// valid: true
-	// first: date-range.end-datetime
-	// report: date-range.end-datetime: 2026-11-26T00:00:00Z does not close the UTC day that starts at 2026-11-24T00:00:00Z: want 2026-11-24T23:59:59Z (or 2026-11-25T00:00:00Z) (RFC 8460 §4.1)
-	// report: policies[0].failure-details[0].failed-session-count: 0 is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)
-	// report: policies[1].policy.policy-domain: "example.org" differs from "example.com" of policies[0]: send one report per policy domain (RFC 8460 §4.1)
+	// first: date-range.end-datetime date-range-not-one-day
+	// tlsrpt: error date-range.end-datetime: 2026-11-26T00:00:00Z does not close the UTC day that starts at 2026-11-24T00:00:00Z: want 2026-11-24T23:59:59Z (or 2026-11-25T00:00:00Z) (RFC 8460 §4.1) [date-range-not-one-day]
+	// tlsrpt: error policies[0].failure-details[0].failed-session-count: 0 is less than 1: a failure entry counts at least one session (RFC 8460 §4.4) [invalid-count]
+	// tlsrpt: error policies[1].policy.policy-domain: "example.org" differs from "example.com" of policies[0]: send one report per policy domain (RFC 8460 §4.1) [mixed-policy-domains]
 }

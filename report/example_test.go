@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -52,14 +53,14 @@ func ExampleParse() {
 func ExampleDecoder_strict() {
 	d := report.Decoder{Strict: true}
 	_, _, err := d.Decode(bytes.NewReader([]byte(microsoftLike)))
-	var de *report.DecodeError
+	var de *tlsrpt.Diagnostic
 	if errors.As(err, &de) {
 		fmt.Println(de.Path, de.Code, de.Offset)
 	}
 	fmt.Println(err)
 	// Output:
 	// date-range.start-datetime date-time-no-zone 77
-	// report: date-range.start-datetime: date-time "2024-03-26T00:00:00" has no time zone [date-time-no-zone] at offset 77
+	// tlsrpt: error date-range.start-datetime at offset 77: date-time "2024-03-26T00:00:00" has no time zone [date-time-no-zone]
 }
 
 // An MTA builds a report and encodes it with json.Marshal: canonical

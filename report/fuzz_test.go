@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
@@ -59,7 +60,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("strict and lenient differ:\n%s", diff)
 			}
 		} else {
-			var de *DecodeError
+			var de *tlsrpt.Diagnostic
 			if len(warns) == 0 || !errors.As(serr, &de) || de.Path != warns[0].Path || de.Code != warns[0].Code {
 				t.Fatalf("strict error %v does not match the first warning of %v", serr, warns)
 			}
@@ -132,7 +133,7 @@ func FuzzEncode(f *testing.F) {
 		}
 		enc, err := rep.AppendJSON(nil)
 		if err != nil {
-			var ee *EncodeError
+			var ee *tlsrpt.Diagnostic
 			if !errors.As(err, &ee) {
 				t.Fatalf("error %T %v", err, err)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
@@ -262,7 +263,7 @@ func splitPolicyString(typ policy.Type, s string) []string {
 // policyStringFix is one repair of a policy-string element.
 type policyStringFix struct {
 	index int // index in the input array
-	code  string
+	code  tlsrpt.Code
 	msg   string
 }
 

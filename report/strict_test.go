@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -26,7 +27,7 @@ const strictDetails = `[{"result-type":"certificate-host-mismatch","sending-mta-
 
 // TestStrictNamesEveryRepair makes each lenient repair, one at a time and
 // at every place it can happen, and checks that the lenient decoder warns
-// exactly once and the strict decoder fails with a *DecodeError of the same
+// exactly once and the strict decoder fails with a *tlsrpt.Diagnostic of the same
 // path and code whose text names that path.
 func TestStrictNamesEveryRepair(t *testing.T) {
 	const (
@@ -40,7 +41,7 @@ func TestStrictNamesEveryRepair(t *testing.T) {
 		name     string
 		old, new string // the first old in strictBase becomes new
 		path     string
-		code     string
+		code     tlsrpt.Code
 	}{
 		{"bom", `{"organization-name"`, "\uFEFF" + `{"organization-name"`, "", CodeBOM},
 		{"duplicate organization-name", `"organization-name":"Example Mail",`, `"organization-name":"X","organization-name":"Example Mail",`, "organization-name", CodeDuplicateMember},
@@ -92,11 +93,11 @@ func TestStrictNamesEveryRepair(t *testing.T) {
 		{"receiving-ip empty", `"receiving-ip":"2001:db8::25"`, `"receiving-ip":""`, fd + ".receiving-ip", CodeIPInvalid},
 	}
 	// Every repair code is exercised at least once.
-	covered := map[string]bool{}
+	covered := map[tlsrpt.Code]bool{}
 	for _, tt := range tests {
 		covered[tt.code] = true
 	}
-	for _, c := range []string{
+	for _, c := range []tlsrpt.Code{
 		CodeBOM, CodeDuplicateMember, CodeUnknownMember, CodeMemberNameVariant, CodeNullMember, CodeMissingMember,
 		CodeDateTimeNoZone, CodeDateRangeReversed, CodeCountString, CodeCountFormat, CodeResultTypeCase,
 		CodePolicyTypeCase, CodeMXHostString, CodeMXHostPrefix, CodePolicyStringString, CodePolicyStringJSON,
@@ -135,21 +136,21 @@ func TestStrictNamesEveryRepair(t *testing.T) {
 				if len(sw) != 0 {
 					t.Errorf("strict returned warnings %v", sw)
 				}
-				var de *DecodeError
+				var de *tlsrpt.Diagnostic
 				if !errors.As(serr, &de) {
-					t.Fatalf("strict (%T): got %v, want *DecodeError", r, serr)
+					t.Fatalf("strict (%T): got %v, want *tlsrpt.Diagnostic", r, serr)
 				}
 				if de.Path != tt.path || de.Code != tt.code {
 					t.Errorf("strict (%T): got %q [%s], want %q [%s]", r, de.Path, de.Code, tt.path, tt.code)
 				}
-				want := tt.path
-				if want == "" {
-					want = "(report)"
+				want := " " + tt.path + " at offset "
+				if tt.path == "" {
+					want = " at offset "
 				}
-				if !strings.Contains(de.Error(), "report: "+want+": ") {
+				if !strings.Contains(de.Error(), want) {
 					t.Errorf("strict error %q does not name the path %q", de.Error(), want)
 				}
-				if de.Offset < 0 || de.Offset > int64(len(in)) {
+				if de.Offset < 0 || de.Offset > len(in) {
 					t.Errorf("offset %d outside the input", de.Offset)
 				}
 			}
@@ -169,8 +170,8 @@ func TestCountBoundaries(t *testing.T) {
 	tests := []struct {
 		count  string
 		want   int64
-		code   string // warning (lenient) or error (strict) code; "" for none
-		always bool   // an error in both modes
+		code   tlsrpt.Code // warning (lenient) or error (strict) code; "" for none
+		always bool        // an error in both modes
 	}{
 		{count: `0`, want: 0},
 		{count: `9007199254740991`, want: 1<<53 - 1},
@@ -196,7 +197,7 @@ func TestCountBoundaries(t *testing.T) {
 			for _, strict := range []bool{false, true} {
 				rep, warns, err := (&Decoder{Strict: strict}).Decode(bytes.NewReader(in))
 				if tt.always || (strict && tt.code != "") {
-					var de *DecodeError
+					var de *tlsrpt.Diagnostic
 					if !errors.As(err, &de) || de.Path != path || de.Code != tt.code {
 						t.Errorf("strict=%v: got %v, want a %s error at %s", strict, err, tt.code, path)
 					}

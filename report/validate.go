@@ -11,32 +11,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
-// ValidationError is one problem found by Validate.
-type ValidationError struct {
-	// Path is the JSON path of the offending member, in the form of
-	// Warning.Path: "policies[1].policy.policy-domain". It is empty for a
-	// problem with the report as a whole.
-	Path string
-	// Reason says what is wrong, in lower case, citing the rule.
-	Reason string
-}
-
-// Error returns "report: <path>: <reason>".
-func (e *ValidationError) Error() string {
-	if e.Path == "" {
-		return "report: " + e.Reason
-	}
-	return "report: " + e.Path + ": " + e.Reason
-}
-
 // Validate checks what a producer must get right before sending r, beyond
 // what the JSON encoding guarantees. It returns nil when r is fine, and
-// otherwise every problem at once: an errors.Join of *ValidationError
-// values in report order — header, date range, then each policy with its
+// otherwise every problem at once: an errors.Join of *tlsrpt.Diagnostic
+// values (Severity tlsrpt.SeverityError, Code one of the Code* constants,
+// Path the JSON path as in Warning.Path) in report order — header, date range, then each policy with its
 // summary and failures (use errors.As for the first problem, or the
 // Unwrap() []error method of the returned error for all of them).
 //
@@ -96,7 +80,7 @@ func (e *ValidationError) Error() string {
 func (r *Report) Validate() error {
 	var v semValidator
 	if r == nil {
-		v.add("", "report is nil")
+		v.add(CodeMissingMember, "", "report is nil")
 		return errors.Join(v.errs...)
 	}
 	v.header(r)
@@ -110,12 +94,12 @@ type semValidator struct {
 	errs []error
 }
 
-func (v *semValidator) add(path, reason string) {
-	v.errs = append(v.errs, &ValidationError{Path: path, Reason: reason})
+func (v *semValidator) add(code tlsrpt.Code, path, reason string) {
+	v.errs = append(v.errs, &tlsrpt.Diagnostic{Path: path, Code: code, Severity: tlsrpt.SeverityError, Message: reason})
 }
 
-func (v *semValidator) addf(path, format string, args ...any) {
-	v.add(path, fmt.Sprintf(format, args...))
+func (v *semValidator) addf(code tlsrpt.Code, path, format string, args ...any) {
+	v.add(code, path, fmt.Sprintf(format, args...))
 }
 
 // text checks that s can be sent at all: valid UTF-8 without surrogates
@@ -124,11 +108,11 @@ func (v *semValidator) addf(path, format string, args ...any) {
 func (v *semValidator) text(path, s string) bool {
 	for i, c := range s {
 		if c == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
-			v.addf(path, "invalid UTF-8 at byte %d (RFC 7493 §2.1)", i)
+			v.addf(CodeInvalidUTF8, path, "invalid UTF-8 at byte %d (RFC 7493 §2.1)", i)
 			return false
 		}
 		if c >= 0xFDD0 && c <= 0xFDEF || c&0xFFFE == 0xFFFE {
-			v.addf(path, "holds the noncharacter %U at byte %d (RFC 7493 §2.1)", c, i)
+			v.addf(CodeInvalidUTF8, path, "holds the noncharacter %U at byte %d (RFC 7493 §2.1)", c, i)
 			return false
 		}
 	}
@@ -137,23 +121,23 @@ func (v *semValidator) text(path, s string) bool {
 
 func (v *semValidator) header(r *Report) {
 	if strings.TrimSpace(r.OrganizationName) == "" {
-		v.add("organization-name", "missing organization-name (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "organization-name", "missing organization-name (RFC 8460 §4.4)")
 	} else {
 		v.text("organization-name", r.OrganizationName)
 	}
 	switch c := r.ContactInfo; {
 	case strings.TrimSpace(c) == "":
-		v.add("contact-info", "missing contact-info (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "contact-info", "missing contact-info (RFC 8460 §4.4)")
 	case !v.text("contact-info", c): // reported by text
 	case !semIsAddrSpec(c) && !semIsAbsoluteURI(c):
-		v.addf("contact-info", "%q is neither a bare e-mail address nor an absolute URI (RFC 8460 §4.4)", c)
+		v.addf(CodeInvalidContactInfo, "contact-info", "%q is neither a bare e-mail address nor an absolute URI (RFC 8460 §4.4)", c)
 	}
 	switch id := r.ReportID; {
 	case id == "":
-		v.add("report-id", "missing report-id (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "report-id", "missing report-id (RFC 8460 §4.4)")
 	case !v.text("report-id", id): // reported by text
 	case strings.ContainsFunc(id, func(c rune) bool { return c <= ' ' || c == 0x7f || c == '<' || c == '>' }):
-		v.addf("report-id", "%q contains white space, a control character or an angle bracket; it must fit the Report-ID of the Subject (RFC 8460 §5.3)", id)
+		v.addf(CodeInvalidReportID, "report-id", "%q contains white space, a control character or an angle bracket; it must fit the Report-ID of the Subject (RFC 8460 §5.3)", id)
 	}
 }
 
@@ -162,33 +146,33 @@ const semDay = 24 * time.Hour
 
 func (v *semValidator) dateRange(d DateRange) {
 	if d.Start.IsZero() {
-		v.add("date-range.start-datetime", "missing start-datetime (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "date-range.start-datetime", "missing start-datetime (RFC 8460 §4.4)")
 	}
 	if d.End.IsZero() {
-		v.add("date-range.end-datetime", "missing end-datetime (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "date-range.end-datetime", "missing end-datetime (RFC 8460 §4.4)")
 	}
 	if d.Start.IsZero() || d.End.IsZero() {
 		return
 	}
 	if y := d.Start.UTC().Year(); y < 0 || y > 9999 {
-		v.addf("date-range.start-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
+		v.addf(CodeInvalidDateTime, "date-range.start-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
 		return
 	}
 	if y := d.End.UTC().Year(); y < 0 || y > 9999 {
-		v.addf("date-range.end-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
+		v.addf(CodeInvalidDateTime, "date-range.end-datetime", "year %d is outside 0000-9999 (RFC 3339 §5.6)", y)
 		return
 	}
 	if !d.End.After(d.Start) {
-		v.addf("date-range", "end-datetime %s is not after start-datetime %s", semTime(d.End), semTime(d.Start))
+		v.addf(CodeDateRangeReversed, "date-range", "end-datetime %s is not after start-datetime %s", semTime(d.End), semTime(d.Start))
 		return
 	}
 	start := d.Start.UTC()
 	if h, m, sec := start.Clock(); h != 0 || m != 0 || sec != 0 || start.Nanosecond() != 0 {
-		v.addf("date-range.start-datetime", "%s is not 00:00:00Z: a report covers one full UTC day (RFC 8460 §4.1)", semTime(start))
+		v.addf(CodeDateRangeNotDay, "date-range.start-datetime", "%s is not 00:00:00Z: a report covers one full UTC day (RFC 8460 §4.1)", semTime(start))
 		return
 	}
 	if end := d.End.UTC(); !end.Equal(start.Add(semDay-time.Second)) && !end.Equal(start.Add(semDay)) {
-		v.addf("date-range.end-datetime", "%s does not close the UTC day that starts at %s: want %s (or %s) (RFC 8460 §4.1)",
+		v.addf(CodeDateRangeNotDay, "date-range.end-datetime", "%s does not close the UTC day that starts at %s: want %s (or %s) (RFC 8460 §4.1)",
 			semTime(end), semTime(start), semTime(start.Add(semDay-time.Second)), semTime(start.Add(semDay)))
 	}
 }
@@ -200,7 +184,7 @@ func semTime(t time.Time) string {
 
 func (v *semValidator) policies(ps []PolicyResult) {
 	if len(ps) == 0 {
-		v.add("policies", "no policies: a report describes at least one applied policy (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, "policies", "no policies: a report describes at least one applied policy (RFC 8460 §4.4)")
 		return
 	}
 	ref := semRefDomain{index: -1}
@@ -211,7 +195,7 @@ func (v *semValidator) policies(ps []PolicyResult) {
 		v.policy(base+".policy", i, p.Policy, &ref)
 		key := p.Policy.Key()
 		if j, dup := keys[key]; dup {
-			v.addf(base+".policy", "the same policy as policies[%d]: merge their counts into one entry", j)
+			v.addf(CodeDuplicateEntry, base+".policy", "the same policy as policies[%d]: merge their counts into one entry", j)
 		} else {
 			keys[key] = i
 		}
@@ -232,34 +216,34 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 	switch p.Type {
 	case policy.TypeTLSA, policy.TypeSTS, policy.TypeNoPolicyFound:
 	case "":
-		v.add(path+".policy-type", "missing policy-type (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, path+".policy-type", "missing policy-type (RFC 8460 §4.4)")
 	default:
-		v.addf(path+".policy-type", "unknown policy-type %q: a producer sends tlsa, sts or no-policy-found (RFC 8460 §4.4)", p.Type)
+		v.addf(CodeUnknownPolicyType, path+".policy-type", "unknown policy-type %q: a producer sends tlsa, sts or no-policy-found (RFC 8460 §4.4)", p.Type)
 	}
 
 	if p.Domain == "" {
-		v.add(path+".policy-domain", "missing policy-domain; it is required for every policy type, no-policy-found included (RFC 8460 §4.4)")
+		v.add(CodeMissingMember, path+".policy-domain", "missing policy-domain; it is required for every policy type, no-policy-found included (RFC 8460 §4.4)")
 	} else if a, err := domain.ToASCII(p.Domain); err != nil {
-		v.addf(path+".policy-domain", "%q is not a valid domain name: %v", p.Domain, err)
+		v.addf(CodeInvalidDomain, path+".policy-domain", "%q is not a valid domain name: %v", p.Domain, err)
 	} else {
 		if a != p.Domain {
-			v.addf(path+".policy-domain", "%q is not a lower-case A-label without a trailing dot; want %q (RFC 8460 §4.4)", p.Domain, a)
+			v.addf(CodeDomainNonCanonical, path+".policy-domain", "%q is not a lower-case A-label without a trailing dot; want %q (RFC 8460 §4.4)", p.Domain, a)
 		}
 		// Compared in canonical form, so a mere case difference is
 		// reported once, above.
 		if ref.index < 0 {
 			*ref = semRefDomain{canon: a, raw: p.Domain, index: i}
 		} else if a != ref.canon {
-			v.addf(path+".policy-domain", "%q differs from %q of policies[%d]: send one report per policy domain (RFC 8460 §4.1)", p.Domain, ref.raw, ref.index)
+			v.addf(CodeMixedPolicyDomains, path+".policy-domain", "%q differs from %q of policies[%d]: send one report per policy domain (RFC 8460 §4.1)", p.Domain, ref.raw, ref.index)
 		}
 	}
 
 	if p.Type == policy.TypeNoPolicyFound {
 		if len(p.Strings) > 0 {
-			v.add(path+".policy-string", "must be empty for no-policy-found: there is no policy to show (RFC 8460 §4)")
+			v.add(CodeNoPolicyHasPolicy, path+".policy-string", "must be empty for no-policy-found: there is no policy to show (RFC 8460 §4)")
 		}
 		if len(p.MXHosts) > 0 {
-			v.add(path+".mx-host", "must be empty for no-policy-found: there is no policy to show (RFC 8460 §4)")
+			v.add(CodeNoPolicyHasPolicy, path+".mx-host", "must be empty for no-policy-found: there is no policy to show (RFC 8460 §4)")
 		}
 		return
 	}
@@ -270,14 +254,14 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 		}
 		if p.Type == policy.TypeTLSA {
 			if _, err := policy.ParseTLSA(s); err != nil {
-				v.addf(sp, "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %v", s, err)
+				v.addf(CodeTLSAStringFormat, sp, "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %v", s, err)
 			}
 		}
 	}
 	for j, m := range p.MXHosts {
 		name := strings.TrimPrefix(m, "*.")
 		if a, err := domain.ToASCII(name); err != nil || a != name || strings.HasSuffix(m, ".") {
-			v.addf(path+".mx-host["+strconv.Itoa(j)+"]", "%q is not a lower-case A-label host name or \"*.\" pattern (RFC 8460 §4.4, RFC 8461 §4.1)", m)
+			v.addf(CodeDomainNonCanonical, path+".mx-host["+strconv.Itoa(j)+"]", "%q is not a lower-case A-label host name or \"*.\" pattern (RFC 8460 §4.4, RFC 8461 §4.1)", m)
 		}
 	}
 }
@@ -291,9 +275,9 @@ const semMaxCount = 1<<53 - 1
 func (v *semValidator) count(path string, n int64) bool {
 	switch {
 	case n < 0:
-		v.addf(path, "%d is negative", n)
+		v.addf(CodeInvalidCount, path, "%d is negative", n)
 	case n > semMaxCount:
-		v.addf(path, "%d exceeds 2^53-1, the largest integer I-JSON carries exactly (RFC 7493 §2.2)", n)
+		v.addf(CodeInvalidCount, path, "%d exceeds 2^53-1, the largest integer I-JSON carries exactly (RFC 7493 §2.2)", n)
 	default:
 		return true
 	}
@@ -305,7 +289,7 @@ func (v *semValidator) summary(base string, p *PolicyResult) {
 	v.count(base+".summary.total-successful-session-count", s.TotalSuccessfulSessionCount)
 	if v.count(base+".summary.total-failure-session-count", s.TotalFailureSessionCount) &&
 		s.TotalFailureSessionCount == 0 && len(p.FailureDetails) > 0 {
-		v.addf(base+".summary.total-failure-session-count", "is 0 but failure-details lists %d failures (RFC 8460 §4.4)", len(p.FailureDetails))
+		v.addf(CodeInvalidCount, base+".summary.total-failure-session-count", "is 0 but failure-details lists %d failures (RFC 8460 §4.4)", len(p.FailureDetails))
 	}
 }
 
@@ -316,22 +300,22 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		path := base + ".failure-details[" + strconv.Itoa(k) + "]"
 		switch {
 		case fd.ResultType == "":
-			v.add(path+".result-type", "missing result-type (RFC 8460 §4.4)")
+			v.add(CodeMissingMember, path+".result-type", "missing result-type (RFC 8460 §4.4)")
 		case !fd.ResultType.Known():
-			v.addf(path+".result-type", "%q is not a registered result type (RFC 8460 §4.3)", fd.ResultType)
+			v.addf(CodeUnknownResultType, path+".result-type", "%q is not a registered result type (RFC 8460 §4.3)", fd.ResultType)
 		}
 		v.ip(path+".sending-mta-ip", fd.SendingMTAIP)
 		v.ip(path+".receiving-ip", fd.ReceivingIP)
 		if h := fd.ReceivingMXHostname; h != "" {
 			if a, err := domain.ToASCII(h); err != nil || a != h {
-				v.addf(path+".receiving-mx-hostname", "%q is not a lower-case A-label host name without a trailing dot (RFC 8460 §4.4)", h)
+				v.addf(CodeDomainNonCanonical, path+".receiving-mx-hostname", "%q is not a lower-case A-label host name without a trailing dot (RFC 8460 §4.4)", h)
 			}
 		}
 		if h := fd.ReceivingMXHelo; h != "" && v.text(path+".receiving-mx-helo", h) && (len(h) > 255 || strings.ContainsAny(h, "\r\n")) {
-			v.add(path+".receiving-mx-helo", "holds a line break or more than 255 octets: record the host name from the server's greeting, not its whole reply (RFC 8460 §4.4)")
+			v.add(CodeInvalidHELO, path+".receiving-mx-helo", "holds a line break or more than 255 octets: record the host name from the server's greeting, not its whole reply (RFC 8460 §4.4)")
 		}
 		if u := fd.AdditionalInformation; u != "" && v.text(path+".additional-information", u) && !semIsAbsoluteURI(u) {
-			v.addf(path+".additional-information", "%q is not an absolute URI (RFC 8460 §4.4 additional-info-uri)", u)
+			v.addf(CodeInvalidURI, path+".additional-information", "%q is not an absolute URI (RFC 8460 §4.4 additional-info-uri)", u)
 		}
 		// RFC 8460 §4.3.1: certificate-not-trusted and validation-failure
 		// SHOULD carry a failure-reason-code. It is a SHOULD, not a MUST:
@@ -339,14 +323,14 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		// so a missing code is accepted here.
 		v.text(path+".failure-reason-code", fd.FailureReasonCode)
 		if fd.FailedSessionCount < 1 {
-			v.addf(path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
+			v.addf(CodeInvalidCount, path+".failed-session-count", "%d is less than 1: a failure entry counts at least one session (RFC 8460 §4.4)", fd.FailedSessionCount)
 		} else {
 			v.count(path+".failed-session-count", fd.FailedSessionCount)
 		}
 		key := fd
 		key.FailedSessionCount = 0
 		if j, dup := seen[key]; dup {
-			v.addf(path, "the same failure as failure-details[%d]: merge their counts into one entry (RFC 8460 §4)", j)
+			v.addf(CodeDuplicateEntry, path, "the same failure as failure-details[%d]: merge their counts into one entry (RFC 8460 §4)", j)
 		} else {
 			seen[key] = k
 		}
@@ -358,11 +342,11 @@ func (v *semValidator) ip(path string, a netip.Addr) {
 	switch {
 	case !a.IsValid():
 	case a.Zone() != "":
-		v.addf(path, "%s has a zone, which has no meaning outside the sending host (RFC 8460 §4.4)", a)
+		v.addf(CodeIPInvalid, path, "%s has a zone, which has no meaning outside the sending host (RFC 8460 §4.4)", a)
 	case a.Is4In6():
-		v.addf(path, "%s is an IPv4-mapped IPv6 address; write the IPv4 address %s (RFC 8460 §4.4)", a, a.Unmap())
+		v.addf(CodeIPNonCanonical, path, "%s is an IPv4-mapped IPv6 address; write the IPv4 address %s (RFC 8460 §4.4)", a, a.Unmap())
 	case a.IsUnspecified(), a.IsMulticast():
-		v.addf(path, "%s is not a unicast host address", a)
+		v.addf(CodeIPInvalid, path, "%s is not a unicast host address", a)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/google/go-cmp/cmp"
@@ -64,7 +65,7 @@ func semValidReport() *Report {
 	}
 }
 
-// semProblem is a ValidationError as the table expects it: the exact path
+// semProblem is a Validate problem as the table expects it: the exact path
 // and a word or phrase its reason must contain.
 type semProblem struct {
 	Path string
@@ -72,7 +73,7 @@ type semProblem struct {
 }
 
 // semProblems turns Validate's result into semProblems, checking on the way
-// that every joined error is a *ValidationError.
+// that every joined error is a *tlsrpt.Diagnostic.
 func semProblems(t *testing.T, err error, want []semProblem) []semProblem {
 	t.Helper()
 	if err == nil {
@@ -84,20 +85,20 @@ func semProblems(t *testing.T, err error, want []semProblem) []semProblem {
 	}
 	var got []semProblem
 	for i, e := range j.Unwrap() {
-		var ve *ValidationError
+		var ve *tlsrpt.Diagnostic
 		if !errors.As(e, &ve) {
-			t.Fatalf("joined error %d is %T, want *ValidationError", i, e)
+			t.Fatalf("joined error %d is %T, want *tlsrpt.Diagnostic", i, e)
 		}
-		if !strings.HasPrefix(ve.Error(), "report: ") {
-			t.Errorf("error text %q does not start with \"report: \"", ve.Error())
+		if ve.Code == "" || ve.Severity != tlsrpt.SeverityError {
+			t.Errorf("problem %q has code %q, severity %q", ve.Error(), ve.Code, ve.Severity)
 		}
 		p := semProblem{Path: ve.Path}
 		// Keep the expected phrase when the reason contains it, so the
 		// diff shows only real differences.
-		if i < len(want) && strings.Contains(ve.Reason, want[i].Has) {
+		if i < len(want) && strings.Contains(ve.Message, want[i].Has) {
 			p.Has = want[i].Has
 		} else {
-			p.Has = ve.Reason
+			p.Has = ve.Message
 		}
 		got = append(got, p)
 	}
@@ -431,7 +432,7 @@ func TestValidateRules(t *testing.T) {
 
 // TestValidateAllAtOnce checks that Validate reports every problem of a
 // badly built report in one call, in document order, each a
-// *ValidationError that errors.As finds.
+// *tlsrpt.Diagnostic that errors.As finds.
 func TestValidateAllAtOnce(t *testing.T) {
 	r := semValidReport()
 	r.OrganizationName = ""
@@ -445,7 +446,7 @@ func TestValidateAllAtOnce(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate() = nil, want six problems")
 	}
-	var first *ValidationError
+	var first *tlsrpt.Diagnostic
 	if !errors.As(err, &first) || first.Path != "organization-name" {
 		t.Fatalf("errors.As found %v, want the organization-name problem first", first)
 	}
@@ -459,9 +460,9 @@ func TestValidateAllAtOnce(t *testing.T) {
 	}
 	var got []string
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var ve *ValidationError
+		var ve *tlsrpt.Diagnostic
 		if !errors.As(e, &ve) {
-			t.Fatalf("%T is not a *ValidationError", e)
+			t.Fatalf("%T is not a *tlsrpt.Diagnostic", e)
 		}
 		got = append(got, ve.Path)
 	}
@@ -476,24 +477,9 @@ func TestValidateAllAtOnce(t *testing.T) {
 func TestValidateNil(t *testing.T) {
 	var r *Report
 	err := r.Validate()
-	var ve *ValidationError
-	if !errors.As(err, &ve) || ve.Path != "" || ve.Error() != "report: report is nil" {
-		t.Errorf("(*Report)(nil).Validate() = %v, want a *ValidationError for the nil report", err)
-	}
-}
-
-func TestValidationErrorText(t *testing.T) {
-	tests := []struct {
-		err  ValidationError
-		want string
-	}{
-		{ValidationError{Path: "policies[0].policy.policy-domain", Reason: "missing policy-domain"}, "report: policies[0].policy.policy-domain: missing policy-domain"},
-		{ValidationError{Reason: "report is nil"}, "report: report is nil"},
-	}
-	for _, tt := range tests {
-		if got := tt.err.Error(); got != tt.want {
-			t.Errorf("Error() = %q, want %q", got, tt.want)
-		}
+	var ve *tlsrpt.Diagnostic
+	if !errors.As(err, &ve) || ve.Path != "" || ve.Code != CodeMissingMember || ve.Message != "report is nil" {
+		t.Errorf("(*Report)(nil).Validate() = %v, want a *tlsrpt.Diagnostic for the nil report", err)
 	}
 }
 
@@ -568,11 +554,11 @@ func TestValidateCorpus(t *testing.T) {
 			continue
 		}
 		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-			var ve *ValidationError
+			var ve *tlsrpt.Diagnostic
 			if !errors.As(e, &ve) {
-				t.Fatalf("%s: %T is not a *ValidationError", name, e)
+				t.Fatalf("%s: %T is not a *tlsrpt.Diagnostic", name, e)
 			}
-			b.WriteString(ve.Path + ": " + ve.Reason + "\n")
+			b.WriteString(ve.Path + ": " + ve.Message + "\n")
 		}
 	}
 	golden := filepath.Join("testdata", "semantics", "corpus-validate.golden")
@@ -596,7 +582,7 @@ func TestValidateCorpus(t *testing.T) {
 
 // FuzzValidate builds a one- or two-policy report from the fuzzer's
 // values and checks that Validate never panics, returns only
-// *ValidationError values with a path and a reason, gives the same answer
+// *tlsrpt.Diagnostic values with a path and a reason, gives the same answer
 // twice, and that a report it accepts still passes after the canonical
 // encoding and a strict decode: what a producer validated is what the
 // receiver gets.
@@ -661,9 +647,9 @@ func FuzzValidate(f *testing.F) {
 		}
 		if err != nil {
 			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-				var ve *ValidationError
-				if !errors.As(e, &ve) || ve.Reason == "" || ve.Path == "" {
-					t.Fatalf("joined error %#v is not a *ValidationError with path and reason", e)
+				var ve *tlsrpt.Diagnostic
+				if !errors.As(e, &ve) || ve.Message == "" || ve.Path == "" {
+					t.Fatalf("joined error %#v is not a *tlsrpt.Diagnostic with path and reason", e)
 				}
 			}
 			return

@@ -1,0 +1,62 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// TestTokenCapIndependentOfReader checks that the 1 MiB cap on one JSON
+// token or run of white space holds whatever reader the input comes in:
+// a *bytes.Buffer (decoded in place), a *bytes.Reader, a plain io.Reader
+// delivering a byte at a time, and Parse.
+func TestTokenCapIndependentOfReader(t *testing.T) {
+	const big = maxTokenSize + 1<<10
+	const small = maxTokenSize / 2
+	base := strictBase // a valid report
+	tests := []struct {
+		name     string
+		data     string
+		tooLarge bool
+	}{
+		{"long organization-name", strings.Replace(base, `"organization-name":"`, `"organization-name":"`+strings.Repeat("a", big), 1), true},
+		{"long white space", strings.Replace(base, `"organization-name"`, strings.Repeat(" ", big)+`"organization-name"`, 1), true},
+		{"long unknown member", strings.Replace(base, `{"organization-name"`, `{"x-note":"`+strings.Repeat("b", big)+`","organization-name"`, 1), true},
+		{"long failure-details element", strings.Replace(base, `"failure-reason-code":"`, `"failure-reason-code":"`+strings.Repeat("c", big), 1), true},
+		{"long trailing white space", base + strings.Repeat("\t", big), true},
+		{"unknown member, long array of small values", strings.Replace(base, `{"organization-name"`, `{"x-note":[`+strings.Repeat("1,", big/2)+`1],"organization-name"`, 1), true},
+		{"half-cap organization-name", strings.Replace(base, `"organization-name":"`, `"organization-name":"`+strings.Repeat("a", small), 1), false},
+		{"half-cap white space", strings.Replace(base, `"organization-name"`, strings.Repeat("\n", small)+`"organization-name"`, 1), false},
+	}
+	readers := []struct {
+		name string
+		wrap func(string) io.Reader
+	}{
+		{"bytes.Buffer", func(s string) io.Reader { return bytes.NewBufferString(s) }},
+		{"bytes.Reader", func(s string) io.Reader { return bytes.NewReader([]byte(s)) }},
+		{"one byte at a time", func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) }},
+	}
+	for _, tt := range tests {
+		if tt.data == base {
+			t.Fatalf("%s: the fixture did not change the base report", tt.name)
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			for _, r := range readers {
+				_, _, err := new(Decoder).Decode(r.wrap(tt.data))
+				if got := errors.Is(err, ErrTooLarge); got != tt.tooLarge {
+					t.Errorf("%s: errors.Is(%v, ErrTooLarge) = %v, want %v", r.name, err, got, tt.tooLarge)
+				}
+				if !tt.tooLarge && err != nil {
+					t.Errorf("%s: %v", r.name, err)
+				}
+			}
+			_, _, err := Parse([]byte(tt.data))
+			if got := errors.Is(err, ErrTooLarge); got != tt.tooLarge {
+				t.Errorf("Parse: errors.Is(%v, ErrTooLarge) = %v, want %v", err, got, tt.tooLarge)
+			}
+		})
+	}
+}
