@@ -98,7 +98,7 @@ func TestWarningCodeTable(t *testing.T) {
 	fixtured := map[string]bool{}
 	for _, tt := range parseTests {
 		for _, c := range tt.codes {
-			fixtured[c] = true
+			fixtured[string(c)] = true
 		}
 	}
 	for v, name := range consts {

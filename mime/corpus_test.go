@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,7 +22,7 @@ import (
 
 // corpusCodes are the mime warning codes each corpus mail is known to
 // produce; a change is a regression (or an improvement to record here).
-var corpusCodes = map[string][]string{
+var corpusCodes = map[string][]tlsrpt.Code{
 	"google-2020-fastmaildmarc.mail-tls-rpt.eml":          {CodeBareLF},
 	"google-2022-xmox.mox.eml":                            nil,
 	"google-2024-cardinalhealth.parsedmarc.eml":           {CodeBareLF},

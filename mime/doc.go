@@ -81,8 +81,10 @@
 // Warning with the report's part as Path says so.
 //
 // A Parser with Strict set rejects instead of tolerating: the first
-// deviation listed in the table below is a *DeviationError carrying its
-// code, and the report is decoded with report.Decoder{Strict: true}. Use
+// deviation listed in the table below is returned as a *tlsrpt.Diagnostic
+// (the same value the lenient Parser returns as a Warning, with Severity
+// tlsrpt.SeverityError), and the report is decoded with
+// report.Decoder{Strict: true}. Use
 // it to check a sender's output; receive with the lenient default.
 //
 // # Verifying

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -438,6 +439,6 @@ func (s *state) decodeBase64(body []byte, path string) []byte {
 }
 
 // warningAt returns a Warning for path.
-func warningAt(path, code, msg string) report.Warning {
-	return report.Warning{Path: path, Code: code, Message: msg}
+func warningAt(path string, code tlsrpt.Code, msg string) report.Warning {
+	return report.Warning{Path: path, Code: code, Severity: tlsrpt.SeverityWarning, Message: msg}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -75,14 +76,14 @@ func TestDecodeBase64(t *testing.T) {
 		name  string
 		in    string
 		want  string
-		codes []string
+		codes []tlsrpt.Code
 	}{
 		{"padded lines", "aGVs\r\nbG8=\r\n", "hello", nil},
-		{"no padding", "aGVsbG8", "hello", []string{CodeBase64Padding}},
-		{"spaces and tabs", " aGV sbG8=\t", "hello", []string{CodeBase64Garbage}},
-		{"url-safe and junk", "aGVs*bG8=", "hello", []string{CodeBase64Garbage}},
-		{"dangling sextet", "aGVsbG8=Q", "hello", []string{CodeBase64Garbage, CodeBase64Padding}},
-		{"concatenated chunks", "aGk=\r\nYQ==", "hia", []string{CodeBase64Garbage}},
+		{"no padding", "aGVsbG8", "hello", []tlsrpt.Code{CodeBase64Padding}},
+		{"spaces and tabs", " aGV sbG8=\t", "hello", []tlsrpt.Code{CodeBase64Garbage}},
+		{"url-safe and junk", "aGVs*bG8=", "hello", []tlsrpt.Code{CodeBase64Garbage}},
+		{"dangling sextet", "aGVsbG8=Q", "hello", []tlsrpt.Code{CodeBase64Garbage, CodeBase64Padding}},
+		{"concatenated chunks", "aGk=\r\nYQ==", "hia", []tlsrpt.Code{CodeBase64Garbage}},
 		{"empty", "", "", nil},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,8 @@ package mime
 import (
 	"errors"
 	"fmt"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // ErrNoReport is returned by Parse when the message carries no TLS report:
@@ -12,9 +14,10 @@ var ErrNoReport = errors.New("mime: message contains no TLS report")
 
 // ErrTooLarge is returned when a limit of the Parser (message size, part
 // count, nesting depth, header size or decompressed report size) was
-// exceeded while reading. The error is a *LimitError naming the limit; it
-// also matches report.ErrTooLarge when the report decoder hit its cap.
-var ErrTooLarge = errors.New("mime: input too large")
+// exceeded while reading. The error is a *LimitError naming the limit. It
+// is tlsrpt.ErrTooLarge (and report.ErrTooLarge), the value every cap in
+// the module matches.
+var ErrTooLarge = tlsrpt.ErrTooLarge
 
 // LimitError is the error returned when a Parser limit is exceeded. It
 // matches ErrTooLarge with errors.Is.
@@ -81,20 +84,3 @@ func (e *FieldError) Error() string { return "mime: " + e.Field + ": " + e.Reaso
 
 // Unwrap returns the underlying error.
 func (e *FieldError) Unwrap() error { return e.Err }
-
-// DeviationError is returned by a strict Parser (Parser.Strict) for the
-// first deviation the lenient Parser would have tolerated with a Warning.
-type DeviationError struct {
-	// Path is where the deviation is, like "mime:part[2]" or
-	// "mime:header.Date" (as Warning.Path).
-	Path string
-	// Code is the Code* constant of the Warning the lenient Parser gives.
-	Code string
-	// Message describes the deviation.
-	Message string
-}
-
-// Error implements error.
-func (e *DeviationError) Error() string {
-	return "mime: " + e.Path + ": " + e.Message + " [" + e.Code + "]"
-}

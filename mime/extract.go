@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -165,12 +166,12 @@ func (s *state) extract() (*Message, error) {
 	for i, c := range chosen {
 		m.checkHeader(i, c.l.path, c.l.msg, m.Reports[i])
 	}
-	if s.strict {
-		for _, w := range m.Warnings {
-			if strings.HasPrefix(w.Code, "mime-") {
-				return nil, &DeviationError{Path: w.Path, Code: w.Code, Message: w.Message}
-			}
-		}
+	// A strict Parser decodes reports strictly, so every warning here is
+	// a deviation of the mail itself.
+	if s.strict && len(m.Warnings) > 0 {
+		d := m.Warnings[0]
+		d.Severity = tlsrpt.SeverityError
+		return nil, &d
 	}
 	return m, nil
 }
@@ -257,7 +258,7 @@ func (s *state) choose() ([]*candidate, error) {
 }
 
 // warn records a warning in the message.
-func (m *Message) warn(path, code, msg string) {
+func (m *Message) warn(path string, code tlsrpt.Code, msg string) {
 	m.Warnings = append(m.Warnings, warningAt(path, code, msg))
 }
 
@@ -397,7 +398,7 @@ func (s *state) prepare(l *leaf) (*candidate, error) {
 	return c, nil
 }
 
-func (c *candidate) warn(path, code, msg string) {
+func (c *candidate) warn(path string, code tlsrpt.Code, msg string) {
 	c.warnings = append(c.warnings, warningAt(path, code, msg))
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -52,8 +53,8 @@ type Parser struct {
 	// documentation's table; a missing TLS-Report-Domain or
 	// TLS-Report-Submitter, a submitter that is not the contact-info
 	// domain, a report outside multipart/report, ...) is a
-	// *DeviationError, and the report is decoded with
-	// report.Decoder{Strict: true}, whose *report.DecodeError comes
+	// *tlsrpt.Diagnostic error, and the report is decoded with
+	// report.Decoder{Strict: true}, whose *tlsrpt.Diagnostic comes
 	// wrapped in a *PartError. The zero value is lenient.
 	Strict bool
 }
@@ -139,7 +140,8 @@ var errMessageCap = errors.New("mime: message size cap")
 // Errors: ErrNoReport when the message holds no TLS report; a *LimitError
 // (matching ErrTooLarge) when a limit was exceeded; a *PartError when a
 // part labelled as a TLS report cannot be decoded; with Strict, a
-// *DeviationError for the first tolerated deviation; the reader's error.
+// *tlsrpt.Diagnostic for the first tolerated deviation; the reader's
+// error.
 func (p *Parser) Parse(r io.Reader) (*Message, error) {
 	s := p.newState()
 	data, err := io.ReadAll(capped.NewReader(r, s.maxMessage, errMessageCap))
@@ -185,7 +187,7 @@ type state struct {
 }
 
 // warn records a mime warning.
-func (s *state) warn(path, code, msg string) {
+func (s *state) warn(path string, code tlsrpt.Code, msg string) {
 	s.warnings = append(s.warnings, warningAt(path, code, msg))
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -45,10 +46,12 @@ func readFixture(t testing.TB, name string) []byte {
 	return data
 }
 
-func codes(ws []report.Warning) []string {
-	var cs []string
+// codes returns the sorted mime codes among ws (report decoder codes
+// have no "mime-" prefix).
+func codes(ws []report.Warning) []tlsrpt.Code {
+	var cs []tlsrpt.Code
 	for _, w := range ws {
-		if strings.HasPrefix(w.Code, "mime-") {
+		if strings.HasPrefix(string(w.Code), "mime-") {
 			cs = append(cs, w.Code)
 		}
 	}
@@ -61,44 +64,44 @@ func codes(ws []report.Warning) []string {
 var parseTests = []struct {
 	name   string
 	reason string
-	codes  []string             // the mime warning codes, sorted
+	codes  []tlsrpt.Code        // the mime warning codes, sorted
 	path   string               // the report's Attachment.Path
 	err    error                // errors.Is target; nil for success
 	edit   func(*report.Report) // how the report differs from testdata/parse-report.json
 }{
 	{name: "standard", reason: "RFC 8460 §5.3 shape, CRLF", path: "mime:part[2]"},
-	{name: "lf-only", reason: "LF line ends", codes: []string{CodeBareLF}, path: "mime:part[2]"},
-	{name: "unquoted-params", reason: "boundary=----=_Part_7 unquoted", codes: []string{CodeParamSyntax}, path: "mime:part[2]"},
-	{name: "html-human-part", reason: "text/html human part", codes: []string{CodeHTMLPart}, path: "mime:part[2]"},
-	{name: "missing-closing-boundary", reason: "no close delimiter (Mail.ru)", codes: []string{CodeMissingClosingBoundary}, path: "mime:part[2]"},
-	{name: "base64-no-padding", reason: "base64 without =", codes: []string{CodeBase64Padding}, path: "mime:part[2]"},
-	{name: "base64-stray-whitespace", reason: "spaces and tabs in base64", codes: []string{CodeBase64Garbage}, path: "mime:part[2]"},
-	{name: "gzip-label-plain-json", reason: "+gzip label on JSON", codes: []string{CodeGzipLabelOnJSON}, path: "mime:part[2]"},
-	{name: "json-label-gzip", reason: "+json label on gzip", codes: []string{CodeJSONLabelOnGzip}, path: "mime:part[2]"},
-	{name: "bare-application-tlsrpt", reason: "application/tlsrpt, no CTE", codes: []string{CodeMediaType}, path: "mime:part[2]"},
-	{name: "zip-one-member", reason: "application/zip with one JSON member", codes: []string{CodeFilename, CodeGenericMediaType, CodeZipArchive}, path: "mime:part[2]"},
-	{name: "octet-stream", reason: "application/octet-stream .json.gz", codes: []string{CodeGenericMediaType}, path: "mime:part[2]"},
-	{name: "by-filename", reason: "unknown media type, .json.gz filename", codes: []string{CodeFoundByFilename}, path: "mime:part[2]"},
-	{name: "sniffed", reason: "unknown media type, no filename, gzip magic", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:part[2]"},
-	{name: "single-part", reason: "the message body is the report", codes: []string{CodeNotMultipartReport}, path: "mime:message"},
-	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []string{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
-	{name: "base64-without-cte", reason: "base64 gzip, no Content-Transfer-Encoding", codes: []string{CodeMissingTransferEncoding}, path: "mime:part[2]"},
+	{name: "lf-only", reason: "LF line ends", codes: []tlsrpt.Code{CodeBareLF}, path: "mime:part[2]"},
+	{name: "unquoted-params", reason: "boundary=----=_Part_7 unquoted", codes: []tlsrpt.Code{CodeParamSyntax}, path: "mime:part[2]"},
+	{name: "html-human-part", reason: "text/html human part", codes: []tlsrpt.Code{CodeHTMLPart}, path: "mime:part[2]"},
+	{name: "missing-closing-boundary", reason: "no close delimiter (Mail.ru)", codes: []tlsrpt.Code{CodeMissingClosingBoundary}, path: "mime:part[2]"},
+	{name: "base64-no-padding", reason: "base64 without =", codes: []tlsrpt.Code{CodeBase64Padding}, path: "mime:part[2]"},
+	{name: "base64-stray-whitespace", reason: "spaces and tabs in base64", codes: []tlsrpt.Code{CodeBase64Garbage}, path: "mime:part[2]"},
+	{name: "gzip-label-plain-json", reason: "+gzip label on JSON", codes: []tlsrpt.Code{CodeGzipLabelOnJSON}, path: "mime:part[2]"},
+	{name: "json-label-gzip", reason: "+json label on gzip", codes: []tlsrpt.Code{CodeJSONLabelOnGzip}, path: "mime:part[2]"},
+	{name: "bare-application-tlsrpt", reason: "application/tlsrpt, no CTE", codes: []tlsrpt.Code{CodeMediaType}, path: "mime:part[2]"},
+	{name: "zip-one-member", reason: "application/zip with one JSON member", codes: []tlsrpt.Code{CodeFilename, CodeGenericMediaType, CodeZipArchive}, path: "mime:part[2]"},
+	{name: "octet-stream", reason: "application/octet-stream .json.gz", codes: []tlsrpt.Code{CodeGenericMediaType}, path: "mime:part[2]"},
+	{name: "by-filename", reason: "unknown media type, .json.gz filename", codes: []tlsrpt.Code{CodeFoundByFilename}, path: "mime:part[2]"},
+	{name: "sniffed", reason: "unknown media type, no filename, gzip magic", codes: []tlsrpt.Code{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:part[2]"},
+	{name: "single-part", reason: "the message body is the report", codes: []tlsrpt.Code{CodeNotMultipartReport}, path: "mime:message"},
+	{name: "single-part-json-no-content-type", reason: "JSON body, no MIME header", codes: []tlsrpt.Code{CodeFoundBySniffing, CodeNotMultipartReport}, path: "mime:message"},
+	{name: "base64-without-cte", reason: "base64 gzip, no Content-Transfer-Encoding", codes: []tlsrpt.Code{CodeMissingTransferEncoding}, path: "mime:part[2]"},
 	{name: "rfc2231-filename", reason: "filename*0*= continuation", path: "mime:part[2]"},
-	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", codes: []string{CodeForwarded}, path: "mime:part[2].message.part[2]"},
-	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []string{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
+	{name: "nested-forwarded", reason: "report mail attached as message/rfc822", codes: []tlsrpt.Code{CodeForwarded}, path: "mime:part[2].message.part[2]"},
+	{name: "header-quirks", reason: "mbox From line, folded Subject, CFWS, RFC 2047 From, month-day Date", codes: []tlsrpt.Code{CodeDate, CodeHeaderSyntax}, path: "mime:part[2]"},
 	{name: "nonconforming-headers", reason: "missing TLS-Report-Domain, wrong submitter, free Subject, bad Date and filename",
-		codes: []string{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
-	{name: "no-boundary", reason: "multipart/report without boundary; base64 body", codes: []string{CodeGenericMediaType, CodeNoBoundary, CodeNotMultipartReport}, path: "mime:message"},
-	{name: "quoted-printable-malformed", reason: "+json part, quoted-printable with a stray =ZZ", codes: []string{CodeQuotedPrintable}, path: "mime:part[2]",
+		codes: []tlsrpt.Code{CodeDate, CodeFilename, CodeMissingReportDomain, CodeSubject, CodeSubmitterMismatch}, path: "mime:part[2]"},
+	{name: "no-boundary", reason: "multipart/report without boundary; base64 body", codes: []tlsrpt.Code{CodeGenericMediaType, CodeNoBoundary, CodeNotMultipartReport}, path: "mime:message"},
+	{name: "quoted-printable-malformed", reason: "+json part, quoted-printable with a stray =ZZ", codes: []tlsrpt.Code{CodeQuotedPrintable}, path: "mime:part[2]",
 		edit: func(r *report.Report) { r.OrganizationName = "Sender =ZZ Inc." }},
-	{name: "unknown-transfer-encoding", reason: "Content-Transfer-Encoding: x-identity on JSON", codes: []string{CodeUnknownEncoding}, path: "mime:part[2]"},
-	{name: "gzip-trailing-data", reason: "text after the gzip member", codes: []string{CodeGzipTrailingData}, path: "mime:part[2]"},
-	{name: "missing-submitter", reason: "no TLS-Report-Submitter", codes: []string{CodeMissingSubmitter}, path: "mime:part[2]"},
-	{name: "report-domain-mismatch", reason: "TLS-Report-Domain: other.example", codes: []string{CodeReportDomainMismatch}, path: "mime:part[2]"},
-	{name: "filename-mismatch", reason: "§5.1 filename with another domain and day", codes: []string{CodeFilenameMismatch}, path: "mime:part[2]"},
-	{name: "missing-date", reason: "no Date field (RFC 5322 §3.6: required)", codes: []string{CodeMissingDate}, path: "mime:part[2]"},
+	{name: "unknown-transfer-encoding", reason: "Content-Transfer-Encoding: x-identity on JSON", codes: []tlsrpt.Code{CodeUnknownEncoding}, path: "mime:part[2]"},
+	{name: "gzip-trailing-data", reason: "text after the gzip member", codes: []tlsrpt.Code{CodeGzipTrailingData}, path: "mime:part[2]"},
+	{name: "missing-submitter", reason: "no TLS-Report-Submitter", codes: []tlsrpt.Code{CodeMissingSubmitter}, path: "mime:part[2]"},
+	{name: "report-domain-mismatch", reason: "TLS-Report-Domain: other.example", codes: []tlsrpt.Code{CodeReportDomainMismatch}, path: "mime:part[2]"},
+	{name: "filename-mismatch", reason: "§5.1 filename with another domain and day", codes: []tlsrpt.Code{CodeFilenameMismatch}, path: "mime:part[2]"},
+	{name: "missing-date", reason: "no Date field (RFC 5322 §3.6: required)", codes: []tlsrpt.Code{CodeMissingDate}, path: "mime:part[2]"},
 	{name: "report-id-not-msg-id", reason: "Subject Report-ID <2026-11-29T00:00:00Z_x@sys4.example>: \":\" in id-left (sys4 tlsrpt-reporter 0.6)",
-		codes: []string{CodeReportIDSyntax}, path: "mime:part[2]"},
+		codes: []tlsrpt.Code{CodeReportIDSyntax}, path: "mime:part[2]"},
 
 	{name: "not-report-cron", reason: "cron mail without Content-Type", err: ErrNoReport},
 	{name: "not-report-dmarc-aggregate", reason: "DMARC aggregate, application/gzip .xml.gz", err: ErrNoReport},
@@ -262,7 +265,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestParseStrict checks that a strict Parser rejects every fixture the
-// lenient one accepts with a mime warning, with a *DeviationError naming
+// lenient one accepts with a mime warning, with a *tlsrpt.Diagnostic naming
 // one of those warnings, and accepts the conforming ones (SPEC §10.4: a
 // missing TLS-Report-Domain or TLS-Report-Submitter, or a submitter that
 // is not the contact-info domain, is a strict rejection).
@@ -283,15 +286,15 @@ func TestParseStrict(t *testing.T) {
 				}
 				return
 			}
-			var de *DeviationError
+			var de *tlsrpt.Diagnostic
 			if !errors.As(err, &de) {
-				t.Fatalf("strict Parse error = %v, want a *DeviationError for one of %q", err, tt.codes)
+				t.Fatalf("strict Parse error = %v, want a *tlsrpt.Diagnostic for one of %q", err, tt.codes)
 			}
 			if m != nil || !slices.Contains(tt.codes, de.Code) || !strings.HasPrefix(de.Path, "mime:") || de.Message == "" {
-				t.Errorf("DeviationError %+v (message %v), want one of %q", de, m, tt.codes)
+				t.Errorf("Diagnostic %+v (message %v), want one of %q", de, m, tt.codes)
 			}
-			if !strings.HasPrefix(de.Error(), "mime: ") {
-				t.Errorf("Error() = %q", de.Error())
+			if de.Severity != tlsrpt.SeverityError || !strings.Contains(de.Error(), string(de.Code)) {
+				t.Errorf("Error() = %q, severity %q", de.Error(), de.Severity)
 			}
 		})
 	}
@@ -317,7 +320,7 @@ func TestParseStrict(t *testing.T) {
 		}
 		_, err = strict.Parse(bytes.NewReader(msg))
 		var pe *PartError
-		var de *report.DecodeError
+		var de *tlsrpt.Diagnostic
 		if !errors.As(err, &pe) || !errors.As(err, &de) {
 			t.Fatalf("strict Parse error = %v, want a *report.DecodeError in a *PartError", err)
 		}
@@ -336,7 +339,7 @@ func TestParseSubjectReportID(t *testing.T) {
 		reason string
 		id     string // what replaces <fixture-2024-03-01@sender.example>
 		want   string // Message.ReportID
-		codes  []string
+		codes  []tlsrpt.Code
 	}{
 		{name: "msg-id", id: "<fixture-2024-03-01@sender.example>", want: "fixture-2024-03-01@sender.example"},
 		{name: "google", reason: "Google's form of its report-id", id: "<2020.03.02T00.00.00Z+fastmaildmarc.com@google.com>",
@@ -344,15 +347,15 @@ func TestParseSubjectReportID(t *testing.T) {
 		{name: "domain literal", id: "<x@[192.0.2.1]>", want: "x@[192.0.2.1]"},
 		{name: "atext specials", id: "<a!#$%&'*+-/=?^_`{|}~b@x.example>", want: "a!#$%&'*+-/=?^_`{|}~b@x.example"},
 		{name: "sys4 colon", reason: "sys4 tlsrpt-reporter 0.6: \":\" in id-left", id: "<2026-11-29T00:00:00Z_x@sys4.example>",
-			want: "2026-11-29T00:00:00Z_x@sys4.example", codes: []string{CodeReportIDSyntax}},
-		{name: "no at sign", id: "<2024-03-01T00.00.00Z_example.net>", want: "2024-03-01T00.00.00Z_example.net", codes: []string{CodeReportIDSyntax}},
-		{name: "empty id-left", id: "<@sender.example>", want: "@sender.example", codes: []string{CodeReportIDSyntax}},
-		{name: "double dot", id: "<a..b@sender.example>", want: "a..b@sender.example", codes: []string{CodeReportIDSyntax}},
+			want: "2026-11-29T00:00:00Z_x@sys4.example", codes: []tlsrpt.Code{CodeReportIDSyntax}},
+		{name: "no at sign", id: "<2024-03-01T00.00.00Z_example.net>", want: "2024-03-01T00.00.00Z_example.net", codes: []tlsrpt.Code{CodeReportIDSyntax}},
+		{name: "empty id-left", id: "<@sender.example>", want: "@sender.example", codes: []tlsrpt.Code{CodeReportIDSyntax}},
+		{name: "double dot", id: "<a..b@sender.example>", want: "a..b@sender.example", codes: []tlsrpt.Code{CodeReportIDSyntax}},
 		{name: "quoted id-left", reason: "obs-id-left, which RFC 5322 §3.6.4 says not to generate", id: `<"a b"@sender.example>`,
-			want: `"a b"@sender.example`, codes: []string{CodeReportIDSyntax}},
-		{name: "id-right with colon", id: "<a@sender.example:25>", want: "a@sender.example:25", codes: []string{CodeReportIDSyntax}},
+			want: `"a b"@sender.example`, codes: []tlsrpt.Code{CodeReportIDSyntax}},
+		{name: "id-right with colon", id: "<a@sender.example:25>", want: "a@sender.example:25", codes: []tlsrpt.Code{CodeReportIDSyntax}},
 		{name: "no angle brackets", reason: "Microsoft; CodeSubject says so, not the msg-id check", id: "133198585438131172+example.net",
-			want: "133198585438131172+example.net", codes: []string{CodeSubject}},
+			want: "133198585438131172+example.net", codes: []tlsrpt.Code{CodeSubject}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,9 +369,9 @@ func TestParseSubjectReportID(t *testing.T) {
 				t.Errorf("warning codes (-want +got):\n%s\nwarnings: %v", diff, m.Warnings)
 			}
 			_, err = (&Parser{Strict: true}).Parse(strings.NewReader(msg))
-			var de *DeviationError
+			var de *tlsrpt.Diagnostic
 			if got := errors.As(err, &de); got != (len(tt.codes) > 0) {
-				t.Errorf("strict Parse error = %v, want a *DeviationError: %v", err, len(tt.codes) > 0)
+				t.Errorf("strict Parse error = %v, want a *tlsrpt.Diagnostic: %v", err, len(tt.codes) > 0)
 			}
 		})
 	}
@@ -386,7 +389,10 @@ func TestParseChecksEveryReport(t *testing.T) {
 	for i := range otherDomain.Policies {
 		otherDomain.Policies[i].Policy.Domain = "other.example"
 	}
-	type finding struct{ Code, Path string }
+	type finding struct {
+		Code tlsrpt.Code
+		Path string
+	}
 	tests := []struct {
 		name    string
 		reports []*report.Report

@@ -71,7 +71,7 @@ func receiverCodes(ws []report.Warning) []string {
 	for _, w := range ws {
 		switch w.Code {
 		case WarnMediaTypeMismatch, WarnMediaTypeMissing, WarnContentEncoding:
-			out = append(out, w.Code)
+			out = append(out, string(w.Code))
 		}
 	}
 	return out

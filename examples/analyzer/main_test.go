@@ -73,7 +73,7 @@ func TestRun(t *testing.T) {
 			name:       "strict rejects them",
 			args:       []string{"-strict", filepath.Join(dir, "quirks.json"), filepath.Join(dir, "exported-lf.eml")},
 			wantErr:    errFailed,
-			wantStderr: []string{"quirks.json: report: date-range.start-datetime", "exported-lf.eml: strict:"},
+			wantStderr: []string{"quirks.json: tlsrpt: error date-range.start-datetime", "exported-lf.eml: strict:"},
 		},
 		{
 			name:       "one bad file fails the run, the others are still read",
