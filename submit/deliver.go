@@ -38,10 +38,11 @@ type Deliverer struct {
 	// the gzip-compressed application/tlsrpt+gzip that RFC 8460 §5.2
 	// recommends, over HTTPS and by mail.
 	Uncompressed bool
-	// UserAgent is the HTTP User-Agent. Empty means DefaultUserAgent.
+	// UserAgent is the HTTP User-Agent. Empty means
+	// "go-tlsrpt (+https://github.com/go-tlsrpt/tlsrpt)".
 	UserAgent string
 	// MaxRedirects is how many 307/308 redirects are followed. Zero means
-	// DefaultMaxRedirects; negative means none.
+	// 3; negative means none.
 	MaxRedirects int
 
 	// Mail sends report mail to mailto destinations. Nil (or an empty
@@ -50,8 +51,11 @@ type Deliverer struct {
 	Mail MailSender
 	// MailOptions is the template for report messages (mime.Write): From
 	// is required for mail delivery; Submitter, DKIM (RFC 8460 §3
-	// requires a signature) and the other fields are used as given. To is
-	// set to each destination's address; a zero Date is set from Now.
+	// requires a signature) and the other fields are used as given. To
+	// must be empty (each message goes to its destination's address) and
+	// Uncompressed false (Deliverer.Uncompressed decides, for HTTPS and
+	// mail alike): Deliver refuses other values. A zero Date is set from
+	// Now.
 	MailOptions mime.WriteOptions
 	// MailFrom is the SMTP envelope sender (reverse-path). Empty means the
 	// address of MailOptions.From.
@@ -87,20 +91,17 @@ type Outcome struct {
 	Status Status
 	// StatusCode is the final HTTP status or SMTP reply code, zero when
 	// none was received. For an accepted mailto delivery it is the code
-	// of the reply to the end of the data (250) when Mail implements
-	// ReplyMailSender (SMTPSender does), and zero when the MailSender only
-	// returned nil.
+	// of the reply to the end of the data (250) when the MailSender
+	// returned a reply (SMTPSender does), and zero when it returned none.
 	StatusCode int
-	// Reply is, for an accepted mailto delivery through a ReplyMailSender,
-	// the SMTP reply text (often holding the receiving server's queue
-	// id); empty otherwise.
+	// Reply is, for an accepted mailto delivery, the SMTP reply text
+	// (often holding the receiving server's queue id); empty otherwise.
 	Reply string
-	// RetryAfter is the delay the endpoint asked for (HTTP Retry-After).
-	RetryAfter time.Duration
 	// Unverified is set when an HTTPS endpoint accepted the report over a
 	// connection whose certificate did not verify (InsecureSkipVerify).
 	Unverified bool
-	// Err is nil when accepted, else a *DeliveryError.
+	// Err is nil when accepted, else a *DeliveryError: its Retryable,
+	// RetryAfter and Location say what the endpoint answered.
 	Err error
 }
 
@@ -169,6 +170,14 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 	}
 	if rec == nil {
 		return nil, errors.New("submit: nil record")
+	}
+	// One spelling each: the destination address comes from the rua URI
+	// and the encoding from Deliverer.Uncompressed.
+	if len(d.MailOptions.To) > 0 {
+		return nil, errors.New("submit: MailOptions.To must be empty: Deliver addresses each message to its rua URI")
+	}
+	if d.MailOptions.Uncompressed {
+		return nil, errors.New("submit: set Deliverer.Uncompressed, not MailOptions.Uncompressed")
 	}
 	now := d.now()
 	res := &Result{Outcomes: make([]Outcome, len(rec.RUA))}
@@ -268,7 +277,6 @@ func (o *Outcome) set(code int, unverified bool, err error) {
 	if o.StatusCode == 0 {
 		o.StatusCode = de.StatusCode
 	}
-	o.RetryAfter = de.RetryAfter
 	o.Err = de
 	if de.Retryable {
 		o.Status = StatusTemporaryFailure
@@ -304,7 +312,7 @@ func (d *Deliverer) encode(rep *report.Report) ([]byte, error) {
 }
 
 // mail builds the report message for the mailto URI u and sends it. The
-// reply is nil unless Mail is a ReplyMailSender and accepted the message.
+// reply is nil unless Mail accepted the message and knows the reply.
 func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.URI, now time.Time) (*SMTPReply, error) {
 	addr, err := u.Address()
 	if err != nil {
@@ -315,9 +323,7 @@ func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.UR
 	if opts.Date.IsZero() {
 		opts.Date = now
 	}
-	if d.Uncompressed {
-		opts.Uncompressed = true
-	}
+	opts.Uncompressed = d.Uncompressed
 	var msg bytes.Buffer
 	if err := mime.Write(&msg, rep, &opts); err != nil {
 		// The report or the template cannot make a message: no retry
@@ -332,8 +338,5 @@ func (d *Deliverer) mail(ctx context.Context, rep *report.Report, u dnsrecord.UR
 		}
 		from = a.Address
 	}
-	if rs, ok := d.Mail.(ReplyMailSender); ok {
-		return rs.SendMailReply(ctx, from, []string{addr}, msg.Bytes())
-	}
-	return nil, d.Mail.SendMail(ctx, from, []string{addr}, msg.Bytes())
+	return d.Mail.SendMail(ctx, from, []string{addr}, msg.Bytes())
 }

@@ -17,8 +17,8 @@ import (
 // queue implements).
 type senderFunc func(ctx context.Context, from string, to []string, msg []byte) error
 
-func (f senderFunc) SendMail(ctx context.Context, from string, to []string, msg []byte) error {
-	return f(ctx, from, to, msg)
+func (f senderFunc) SendMail(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error) {
+	return nil, f(ctx, from, to, msg)
 }
 
 func TestDeliverEveryRUA(t *testing.T) {
@@ -160,24 +160,20 @@ func TestDeliverManyURIs(t *testing.T) {
 	}
 }
 
-// replySender is a ReplyMailSender standing in for an MTA queue that
-// knows its own reply.
+// replySender is a MailSender standing in for an MTA queue that knows
+// its own reply.
 type replySender struct {
 	reply *SMTPReply
 	err   error
-	plain int // SendMail calls
+	calls int
 }
 
-func (s *replySender) SendMail(context.Context, string, []string, []byte) error {
-	s.plain++
-	return errors.New("SendMail called although SendMailReply exists")
-}
-
-func (s *replySender) SendMailReply(context.Context, string, []string, []byte) (*SMTPReply, error) {
+func (s *replySender) SendMail(context.Context, string, []string, []byte) (*SMTPReply, error) {
+	s.calls++
 	return s.reply, s.err
 }
 
-func TestDeliverReplyMailSender(t *testing.T) {
+func TestDeliverMailSenderReply(t *testing.T) {
 	tests := []struct {
 		name      string
 		sender    *replySender
@@ -198,8 +194,31 @@ func TestDeliverReplyMailSender(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summarize(o)); diff != "" {
 				t.Errorf("outcome (-want +got):\n%s", diff)
 			}
-			if o.Reply != tt.wantReply || tt.sender.plain != 0 {
-				t.Errorf("Reply = %q (want %q), SendMail calls %d", o.Reply, tt.wantReply, tt.sender.plain)
+			if o.Reply != tt.wantReply || tt.sender.calls != 1 {
+				t.Errorf("Reply = %q (want %q), SendMail calls %d", o.Reply, tt.wantReply, tt.sender.calls)
+			}
+		})
+	}
+}
+
+// TestDeliverRefusesAmbiguousMailOptions: the destination address and the
+// encoding each have one spelling (the rua URI, Deliverer.Uncompressed);
+// a template that sets them otherwise is refused, not silently changed.
+func TestDeliverRefusesAmbiguousMailOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts mime.WriteOptions
+	}{
+		{"To set", mime.WriteOptions{From: "tlsrpt@sender.example", To: []string{"other@example.net"}}},
+		{"Uncompressed in the template", mime.WriteOptions{From: "tlsrpt@sender.example", Uncompressed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &replySender{}
+			d := &Deliverer{Mail: s, MailOptions: tt.opts}
+			res, err := d.Deliver(context.Background(), testReport(), record(t, "mailto:tlsrpt@example.net"))
+			if err == nil || res != nil || s.calls != 0 {
+				t.Fatalf("Deliver = %v, %v (%d sends), want an argument error and no send", res, err, s.calls)
 			}
 		})
 	}

@@ -47,7 +47,7 @@ func TestSMTPDirectWithDNSServer(t *testing.T) {
 		t.Run(tt.domain, func(t *testing.T) {
 			before := len(ms.received())
 			s := &SMTPSender{Resolver: res, Port: ms.port}
-			err := s.SendMail(context.Background(), "a@sender.example", []string{"tlsrpt@" + tt.domain}, []byte("\r\nbody\r\n"))
+			_, err := s.SendMail(context.Background(), "a@sender.example", []string{"tlsrpt@" + tt.domain}, []byte("\r\nbody\r\n"))
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("SendMail: %v", err)

@@ -31,11 +31,11 @@
 //     [Deliverer.MaxRedirects] times and only to https locations; every
 //     other 3xx is a permanent failure carrying the Location.
 //   - SMTP: 250 after DATA. Reply codes 4xx are temporary, 5xx
-//     permanent. A [MailSender] that also implements [ReplyMailSender]
-//     (as [SMTPSender] does) reports the accepting reply, so the Outcome
-//     of an accepted mail carries StatusCode 250 and the reply text
-//     (usually the receiver's queue id) in Outcome.Reply; a plain
-//     MailSender's nil error gives StatusCode 0.
+//     permanent. A [MailSender] returns the accepting reply when it
+//     knows it (as [SMTPSender] does), so the Outcome of an accepted
+//     mail carries StatusCode 250 and the reply text (usually the
+//     receiver's queue id) in Outcome.Reply; a queue that returns no
+//     reply gives StatusCode 0.
 //
 // The HTTPS body is the report itself, canonical JSON gzip-compressed as
 // application/tlsrpt+gzip (§5.2 says compression SHOULD be used), or
@@ -119,13 +119,14 @@
 //     report the report.Decoder default unless MaxReportSize is set, body
 //     read time [DefaultBodyTimeout] (30 s).
 //   - Deliverer: at most 64 KiB of each HTTP response body is read (then
-//     discarded); [DefaultMaxRedirects] (3) redirects; the caller's context
+//     discarded); 3 redirects ([Deliverer.MaxRedirects]); the caller's context
 //     bounds each delivery; up to eight destinations are tried at once.
 //   - SMTPSender: the context deadline bounds every command (else RFC
 //     5321's five minutes per command); go-smtp caps reply lines at 2000
 //     bytes.
-//   - RetryPolicy: [DefaultInitialInterval] (5 min) doubling to
-//     [DefaultMaxInterval] (4 h), within [DefaultRetryWindow] (24 h).
+//   - RetryPolicy: 5 minutes doubling to 4 hours, within 24 hours of
+//     the first attempt (RFC 8460 §5.5), unless [RetryPolicy] says
+//     otherwise.
 //
 // # Interoperability
 //

@@ -22,11 +22,9 @@ var (
 
 	// ErrRedirect means an HTTPS endpoint answered a POST with a redirect
 	// that cannot be followed without changing the method (301, 302, 303 or
-	// another 3xx), or pointed to a non-https location.
+	// another 3xx), pointed to a non-https location, or was one 307/308
+	// redirect more than Deliverer.MaxRedirects allows.
 	ErrRedirect = errors.New("submit: redirect not followed")
-
-	// ErrTooManyRedirects means more 307/308 redirects than allowed.
-	ErrTooManyRedirects = errors.New("submit: too many redirects")
 
 	// ErrRejected means the endpoint answered with a status or reply code
 	// that is not a success (HTTP non-2xx, SMTP 4xx/5xx).

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -109,7 +110,7 @@ func ExampleReceiver() {
 
 // Schedule retries of a failed delivery in an MTA's own queue.
 func ExampleRetryPolicy_NextAttempt() {
-	p := &submit.RetryPolicy{Rand: func() float64 { return 0 }} // no jitter, for the example
+	p := &submit.RetryPolicy{Rand: mrand.NewPCG(8460, 1)} // seeded: the same schedule every run
 	first := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 	err := &submit.DeliveryError{URI: "https://rua.example/", Retryable: true, StatusCode: 503}
 	now := first
@@ -129,10 +130,10 @@ func ExampleRetryPolicy_NextAttempt() {
 	fmt.Println("retry 404:", ok)
 	// Output:
 	// attempt 2 at Nov 25 03:02
-	// attempt 3 at Nov 25 03:07
-	// attempt 4 at Nov 25 03:17
-	// attempt 18 at Nov 26 03:00
-	// give up after attempt 18
+	// attempt 3 at Nov 25 03:10
+	// attempt 4 at Nov 25 03:27
+	// attempt 15 at Nov 26 03:00
+	// give up after attempt 15
 	// retry 404: false
 }
 

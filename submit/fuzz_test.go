@@ -76,7 +76,7 @@ func FuzzNextAttempt(f *testing.F) {
 		if retryAfter < 0 {
 			retryAfter = 0
 		}
-		p := RetryPolicy{Rand: func() float64 { return r }}
+		p := RetryPolicy{Rand: fixedSource(unitInterval(r))}
 		now := first.Add(time.Duration(elapsed))
 		err := &DeliveryError{Retryable: retryable, RetryAfter: time.Duration(retryAfter)}
 		next, ok := p.NextAttempt(first, now, attempt, err)
@@ -89,7 +89,7 @@ func FuzzNextAttempt(f *testing.F) {
 		if !next.After(now) {
 			t.Fatalf("next %v not after now %v", next, now)
 		}
-		if next.After(first.Add(DefaultRetryWindow)) {
+		if next.After(first.Add(defaultRetryWindow)) {
 			t.Fatalf("next %v beyond the window", next)
 		}
 		if next.Sub(now) < time.Duration(retryAfter) {
@@ -108,7 +108,7 @@ func FuzzRetryPolicy(f *testing.F) {
 	first := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, initial, maxInterval, window int64, attempt int, elapsed int64, r float64) {
 		p := RetryPolicy{InitialInterval: time.Duration(initial), MaxInterval: time.Duration(maxInterval),
-			Window: time.Duration(window), Rand: func() float64 { return r }}
+			Window: time.Duration(window), Rand: fixedSource(unitInterval(r))}
 		now := first.Add(time.Duration(elapsed))
 		next, ok := p.NextAttempt(first, now, attempt, &DeliveryError{Retryable: true})
 		if !ok {
@@ -116,10 +116,20 @@ func FuzzRetryPolicy(f *testing.F) {
 		}
 		w := p.Window
 		if w <= 0 {
-			w = DefaultRetryWindow
+			w = defaultRetryWindow
 		}
 		if !next.After(now) || next.After(first.Add(w)) {
 			t.Fatalf("next %v for now %v, window end %v", next, now, first.Add(w))
 		}
 	})
+}
+
+// unitInterval maps any float64 (NaN, infinities and negatives included)
+// into [0, 1).
+func unitInterval(r float64) float64 {
+	r = math.Abs(r)
+	if r != r || math.IsInf(r, 0) {
+		return 0
+	}
+	return r - math.Floor(r)
 }

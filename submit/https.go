@@ -21,13 +21,13 @@ const (
 	MediaTypeJSON = "application/tlsrpt+json"
 )
 
-// DefaultUserAgent is the User-Agent sent when Deliverer.UserAgent is
+// defaultUserAgent is the User-Agent sent when Deliverer.UserAgent is
 // empty.
-const DefaultUserAgent = "go-tlsrpt (+https://github.com/go-tlsrpt/tlsrpt)"
+const defaultUserAgent = "go-tlsrpt (+https://github.com/go-tlsrpt/tlsrpt)"
 
-// DefaultMaxRedirects is the number of 307/308 redirects followed when
+// defaultMaxRedirects is the number of 307/308 redirects followed when
 // Deliverer.MaxRedirects is zero.
-const DefaultMaxRedirects = 3
+const defaultMaxRedirects = 3
 
 // HTTPDoer sends an HTTP request. *http.Client satisfies it.
 //
@@ -130,7 +130,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 	}
 	max := p.maxRedirects
 	if max == 0 {
-		max = DefaultMaxRedirects
+		max = defaultMaxRedirects
 	}
 	for redirects := 0; ; redirects++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
@@ -140,7 +140,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 		req.Header.Set("Content-Type", contentType)
 		ua := p.userAgent
 		if ua == "" {
-			ua = DefaultUserAgent
+			ua = defaultUserAgent
 		}
 		req.Header.Set("User-Agent", ua)
 		resp, err := client.Do(req)
@@ -173,7 +173,7 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 			}
 			if redirects >= max {
 				return httpResult{status: status, err: &DeliveryError{URI: u, StatusCode: status,
-					Location: loc.String(), Err: ErrTooManyRedirects}}
+					Location: loc.String(), Err: wrap(ErrRedirect, "too many 307/308 redirects", nil)}}
 			}
 			target = loc
 			continue

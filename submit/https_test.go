@@ -67,7 +67,12 @@ type outcomeSummary struct {
 }
 
 func summarize(o Outcome) outcomeSummary {
-	return outcomeSummary{o.Status, o.StatusCode, o.RetryAfter, o.Unverified}
+	var retryAfter time.Duration
+	var de *DeliveryError
+	if errors.As(o.Err, &de) {
+		retryAfter = de.RetryAfter
+	}
+	return outcomeSummary{o.Status, o.StatusCode, retryAfter, o.Unverified}
 }
 
 // gunzipReport decodes a gzip report body strictly.
@@ -127,7 +132,7 @@ func TestHTTPSUncompressedAndDefaultUserAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.requests()[0]
-	if r.ContentType != MediaTypeJSON || r.UserAgent != DefaultUserAgent || r.ContentEncoding != "" {
+	if r.ContentType != MediaTypeJSON || r.UserAgent != defaultUserAgent || r.ContentEncoding != "" {
 		t.Errorf("Content-Type %q, User-Agent %q, Content-Encoding %q", r.ContentType, r.UserAgent, r.ContentEncoding)
 	}
 	want, _ := json.Marshal(testReport())
@@ -197,7 +202,7 @@ func TestHTTPSRetryThenAccepted(t *testing.T) {
 	if !errors.As(err, &de) || !de.Temporary() || !errors.Is(err, ErrRejected) {
 		t.Fatalf("error %v: want a temporary *DeliveryError wrapping ErrRejected", err)
 	}
-	p := RetryPolicy{Rand: func() float64 { return 0 }}
+	p := RetryPolicy{Rand: fixedSource(0)}
 	next, ok := p.NextAttempt(first, first, 1, err)
 	if !ok || next.Sub(first) < 2*time.Minute {
 		t.Fatalf("NextAttempt = %v, %v; want a retry no earlier than Retry-After", next, ok)
@@ -318,8 +323,8 @@ func TestHTTPSRedirectLoop(t *testing.T) {
 	})
 	d := &Deliverer{HTTPClient: e.srv.Client(), MaxRedirects: 2}
 	_, err := d.Deliver(context.Background(), testReport(), record(t, e.srv.URL))
-	if !errors.Is(err, ErrTooManyRedirects) || temporary(err) {
-		t.Fatalf("error %v, want permanent ErrTooManyRedirects", err)
+	if !errors.Is(err, ErrRedirect) || temporary(err) {
+		t.Fatalf("error %v, want permanent ErrRedirect", err)
 	}
 	if n := len(e.requests()); n != 3 {
 		t.Errorf("server saw %d requests, want 3 (1 + 2 redirects)", n)
@@ -329,7 +334,7 @@ func TestHTTPSRedirectLoop(t *testing.T) {
 		http.Redirect(w, r, "/x", http.StatusPermanentRedirect)
 	})
 	_, err = (&Deliverer{HTTPClient: e2.srv.Client(), MaxRedirects: -1}).Deliver(context.Background(), testReport(), record(t, e2.srv.URL))
-	if !errors.Is(err, ErrTooManyRedirects) || len(e2.requests()) != 1 {
+	if !errors.Is(err, ErrRedirect) || len(e2.requests()) != 1 {
 		t.Errorf("MaxRedirects -1: %v after %d requests", err, len(e2.requests()))
 	}
 }

@@ -7,12 +7,15 @@ import "context"
 // An MTA can implement it with its own queue; SMTPSender implements it
 // with an SMTP client.
 //
-// SendMail returns nil only when the message was accepted (SMTP 250 after
-// DATA, or a queue that took responsibility for it). To say whether a
-// retry may help, return an error wrapping an *smtp.SMTPError (4xx
-// temporary, 5xx permanent) or a *DeliveryError; any other error counts
-// as temporary. A sender that also knows the server's final reply can
-// implement ReplyMailSender.
+// SendMail returns a nil error only when the message was accepted (SMTP
+// 250 after DATA, or a queue that took responsibility for it), with the
+// server's final reply when the sender knows it (Deliver records it in
+// Outcome.StatusCode and Outcome.Reply, so an accepted mailto delivery
+// shows the same evidence as an HTTPS one: the SMTP code and, usually, the
+// receiving server's queue id) or a nil reply when it does not (a queue).
+// To say whether a retry may help, return an error wrapping an
+// *smtp.SMTPError (4xx temporary, 5xx permanent) or a *DeliveryError; any
+// other error counts as temporary.
 //
 // Report mail must be delivered despite TLS problems at the receiving MX
 // and must not be subject to MTA-STS or DANE failures (RFC 8460 §3,
@@ -20,20 +23,7 @@ import "context"
 // these messages (they carry "TLS-Required: No", RFC 8689, when mime.Write
 // adds it) and not count their sessions in its next report.
 type MailSender interface {
-	SendMail(ctx context.Context, from string, to []string, msg []byte) error
-}
-
-// ReplyMailSender is a MailSender that also reports the reply with which
-// the message was accepted. When Deliverer.Mail implements it, Deliver
-// calls SendMailReply instead of SendMail and records the reply in
-// Outcome.StatusCode and Outcome.Reply, so an accepted mailto delivery
-// shows the same evidence as an HTTPS one (the SMTP code and, usually,
-// the receiving server's queue id). SMTPSender implements it.
-type ReplyMailSender interface {
-	MailSender
-	// SendMailReply is SendMail returning, on success, the final reply.
-	// The reply is nil when err is not nil.
-	SendMailReply(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error)
+	SendMail(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error)
 }
 
 // SMTPReply is an SMTP server's reply to the end of a mail transaction

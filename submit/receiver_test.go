@@ -333,7 +333,7 @@ func TestDeliverToReceiverRoundTrip(t *testing.T) {
 		if diff := cmp.Diff(testReport(), got.Report, reportCmp); diff != "" {
 			t.Errorf("report %d (-want +got):\n%s", i, diff)
 		}
-		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != DefaultUserAgent {
+		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != defaultUserAgent {
 			t.Errorf("report %d: warnings %v, compressed %v, UA %q", i, got.Warnings, got.Compressed, got.UserAgent)
 		}
 	}

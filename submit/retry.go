@@ -8,13 +8,10 @@ import (
 
 // Defaults of RetryPolicy's zero value.
 const (
-	// DefaultInitialInterval is the first retry delay.
-	DefaultInitialInterval = 5 * time.Minute
-	// DefaultMaxInterval caps a single retry delay.
-	DefaultMaxInterval = 4 * time.Hour
-	// DefaultRetryWindow is how long after the first attempt retries go
-	// on: RFC 8460 §5.5 says reporters SHOULD retry for up to 24 hours.
-	DefaultRetryWindow = 24 * time.Hour
+	defaultInitialInterval = 5 * time.Minute
+	defaultMaxInterval     = 4 * time.Hour
+	// RFC 8460 §5.5: reporters SHOULD retry for up to 24 hours.
+	defaultRetryWindow = 24 * time.Hour
 )
 
 // RetryPolicy computes when to try a failed delivery again: exponential
@@ -24,17 +21,18 @@ const (
 // concurrent use when Rand is.
 type RetryPolicy struct {
 	// InitialInterval is the delay after the first attempt, before jitter.
-	// Zero means DefaultInitialInterval.
+	// Zero means 5 minutes.
 	InitialInterval time.Duration
 	// MaxInterval caps the delay between two attempts, before jitter.
-	// Zero means DefaultMaxInterval.
+	// Zero means 4 hours.
 	MaxInterval time.Duration
 	// Window is how long after the first attempt retries may happen.
-	// Zero means DefaultRetryWindow (24 h, RFC 8460 §5.5).
+	// Zero means 24 hours (RFC 8460 §5.5).
 	Window time.Duration
-	// Rand returns a number in [0, 1) used for jitter. Nil means
-	// math/rand/v2.Float64. Tests inject a fixed source.
-	Rand func() float64
+	// Rand is the random source of the jitter. Nil means math/rand/v2's
+	// global source; a seeded source (rand.NewPCG) makes NextAttempt
+	// deterministic.
+	Rand rand.Source
 }
 
 // NextAttempt returns when to attempt delivery again after attempt number
@@ -60,7 +58,7 @@ func (p *RetryPolicy) NextAttempt(first, now time.Time, attempt int, err error) 
 	}
 	window := p.Window
 	if window <= 0 {
-		window = DefaultRetryWindow
+		window = defaultRetryWindow
 	}
 	deadline := first.Add(window)
 	if !now.Before(deadline) {
@@ -84,11 +82,11 @@ func (p *RetryPolicy) NextAttempt(first, now time.Time, attempt int, err error) 
 func (p *RetryPolicy) delay(attempt int) time.Duration {
 	initial := p.InitialInterval
 	if initial <= 0 {
-		initial = DefaultInitialInterval
+		initial = defaultInitialInterval
 	}
 	capped := p.MaxInterval
 	if capped <= 0 {
-		capped = DefaultMaxInterval
+		capped = defaultMaxInterval
 	}
 	if attempt < 1 {
 		attempt = 1
@@ -102,13 +100,9 @@ func (p *RetryPolicy) delay(attempt int) time.Duration {
 		}
 		d *= 2
 	}
-	r := rand.Float64
+	f := rand.Float64()
 	if p.Rand != nil {
-		r = p.Rand
-	}
-	f := r()
-	if f < 0 || f >= 1 || f != f {
-		f = 0
+		f = rand.New(p.Rand).Float64()
 	}
 	// At least a nanosecond, so that the next attempt is always after now
 	// even for a policy of nanosecond intervals.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestRetryPolicyNextAttempt(t *testing.T) {
 		{name: "unknown error is temporary", now: first, attempt: 1, err: errors.New("boom"), want: 5 * time.Minute / 2},
 		{name: "context deadline", now: first, attempt: 1, err: context.DeadlineExceeded, want: 5 * time.Minute / 2},
 		{name: "first retry, no jitter", now: first, attempt: 1, err: temp, want: 150 * time.Second},
-		{name: "first retry, half jitter", policy: RetryPolicy{Rand: func() float64 { return 0.5 }}, now: first, attempt: 1, err: temp, want: 225 * time.Second},
+		{name: "first retry, half jitter", policy: RetryPolicy{Rand: fixedSource(0.5)}, now: first, attempt: 1, err: temp, want: 225 * time.Second},
 		{name: "doubling", now: first, attempt: 3, err: temp, want: 10 * time.Minute},
 		{name: "capped interval", now: first, attempt: 30, err: temp, want: 2 * time.Hour},
 		{name: "huge attempt", now: first, attempt: 1 << 30, err: temp, want: 2 * time.Hour},
@@ -51,13 +52,12 @@ func TestRetryPolicyNextAttempt(t *testing.T) {
 		{name: "joined: one without retry-after", now: first, attempt: 1, err: errors.Join(after(time.Hour), temp), want: 150 * time.Second},
 		{name: "huge intervals do not overflow", policy: RetryPolicy{InitialInterval: 1 << 62, MaxInterval: math.MaxInt64}, now: first, attempt: 3, err: temp, want: 24 * time.Hour},
 		{name: "nanosecond intervals still move forward", policy: RetryPolicy{InitialInterval: 1, MaxInterval: 1}, now: first, attempt: 1, err: temp, want: 1},
-		{name: "bad random source", policy: RetryPolicy{Rand: func() float64 { return 7 }}, now: first, attempt: 1, err: temp, want: 150 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.policy
 			if p.Rand == nil {
-				p.Rand = func() float64 { return 0 }
+				p.Rand = fixedSource(0)
 			}
 			next, ok := p.NextAttempt(first, tt.now, tt.attempt, tt.err)
 			got := time.Duration(-1)
@@ -67,7 +67,7 @@ func TestRetryPolicyNextAttempt(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("delay (-want +got):\n%s", diff)
 			}
-			if ok && next.After(first.Add(DefaultRetryWindow)) {
+			if ok && next.After(first.Add(defaultRetryWindow)) {
 				t.Errorf("next attempt %v after the 24 h window", next)
 			}
 		})
@@ -89,7 +89,7 @@ func TestRetryPolicyDefaultRandInRange(t *testing.T) {
 func TestRetrySchedule24h(t *testing.T) {
 	// Following the policy from the first attempt never leaves the window
 	// and ends at the window's end.
-	p := RetryPolicy{Rand: func() float64 { return 0.5 }}
+	p := RetryPolicy{Rand: fixedSource(0.5)}
 	first := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	now, attempts := first, 1
 	for {
@@ -113,3 +113,13 @@ func TestRetrySchedule24h(t *testing.T) {
 		t.Errorf("only %d attempts in 24 h", attempts)
 	}
 }
+
+// fixedSource returns a rand.Source whose Float64 is f, for f in [0, 1).
+func fixedSource(f float64) rand.Source {
+	return constSource(uint64(f * (1 << 53)))
+}
+
+// constSource is a rand.Source returning the same number every time.
+type constSource uint64
+
+func (c constSource) Uint64() uint64 { return uint64(c) }

@@ -79,17 +79,11 @@ const defaultConnectTimeout = 30 * time.Second
 // transaction to all recipients. Without, recipients are grouped by
 // domain and each group is delivered to that domain's MX hosts; the error
 // then joins one *DeliveryError per failed domain. A transaction succeeds
-// only if every recipient was accepted.
-func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg []byte) error {
-	_, err := s.SendMailReply(ctx, from, to, msg)
-	return err
-}
-
-// SendMailReply implements ReplyMailSender: it is SendMail returning the
-// server's reply to the end of the data. With several recipient domains
-// (direct delivery) it is the reply of the last domain's transaction, and
-// nil when any domain failed.
-func (s *SMTPSender) SendMailReply(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error) {
+// only if every recipient was accepted. The reply is the server's reply to
+// the end of the data; with several recipient domains (direct delivery)
+// it is the reply of the last domain's transaction, and nil when any
+// domain failed.
+func (s *SMTPSender) SendMail(ctx context.Context, from string, to []string, msg []byte) (*SMTPReply, error) {
 	if len(to) == 0 {
 		return nil, &DeliveryError{Err: errors.New("submit: no recipients")}
 	}

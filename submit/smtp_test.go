@@ -293,7 +293,7 @@ func TestSMTPDirectUntrustedCertificateStillDelivers(t *testing.T) {
 		Resolver: staticResolver{mx: map[string][]*net.MX{"example.net": {{Host: "mx.example.net", Pref: 10}}}, addrs: map[string][]netip.Addr{"mx.example.net": loopback}},
 		Port:     ms.port,
 	}
-	if err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("Subject: x\r\n\r\nbody\r\n")); err != nil {
+	if _, err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("Subject: x\r\n\r\nbody\r\n")); err != nil {
 		t.Fatalf("SendMail: %v", err)
 	}
 	if m := ms.received(); len(m) != 1 || !m[0].TLS || len(m[0].Notify) != 0 {
@@ -314,7 +314,7 @@ func TestSMTPDirectHandshakeFailureFallsBackToPlaintext(t *testing.T) {
 		Port:      ms.port,
 		TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 	}
-	if err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
+	if _, err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
 		t.Fatalf("SendMail: %v", err)
 	}
 	if m := ms.received(); len(m) != 1 || m[0].TLS {
@@ -332,7 +332,7 @@ func TestSMTPDirectNoSTARTTLSAndImplicitMX(t *testing.T) {
 		Resolver: staticResolver{addrs: map[string][]netip.Addr{"example.net": loopback}},
 		Port:     ms.port,
 	}
-	if err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("Subject: x\r\n\r\nbody\r\n")); err != nil {
+	if _, err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("Subject: x\r\n\r\nbody\r\n")); err != nil {
 		t.Fatalf("SendMail: %v", err)
 	}
 	if m := ms.received(); len(m) != 1 || m[0].TLS {
@@ -358,7 +358,7 @@ func TestSMTPDirectFallsBackToNextMX(t *testing.T) {
 		},
 		Port: ms.port,
 	}
-	if err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
+	if _, err := sender.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
 		t.Fatalf("SendMail: %v", err)
 	}
 	if len(ms.received()) != 1 {
@@ -458,7 +458,7 @@ func TestSMTPRelayTLSAndAuth(t *testing.T) {
 			ms := newMailServer(t, tt.cert, false)
 			s := tt.sender
 			s.Relay = ms.addr
-			err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n"))
+			_, err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n"))
 			mails := ms.received()
 			switch {
 			case tt.wantErr != nil:
@@ -494,7 +494,7 @@ func TestSMTPImplicitTLSRelay(t *testing.T) {
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	s := &SMTPSender{Relay: l.Addr().String(), ImplicitTLS: true, TLSConfig: &tls.Config{RootCAs: pool}, Username: "reporter", Password: "secret"}
-	if err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
+	if _, err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	if m := ms.received(); len(m) != 1 || m[0].Auth != "reporter" {
@@ -517,7 +517,7 @@ func TestSMTPDirectResolution(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &SMTPSender{Resolver: tt.res, Port: 1}
-			err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
+			_, err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
 			var de *DeliveryError
 			if !errors.As(err, &de) {
 				t.Fatalf("error %v is not a *DeliveryError", err)
@@ -552,7 +552,7 @@ func TestSMTPContextDeadline(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	s := &SMTPSender{Relay: l.Addr().String()}
-	err = s.SendMail(ctx, "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
+	_, err = s.SendMail(ctx, "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
 	if !errors.Is(err, context.DeadlineExceeded) || !temporary(err) {
 		t.Fatalf("error %v, want temporary context.DeadlineExceeded", err)
 	}
@@ -583,7 +583,7 @@ func TestSMTPRejectsInjectionAfterSTARTTLS(t *testing.T) {
 		c.Read(buf)
 	}()
 	s := &SMTPSender{Relay: l.Addr().String()}
-	err = s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
+	_, err = s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nx\r\n"))
 	if err == nil || !strings.Contains(err.Error(), "before the TLS handshake") {
 		t.Fatalf("error %v, want the injection to be refused", err)
 	}

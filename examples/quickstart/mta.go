@@ -111,7 +111,7 @@ func sendReports(ctx context.Context, w io.Writer, world *world) error {
 
 	// RFC 8460 §4.1: send after the day ends, after a random delay. A fixed
 	// seed keeps the quickstart's output the same on every run.
-	sched := aggregate.Scheduler{Now: func() time.Time { return day }, Rand: rand.New(rand.NewPCG(8460, 1))}
+	sched := aggregate.Scheduler{Now: func() time.Time { return day }, Rand: rand.NewPCG(8460, 1)}
 	sendAt := sched.SendTime(day)
 	reports, err := agg.Reports(day)
 	if err != nil {

@@ -147,7 +147,7 @@ func ExampleAggregator_MergeSnapshot() {
 func ExampleScheduler_SendTime() {
 	s := aggregate.Scheduler{
 		Now:  func() time.Time { return time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC) },
-		Rand: rand.New(rand.NewPCG(1, 2)),
+		Rand: rand.NewPCG(1, 2),
 	}
 	fmt.Println(s.SendTime(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)).Format(time.RFC3339))
 	// Output:

@@ -10,12 +10,6 @@ import (
 // random 1 to 14400 seconds.
 const DefaultMaxDelay = 4 * time.Hour
 
-// Rand is the random source of a Scheduler. *rand.Rand of math/rand/v2
-// satisfies it.
-type Rand interface {
-	// Int64N returns a uniformly distributed number in [0, n); n > 0.
-	Int64N(n int64) int64
-}
 
 // Scheduler picks when to send the reports of a finished day: after the
 // day ends, with a random delay so that reporters do not all send at
@@ -27,9 +21,10 @@ type Scheduler struct {
 	MaxDelay time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
-	// Rand picks the delay. Nil means math/rand/v2's global source. A
-	// seeded source makes SendTime deterministic.
-	Rand Rand
+	// Rand is the random source of the delay. Nil means math/rand/v2's
+	// global source; a seeded source (rand.NewPCG) makes SendTime
+	// deterministic.
+	Rand rand.Source
 }
 
 // SendTime returns when to send the reports of the UTC day that contains
@@ -46,7 +41,7 @@ func (s *Scheduler) SendTime(day time.Time) time.Time {
 	if maxDelay > 0 {
 		var n int64
 		if s.Rand != nil {
-			n = s.Rand.Int64N(int64(maxDelay))
+			n = rand.New(s.Rand).Int64N(int64(maxDelay))
 		} else {
 			n = rand.Int64N(int64(maxDelay))
 		}
