@@ -10,7 +10,6 @@ import (
 // random 1 to 14400 seconds.
 const DefaultMaxDelay = 4 * time.Hour
 
-
 // Scheduler picks when to send the reports of a finished day: after the
 // day ends, with a random delay so that reporters do not all send at
 // midnight (RFC 8460 §4.1). The zero Scheduler uses DefaultMaxDelay, the
