@@ -90,7 +90,9 @@
 //   - 413 when the body exceeds [Receiver.MaxBodySize] (enforced while
 //     reading, and up front from Content-Length) or the decompressed
 //     report exceeds [Receiver.MaxReportSize];
-//   - 408 when the body arrives slower than [Receiver.BodyTimeout];
+//   - 408 when reading the body times out ([Receiver.BodyTimeout] or the
+//     server's ReadTimeout), however much of it arrived, even when the
+//     bytes so far are not the start of a report;
 //   - 415 when the body is neither gzip nor JSON and the Content-Type does
 //     not claim a report either (text/html, multipart/form-data, ...), or
 //     for a Content-Encoding other than gzip;

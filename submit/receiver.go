@@ -261,28 +261,26 @@ func (k bodyKind) String() string {
 }
 
 // sniff peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
-// '{' after optional whitespace and a UTF-8 byte order mark.
+// '{' after optional whitespace and a UTF-8 byte order mark. A read error
+// is returned unless the body already showed '{' or the gzip magic, even
+// after some bytes: a body that stalls after 0x1f or a partial BOM timed
+// out (408, which senders retry; RFC 9110 §15.5.9) or ran over the cap
+// (413), it did not prove to be neither gzip nor JSON (400).
 func sniff(br *bufio.Reader) (bodyKind, error) {
 	head, err := br.Peek(2)
-	if len(head) == 0 {
-		if err == io.EOF {
-			return kindUnknown, nil
-		}
-		return kindUnknown, err
-	}
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		return kindGzip, nil
 	}
-	head, err = br.Peek(br.Size())
-	if len(head) == 0 && err != nil && err != io.EOF {
+	if err != nil && err != io.EOF {
 		return kindUnknown, err
 	}
+	head, err = br.Peek(br.Size())
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) > 0 && head[0] == '{' {
 		return kindJSON, nil
 	}
-	if len(head) == 0 && err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return kindUnknown, err
 	}
 	return kindUnknown, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -336,5 +337,61 @@ func TestDeliverToReceiverRoundTrip(t *testing.T) {
 		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != DefaultUserAgent {
 			t.Errorf("report %d: warnings %v, compressed %v, UA %q", i, got.Warnings, got.Compressed, got.UserAgent)
 		}
+	}
+}
+
+// TestReceiverStalledBody checks that a body that stops after its first
+// bytes is a timeout (408, which senders retry; RFC 9110 §15.5.9) and not
+// a bad request, however much of the format the bytes already gave away:
+// the sniff must not swallow the read error.
+func TestReceiverStalledBody(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		prefix      []byte // sent after the header; then the client stalls
+		serverRead  bool   // time out with http.Server.ReadTimeout instead of BodyTimeout
+	}{
+		{name: "first gzip byte, BodyTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}},
+		{name: "first gzip byte, server ReadTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}, serverRead: true},
+		{name: "partial BOM, BodyTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}},
+		{name: "partial BOM, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}, serverRead: true},
+		{name: "partial BOM, no Content-Type", prefix: []byte{0xef, 0xbb}},
+		{name: "first gzip byte, non-report label", contentType: "text/html", prefix: []byte{0x1f}},
+		{name: "white space", contentType: MediaTypeJSON, prefix: []byte("  \r\n")},
+		{name: "white space, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte("  \r\n"), serverRead: true},
+		{name: "open brace", contentType: MediaTypeJSON, prefix: []byte("{")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			rv := &Receiver{Handle: st.handle, BodyTimeout: 200 * time.Millisecond}
+			srv := httptest.NewUnstartedServer(rv)
+			if tt.serverRead {
+				rv.BodyTimeout = -1
+				srv.Config.ReadTimeout = 300 * time.Millisecond
+			}
+			srv.Start()
+			defer srv.Close()
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+			if tt.contentType != "" {
+				head += "Content-Type: " + tt.contentType + "\r\n"
+			}
+			_, err = io.WriteString(conn, head+"\r\n"+string(tt.prefix))
+			require.NoError(t, err)
+			require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Errorf("status %d (%q), want 408", resp.StatusCode, msg)
+			}
+			if len(st.got) != 0 {
+				t.Error("handler called for a body that never arrived")
+			}
+		})
 	}
 }
