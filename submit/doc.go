@@ -102,9 +102,10 @@
 //     when Handle is nil.
 //
 // The format is sniffed before the label is trusted: gzip magic (1f 8b)
-// or '{' after optional white space and BOM. A mislabelled body that
-// decodes is accepted with a [WarnMediaTypeMismatch] warning next to the
-// decoder's own warnings.
+// or '{' after an optional BOM and any amount of white space (RFC 8259
+// §2; it is skipped while reading and counts against MaxBodySize). A
+// mislabelled body that decodes is accepted with a [WarnMediaTypeMismatch]
+// warning next to the decoder's own warnings.
 //
 // The enclosing http.Server must bound what the handler cannot: set
 // ReadHeaderTimeout (for example 10 s) against slow-header clients,

@@ -138,7 +138,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	br := bufio.NewReaderSize(counter, 512)
-	kind, sniffErr := sniff(br)
+	kind, src, sniffErr := sniff(br)
 	if sniffErr != nil {
 		bodyError(w, sniffErr, max)
 		return
@@ -159,7 +159,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dec := report.Decoder{MaxSize: rv.MaxReportSize}
-	rep, decWarnings, err := dec.Decode(br)
+	rep, decWarnings, err := dec.Decode(src)
 	if err != nil {
 		if errors.Is(err, report.ErrTooLarge) {
 			plain(w, http.StatusRequestEntityTooLarge, "report larger than the decompressed size limit")
@@ -260,30 +260,57 @@ func (k bodyKind) String() string {
 	return "unknown"
 }
 
+// utf8BOM is the UTF-8 byte order mark some senders put before the JSON
+// text (RFC 8259 §8.1 forbids it; the decoder skips it with a warning).
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // sniff peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
-// '{' after optional whitespace and a UTF-8 byte order mark. A read error
-// is returned unless the body already showed '{' or the gzip magic, even
-// after some bytes: a body that stalls after 0x1f or a partial BOM timed
-// out (408, which senders retry; RFC 9110 §15.5.9) or ran over the cap
-// (413), it did not prove to be neither gzip nor JSON (400).
-func sniff(br *bufio.Reader) (bodyKind, error) {
+// '{' after an optional UTF-8 byte order mark and any amount of white
+// space (RFC 8259 §2 allows any). It returns the reader to decode from:
+// br itself, or, when the white space outgrew br's buffer, br past it,
+// behind the byte order mark if there was one (so that the decoder still
+// warns about it). The white space is skipped by reading br, so it counts
+// against the body cap and costs no more than br's buffer.
+//
+// A read error is returned unless the body already showed '{' or the gzip
+// magic, even after some bytes: a body that stalls after 0x1f or a
+// partial BOM timed out (408, which senders retry; RFC 9110 §15.5.9) or
+// ran over the cap (413), it did not prove to be neither gzip nor JSON
+// (400).
+func sniff(br *bufio.Reader) (bodyKind, io.Reader, error) {
 	head, err := br.Peek(2)
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		return kindGzip, nil
+		return kindGzip, br, nil
 	}
 	if err != nil && err != io.EOF {
-		return kindUnknown, err
+		return kindUnknown, nil, err
 	}
-	head, err = br.Peek(br.Size())
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) > 0 && head[0] == '{' {
-		return kindJSON, nil
+	var src io.Reader = br
+	for first := true; ; first = false {
+		// Short only with an error: EOF or a failed read.
+		head, err = br.Peek(br.Size())
+		ws := head
+		if first {
+			ws = bytes.TrimPrefix(ws, utf8BOM)
+		}
+		rest := bytes.TrimLeft(ws, " \t\r\n")
+		switch {
+		case len(rest) > 0 && rest[0] == '{':
+			return kindJSON, src, nil
+		case err != nil && err != io.EOF:
+			return kindUnknown, nil, err
+		case len(rest) > 0 || err == io.EOF:
+			return kindUnknown, nil, nil
+		}
+		// A full buffer of white space: skip it. The decoder's offsets
+		// then start after it.
+		if first && len(ws) < len(head) {
+			src = io.MultiReader(bytes.NewReader(utf8BOM), br)
+		}
+		if _, err := br.Discard(len(head)); err != nil {
+			return kindUnknown, nil, err
+		}
 	}
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return kindUnknown, err
-	}
-	return kindUnknown, nil
 }
 
 // labelKind maps a media type to the format it announces.

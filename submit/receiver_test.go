@@ -395,3 +395,75 @@ func TestReceiverStalledBody(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiverLeadingWhiteSpace checks that any amount of white space
+// before the JSON text is accepted (RFC 8259 §2) and counts against the
+// body cap, over a real connection with a chunked body (so that only the
+// cap enforced while reading can stop it).
+func TestReceiverLeadingWhiteSpace(t *testing.T) {
+	canonical := readFixture(t, "canonical.json")
+	ws := func(n int) []byte { return bytes.Repeat([]byte(" \t\r\n"), n/4) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	bom := []byte("\xef\xbb\xbf")
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		maxBody     int64
+		wantStatus  int
+		wantBOM     bool // the decoder's BOM warning survives the skipping
+	}{
+		{name: "10 KB", contentType: MediaTypeJSON, body: cat(ws(10<<10), canonical), wantStatus: 200},
+		{name: "exactly one buffer", contentType: MediaTypeJSON, body: cat(ws(512), canonical), wantStatus: 200},
+		{name: "1 MiB and more", contentType: MediaTypeJSON, body: cat(ws(1<<20+8), canonical), wantStatus: 200},
+		{name: "BOM then 10 KB", contentType: MediaTypeJSON, body: cat(bom, ws(10<<10), canonical), wantStatus: 200, wantBOM: true},
+		{name: "10 KB, no Content-Type", body: cat(ws(10<<10), canonical), wantStatus: 200},
+		{name: "up to the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: int64(8<<10 + len(canonical)), wantStatus: 200},
+		{name: "beyond the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only, beyond the cap", contentType: MediaTypeJSON, body: ws(8 << 10), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only", contentType: MediaTypeJSON, body: ws(10 << 10), wantStatus: 400},
+		{name: "white space then garbage", contentType: MediaTypeJSON, body: cat(ws(10<<10), []byte("garbage")), wantStatus: 400},
+		{name: "white space then html", contentType: "text/html", body: cat(ws(10<<10), []byte("<html>")), wantStatus: 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			srv := httptest.NewServer(&Receiver{Handle: st.handle, MaxBodySize: tt.maxBody})
+			defer srv.Close()
+			// A reader without a length: the client sends it chunked.
+			req, err := http.NewRequest("POST", srv.URL, io.MultiReader(bytes.NewReader(tt.body)))
+			require.NoError(t, err)
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d (%q), want %d", resp.StatusCode, msg, tt.wantStatus)
+			}
+			if tt.wantStatus != 200 {
+				if len(st.got) != 0 {
+					t.Errorf("handler called for a %d", tt.wantStatus)
+				}
+				return
+			}
+			require.Len(t, st.got, 1)
+			got := st.got[0]
+			if got.Report == nil || got.Report.ReportID == "" {
+				t.Fatalf("report %+v", got.Report)
+			}
+			if diff := cmp.Diff(int64(len(tt.body)), got.Size); diff != "" {
+				t.Errorf("Size (-want +got):\n%s", diff)
+			}
+			var hasBOM bool
+			for _, w := range got.Warnings {
+				hasBOM = hasBOM || w.Code == report.CodeBOM
+			}
+			if diff := cmp.Diff(tt.wantBOM, hasBOM); diff != "" {
+				t.Errorf("BOM warning (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
