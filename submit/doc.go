@@ -99,7 +99,11 @@
 //   - 400, with a plain-text reason, when the body claims or looks like a
 //     report but does not decode;
 //   - 500 when Handle fails (the sender keeps the report and retries) or
-//     when Handle is nil.
+//     when Handle is nil;
+//   - 503 with Retry-After: 60 (RFC 9110 §15.6.4) when
+//     [Receiver.MaxConcurrent] requests are already being read, decoded
+//     or handled and no slot frees up within a second; the body is not
+//     read, and the sender retries (RFC 8460 §5.5).
 //
 // The format is sniffed before the label is trusted: gzip magic (1f 8b)
 // or '{' after an optional BOM and any amount of white space (RFC 8259
@@ -112,7 +116,9 @@
 // ReadTimeout (for example 60 s) or rely on BodyTimeout for the body,
 // WriteTimeout, IdleTimeout, and MaxHeaderBytes (for example 16 KiB; the
 // default is 1 MiB). RFC 8460 §7 warns that rua endpoints can be flooded:
-// put a rate limit per client address in front of the Receiver. HTTPS
+// put a rate limit per client address in front of the Receiver, and a
+// limit of connections per address too, since a slow body holds one of
+// the MaxConcurrent slots for up to BodyTimeout. HTTPS
 // submissions are not authenticated (§7): treat every field of a received
 // report as untrusted text.
 //
@@ -120,7 +126,13 @@
 //
 //   - Receiver: request body [DefaultMaxBodySize] (4 MiB), decompressed
 //     report the report.Decoder default unless MaxReportSize is set, body
-//     read time [DefaultBodyTimeout] (30 s).
+//     read time [DefaultBodyTimeout] (30 s), 4 requests at once unless
+//     MaxConcurrent is set. A small gzip body can decode into a report
+//     taking about 6 times MaxReportSize in allocations (some 120 MiB at
+//     the default 20 MiB), so with the defaults the decoding takes about
+//     0.5 GiB at most however many requests arrive
+//     (BenchmarkReceiverConcurrentBombs measured a peak RSS of 0.3 to
+//     0.55 GiB under 128 and 256 concurrent 40 to 60 KB gzip bombs).
 //   - Deliverer: at most 64 KiB of each HTTP response body is read (then
 //     discarded); [DefaultMaxRedirects] (3) redirects; the caller's context
 //     bounds each delivery; up to eight destinations are tried at once.

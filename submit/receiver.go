@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -24,6 +25,16 @@ const (
 	// DefaultBodyTimeout bounds reading a request body when
 	// Receiver.BodyTimeout is zero.
 	DefaultBodyTimeout = 30 * time.Second
+)
+
+const (
+	// defaultMaxConcurrent is Receiver.MaxConcurrent when zero.
+	defaultMaxConcurrent = 4
+	// busyWait is how long a request waits for a decode slot before 503.
+	busyWait = time.Second
+	// busyRetryAfter is the Retry-After of a 503, in seconds (RFC 9110
+	// §10.2.3 delay-seconds).
+	busyRetryAfter = "60"
 )
 
 // Warning codes the Receiver adds to a report's warnings.
@@ -67,7 +78,8 @@ type Received struct {
 // it accepts POSTed reports, decodes them leniently and hands them to
 // Handle. It answers 200 only after Handle returned nil; see the package
 // documentation for every status it uses. The zero value rejects every
-// report with 500 (no Handle); set Handle.
+// report with 500 (no Handle); set Handle. MaxConcurrent is read at the
+// first request; a copy of the Receiver made after it shares its slots.
 type Receiver struct {
 	// Handle stores or processes a received report. A non-nil error makes
 	// the Receiver answer 500 so that the sender retries (RFC 8460 §5.5).
@@ -83,8 +95,24 @@ type Receiver struct {
 	// http.ResponseController); a slower body gets 408. Zero means
 	// DefaultBodyTimeout, negative means no deadline from the Receiver.
 	BodyTimeout time.Duration
+	// MaxConcurrent caps how many requests the Receiver works on at once,
+	// from the first read of the body until Handle returns, and so its
+	// memory: a small gzip body can decode into a large report (a 40 KB
+	// body of 300,000 minimal failure details allocates about 80 MiB; a
+	// report at the default MaxReportSize up to about 120 MiB). A request
+	// that finds every slot taken waits for one for up to a second, or
+	// until its context ends, and is then answered 503 Service
+	// Unavailable with Retry-After: 60 (RFC 9110 §15.6.4, §10.2.3), which
+	// senders retry (RFC 8460 §5.5); its body is not read. A slow body
+	// holds its slot for up to BodyTimeout. Zero means 4; negative means
+	// no limit.
+	MaxConcurrent int
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+
+	// sem holds the chan struct{} semaphore of MaxConcurrent once the
+	// first request has created it (atomic.Value has no lock to copy).
+	sem atomic.Value
 }
 
 // ServeHTTP implements http.Handler.
@@ -107,15 +135,6 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(max, 10)+" bytes")
 		return
 	}
-	timeout := rv.BodyTimeout
-	if timeout == 0 {
-		timeout = DefaultBodyTimeout
-	}
-	if timeout > 0 {
-		// Best effort: not every ResponseWriter supports deadlines.
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
-	}
-
 	var warnings []report.Warning
 	ctype := r.Header.Get("Content-Type")
 	mediaType, _, perr := stdmime.ParseMediaType(ctype)
@@ -136,6 +155,24 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// RFC 8460 §7: rua endpoints can be flooded. Bound the work in
+	// progress before reading a byte of the body.
+	release := rv.acquire(r.Context())
+	if release == nil {
+		w.Header().Set("Retry-After", busyRetryAfter)
+		plain(w, http.StatusServiceUnavailable, "too many reports being received; retry later")
+		return
+	}
+	defer release()
+
+	timeout := rv.BodyTimeout
+	if timeout == 0 {
+		timeout = DefaultBodyTimeout
+	}
+	if timeout > 0 {
+		// Best effort: not every ResponseWriter supports deadlines.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+	}
 	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	br := bufio.NewReaderSize(counter, 512)
 	kind, src, sniffErr := sniff(br)
@@ -199,6 +236,53 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain(w, http.StatusOK, "report accepted")
+}
+
+// acquire takes a slot of MaxConcurrent, waiting up to busyWait for one
+// while ctx lasts. It returns the function that gives the slot back, or
+// nil when it got none.
+func (rv *Receiver) acquire(ctx context.Context) (release func()) {
+	sem := rv.slots()
+	if sem == nil {
+		return func() {}
+	}
+	release = func() { <-sem }
+	select {
+	case sem <- struct{}{}:
+		return release
+	default:
+	}
+	// Blocked senders on a channel are served in arrival order, so that
+	// waiters get slots before later arrivals.
+	t := time.NewTimer(busyWait)
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return release
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// slots returns the semaphore of MaxConcurrent, created by the first
+// request, or nil for no limit.
+func (rv *Receiver) slots() chan struct{} {
+	if sem, ok := rv.sem.Load().(chan struct{}); ok {
+		return sem
+	}
+	n := rv.MaxConcurrent
+	if n == 0 {
+		n = defaultMaxConcurrent
+	}
+	if n < 0 {
+		return nil
+	}
+	sem := make(chan struct{}, n)
+	if rv.sem.CompareAndSwap(nil, sem) {
+		return sem
+	}
+	return rv.sem.Load().(chan struct{})
 }
 
 // bodyError answers a failed body read: 413 over the cap, 408 on a read

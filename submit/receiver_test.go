@@ -271,7 +271,11 @@ func TestReceiverConcurrent(t *testing.T) {
 		defer mu.Unlock()
 		ids[r.Report.ReportID]++
 		return nil
-	}}
+	},
+		// A slot per worker: a 503 from the decode budget
+		// (TestReceiverBusy) on a loaded machine is not what this tests.
+		MaxConcurrent: workers,
+	}
 	srv := httptest.NewTLSServer(rv)
 	defer srv.Close()
 	client := srv.Client()
@@ -463,6 +467,125 @@ func TestReceiverLeadingWhiteSpace(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantBOM, hasBOM); diff != "" {
 				t.Errorf("BOM warning (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReceiverBusy checks the decode budget: with every slot held by a
+// request blocked in Handle, no further request reaches Handle; each is
+// answered 503 with a Retry-After (RFC 9110 §15.6.4, §10.2.3) so that the
+// sender retries, and none is lost: every request is either handed to
+// Handle exactly once or answered 503.
+func TestReceiverBusy(t *testing.T) {
+	tests := []struct {
+		name     string
+		receiver Receiver
+		slots    int // the most requests that may be in Handle at once
+		posts    int
+	}{
+		{name: "default", slots: 4, posts: 12},
+		{name: "two", receiver: Receiver{MaxConcurrent: 2}, slots: 2, posts: 9},
+		{name: "one", receiver: Receiver{MaxConcurrent: 1}, slots: 1, posts: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu             sync.Mutex
+				delivered      = map[string]int{}
+				inHandle, peak int
+			)
+			entered := make(chan struct{}, tt.posts)
+			release := make(chan struct{})
+			rv := tt.receiver
+			rv.Handle = func(_ context.Context, r *Received) error {
+				mu.Lock()
+				delivered[r.Report.ReportID]++
+				inHandle++
+				peak = max(peak, inHandle)
+				mu.Unlock()
+				entered <- struct{}{}
+				<-release
+				mu.Lock()
+				inHandle--
+				mu.Unlock()
+				return nil
+			}
+			srv := httptest.NewServer(&rv)
+			defer srv.Close()
+			client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+			defer client.CloseIdleConnections()
+
+			type answer struct {
+				id         string
+				status     int
+				retryAfter string
+				err        error
+			}
+			answers := make(chan answer, tt.posts)
+			for i := range tt.posts {
+				r := *testReport()
+				r.ReportID = fmt.Sprintf("busy-%02d", i)
+				body, err := (&Deliverer{Uncompressed: true}).encode(&r)
+				require.NoError(t, err)
+				go func() {
+					resp, err := client.Post(srv.URL, MediaTypeJSON, bytes.NewReader(body))
+					if err != nil {
+						answers <- answer{id: r.ReportID, err: err}
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					answers <- answer{id: r.ReportID, status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+				}()
+			}
+			// While Handle blocks, every request must end up either in
+			// Handle or answered.
+			var got []answer
+			inside := 0
+			timeout := time.After(20 * time.Second)
+		wait:
+			for inside+len(got) < tt.posts {
+				select {
+				case <-entered:
+					inside++
+				case a := <-answers:
+					got = append(got, a)
+				case <-timeout:
+					t.Errorf("after 20 s, %d requests in Handle and %d answered of %d", inside, len(got), tt.posts)
+					break wait
+				}
+			}
+			close(release)
+			for len(got) < tt.posts {
+				got = append(got, <-answers)
+			}
+
+			statuses := map[int]int{}
+			wantDelivered := map[string]int{}
+			for _, a := range got {
+				if a.err != nil {
+					t.Errorf("%s: %v", a.id, a.err)
+					continue
+				}
+				statuses[a.status]++
+				switch a.status {
+				case http.StatusOK:
+					wantDelivered[a.id] = 1
+				case http.StatusServiceUnavailable:
+					if d := parseRetryAfter(a.retryAfter, time.Now()); d <= 0 {
+						t.Errorf("%s: 503 with Retry-After %q", a.id, a.retryAfter)
+					}
+				}
+			}
+			if diff := cmp.Diff(map[int]int{200: tt.slots, 503: tt.posts - tt.slots}, statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.slots, peak); diff != "" {
+				t.Errorf("most requests in Handle at once (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantDelivered, delivered); diff != "" {
+				t.Errorf("reports handed to Handle, against the 200 answers (-want +got):\n%s", diff)
 			}
 		})
 	}
