@@ -129,10 +129,10 @@
 //     read time [DefaultBodyTimeout] (30 s), 4 requests at once unless
 //     MaxConcurrent is set. A small gzip body can decode into a report
 //     taking about 6 times MaxReportSize in allocations (some 120 MiB at
-//     the default 20 MiB), so with the defaults the decoding takes about
+//     the default 20 MiB), so with the defaults decoding allocates about
 //     0.5 GiB at most however many requests arrive
 //     (BenchmarkReceiverConcurrentBombs measured a peak RSS of 0.3 to
-//     0.55 GiB under 128 and 256 concurrent 40 to 60 KB gzip bombs).
+//     0.65 GiB under 128 and 256 concurrent 40 to 60 KB gzip bombs).
 //   - Deliverer: at most 64 KiB of each HTTP response body is read (then
 //     discarded); [DefaultMaxRedirects] (3) redirects; the caller's context
 //     bounds each delivery; up to eight destinations are tried at once.
