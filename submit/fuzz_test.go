@@ -22,6 +22,10 @@ func FuzzReceiver(f *testing.F) {
 	f.Add(MediaTypeGzip, "", gz(f, canonical)[:30])
 	f.Add(MediaTypeJSON, "br", []byte("{}"))
 	f.Add("application/tlsrpt; x=\"", "", []byte(`{"organization-name":1}`))
+	// White space past the sniff buffer (TestReceiverLeadingWhiteSpace).
+	f.Add(MediaTypeJSON, "", append(bytes.Repeat([]byte(" \t\r\n"), 2<<10), canonical...))
+	f.Add("", "", append(append([]byte("\xef\xbb\xbf"), bytes.Repeat([]byte("\n"), 600)...), canonical...))
+	f.Add(MediaTypeJSON, "", bytes.Repeat([]byte(" "), 70<<10))
 	allowed := map[int]bool{200: true, 400: true, 408: true, 413: true, 415: true}
 	f.Fuzz(func(t *testing.T, ctype, encoding string, body []byte) {
 		called := 0

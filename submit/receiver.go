@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -24,6 +25,16 @@ const (
 	// DefaultBodyTimeout bounds reading a request body when
 	// Receiver.BodyTimeout is zero.
 	DefaultBodyTimeout = 30 * time.Second
+)
+
+const (
+	// defaultMaxConcurrent is Receiver.MaxConcurrent when zero.
+	defaultMaxConcurrent = 4
+	// busyWait is how long a request waits for a decode slot before 503.
+	busyWait = time.Second
+	// busyRetryAfter is the Retry-After of a 503, in seconds (RFC 9110
+	// §10.2.3 delay-seconds).
+	busyRetryAfter = "60"
 )
 
 // Warning codes the Receiver adds to a report's warnings.
@@ -67,7 +78,8 @@ type Received struct {
 // it accepts POSTed reports, decodes them leniently and hands them to
 // Handle. It answers 200 only after Handle returned nil; see the package
 // documentation for every status it uses. The zero value rejects every
-// report with 500 (no Handle); set Handle.
+// report with 500 (no Handle); set Handle. MaxConcurrent is read at the
+// first request; a copy of the Receiver made after it shares its slots.
 type Receiver struct {
 	// Handle stores or processes a received report. A non-nil error makes
 	// the Receiver answer 500 so that the sender retries (RFC 8460 §5.5).
@@ -83,8 +95,24 @@ type Receiver struct {
 	// http.ResponseController); a slower body gets 408. Zero means
 	// DefaultBodyTimeout, negative means no deadline from the Receiver.
 	BodyTimeout time.Duration
+	// MaxConcurrent caps how many requests the Receiver works on at once,
+	// from the first read of the body until Handle returns, and so its
+	// memory: a small gzip body can decode into a large report (a 40 KB
+	// body of 300,000 minimal failure details allocates about 80 MiB; a
+	// report at the default MaxReportSize up to about 120 MiB). A request
+	// that finds every slot taken waits for one for up to a second, or
+	// until its context ends, and is then answered 503 Service
+	// Unavailable with Retry-After: 60 (RFC 9110 §15.6.4, §10.2.3), which
+	// senders retry (RFC 8460 §5.5); its body is not read. A slow body
+	// holds its slot for up to BodyTimeout. Zero means 4; negative means
+	// no limit.
+	MaxConcurrent int
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+
+	// sem holds the chan struct{} semaphore of MaxConcurrent once the
+	// first request has created it (atomic.Value has no lock to copy).
+	sem atomic.Value
 }
 
 // ServeHTTP implements http.Handler.
@@ -107,15 +135,6 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(max, 10)+" bytes")
 		return
 	}
-	timeout := rv.BodyTimeout
-	if timeout == 0 {
-		timeout = DefaultBodyTimeout
-	}
-	if timeout > 0 {
-		// Best effort: not every ResponseWriter supports deadlines.
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
-	}
-
 	var warnings []report.Warning
 	ctype := r.Header.Get("Content-Type")
 	mediaType, _, perr := stdmime.ParseMediaType(ctype)
@@ -136,9 +155,27 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// RFC 8460 §7: rua endpoints can be flooded. Bound the work in
+	// progress before reading a byte of the body.
+	release := rv.acquire(r.Context())
+	if release == nil {
+		w.Header().Set("Retry-After", busyRetryAfter)
+		plain(w, http.StatusServiceUnavailable, "too many reports being received; retry later")
+		return
+	}
+	defer release()
+
+	timeout := rv.BodyTimeout
+	if timeout == 0 {
+		timeout = DefaultBodyTimeout
+	}
+	if timeout > 0 {
+		// Best effort: not every ResponseWriter supports deadlines.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+	}
 	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	br := bufio.NewReaderSize(counter, 512)
-	kind, sniffErr := sniff(br)
+	kind, src, sniffErr := sniff(br)
 	if sniffErr != nil {
 		bodyError(w, sniffErr, max)
 		return
@@ -159,7 +196,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dec := report.Decoder{MaxSize: rv.MaxReportSize}
-	rep, decWarnings, err := dec.Decode(br)
+	rep, decWarnings, err := dec.Decode(src)
 	if err != nil {
 		if errors.Is(err, report.ErrTooLarge) {
 			plain(w, http.StatusRequestEntityTooLarge, "report larger than the decompressed size limit")
@@ -199,6 +236,53 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain(w, http.StatusOK, "report accepted")
+}
+
+// acquire takes a slot of MaxConcurrent, waiting up to busyWait for one
+// while ctx lasts. It returns the function that gives the slot back, or
+// nil when it got none.
+func (rv *Receiver) acquire(ctx context.Context) (release func()) {
+	sem := rv.slots()
+	if sem == nil {
+		return func() {}
+	}
+	release = func() { <-sem }
+	select {
+	case sem <- struct{}{}:
+		return release
+	default:
+	}
+	// Blocked senders on a channel are served in arrival order, so that
+	// waiters get slots before later arrivals.
+	t := time.NewTimer(busyWait)
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return release
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// slots returns the semaphore of MaxConcurrent, created by the first
+// request, or nil for no limit.
+func (rv *Receiver) slots() chan struct{} {
+	if sem, ok := rv.sem.Load().(chan struct{}); ok {
+		return sem
+	}
+	n := rv.MaxConcurrent
+	if n == 0 {
+		n = defaultMaxConcurrent
+	}
+	if n < 0 {
+		return nil
+	}
+	sem := make(chan struct{}, n)
+	if rv.sem.CompareAndSwap(nil, sem) {
+		return sem
+	}
+	return rv.sem.Load().(chan struct{})
 }
 
 // bodyError answers a failed body read: 413 over the cap, 408 on a read
@@ -260,32 +344,57 @@ func (k bodyKind) String() string {
 	return "unknown"
 }
 
+// utf8BOM is the UTF-8 byte order mark some senders put before the JSON
+// text (RFC 8259 §8.1 forbids it; the decoder skips it with a warning).
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // sniff peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
-// '{' after optional whitespace and a UTF-8 byte order mark.
-func sniff(br *bufio.Reader) (bodyKind, error) {
+// '{' after an optional UTF-8 byte order mark and any amount of white
+// space (RFC 8259 §2 allows any). It returns the reader to decode from:
+// br itself, or, when the white space outgrew br's buffer, br past it,
+// behind the byte order mark if there was one (so that the decoder still
+// warns about it). The white space is skipped by reading br, so it counts
+// against the body cap and costs no more than br's buffer.
+//
+// A read error is returned unless the body already showed '{' or the gzip
+// magic, even after some bytes: a body that stalls after 0x1f or a
+// partial BOM timed out (408, which senders retry; RFC 9110 §15.5.9) or
+// ran over the cap (413), it did not prove to be neither gzip nor JSON
+// (400).
+func sniff(br *bufio.Reader) (bodyKind, io.Reader, error) {
 	head, err := br.Peek(2)
-	if len(head) == 0 {
-		if err == io.EOF {
-			return kindUnknown, nil
-		}
-		return kindUnknown, err
-	}
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		return kindGzip, nil
+		return kindGzip, br, nil
 	}
-	head, err = br.Peek(br.Size())
-	if len(head) == 0 && err != nil && err != io.EOF {
-		return kindUnknown, err
+	if err != nil && err != io.EOF {
+		return kindUnknown, nil, err
 	}
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) > 0 && head[0] == '{' {
-		return kindJSON, nil
+	var src io.Reader = br
+	for first := true; ; first = false {
+		// Short only with an error: EOF or a failed read.
+		head, err = br.Peek(br.Size())
+		ws := head
+		if first {
+			ws = bytes.TrimPrefix(ws, utf8BOM)
+		}
+		rest := bytes.TrimLeft(ws, " \t\r\n")
+		switch {
+		case len(rest) > 0 && rest[0] == '{':
+			return kindJSON, src, nil
+		case err != nil && err != io.EOF:
+			return kindUnknown, nil, err
+		case len(rest) > 0 || err == io.EOF:
+			return kindUnknown, nil, nil
+		}
+		// A full buffer of white space: skip it. The decoder's offsets
+		// then start after it.
+		if first && len(ws) < len(head) {
+			src = io.MultiReader(bytes.NewReader(utf8BOM), br)
+		}
+		if _, err := br.Discard(len(head)); err != nil {
+			return kindUnknown, nil, err
+		}
 	}
-	if len(head) == 0 && err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return kindUnknown, err
-	}
-	return kindUnknown, nil
 }
 
 // labelKind maps a media type to the format it announces.

@@ -21,6 +21,7 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -270,7 +271,11 @@ func TestReceiverConcurrent(t *testing.T) {
 		defer mu.Unlock()
 		ids[r.Report.ReportID]++
 		return nil
-	}}
+	},
+		// A slot per worker: a 503 from the decode budget
+		// (TestReceiverBusy) on a loaded machine is not what this tests.
+		MaxConcurrent: workers,
+	}
 	srv := httptest.NewTLSServer(rv)
 	defer srv.Close()
 	client := srv.Client()
@@ -336,5 +341,252 @@ func TestDeliverToReceiverRoundTrip(t *testing.T) {
 		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != defaultUserAgent {
 			t.Errorf("report %d: warnings %v, compressed %v, UA %q", i, got.Warnings, got.Compressed, got.UserAgent)
 		}
+	}
+}
+
+// TestReceiverStalledBody checks that a body that stops after its first
+// bytes is a timeout (408, which senders retry; RFC 9110 §15.5.9) and not
+// a bad request, however much of the format the bytes already gave away:
+// the sniff must not swallow the read error.
+func TestReceiverStalledBody(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		prefix      []byte // sent after the header; then the client stalls
+		serverRead  bool   // time out with http.Server.ReadTimeout instead of BodyTimeout
+	}{
+		{name: "first gzip byte, BodyTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}},
+		{name: "first gzip byte, server ReadTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}, serverRead: true},
+		{name: "partial BOM, BodyTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}},
+		{name: "partial BOM, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}, serverRead: true},
+		{name: "partial BOM, no Content-Type", prefix: []byte{0xef, 0xbb}},
+		{name: "first gzip byte, non-report label", contentType: "text/html", prefix: []byte{0x1f}},
+		{name: "white space", contentType: MediaTypeJSON, prefix: []byte("  \r\n")},
+		{name: "white space, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte("  \r\n"), serverRead: true},
+		{name: "open brace", contentType: MediaTypeJSON, prefix: []byte("{")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			rv := &Receiver{Handle: st.handle, BodyTimeout: 200 * time.Millisecond}
+			srv := httptest.NewUnstartedServer(rv)
+			if tt.serverRead {
+				rv.BodyTimeout = -1
+				srv.Config.ReadTimeout = 300 * time.Millisecond
+			}
+			srv.Start()
+			defer srv.Close()
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+			if tt.contentType != "" {
+				head += "Content-Type: " + tt.contentType + "\r\n"
+			}
+			_, err = io.WriteString(conn, head+"\r\n"+string(tt.prefix))
+			require.NoError(t, err)
+			require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Errorf("status %d (%q), want 408", resp.StatusCode, msg)
+			}
+			if len(st.got) != 0 {
+				t.Error("handler called for a body that never arrived")
+			}
+		})
+	}
+}
+
+// TestReceiverLeadingWhiteSpace checks that any amount of white space
+// before the JSON text is accepted (RFC 8259 §2) and counts against the
+// body cap, over a real connection with a chunked body (so that only the
+// cap enforced while reading can stop it).
+func TestReceiverLeadingWhiteSpace(t *testing.T) {
+	canonical := readFixture(t, "canonical.json")
+	ws := func(n int) []byte { return bytes.Repeat([]byte(" \t\r\n"), n/4) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	bom := []byte("\xef\xbb\xbf")
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		maxBody     int64
+		wantStatus  int
+		wantBOM     bool // the decoder's BOM warning survives the skipping
+	}{
+		{name: "10 KB", contentType: MediaTypeJSON, body: cat(ws(10<<10), canonical), wantStatus: 200},
+		{name: "exactly one buffer", contentType: MediaTypeJSON, body: cat(ws(512), canonical), wantStatus: 200},
+		{name: "1 MiB and more", contentType: MediaTypeJSON, body: cat(ws(1<<20+8), canonical), wantStatus: 200},
+		{name: "BOM then 10 KB", contentType: MediaTypeJSON, body: cat(bom, ws(10<<10), canonical), wantStatus: 200, wantBOM: true},
+		{name: "10 KB, no Content-Type", body: cat(ws(10<<10), canonical), wantStatus: 200},
+		{name: "up to the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: int64(8<<10 + len(canonical)), wantStatus: 200},
+		{name: "beyond the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only, beyond the cap", contentType: MediaTypeJSON, body: ws(8 << 10), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only", contentType: MediaTypeJSON, body: ws(10 << 10), wantStatus: 400},
+		{name: "white space then garbage", contentType: MediaTypeJSON, body: cat(ws(10<<10), []byte("garbage")), wantStatus: 400},
+		{name: "white space then html", contentType: "text/html", body: cat(ws(10<<10), []byte("<html>")), wantStatus: 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			srv := httptest.NewServer(&Receiver{Handle: st.handle, MaxBodySize: tt.maxBody})
+			defer srv.Close()
+			// A reader without a length: the client sends it chunked.
+			req, err := http.NewRequest("POST", srv.URL, io.MultiReader(bytes.NewReader(tt.body)))
+			require.NoError(t, err)
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d (%q), want %d", resp.StatusCode, msg, tt.wantStatus)
+			}
+			if tt.wantStatus != 200 {
+				if len(st.got) != 0 {
+					t.Errorf("handler called for a %d", tt.wantStatus)
+				}
+				return
+			}
+			require.Len(t, st.got, 1)
+			got := st.got[0]
+			if got.Report == nil || got.Report.ReportID == "" {
+				t.Fatalf("report %+v", got.Report)
+			}
+			if diff := cmp.Diff(int64(len(tt.body)), got.Size); diff != "" {
+				t.Errorf("Size (-want +got):\n%s", diff)
+			}
+			var hasBOM bool
+			for _, w := range got.Warnings {
+				hasBOM = hasBOM || w.Code == report.CodeBOM
+			}
+			if diff := cmp.Diff(tt.wantBOM, hasBOM); diff != "" {
+				t.Errorf("BOM warning (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReceiverBusy checks the decode budget: with every slot held by a
+// request blocked in Handle, no further request reaches Handle; each is
+// answered 503 with a Retry-After (RFC 9110 §15.6.4, §10.2.3) so that the
+// sender retries, and none is lost: every request is either handed to
+// Handle exactly once or answered 503.
+func TestReceiverBusy(t *testing.T) {
+	tests := []struct {
+		name     string
+		receiver Receiver
+		slots    int // the most requests that may be in Handle at once
+		posts    int
+	}{
+		{name: "default", slots: 4, posts: 12},
+		{name: "two", receiver: Receiver{MaxConcurrent: 2}, slots: 2, posts: 9},
+		{name: "one", receiver: Receiver{MaxConcurrent: 1}, slots: 1, posts: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu             sync.Mutex
+				delivered      = map[string]int{}
+				inHandle, peak int
+			)
+			entered := make(chan struct{}, tt.posts)
+			release := make(chan struct{})
+			rv := tt.receiver
+			rv.Handle = func(_ context.Context, r *Received) error {
+				mu.Lock()
+				delivered[r.Report.ReportID]++
+				inHandle++
+				peak = max(peak, inHandle)
+				mu.Unlock()
+				entered <- struct{}{}
+				<-release
+				mu.Lock()
+				inHandle--
+				mu.Unlock()
+				return nil
+			}
+			srv := httptest.NewServer(&rv)
+			defer srv.Close()
+			client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+			defer client.CloseIdleConnections()
+
+			type answer struct {
+				id         string
+				status     int
+				retryAfter string
+				err        error
+			}
+			answers := make(chan answer, tt.posts)
+			for i := range tt.posts {
+				r := *testReport()
+				r.ReportID = fmt.Sprintf("busy-%02d", i)
+				body, err := (&Deliverer{Uncompressed: true}).encode(&r)
+				require.NoError(t, err)
+				go func() {
+					resp, err := client.Post(srv.URL, MediaTypeJSON, bytes.NewReader(body))
+					if err != nil {
+						answers <- answer{id: r.ReportID, err: err}
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					answers <- answer{id: r.ReportID, status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+				}()
+			}
+			// While Handle blocks, every request must end up either in
+			// Handle or answered.
+			var got []answer
+			inside := 0
+			timeout := time.After(20 * time.Second)
+		wait:
+			for inside+len(got) < tt.posts {
+				select {
+				case <-entered:
+					inside++
+				case a := <-answers:
+					got = append(got, a)
+				case <-timeout:
+					t.Errorf("after 20 s, %d requests in Handle and %d answered of %d", inside, len(got), tt.posts)
+					break wait
+				}
+			}
+			close(release)
+			for len(got) < tt.posts {
+				got = append(got, <-answers)
+			}
+
+			statuses := map[int]int{}
+			wantDelivered := map[string]int{}
+			for _, a := range got {
+				if a.err != nil {
+					t.Errorf("%s: %v", a.id, a.err)
+					continue
+				}
+				statuses[a.status]++
+				switch a.status {
+				case http.StatusOK:
+					wantDelivered[a.id] = 1
+				case http.StatusServiceUnavailable:
+					if d := parseRetryAfter(a.retryAfter, time.Now()); d <= 0 {
+						t.Errorf("%s: 503 with Retry-After %q", a.id, a.retryAfter)
+					}
+				}
+			}
+			if diff := cmp.Diff(map[int]int{200: tt.slots, 503: tt.posts - tt.slots}, statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.slots, peak); diff != "" {
+				t.Errorf("most requests in Handle at once (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantDelivered, delivered); diff != "" {
+				t.Errorf("reports handed to Handle, against the 200 answers (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

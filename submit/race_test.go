@@ -1,0 +1,7 @@
+//go:build race
+
+package submit
+
+// raceEnabled reports whether the test binary has the race detector, which
+// multiplies memory use.
+const raceEnabled = true
