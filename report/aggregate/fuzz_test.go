@@ -30,13 +30,14 @@ func FuzzMergeSnapshot(f *testing.F) {
 	f.Add(golden)
 	for _, s := range []string{
 		"",
-		hdr + end(0),
-		hdr + pol + sum + end(2),
-		hdr + pol + sum + sum + end(3),
+		seal(hdr),
+		seal(hdr + pol + sum),
+		seal(hdr + pol + sum + sum),
 		hdr + pol + sum,
-		`{"format":"tlsrpt-aggregate-snapshot","version":2}` + "\n",
-		hdr + pol + strings.Replace(sum, `"failed":0`, `"failed":3`, 1) + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-helo":"mx\u00e9","receiving-ip":"::ffff:192.0.2.1","count":3}` + "\n" + end(3),
-		hdr + strings.Replace(pol, `"sts"`, `"tlsa"`, 1) + end(1),
+		`{"format":"tlsrpt-aggregate-snapshot","version":3}` + "\n",
+		seal(hdr + pol + strings.Replace(sum, `"failed":0`, `"failed":3`, 1) + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-helo":"mx\u00e9","receiving-ip":"::ffff:192.0.2.1","count":3}` + "\n"),
+		seal(hdr + strings.Replace(pol, `"sts"`, `"tlsa"`, 1)),
+		hdr1 + pol + sum + end1(2),
 	} {
 		f.Add([]byte(s))
 	}
