@@ -1,6 +1,7 @@
 package aggregate_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"runtime"
@@ -198,4 +199,77 @@ func BenchmarkAggregatorReports(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// snapshotBenchAggregator holds two days of 100 policy domains with 10
+// failure details each.
+func snapshotBenchAggregator(b *testing.B) *aggregate.Aggregator {
+	a := aggregate.New(testConfig)
+	for d := range 100 {
+		id, err := a.PolicyID(policy.Policy{Type: policy.TypeSTS, Domain: fmt.Sprintf("d%d.example", d), Strings: []string{"version: STSv1", "mode: enforce"}, MXHosts: []string{"*.mx.example.com"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range []time.Time{noon, nextDay} {
+			if err := a.Record(aggregate.Session{Time: t, Policy: id}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range 10 {
+				fd := expired
+				fd.ReceivingIP = netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
+				if err := a.Record(aggregate.Session{Time: t, Policy: id, Failures: []report.FailureDetail{fd}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	return a
+}
+
+// BenchmarkAggregatorWriteSnapshot writes the snapshot of
+// snapshotBenchAggregator; the throughput is snapshot bytes.
+func BenchmarkAggregatorWriteSnapshot(b *testing.B) {
+	a := snapshotBenchAggregator(b)
+	var buf bytes.Buffer
+	if err := a.WriteSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	cpu := startCPUTimer()
+	b.ResetTimer()
+	for range b.N {
+		buf.Reset()
+		if err := a.WriteSnapshot(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	cpu.stop(b)
+}
+
+// BenchmarkAggregatorMergeSnapshot merges the snapshot of
+// snapshotBenchAggregator into an Aggregator that already holds its keys,
+// as a central node merging every node's snapshot each day does.
+func BenchmarkAggregatorMergeSnapshot(b *testing.B) {
+	var buf bytes.Buffer
+	if err := snapshotBenchAggregator(b).WriteSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	snap := buf.Bytes()
+	a := aggregate.New(testConfig)
+	if err := a.MergeSnapshot(bytes.NewReader(snap)); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(snap)))
+	b.ReportAllocs()
+	cpu := startCPUTimer()
+	b.ResetTimer()
+	for range b.N {
+		if err := a.MergeSnapshot(bytes.NewReader(snap)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	cpu.stop(b)
 }

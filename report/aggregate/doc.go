@@ -74,14 +74,14 @@
 // reports that one node recording every session gives; restoring a
 // snapshot written before a restart loses nothing that was snapshotted.
 //
-// A snapshot is UTF-8 JSON lines ("\n"-terminated, one JSON object per
-// line). Version 1:
+// A snapshot is UTF-8 JSON lines (one JSON object per line, every line,
+// the last one included, ending in "\n"). Version 2:
 //
-//	{"format":"tlsrpt-aggregate-snapshot","version":1}
+//	{"format":"tlsrpt-aggregate-snapshot","version":2}
 //	{"record":"policy","id":1,"policy-type":"sts","policy-string":["version: STSv1","mode: enforce"],"policy-domain":"example.com","mx-host":["*.mx.example.com"]}
 //	{"record":"summary","day":"2026-11-24","policy":1,"successful":10,"failed":2}
 //	{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-hostname":"mx1.example.com","receiving-ip":"192.0.2.25","count":2}
-//	{"record":"end","records":3}
+//	{"record":"end","records":3,"crc32c":"b7aa421d"}
 //
 // The first line is the header; a reader rejects another format name with
 // ErrNotSnapshot and another version with ErrUnsupportedVersion. "policy"
@@ -92,13 +92,45 @@
 // §4.4's failure-details; empty ones are omitted) of one policy on one
 // day. Counts are integers in [0, 2^53−1]. Records with the same day,
 // policy (and detail) add up; a detail may not count more sessions than
-// its policy's "failed" total that day. The "end" record gives the number of records
-// between the header and itself: a snapshot without it is ErrTruncated, so
-// a snapshot cut short by a crash is rejected whole rather than merged in
-// part. Unknown members or record kinds are ErrCorrupt; a future format
-// that adds any will carry a new version. WriteSnapshot writes policies
-// ordered by Key, then counts by day, policy and detail: equal counts give
-// byte-identical snapshots.
+// its policy's "failed" total that day. Unknown members or record kinds
+// are ErrCorrupt; a future format that adds any will carry a new version.
+// WriteSnapshot writes policies ordered by Key, then counts by day, policy
+// and detail: equal counts give byte-identical snapshots.
+//
+// The "end" record gives the number of records between the header and
+// itself, and in "crc32c" the CRC-32C (Castagnoli polynomial, RFC 3720
+// §B.4; hash/crc32.Castagnoli) of every byte before its line, header and
+// newlines included, as 8 lower-case hex digits. It must be written
+// exactly as above (members in that order, no spaces), so that no byte of
+// a snapshot goes unchecked. What MergeSnapshot reports for a snapshot
+// that is not intact:
+//
+//   - Any proper prefix of a snapshot WriteSnapshot wrote, the empty
+//     input included, is ErrTruncated: input that does not end in the end
+//     record's newline was cut short (by a crash while writing or copying
+//     it) and is rejected whole rather than merged in part.
+//   - More than Config.MaxSnapshotSize bytes is ErrTooLarge, wherever the
+//     cap falls.
+//   - Damage after the header line is ErrCorrupt: the checksum catches
+//     every single-bit error and every error burst of up to 32 bits, other
+//     damage with probability 1−2^−32. The exception is damage to the
+//     final newline, which makes the snapshot look cut (ErrTruncated).
+//     The checksum guards against accidents, not forgery: anyone can
+//     write a snapshot with a valid one.
+//   - Damage to the header can make it another format or version
+//     (ErrNotSnapshot, ErrUnsupportedVersion), since the header says how
+//     the rest is checked; otherwise the checksum, which covers the
+//     header too, makes it ErrCorrupt.
+//
+// Nothing of a rejected snapshot is merged.
+//
+// Version 1, written by earlier releases, is version 2 without the
+// "crc32c" member and without the fixed form of the end record. It is
+// still read, so that a snapshot written before an
+// upgrade is not lost, but nothing detects its damage: a changed count
+// may merge. WriteSnapshot writes only version 2, which earlier releases
+// reject with ErrUnsupportedVersion: upgrade the nodes that merge
+// snapshots before those that write them.
 //
 // # Concurrency
 //
@@ -128,8 +160,8 @@
 //   - MergeSnapshot reads at most Config.MaxSnapshotSize bytes
 //     (DefaultMaxSnapshotSize, 1 GiB, when zero) and lines of at most
 //     MaxSnapshotLine bytes (1 MiB); beyond either it fails with
-//     ErrTooLarge. It holds the parsed snapshot in memory until it is
-//     merged.
+//     ErrTooLarge, even when the cap falls inside a line. It holds the
+//     parsed snapshot in memory until it is merged.
 //   - Counts from snapshots are at most MaxCount each; merged sums
 //     saturate at the largest int64.
 //

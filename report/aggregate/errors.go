@@ -36,13 +36,18 @@ var (
 	// ErrUnsupportedVersion means the snapshot header names a format
 	// version this package cannot read.
 	ErrUnsupportedVersion = errors.New("aggregate: unsupported snapshot version")
-	// ErrCorrupt means a snapshot line is malformed or inconsistent.
+	// ErrCorrupt means a snapshot line is malformed or inconsistent, or
+	// the snapshot does not match its checksum: it was damaged.
 	ErrCorrupt = errors.New("aggregate: corrupt snapshot")
-	// ErrTruncated means the snapshot ended before its end record: it was
-	// cut short and nothing of it was merged.
+	// ErrTruncated means the input ended before the newline that ends a
+	// snapshot's end record: it is a proper prefix of a snapshot (any
+	// prefix of one WriteSnapshot wrote, the empty input included), as a
+	// crash while writing or copying one leaves, and nothing of it was
+	// merged.
 	ErrTruncated = errors.New("aggregate: truncated snapshot")
 	// ErrTooLarge means a snapshot or one of its lines exceeded a size
-	// cap. errors.Is(err, report.ErrTooLarge) also holds.
+	// cap, wherever in the snapshot the cap fell.
+	// errors.Is(err, report.ErrTooLarge) also holds.
 	ErrTooLarge = fmt.Errorf("aggregate: snapshot too large: %w", report.ErrTooLarge)
 )
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"net/netip"
@@ -20,9 +21,21 @@ import (
 
 // Snapshot format identifiers; see the package documentation.
 const (
-	snapshotFormat  = "tlsrpt-aggregate-snapshot"
-	snapshotVersion = 1
+	snapshotFormat = "tlsrpt-aggregate-snapshot"
+	// snapshotVersion is the version WriteSnapshot writes: the records
+	// of version 1, a CRC-32C in the end record.
+	snapshotVersion = 2
+	// snapshotVersionNoChecksum is the first version, still read: its end
+	// record carries no checksum.
+	snapshotVersionNoChecksum = 1
 )
+
+// headerPrefix is how every header WriteSnapshot writes begins.
+const headerPrefix = `{"format":"` + snapshotFormat + `","version":`
+
+// castagnoli is the CRC-32C table (RFC 3720 §B.4) of the end record's
+// checksum.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // MaxSnapshotLine is the longest snapshot line MergeSnapshot accepts, in
 // bytes (newline excluded). Longer lines fail with ErrTooLarge.
@@ -80,7 +93,15 @@ type snapFailure struct {
 	Count                 int64             `json:"count"`
 }
 
+// snapEnd is the end record of a version 2 snapshot.
 type snapEnd struct {
+	Record  string `json:"record"`
+	Records int64  `json:"records"`
+	CRC32C  string `json:"crc32c"`
+}
+
+// snapEndNoChecksum is the end record of a version 1 snapshot.
+type snapEndNoChecksum struct {
 	Record  string `json:"record"`
 	Records int64  `json:"records"`
 }
@@ -171,12 +192,14 @@ func (a *Aggregator) WriteSnapshot(w io.Writer, days ...time.Time) error {
 
 	bw := bufio.NewWriter(w)
 	var records int64
+	var crc uint32 // of every byte before the end record
 	put := func(v any) error {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("aggregate: writing snapshot: %w", err)
 		}
 		b = append(b, '\n')
+		crc = crc32.Update(crc, castagnoli, b)
 		_, err = bw.Write(b)
 		return err
 	}
@@ -227,11 +250,15 @@ func (a *Aggregator) WriteSnapshot(w io.Writer, days ...time.Time) error {
 			records++
 		}
 	}
-	if err := put(snapEnd{Record: recordEnd, Records: records}); err != nil {
+	if err := put(snapEnd{Record: recordEnd, Records: records, CRC32C: crcText(crc)}); err != nil {
 		return err
 	}
 	return bw.Flush()
 }
+
+// crcText is the form of a checksum in the end record: 8 lower-case hex
+// digits.
+func crcText(crc uint32) string { return fmt.Sprintf("%08x", crc) }
 
 func nonNil(s []string) []string {
 	if s == nil {
@@ -260,12 +287,15 @@ type staged struct {
 // a's. Merging the snapshots of several Aggregators into an empty one
 // gives the reports that recording every session in one Aggregator gives.
 //
-// The snapshot is read completely and checked before anything is merged:
-// on error nothing is merged and the error is a *SnapshotError wrapping
-// ErrNotSnapshot, ErrUnsupportedVersion, ErrCorrupt, ErrTruncated,
-// ErrTooLarge (more than Config.MaxSnapshotSize bytes, or a line longer
-// than MaxSnapshotLine) or the reader's error. Memory use is proportional
-// to the snapshot's size.
+// The snapshot is read completely and checked (its checksum included)
+// before anything is merged: on error nothing is merged and the error is a
+// *SnapshotError wrapping ErrNotSnapshot, ErrUnsupportedVersion,
+// ErrCorrupt, ErrTruncated (any proper prefix of a snapshot WriteSnapshot
+// wrote, the empty input included), ErrTooLarge (more than
+// Config.MaxSnapshotSize bytes, wherever the cap falls, or a line longer
+// than MaxSnapshotLine) or the reader's error. Version 1 snapshots, which
+// carry no checksum, are read too. Memory use is proportional to the
+// snapshot's size.
 func (a *Aggregator) MergeSnapshot(r io.Reader) error {
 	st, err := a.readSnapshot(r)
 	if err != nil {
@@ -318,8 +348,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 	if limit <= 0 {
 		limit = DefaultMaxSnapshotSize
 	}
-	sc := bufio.NewScanner(capped.NewReader(r, limit, ErrTooLarge))
-	sc.Buffer(make([]byte, 0, 64<<10), MaxSnapshotLine+1) // +1: a final line may lack its newline
+	lr := lineReader{br: bufio.NewReaderSize(capped.NewReader(r, limit, ErrTooLarge), 64<<10)}
 	st := &staged{
 		policies:  make(map[uint32]policy.Policy),
 		summaries: make(map[summaryKey]summaryCount),
@@ -330,35 +359,60 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 	fail := func(err error, format string, args ...any) error {
 		return &SnapshotError{Line: line, Reason: fmt.Sprintf(format, args...), Err: err}
 	}
-	var records int64
-	ended := false
-	for sc.Scan() {
+	var (
+		version int
+		records int64
+		crc     uint32 // of every line before the end record
+		ended   bool
+	)
+	for {
+		raw, err := lr.next()
 		line++
-		b := sc.Bytes()
-		if len(b) > MaxSnapshotLine {
+		switch {
+		case errors.Is(err, ErrTooLarge):
+			// Before anything else: the cap may fall anywhere, and
+			// what was read up to it proves nothing.
+			return nil, fail(ErrTooLarge, "more than %d bytes", limit)
+		case errors.Is(err, errLineTooLong):
 			return nil, fail(ErrTooLarge, "line longer than %d bytes", MaxSnapshotLine)
+		case err != nil && err != io.EOF:
+			return nil, fail(err, "")
+		}
+		if len(raw) == 0 { // err == io.EOF: the input ended
+			break
 		}
 		if ended {
 			return nil, fail(ErrCorrupt, "data after the end record")
+		}
+		b, complete := bytes.CutSuffix(raw, []byte("\n"))
+		if !complete {
+			// Every line WriteSnapshot writes ends in a newline: input
+			// that ends otherwise was cut. Unless the first line is
+			// plainly something else.
+			if line == 1 && !mayBeHeader(b) {
+				return nil, fail(ErrNotSnapshot, "")
+			}
+			return nil, fail(ErrTruncated, "input ends in the middle of a line")
 		}
 		if line == 1 {
 			var h snapHeader
 			if err := json.Unmarshal(b, &h); err != nil || h.Format != snapshotFormat {
 				return nil, fail(ErrNotSnapshot, "")
 			}
-			if h.Version != snapshotVersion {
+			if h.Version != snapshotVersion && h.Version != snapshotVersionNoChecksum {
 				return nil, fail(ErrUnsupportedVersion, "version %d", h.Version)
 			}
 			if err := strictUnmarshal(b, &h); err != nil {
 				return nil, fail(ErrCorrupt, "header: %v", err)
 			}
+			version = h.Version
+			crc = crc32.Update(crc, castagnoli, raw)
 			continue
 		}
 		var kind snapKind
 		if err := json.Unmarshal(b, &kind); err != nil {
 			return nil, fail(ErrCorrupt, "%v", err)
 		}
-		var err error
 		switch kind.Record {
 		case recordPolicy:
 			err = st.addPolicy(b)
@@ -367,12 +421,8 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		case recordFailure:
 			err = st.addFailure(b, line)
 		case recordEnd:
-			var e snapEnd
-			if err := strictUnmarshal(b, &e); err != nil {
+			if err := checkEnd(b, version, records, crc); err != nil {
 				return nil, fail(ErrCorrupt, "%v", err)
-			}
-			if e.Records != records {
-				return nil, fail(ErrCorrupt, "end record counts %d records, read %d", e.Records, records)
 			}
 			ended = true
 			continue
@@ -383,28 +433,93 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 			return nil, fail(ErrCorrupt, "%v", err)
 		}
 		records++
-	}
-	if err := sc.Err(); err != nil {
-		line++
-		switch {
-		case errors.Is(err, ErrTooLarge):
-			return nil, fail(ErrTooLarge, "more than %d bytes", limit)
-		case errors.Is(err, bufio.ErrTooLong):
-			return nil, fail(ErrTooLarge, "line longer than %d bytes", MaxSnapshotLine)
-		}
-		return nil, fail(err, "")
-	}
-	if line == 0 {
-		return nil, fail(ErrNotSnapshot, "empty input")
+		crc = crc32.Update(crc, castagnoli, raw)
 	}
 	if !ended {
-		line++
 		return nil, fail(ErrTruncated, "no end record")
 	}
 	if l, reason := st.check(); l != 0 {
 		return nil, &SnapshotError{Line: l, Reason: reason, Err: ErrCorrupt}
 	}
 	return st, nil
+}
+
+// checkEnd checks the end record b of a snapshot of the given version
+// after the given number of records, whose lines (header included) have
+// the CRC-32C crc.
+func checkEnd(b []byte, version int, records int64, crc uint32) error {
+	if version == snapshotVersionNoChecksum {
+		var e snapEndNoChecksum
+		if err := strictUnmarshal(b, &e); err != nil {
+			return err
+		}
+		if e.Records != records {
+			return fmt.Errorf("end record counts %d records, read %d", e.Records, records)
+		}
+		return nil
+	}
+	var e snapEnd
+	if err := strictUnmarshal(b, &e); err != nil {
+		return err
+	}
+	if e.Records != records {
+		return fmt.Errorf("end record counts %d records, read %d", e.Records, records)
+	}
+	// The checksum does not cover its own line, so that line must be
+	// exactly as WriteSnapshot writes it: no byte of it goes unchecked.
+	if want, err := json.Marshal(e); err != nil || !bytes.Equal(b, want) {
+		return errors.New("end record not in its canonical form")
+	}
+	if got := crcText(crc); e.CRC32C != got {
+		return fmt.Errorf("checksum mismatch: crc32c %q in the end record, %q of the data", e.CRC32C, got)
+	}
+	return nil
+}
+
+// mayBeHeader reports whether b, a first line without its newline, may be
+// a header cut short.
+func mayBeHeader(b []byte) bool {
+	n := min(len(b), len(headerPrefix))
+	if string(b[:n]) == headerPrefix[:n] {
+		return true
+	}
+	var h snapHeader
+	return json.Unmarshal(b, &h) == nil && h.Format == snapshotFormat
+}
+
+// errLineTooLong is returned by lineReader.next for a line longer than
+// MaxSnapshotLine.
+var errLineTooLong = errors.New("aggregate: snapshot line too long")
+
+// lineReader splits a snapshot into lines. Unlike bufio.Scanner it tells a
+// final line without a newline (cut short) from a complete one, and a read
+// error from the end of the input.
+type lineReader struct {
+	br   *bufio.Reader
+	long []byte // holds a line longer than br's buffer
+}
+
+// next returns the next line with its newline, valid until the next call.
+// At the end of the input it returns the final line without a newline, if
+// any, with io.EOF; an empty line with io.EOF means there is no more
+// input. On any other error the line is dropped.
+func (lr *lineReader) next() ([]byte, error) {
+	b, err := lr.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		lr.long = append(lr.long[:0], b...)
+		for err == bufio.ErrBufferFull && len(lr.long) <= MaxSnapshotLine {
+			b, err = lr.br.ReadSlice('\n')
+			lr.long = append(lr.long, b...)
+		}
+		b = lr.long
+	}
+	switch {
+	case err == bufio.ErrBufferFull || len(bytes.TrimSuffix(b, []byte("\n"))) > MaxSnapshotLine:
+		return nil, errLineTooLong
+	case err != nil && err != io.EOF:
+		return nil, err
+	}
+	return b, err
 }
 
 // strictUnmarshal decodes one JSON object from b into v, rejecting unknown

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -119,7 +121,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	// An empty aggregator writes an empty, valid snapshot.
 	empty := snapshot(t, aggregate.New(aggregate.Config{}))
-	if want := "{\"format\":\"tlsrpt-aggregate-snapshot\",\"version\":1}\n{\"record\":\"end\",\"records\":0}\n"; string(empty) != want {
+	if want := hdr + `{"record":"end","records":0,"crc32c":"` + fmt.Sprintf("%08x", crc(hdr)) + `"}` + "\n"; string(empty) != want {
 		t.Errorf("empty snapshot = %q, want %q", empty, want)
 	}
 	merge(t, aggregate.New(aggregate.Config{}), empty)
@@ -153,51 +155,106 @@ func TestRestart(t *testing.T) {
 }
 
 const (
-	hdr = `{"format":"tlsrpt-aggregate-snapshot","version":1}` + "\n"
-	pol = `{"record":"policy","id":1,"policy-type":"sts","policy-string":[],"policy-domain":"example.com","mx-host":[]}` + "\n"
-	sum = `{"record":"summary","day":"2026-11-24","policy":1,"successful":1,"failed":0}` + "\n"
+	hdr  = `{"format":"tlsrpt-aggregate-snapshot","version":2}` + "\n"
+	hdr1 = `{"format":"tlsrpt-aggregate-snapshot","version":1}` + "\n"
+	pol  = `{"record":"policy","id":1,"policy-type":"sts","policy-string":[],"policy-domain":"example.com","mx-host":[]}` + "\n"
+	sum  = `{"record":"summary","day":"2026-11-24","policy":1,"successful":1,"failed":0}` + "\n"
 )
 
-func end(n int) string { return `{"record":"end","records":` + string(rune('0'+n)) + "}\n" }
+// crc is the CRC-32C of s.
+func crc(s string) uint32 { return crc32.Checksum([]byte(s), crc32.MakeTable(crc32.Castagnoli)) }
+
+// seal ends s, a header and records each ending in a newline, with the
+// version 2 end record: the number of records and the CRC-32C of s.
+func seal(s string) string { return s + endOf(strings.Count(s, "\n")-1, s) }
+
+// endOf is a version 2 end record counting n records with the checksum of
+// body.
+func endOf(n int, body string) string {
+	return fmt.Sprintf(`{"record":"end","records":%d,"crc32c":"%08x"}`+"\n", n, crc(body))
+}
+
+// end1 is a version 1 end record counting n records.
+func end1(n int) string { return fmt.Sprintf(`{"record":"end","records":%d}`+"\n", n) }
+
+// snapshotErrorTest is a snapshot MergeSnapshot rejects: with
+// Config.MaxSnapshotSize max it fails with want at line wantLine.
+type snapshotErrorTest struct {
+	name     string
+	in       string
+	max      int64
+	want     error
+	wantLine int
+}
+
+// snapshotErrorTests is the table of TestMergeSnapshotErrors, which also
+// seeds the fuzz targets.
+func snapshotErrorTests() []snapshotErrorTest {
+	body := hdr + pol + sum
+	sealed := seal(body)
+	long := `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","policy-string":["` + strings.Repeat("x", aggregate.MaxSnapshotLine) + `"]}`
+	return []snapshotErrorTest{
+		{"empty", "", 0, aggregate.ErrTruncated, 1},
+		{"not json", "hello\n", 0, aggregate.ErrNotSnapshot, 1},
+		{"not json, no newline", "hello", 0, aggregate.ErrNotSnapshot, 1},
+		{"other format", `{"format":"something-else","version":2}` + "\n", 0, aggregate.ErrNotSnapshot, 1},
+		{"future version", `{"format":"tlsrpt-aggregate-snapshot","version":3,"new":true}` + "\n", 0, aggregate.ErrUnsupportedVersion, 1},
+		{"version 0", `{"format":"tlsrpt-aggregate-snapshot","version":0}` + "\n", 0, aggregate.ErrUnsupportedVersion, 1},
+		{"header with unknown member", seal(`{"format":"tlsrpt-aggregate-snapshot","version":2,"x":1}` + "\n"), 0, aggregate.ErrCorrupt, 1},
+		{"header cut short", hdr[:20], 0, aggregate.ErrTruncated, 1},
+		{"header without newline", hdr[:len(hdr)-1], 0, aggregate.ErrTruncated, 1},
+		{"truncated after header", hdr, 0, aggregate.ErrTruncated, 2},
+		{"truncated mid-line", hdr + pol + sum[:20], 0, aggregate.ErrTruncated, 3},
+		{"truncated before end", body, 0, aggregate.ErrTruncated, 4},
+		{"truncated in the end record", sealed[:len(sealed)-10], 0, aggregate.ErrTruncated, 4},
+		{"no final newline", strings.TrimSuffix(sealed, "\n"), 0, aggregate.ErrTruncated, 4},
+		{"end count wrong", body + endOf(1, body), 0, aggregate.ErrCorrupt, 4},
+		{"checksum wrong", body + endOf(2, hdr+pol), 0, aggregate.ErrCorrupt, 4},
+		{"checksum in upper case", body + fmt.Sprintf(`{"record":"end","records":2,"crc32c":"%08X"}`+"\n", crc(body)), 0, aggregate.ErrCorrupt, 4},
+		{"checksum as a number", body + fmt.Sprintf(`{"record":"end","records":2,"crc32c":%d}`+"\n", crc(body)), 0, aggregate.ErrCorrupt, 4},
+		{"checksum missing", body + end1(2), 0, aggregate.ErrCorrupt, 4},
+		{"end record members reordered", body + fmt.Sprintf(`{"records":2,"record":"end","crc32c":"%08x"}`+"\n", crc(body)), 0, aggregate.ErrCorrupt, 4},
+		{"end record with a space", body + fmt.Sprintf(`{"record":"end", "records":2,"crc32c":"%08x"}`+"\n", crc(body)), 0, aggregate.ErrCorrupt, 4},
+		{"end record member in upper case", body + fmt.Sprintf(`{"record":"end","Records":2,"crc32c":"%08x"}`+"\n", crc(body)), 0, aggregate.ErrCorrupt, 4},
+		{"count changed after sealing", strings.Replace(sealed, `"successful":1`, `"successful":7`, 1), 0, aggregate.ErrCorrupt, 4},
+		{"member name case changed after sealing", strings.Replace(sealed, `"successful"`, `"Successful"`, 1), 0, aggregate.ErrCorrupt, 4},
+		{"data after end", sealed + sum, 0, aggregate.ErrCorrupt, 5},
+		{"data after end, no newline", sealed + "x", 0, aggregate.ErrCorrupt, 5},
+		{"blank line", seal(hdr + "\n"), 0, aggregate.ErrCorrupt, 2},
+		{"unknown record", seal(hdr + `{"record":"mystery"}` + "\n"), 0, aggregate.ErrCorrupt, 2},
+		{"unknown member", seal(hdr + `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","extra":1}` + "\n"), 0, aggregate.ErrCorrupt, 2},
+		{"trailing data", seal(hdr + strings.TrimSuffix(pol, "\n") + " {}\n"), 0, aggregate.ErrCorrupt, 2},
+		{"policy id 0", seal(hdr + strings.Replace(pol, `"id":1`, `"id":0`, 1)), 0, aggregate.ErrCorrupt, 2},
+		{"policy defined twice", seal(hdr + pol + pol), 0, aggregate.ErrCorrupt, 3},
+		{"invalid policy domain", seal(hdr + strings.Replace(pol, "example.com", "exa mple.com", 1)), 0, aggregate.ErrCorrupt, 2},
+		{"empty policy type", seal(hdr + strings.Replace(pol, `"sts"`, `""`, 1)), 0, aggregate.ErrCorrupt, 2},
+		{"undefined policy", seal(hdr + sum), 0, aggregate.ErrCorrupt, 2},
+		{"bad day", seal(hdr + pol + strings.Replace(sum, "2026-11-24", "2026-11-31", 1)), 0, aggregate.ErrCorrupt, 3},
+		{"negative count", seal(hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":-1`, 1)), 0, aggregate.ErrCorrupt, 3},
+		{"count above 2^53-1", seal(hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":9007199254740992`, 1)), 0, aggregate.ErrCorrupt, 3},
+		{"fractional count", seal(hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":1.5`, 1)), 0, aggregate.ErrCorrupt, 3},
+		{"sum overflows", seal(hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":9007199254740991`, 1) + sum), 0, aggregate.ErrCorrupt, 4},
+		{"bad ip", seal(hdr + pol + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-ip":"999.1.1.1","count":1}` + "\n"), 0, aggregate.ErrCorrupt, 3},
+		{"empty result-type", seal(hdr + pol + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"","count":1}` + "\n"), 0, aggregate.ErrCorrupt, 3},
+		{"too large at a line end", sealed, int64(len(hdr) + len(pol)), aggregate.ErrTooLarge, 3},
+		{"too large mid-line", sealed, int64(len(hdr) + len(pol) + 5), aggregate.ErrTooLarge, 3},
+		{"too large in the end record", sealed, int64(len(sealed) - 1), aggregate.ErrTooLarge, 4},
+		{"too large after the end record", sealed + sum, int64(len(sealed)), aggregate.ErrTooLarge, 5},
+		{"line too long", seal(hdr + long + "\n"), 0, aggregate.ErrTooLarge, 2},
+		{"line too long, cut", hdr + long, 0, aggregate.ErrTooLarge, 2},
+		{"version 1 truncated mid-line", hdr1 + pol + sum[:20], 0, aggregate.ErrTruncated, 3},
+		{"version 1 truncated before end", hdr1 + pol + sum, 0, aggregate.ErrTruncated, 4},
+		{"version 1 no final newline", strings.TrimSuffix(hdr1+pol+sum+end1(2), "\n"), 0, aggregate.ErrTruncated, 4},
+		{"version 1 end count wrong", hdr1 + pol + sum + end1(1), 0, aggregate.ErrCorrupt, 4},
+		{"version 1 with a checksum", seal(hdr1 + pol + sum), 0, aggregate.ErrCorrupt, 4},
+	}
+}
 
 func TestMergeSnapshotErrors(t *testing.T) {
-	tests := []struct {
-		name     string
-		in       string
-		max      int64
-		want     error
-		wantLine int
-	}{
-		{"empty", "", 0, aggregate.ErrNotSnapshot, 0},
-		{"not json", "hello\n", 0, aggregate.ErrNotSnapshot, 1},
-		{"other format", `{"format":"something-else","version":1}` + "\n", 0, aggregate.ErrNotSnapshot, 1},
-		{"future version", `{"format":"tlsrpt-aggregate-snapshot","version":2,"new":true}` + "\n", 0, aggregate.ErrUnsupportedVersion, 1},
-		{"header with unknown member", `{"format":"tlsrpt-aggregate-snapshot","version":1,"x":1}` + "\n" + end(0), 0, aggregate.ErrCorrupt, 1},
-		{"truncated after header", hdr, 0, aggregate.ErrTruncated, 2},
-		{"truncated mid-line", hdr + pol + sum[:20], 0, aggregate.ErrCorrupt, 3},
-		{"truncated before end", hdr + pol + sum, 0, aggregate.ErrTruncated, 4},
-		{"end count wrong", hdr + pol + sum + end(1), 0, aggregate.ErrCorrupt, 4},
-		{"data after end", hdr + pol + sum + end(2) + sum, 0, aggregate.ErrCorrupt, 5},
-		{"blank line", hdr + "\n" + end(0), 0, aggregate.ErrCorrupt, 2},
-		{"unknown record", hdr + `{"record":"mystery"}` + "\n" + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"unknown member", hdr + `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","extra":1}` + "\n" + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"trailing data", hdr + strings.TrimSuffix(pol, "\n") + " {}\n" + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"policy id 0", hdr + strings.Replace(pol, `"id":1`, `"id":0`, 1) + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"policy defined twice", hdr + pol + pol + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"invalid policy domain", hdr + strings.Replace(pol, "example.com", "exa mple.com", 1) + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"empty policy type", hdr + strings.Replace(pol, `"sts"`, `""`, 1) + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"undefined policy", hdr + sum + end(1), 0, aggregate.ErrCorrupt, 2},
-		{"bad day", hdr + pol + strings.Replace(sum, "2026-11-24", "2026-11-31", 1) + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"negative count", hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":-1`, 1) + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"count above 2^53-1", hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":9007199254740992`, 1) + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"fractional count", hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":1.5`, 1) + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"sum overflows", hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":9007199254740991`, 1) + sum + end(3), 0, aggregate.ErrCorrupt, 4},
-		{"bad ip", hdr + pol + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-ip":"999.1.1.1","count":1}` + "\n" + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"empty result-type", hdr + pol + `{"record":"failure","day":"2026-11-24","policy":1,"result-type":"","count":1}` + "\n" + end(2), 0, aggregate.ErrCorrupt, 3},
-		{"too large", hdr + pol + sum + end(2), int64(len(hdr) + len(pol)), aggregate.ErrTooLarge, 3},
-		{"line too long", hdr + `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","policy-string":["` + strings.Repeat("x", aggregate.MaxSnapshotLine) + `"]}` + "\n" + end(1), 0, aggregate.ErrTooLarge, 2},
+	if c := fmt.Sprintf("%08x", crc(hdr+pol+sum)); strings.ToUpper(c) == c {
+		t.Fatalf("checksum %s has no hex letter; the upper-case row tests nothing", c)
 	}
-	for _, tt := range tests {
+	for _, tt := range snapshotErrorTests() {
 		t.Run(tt.name, func(t *testing.T) {
 			a := aggregate.New(aggregate.Config{MaxSnapshotSize: tt.max})
 			record(t, a, session{t: noon, p: noneOrg})
@@ -235,21 +292,43 @@ func TestMergeSnapshotReadError(t *testing.T) {
 	}
 }
 
+// tolerated is the body of a snapshot WriteSnapshot would not write but
+// MergeSnapshot accepts.
+const tolerated = hdr + pol + sum + sum +
+	`{"record":"summary","day":"2026-11-25","policy":1,"successful":0,"failed":0}` + "\n" +
+	`{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-hostname":"MX.Example.COM.","receiving-ip":"::ffff:192.0.2.1","count":0}` + "\n"
+
 func TestMergeSnapshotTolerates(t *testing.T) {
-	// Accepted: no final newline, zero counts (they add nothing), records
-	// of one key split over several lines (they add up), unmapped
-	// addresses and upper-case host names (normalised).
-	in := hdr + pol + sum + sum +
-		`{"record":"summary","day":"2026-11-25","policy":1,"successful":0,"failed":0}` + "\n" +
-		`{"record":"failure","day":"2026-11-24","policy":1,"result-type":"certificate-expired","receiving-mx-hostname":"MX.Example.COM.","receiving-ip":"::ffff:192.0.2.1","count":0}` + "\n" +
-		`{"record":"end","records":5}`
+	// Accepted: zero counts (they add nothing), records of one key split
+	// over several lines (they add up), unmapped addresses and upper-case
+	// host names (normalised).
 	a := aggregate.New(testConfig)
-	if err := a.MergeSnapshot(strings.NewReader(in)); err != nil {
+	if err := a.MergeSnapshot(strings.NewReader(seal(tolerated))); err != nil {
 		t.Fatal(err)
 	}
-	want := hdr + pol + sum[:len(sum)-len(`"successful":1,"failed":0}`)-1] + `"successful":2,"failed":0}` + "\n" + end(2)
+	want := seal(hdr + pol + strings.Replace(sum, `"successful":1`, `"successful":2`, 1))
 	if diff := cmp.Diff(want, string(snapshot(t, a))); diff != "" {
 		t.Errorf("snapshot (-want +got):\n%s", diff)
+	}
+}
+
+// TestMergeSnapshotVersion1 reads a snapshot of the first format version,
+// without checksum, as the previous release wrote it (a frozen file, not
+// regenerated): it restores the same counts, written back as version 2.
+func TestMergeSnapshotVersion1(t *testing.T) {
+	v1, err := os.ReadFile(filepath.Join("testdata", "snapshot-v1.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := aggregate.New(testConfig)
+	merge(t, a, v1)
+	if diff := cmp.Diff(string(realisticSnapshot(t)), string(snapshot(t, a))); diff != "" {
+		t.Errorf("version 1 snapshot restored (-want +got):\n%s", diff)
+	}
+	// Still accepted as version 1 wrote it: members in any order, spaces.
+	b := aggregate.New(testConfig)
+	if err := b.MergeSnapshot(strings.NewReader(hdr1 + pol + sum + `{ "records": 2, "record": "end" }` + "\n")); err != nil {
+		t.Errorf("MergeSnapshot(version 1, spaced end record) = %v", err)
 	}
 }
 
@@ -278,8 +357,8 @@ func TestMergeSnapshotDetailExceedsTotal(t *testing.T) {
 		in   string
 		line int
 	}{
-		{"no summary", hdr + pol + fail + end(2), 3},
-		{"summary too small", hdr + pol + failedOne + fail + end(3), 4},
+		{"no summary", seal(hdr + pol + fail), 3},
+		{"summary too small", seal(hdr + pol + failedOne + fail), 4},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := aggregate.New(aggregate.Config{}).MergeSnapshot(strings.NewReader(tt.in))
@@ -290,7 +369,7 @@ func TestMergeSnapshotDetailExceedsTotal(t *testing.T) {
 		})
 	}
 	// Split over lines, the totals are compared, not each line.
-	ok := hdr + pol + failedOne + failedOne + fail + end(4)
+	ok := seal(hdr + pol + failedOne + failedOne + fail)
 	if err := aggregate.New(aggregate.Config{}).MergeSnapshot(strings.NewReader(ok)); err != nil {
 		t.Errorf("MergeSnapshot = %v", err)
 	}
@@ -344,7 +423,7 @@ func TestSnapshotOfDays(t *testing.T) {
 	if days := node.Days(); len(days) != 0 {
 		t.Errorf("node still holds %v", days)
 	}
-	if got, want := string(snapshotOf(t, central, day0.AddDate(0, 0, 3))), hdr+end(0); got != want {
+	if got, want := string(snapshotOf(t, central, day0.AddDate(0, 0, 3))), seal(hdr); got != want {
 		t.Errorf("snapshot of an empty day = %q, want %q", got, want)
 	}
 }
@@ -356,4 +435,121 @@ func snapshotOf(t testing.TB, a *aggregate.Aggregator, days ...time.Time) []byte
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// damageTarget returns an Aggregator holding counts of its own, so that a
+// merge of anything shows in its snapshot, and that snapshot.
+func damageTarget(t testing.TB, max int64) (*aggregate.Aggregator, []byte) {
+	t.Helper()
+	a := aggregate.New(aggregate.Config{MaxSnapshotSize: max})
+	record(t, a, session{t: noon, p: noneOrg}, session{t: noon, p: stsCom, failures: []report.FailureDetail{expired}})
+	return a, snapshot(t, a)
+}
+
+// realisticSnapshot is the snapshot of sampleSessions: three policies, two
+// days, summaries and failure details with every optional member.
+func realisticSnapshot(t testing.TB) []byte {
+	t.Helper()
+	a := aggregate.New(testConfig)
+	record(t, a, sampleSessions()...)
+	return snapshot(t, a)
+}
+
+// TestSnapshotCutEverywhere cuts a snapshot at every byte offset, as a
+// crash while writing or copying it would: every proper prefix, the empty
+// one included, is ErrTruncated, and nothing of it is merged.
+func TestSnapshotCutEverywhere(t *testing.T) {
+	snap := realisticSnapshot(t)
+	a, before := damageTarget(t, 0)
+	for n := range len(snap) {
+		err := a.MergeSnapshot(bytes.NewReader(snap[:n]))
+		if !errors.Is(err, aggregate.ErrTruncated) {
+			t.Errorf("cut at %d of %d (%q): MergeSnapshot = %v, want ErrTruncated", n, len(snap), tail(snap[:n]), err)
+		}
+		if after := snapshot(t, a); !bytes.Equal(before, after) {
+			t.Fatalf("cut at %d merged something (-want +got):\n%s", n, cmp.Diff(string(before), string(after)))
+		}
+	}
+}
+
+// TestSnapshotOverSizeCap reads a snapshot under every size cap below its
+// length: each is ErrTooLarge, wherever the cap falls, and merges
+// nothing; a cap of exactly its length reads it.
+func TestSnapshotOverSizeCap(t *testing.T) {
+	snap := realisticSnapshot(t)
+	for max := int64(1); max < int64(len(snap)); max++ {
+		a, before := damageTarget(t, max)
+		err := a.MergeSnapshot(bytes.NewReader(snap))
+		if !errors.Is(err, aggregate.ErrTooLarge) {
+			t.Errorf("MaxSnapshotSize %d, snapshot of %d bytes: MergeSnapshot = %v, want ErrTooLarge", max, len(snap), err)
+		}
+		if after := snapshot(t, a); !bytes.Equal(before, after) {
+			t.Fatalf("MaxSnapshotSize %d merged something (-want +got):\n%s", max, cmp.Diff(string(before), string(after)))
+		}
+	}
+	a, _ := damageTarget(t, int64(len(snap)))
+	if err := a.MergeSnapshot(bytes.NewReader(snap)); err != nil {
+		t.Errorf("MaxSnapshotSize %d, snapshot of %d bytes: MergeSnapshot = %v", len(snap), len(snap), err)
+	}
+}
+
+// TestSnapshotBitFlips flips every bit of a snapshot in turn. No damaged
+// snapshot may merge counts other than the original's. A flip in the
+// header may make it another format or version (ErrNotSnapshot,
+// ErrUnsupportedVersion: the header says which checksum applies, so
+// nothing vouches for it); a flip of the final newline makes the snapshot
+// look cut (ErrTruncated); every other flip is ErrCorrupt.
+func TestSnapshotBitFlips(t *testing.T) {
+	snap := realisticSnapshot(t)
+	headerEnd := bytes.IndexByte(snap, '\n')
+	want, _ := damageTarget(t, 0)
+	merge(t, want, snap)
+	wantAfter := snapshot(t, want)
+
+	a, before := damageTarget(t, 0)
+	damaged := bytes.Clone(snap)
+	accepted := 0
+	for bit := range 8 * len(snap) {
+		i, mask := bit/8, byte(1)<<(bit%8)
+		damaged[i] ^= mask
+		err := a.MergeSnapshot(bytes.NewReader(damaged))
+		damaged[i] ^= mask
+		where := fmt.Sprintf("bit %d of byte %d (%q in line %d)", bit%8, i, snap[i], bytes.Count(snap[:i], []byte("\n"))+1)
+		if err == nil {
+			// Only a flip that changes nothing the reader uses may be
+			// accepted, and it merges the original counts.
+			accepted++
+			if after := snapshot(t, a); !bytes.Equal(wantAfter, after) {
+				t.Errorf("%s: merged wrong counts (-want +got):\n%s", where, cmp.Diff(string(wantAfter), string(after)))
+			}
+			a, before = damageTarget(t, 0)
+			continue
+		}
+		switch {
+		case i == len(snap)-1:
+			if !errors.Is(err, aggregate.ErrTruncated) {
+				t.Errorf("%s: MergeSnapshot = %v, want ErrTruncated", where, err)
+			}
+		case i <= headerEnd:
+			if !errors.Is(err, aggregate.ErrCorrupt) && !errors.Is(err, aggregate.ErrNotSnapshot) && !errors.Is(err, aggregate.ErrUnsupportedVersion) {
+				t.Errorf("%s: MergeSnapshot = %v, want ErrCorrupt, ErrNotSnapshot or ErrUnsupportedVersion", where, err)
+			}
+		default:
+			if !errors.Is(err, aggregate.ErrCorrupt) {
+				t.Errorf("%s: MergeSnapshot = %v, want ErrCorrupt", where, err)
+			}
+		}
+		if after := snapshot(t, a); !bytes.Equal(before, after) {
+			t.Fatalf("%s: a rejected snapshot merged something (-want +got):\n%s", where, cmp.Diff(string(before), string(after)))
+		}
+	}
+	t.Logf("%d of %d single-bit flips accepted, with the original counts", accepted, 8*len(snap))
+}
+
+// tail returns the end of b, for messages.
+func tail(b []byte) []byte {
+	if len(b) > 40 {
+		return b[len(b)-40:]
+	}
+	return b
 }
