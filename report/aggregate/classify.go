@@ -1,4 +1,4 @@
-package report
+package aggregate
 
 import (
 	"bytes"
@@ -12,26 +12,28 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // ErrSTARTTLSNotOffered is the error an MTA returns, or wraps, when the
 // receiving MX host did not list STARTTLS in its EHLO reply (RFC 3207 §4);
 // with github.com/emersion/go-smtp that is Client.Extension("STARTTLS")
 // reporting false (its NewClientStartTLS reports the case with an error
-// of its own, so look at the EHLO reply first). ClassifyTLSError maps it to ResultSTARTTLSNotSupported
+// of its own, so look at the EHLO reply first). ClassifyTLSError maps it to report.ResultSTARTTLSNotSupported
 // with the reason code "starttls-not-offered" (RFC 8460 §4.3.1). An MTA
 // that wants another code for a related case, such as a 454 reply to the
 // STARTTLS command, returns a *ResultError instead.
-var ErrSTARTTLSNotOffered = errors.New("report: server did not offer STARTTLS")
+var ErrSTARTTLSNotOffered = errors.New("aggregate: server did not offer STARTTLS")
 
 // ResultError is an error an MTA has already classified: typically returned
 // from tls.Config.VerifyConnection by DANE or MTA-STS checks that crypto/tls
-// cannot express (a TLSA mismatch is ResultTLSAInvalid). ClassifyTLSError
+// cannot express (a TLSA mismatch is report.ResultTLSAInvalid). ClassifyTLSError
 // returns its ResultType and ReasonCode unchanged.
 type ResultError struct {
 	// ResultType is the result-type to report. When empty, ClassifyTLSError
 	// classifies Err instead.
-	ResultType ResultType
+	ResultType report.ResultType
 	// ReasonCode is the failure-reason-code to report. When empty,
 	// ClassifyTLSError uses the code it derives from Err.
 	ReasonCode string
@@ -39,13 +41,13 @@ type ResultError struct {
 	Err error
 }
 
-// Error returns "report: <result type>[ (<reason code>)][: <Err>]".
+// Error returns "aggregate: <result type>[ (<reason code>)][: <Err>]".
 func (e *ResultError) Error() string {
 	if e == nil {
-		return "report: unclassified failure"
+		return "aggregate: unclassified failure"
 	}
 	var b strings.Builder
-	b.WriteString("report: ")
+	b.WriteString("aggregate: ")
 	if e.ResultType != "" {
 		b.WriteString(string(e.ResultType))
 	} else {
@@ -148,19 +150,19 @@ func (e *ResultError) Unwrap() error {
 // the codes timeout, canceled, connection-closed and connection-reset are
 // network conditions rather than TLS policy failures, and callers may
 // choose not to record them.
-func ClassifyTLSError(err error) (ResultType, string) {
+func ClassifyTLSError(err error) (report.ResultType, string) {
 	if err == nil {
 		return "", ""
 	}
 	if semIsNilPointer(err) {
-		return ResultValidationFailure, "handshake-error"
+		return report.ResultValidationFailure, "handshake-error"
 	}
 	s := semScan{alert: -1}
 	s.walk(err, 0)
 	if re := s.result; re != nil {
 		rt, code := re.ResultType, re.ReasonCode
 		if rt == "" || code == "" {
-			crt, ccode := ResultValidationFailure, "handshake-error"
+			crt, ccode := report.ResultValidationFailure, "handshake-error"
 			if re.Err != nil {
 				crt, ccode = ClassifyTLSError(re.Err)
 			}
@@ -175,54 +177,54 @@ func ClassifyTLSError(err error) (ResultType, string) {
 	}
 	switch {
 	case s.is&semIsSTARTTLS != 0:
-		return ResultSTARTTLSNotSupported, "starttls-not-offered"
+		return report.ResultSTARTTLSNotSupported, "starttls-not-offered"
 	case s.hostname:
-		return ResultCertificateHostMismatch, "hostname-mismatch"
+		return report.ResultCertificateHostMismatch, "hostname-mismatch"
 	case s.hasInvalid:
 		return semClassifyInvalid(s.invalid, s.isLeaf(s.invalid.Cert))
 	case s.hasUnknown:
 		if !semSelfSigned(s.unknown.Cert) {
-			return ResultCertificateNotTrusted, "unknown-authority"
+			return report.ResultCertificateNotTrusted, "unknown-authority"
 		}
 		if s.isLeaf(s.unknown.Cert) {
-			return ResultCertificateNotTrusted, "self-signed-certificate"
+			return report.ResultCertificateNotTrusted, "self-signed-certificate"
 		}
-		return ResultCertificateNotTrusted, "self-signed-in-chain"
+		return report.ResultCertificateNotTrusted, "self-signed-in-chain"
 	case s.constraint:
-		return ResultCertificateNotTrusted, "constraint-violation"
+		return report.ResultCertificateNotTrusted, "constraint-violation"
 	case s.insecure:
-		return ResultCertificateNotTrusted, "insecure-algorithm"
+		return report.ResultCertificateNotTrusted, "insecure-algorithm"
 	case s.critical:
-		return ResultCertificateNotTrusted, "unhandled-critical-extension"
+		return report.ResultCertificateNotTrusted, "unhandled-critical-extension"
 	case s.roots:
 		// The sender could not evaluate trust at all: a local problem,
 		// reported as the general failure (RFC 8460 §4.3.3).
-		return ResultValidationFailure, "system-roots-unavailable"
+		return report.ResultValidationFailure, "system-roots-unavailable"
 	case s.alert >= 0:
-		return ResultValidationFailure, semAlertCode(uint8(s.alert))
+		return report.ResultValidationFailure, semAlertCode(uint8(s.alert))
 	}
 	// crypto/tls reports this as a plain error (handshake_client.go), so
 	// only its text identifies it; a loopback test guards the match.
 	if strings.Contains(err.Error(), "tls: server selected unsupported protocol version") {
-		return ResultValidationFailure, "protocol-version"
+		return report.ResultValidationFailure, "protocol-version"
 	}
 	switch {
 	case s.recordHeader:
-		return ResultValidationFailure, "not-tls"
+		return report.ResultValidationFailure, "not-tls"
 	case s.ech:
-		return ResultValidationFailure, "ech-rejected"
+		return report.ResultValidationFailure, "ech-rejected"
 	case s.is&semIsDeadline != 0:
-		return ResultValidationFailure, "timeout"
+		return report.ResultValidationFailure, "timeout"
 	case s.is&semIsCanceled != 0:
-		return ResultValidationFailure, "canceled"
+		return report.ResultValidationFailure, "canceled"
 	case s.timeout:
-		return ResultValidationFailure, "timeout"
+		return report.ResultValidationFailure, "timeout"
 	case s.is&semIsEOF != 0:
-		return ResultValidationFailure, "connection-closed"
+		return report.ResultValidationFailure, "connection-closed"
 	case s.is&semIsReset != 0:
-		return ResultValidationFailure, "connection-reset"
+		return report.ResultValidationFailure, "connection-reset"
 	}
-	return ResultValidationFailure, "handshake-error"
+	return report.ResultValidationFailure, "handshake-error"
 }
 
 // semScan records, in one walk over an error tree, the first error of each
@@ -425,7 +427,7 @@ func semRemoteAlert(err error) (uint8, bool) {
 }
 
 // semClassifyInvalid maps the reasons of x509.CertificateInvalidError.
-func semClassifyInvalid(e x509.CertificateInvalidError, leaf bool) (ResultType, string) {
+func semClassifyInvalid(e x509.CertificateInvalidError, leaf bool) (report.ResultType, string) {
 	switch e.Reason {
 	case x509.Expired:
 		// crypto/x509 uses Expired for both ends of the validity period;
@@ -437,31 +439,31 @@ func semClassifyInvalid(e x509.CertificateInvalidError, leaf bool) (ResultType, 
 			prefix = "chain-"
 		}
 		if strings.Contains(e.Detail, " is before ") {
-			return ResultCertificateNotTrusted, prefix + "certificate-not-yet-valid"
+			return report.ResultCertificateNotTrusted, prefix + "certificate-not-yet-valid"
 		}
-		return ResultCertificateExpired, prefix + "certificate-expired"
+		return report.ResultCertificateExpired, prefix + "certificate-expired"
 	case x509.NotAuthorizedToSign:
-		return ResultCertificateNotTrusted, "not-authorized-to-sign"
+		return report.ResultCertificateNotTrusted, "not-authorized-to-sign"
 	case x509.CANotAuthorizedForThisName:
-		return ResultCertificateNotTrusted, "ca-not-authorized-for-name"
+		return report.ResultCertificateNotTrusted, "ca-not-authorized-for-name"
 	case x509.TooManyIntermediates:
-		return ResultCertificateNotTrusted, "too-many-intermediates"
+		return report.ResultCertificateNotTrusted, "too-many-intermediates"
 	case x509.IncompatibleUsage:
-		return ResultCertificateNotTrusted, "incompatible-usage"
+		return report.ResultCertificateNotTrusted, "incompatible-usage"
 	case x509.NameMismatch:
-		return ResultCertificateNotTrusted, "issuer-name-mismatch"
+		return report.ResultCertificateNotTrusted, "issuer-name-mismatch"
 	case x509.NameConstraintsWithoutSANs:
-		return ResultCertificateNotTrusted, "name-constraints-without-sans"
+		return report.ResultCertificateNotTrusted, "name-constraints-without-sans"
 	case x509.UnconstrainedName:
-		return ResultCertificateNotTrusted, "unconstrained-name"
+		return report.ResultCertificateNotTrusted, "unconstrained-name"
 	case x509.TooManyConstraints:
-		return ResultCertificateNotTrusted, "too-many-constraints"
+		return report.ResultCertificateNotTrusted, "too-many-constraints"
 	case x509.CANotAuthorizedForExtKeyUsage:
-		return ResultCertificateNotTrusted, "ca-not-authorized-for-eku"
+		return report.ResultCertificateNotTrusted, "ca-not-authorized-for-eku"
 	case x509.NoValidChains:
-		return ResultCertificateNotTrusted, "no-valid-chains"
+		return report.ResultCertificateNotTrusted, "no-valid-chains"
 	}
-	return ResultCertificateNotTrusted, "certificate-invalid-" + strconv.Itoa(int(e.Reason))
+	return report.ResultCertificateNotTrusted, "certificate-invalid-" + strconv.Itoa(int(e.Reason))
 }
 
 // semSelfSigned reports whether c is self-issued and signed by its own key

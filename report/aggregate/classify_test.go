@@ -1,4 +1,4 @@
-package report
+package aggregate
 
 import (
 	"context"
@@ -22,20 +22,21 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/stretchr/testify/require"
 )
 
-// semSerial hands out certificate serial numbers within one test binary.
-var semSerial atomic.Int64
+// certSerial hands out certificate serial numbers within one test binary.
+var certSerial atomic.Int64
 
-// semCert is a certificate the tests made, with its key.
-type semCert struct {
+// testCert is a certificate the tests made, with its key.
+type testCert struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 }
 
-// semTLS returns the certificate with its chain for a tls.Config.
-func (c semCert) semTLS(chain ...semCert) tls.Certificate {
+// tlsCert returns the certificate with its chain for a tls.Config.
+func (c testCert) tlsCert(chain ...testCert) tls.Certificate {
 	tc := tls.Certificate{Certificate: [][]byte{c.cert.Raw}, PrivateKey: c.key, Leaf: c.cert}
 	for _, p := range chain {
 		tc.Certificate = append(tc.Certificate, p.cert.Raw)
@@ -43,13 +44,13 @@ func (c semCert) semTLS(chain ...semCert) tls.Certificate {
 	return tc
 }
 
-// semIssue creates a certificate from tmpl signed by parent, or self-signed
+// issue creates a certificate from tmpl signed by parent, or self-signed
 // when parent is nil. Zero validity times mean "an hour ago" and "in a day".
-func semIssue(t testing.TB, tmpl *x509.Certificate, parent *semCert) semCert {
+func issue(t testing.TB, tmpl *x509.Certificate, parent *testCert) testCert {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	tmpl.SerialNumber = big.NewInt(semSerial.Add(1))
+	tmpl.SerialNumber = big.NewInt(certSerial.Add(1))
 	if tmpl.NotBefore.IsZero() {
 		tmpl.NotBefore = time.Now().Add(-time.Hour)
 	}
@@ -64,11 +65,11 @@ func semIssue(t testing.TB, tmpl *x509.Certificate, parent *semCert) semCert {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	return semCert{cert: cert, key: key}
+	return testCert{cert: cert, key: key}
 }
 
-// semCATemplate is a CA certificate template.
-func semCATemplate(cn string) *x509.Certificate {
+// caTemplate is a CA certificate template.
+func caTemplate(cn string) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn},
 		IsCA:                  true,
@@ -77,8 +78,8 @@ func semCATemplate(cn string) *x509.Certificate {
 	}
 }
 
-// semLeafTemplate is a server certificate template for the given names.
-func semLeafTemplate(names ...string) *x509.Certificate {
+// leafTemplate is a server certificate template for the given names.
+func leafTemplate(names ...string) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:               pkix.Name{CommonName: names[0]},
 		DNSNames:              names,
@@ -88,8 +89,8 @@ func semLeafTemplate(names ...string) *x509.Certificate {
 	}
 }
 
-// semPool returns a pool holding the given roots.
-func semPool(roots ...semCert) *x509.CertPool {
+// certPool returns a pool holding the given roots.
+func certPool(roots ...testCert) *x509.CertPool {
 	p := x509.NewCertPool()
 	for _, r := range roots {
 		p.AddCert(r.cert)
@@ -97,10 +98,10 @@ func semPool(roots ...semCert) *x509.CertPool {
 	return p
 }
 
-// semServe runs serve for one connection accepted on a fresh 127.0.0.1
+// serveOnce runs serve for one connection accepted on a fresh 127.0.0.1
 // listener and returns the address. The listener and connection are closed
 // when the test ends.
-func semServe(t *testing.T, serve func(net.Conn)) string {
+func serveOnce(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -122,11 +123,11 @@ func semServe(t *testing.T, serve func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
-// semTLSServer serves one TLS connection: after a successful handshake it
+// tlsServer serves one TLS connection: after a successful handshake it
 // writes a 220 greeting line, as an SMTP server would answer after
 // STARTTLS, and closes.
-func semTLSServer(t *testing.T, cfg *tls.Config) string {
-	return semServe(t, func(conn net.Conn) {
+func tlsServer(t *testing.T, cfg *tls.Config) string {
+	return serveOnce(t, func(conn net.Conn) {
 		srv := tls.Server(conn, cfg)
 		if err := srv.Handshake(); err != nil {
 			return
@@ -136,10 +137,10 @@ func semTLSServer(t *testing.T, cfg *tls.Config) string {
 	})
 }
 
-// semDial connects to addr with cfg like an MTA after STARTTLS: it
+// dialTLS connects to addr with cfg like an MTA after STARTTLS: it
 // completes the handshake and reads the server's first line, which is
 // where a TLS 1.3 server's rejection of the client certificate arrives.
-func semDial(t *testing.T, addr string, cfg *tls.Config) error {
+func dialTLS(t *testing.T, addr string, cfg *tls.Config) error {
 	t.Helper()
 	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)
@@ -163,61 +164,61 @@ func semDial(t *testing.T, addr string, cfg *tls.Config) error {
 // handshakes on loopback against certificates the test makes.
 func TestClassifyTLSErrorHandshake(t *testing.T) {
 	const host = "mx.example.test"
-	ca := semIssue(t, semCATemplate("Test Root"), nil)
-	otherCA := semIssue(t, semCATemplate("Other Root"), nil)
-	good := semIssue(t, semLeafTemplate(host), &ca)
+	ca := issue(t, caTemplate("Test Root"), nil)
+	otherCA := issue(t, caTemplate("Other Root"), nil)
+	good := issue(t, leafTemplate(host), &ca)
 
-	expiredTmpl := semLeafTemplate(host)
+	expiredTmpl := leafTemplate(host)
 	expiredTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	expiredTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	expired := semIssue(t, expiredTmpl, &ca)
+	expired := issue(t, expiredTmpl, &ca)
 
-	futureTmpl := semLeafTemplate(host)
+	futureTmpl := leafTemplate(host)
 	futureTmpl.NotBefore = time.Now().Add(24 * time.Hour)
 	futureTmpl.NotAfter = time.Now().Add(48 * time.Hour)
-	future := semIssue(t, futureTmpl, &ca)
+	future := issue(t, futureTmpl, &ca)
 
-	wrongHost := semIssue(t, semLeafTemplate("other.example.test"), &ca)
-	unknownCA := semIssue(t, semLeafTemplate(host), &otherCA)
-	selfSigned := semIssue(t, semLeafTemplate(host), nil)
+	wrongHost := issue(t, leafTemplate("other.example.test"), &ca)
+	unknownCA := issue(t, leafTemplate(host), &otherCA)
+	selfSigned := issue(t, leafTemplate(host), nil)
 
 	// An intermediate whose validity has ended, and a good leaf under it.
-	oldInterTmpl := semCATemplate("Expired Intermediate")
+	oldInterTmpl := caTemplate("Expired Intermediate")
 	oldInterTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	oldInterTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	oldInter := semIssue(t, oldInterTmpl, &ca)
-	underOldInter := semIssue(t, semLeafTemplate(host), &oldInter)
+	oldInter := issue(t, oldInterTmpl, &ca)
+	underOldInter := issue(t, leafTemplate(host), &oldInter)
 
 	// A "CA" without the CA bit, used as an intermediate.
-	notCATmpl := semCATemplate("Not A CA")
+	notCATmpl := caTemplate("Not A CA")
 	notCATmpl.IsCA = false
-	notCA := semIssue(t, notCATmpl, &ca)
-	underNotCA := semIssue(t, semLeafTemplate(host), &notCA)
+	notCA := issue(t, notCATmpl, &ca)
+	underNotCA := issue(t, leafTemplate(host), &notCA)
 
 	// A root limited to .allowed.test issuing for mx.example.test.
-	constrainedTmpl := semCATemplate("Constrained Root")
+	constrainedTmpl := caTemplate("Constrained Root")
 	constrainedTmpl.PermittedDNSDomains = []string{"allowed.test"}
-	constrained := semIssue(t, constrainedTmpl, nil)
-	outsideConstraint := semIssue(t, semLeafTemplate(host), &constrained)
+	constrained := issue(t, constrainedTmpl, nil)
+	outsideConstraint := issue(t, leafTemplate(host), &constrained)
 
 	// A root allowing no intermediates, with one intermediate below it.
-	pathLenTmpl := semCATemplate("Path Length Zero Root")
+	pathLenTmpl := caTemplate("Path Length Zero Root")
 	pathLenTmpl.MaxPathLenZero = true
-	pathLenRoot := semIssue(t, pathLenTmpl, nil)
-	pathLenInter := semIssue(t, semCATemplate("Intermediate Too Many"), &pathLenRoot)
-	underPathLen := semIssue(t, semLeafTemplate(host), &pathLenInter)
+	pathLenRoot := issue(t, pathLenTmpl, nil)
+	pathLenInter := issue(t, caTemplate("Intermediate Too Many"), &pathLenRoot)
+	underPathLen := issue(t, leafTemplate(host), &pathLenInter)
 
 	// A certificate meant for TLS clients only.
-	clientOnlyTmpl := semLeafTemplate(host)
+	clientOnlyTmpl := leafTemplate(host)
 	clientOnlyTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	clientOnly := semIssue(t, clientOnlyTmpl, &ca)
+	clientOnly := issue(t, clientOnlyTmpl, &ca)
 
 	// A self-signed root the server sends but the client does not trust.
-	untrustedRoot := semIssue(t, semCATemplate("Untrusted Root"), nil)
-	underUntrustedRoot := semIssue(t, semLeafTemplate(host), &untrustedRoot)
+	untrustedRoot := issue(t, caTemplate("Untrusted Root"), nil)
+	underUntrustedRoot := issue(t, leafTemplate(host), &untrustedRoot)
 
 	client := func(mod func(*tls.Config)) *tls.Config {
-		c := &tls.Config{ServerName: host, RootCAs: semPool(ca)}
+		c := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
 		if mod != nil {
 			mod(c)
 		}
@@ -235,103 +236,103 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 		name     string
 		server   *tls.Config
 		client   *tls.Config
-		wantType ResultType
+		wantType report.ResultType
 		wantCode string
 	}{{
 		name:   "success",
-		server: server(good.semTLS(), nil),
+		server: server(good.tlsCert(), nil),
 		client: client(nil),
 	}, {
 		name:     "expired",
-		server:   server(expired.semTLS(), nil),
+		server:   server(expired.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateExpired,
+		wantType: report.ResultCertificateExpired,
 		wantCode: "certificate-expired",
 	}, {
 		name:     "not yet valid",
-		server:   server(future.semTLS(), nil),
+		server:   server(future.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "certificate-not-yet-valid",
 	}, {
 		name:     "expired intermediate",
-		server:   server(underOldInter.semTLS(oldInter), nil),
+		server:   server(underOldInter.tlsCert(oldInter), nil),
 		client:   client(nil),
-		wantType: ResultCertificateExpired,
+		wantType: report.ResultCertificateExpired,
 		wantCode: "chain-certificate-expired",
 	}, {
 		name:     "wrong host name",
-		server:   server(wrongHost.semTLS(), nil),
+		server:   server(wrongHost.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateHostMismatch,
+		wantType: report.ResultCertificateHostMismatch,
 		wantCode: "hostname-mismatch",
 	}, {
 		name:     "unknown CA",
-		server:   server(unknownCA.semTLS(), nil),
+		server:   server(unknownCA.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "unknown-authority",
 	}, {
 		name:     "self-signed without a CA",
-		server:   server(selfSigned.semTLS(), nil),
+		server:   server(selfSigned.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "self-signed-certificate",
 	}, {
 		name:     "untrusted root sent in the chain",
-		server:   server(underUntrustedRoot.semTLS(untrustedRoot), nil),
+		server:   server(underUntrustedRoot.tlsCert(untrustedRoot), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "self-signed-in-chain",
 	}, {
 		// crypto/x509 rejects the signature of a non-CA parent while
 		// building the chain and ends with "unknown authority".
 		name:     "intermediate is not a CA",
-		server:   server(underNotCA.semTLS(notCA), nil),
+		server:   server(underNotCA.tlsCert(notCA), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "unknown-authority",
 	}, {
 		name:     "name constraint",
-		server:   server(outsideConstraint.semTLS(), nil),
-		client:   client(func(c *tls.Config) { c.RootCAs = semPool(constrained) }),
-		wantType: ResultCertificateNotTrusted,
+		server:   server(outsideConstraint.tlsCert(), nil),
+		client:   client(func(c *tls.Config) { c.RootCAs = certPool(constrained) }),
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "ca-not-authorized-for-name",
 	}, {
 		name:     "path length",
-		server:   server(underPathLen.semTLS(pathLenInter), nil),
-		client:   client(func(c *tls.Config) { c.RootCAs = semPool(pathLenRoot) }),
-		wantType: ResultCertificateNotTrusted,
+		server:   server(underPathLen.tlsCert(pathLenInter), nil),
+		client:   client(func(c *tls.Config) { c.RootCAs = certPool(pathLenRoot) }),
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "too-many-intermediates",
 	}, {
 		name:     "client-auth-only certificate",
-		server:   server(clientOnly.semTLS(), nil),
+		server:   server(clientOnly.tlsCert(), nil),
 		client:   client(nil),
-		wantType: ResultCertificateNotTrusted,
+		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "incompatible-usage",
 	}, {
 		name:     "client certificate required, TLS 1.3",
-		server:   server(good.semTLS(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
+		server:   server(good.tlsCert(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
 		client:   client(nil),
-		wantType: ResultValidationFailure,
+		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-certificate-required",
 	}, {
 		name:     "client certificate required, TLS 1.2",
-		server:   server(good.semTLS(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
+		server:   server(good.tlsCert(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
 		client:   client(func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 }),
-		wantType: ResultValidationFailure,
+		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-handshake-failure",
 	}, {
 		name: "server offers only TLS 1.1",
-		server: server(good.semTLS(), func(c *tls.Config) {
+		server: server(good.tlsCert(), func(c *tls.Config) {
 			c.MinVersion, c.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
 		}),
 		client:   client(nil),
-		wantType: ResultValidationFailure,
+		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-protocol-version",
 	}, {
 		name: "no common cipher suite",
-		server: server(good.semTLS(), func(c *tls.Config) {
+		server: server(good.tlsCert(), func(c *tls.Config) {
 			c.MaxVersion = tls.VersionTLS12
 			c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
 		}),
@@ -339,17 +340,17 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 			c.MaxVersion = tls.VersionTLS12
 			c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}
 		}),
-		wantType: ResultValidationFailure,
+		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-handshake-failure",
 	}, {
 		name:   "verification skipped",
-		server: server(selfSigned.semTLS(), nil),
+		server: server(selfSigned.tlsCert(), nil),
 		client: client(func(c *tls.Config) { c.InsecureSkipVerify = true }),
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := semTLSServer(t, tt.server)
-			err := semDial(t, addr, tt.client)
+			addr := tlsServer(t, tt.server)
+			err := dialTLS(t, addr, tt.client)
 			if tt.wantType == "" {
 				require.NoError(t, err)
 			} else {
@@ -375,38 +376,38 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 // ResultError, over a real handshake.
 func TestClassifyTLSErrorVerifyConnection(t *testing.T) {
 	const host = "mx.example.test"
-	ca := semIssue(t, semCATemplate("Test Root"), nil)
-	leaf := semIssue(t, semLeafTemplate(host), &ca)
-	addr := semTLSServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.semTLS()}})
+	ca := issue(t, caTemplate("Test Root"), nil)
+	leaf := issue(t, leafTemplate(host), &ca)
+	addr := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.tlsCert()}})
 	errNoMatch := errors.New("no TLSA record matched")
-	err := semDial(t, addr, &tls.Config{
+	err := dialTLS(t, addr, &tls.Config{
 		ServerName:         host,
 		InsecureSkipVerify: true, // DANE-EE: the TLSA record, not the WebPKI, decides
 		VerifyConnection: func(tls.ConnectionState) error {
-			return &ResultError{ResultType: ResultTLSAInvalid, ReasonCode: "tlsa-no-match", Err: errNoMatch}
+			return &ResultError{ResultType: report.ResultTLSAInvalid, ReasonCode: "tlsa-no-match", Err: errNoMatch}
 		},
 	})
 	require.ErrorIs(t, err, errNoMatch)
 	gotType, gotCode := ClassifyTLSError(err)
-	if gotType != ResultTLSAInvalid || gotCode != "tlsa-no-match" {
+	if gotType != report.ResultTLSAInvalid || gotCode != "tlsa-no-match" {
 		t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (tlsa-invalid, tlsa-no-match)", err, gotType, gotCode)
 	}
 }
 
-// semSMTPSession accepts nothing; the tests end before MAIL FROM.
-type semSMTPSession struct{}
+// smtpSession accepts nothing; the tests end before MAIL FROM.
+type smtpSession struct{}
 
-func (semSMTPSession) Reset()                               {}
-func (semSMTPSession) Logout() error                        { return nil }
-func (semSMTPSession) Mail(string, *smtp.MailOptions) error { return errors.New("not here") }
-func (semSMTPSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not here") }
-func (semSMTPSession) Data(io.Reader) error                 { return errors.New("not here") }
+func (smtpSession) Reset()                               {}
+func (smtpSession) Logout() error                        { return nil }
+func (smtpSession) Mail(string, *smtp.MailOptions) error { return errors.New("not here") }
+func (smtpSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not here") }
+func (smtpSession) Data(io.Reader) error                 { return errors.New("not here") }
 
-// semSMTPServer runs a go-smtp server on loopback, offering STARTTLS when
+// smtpServer runs a go-smtp server on loopback, offering STARTTLS when
 // cfg is not nil, and returns its address.
-func semSMTPServer(t *testing.T, cfg *tls.Config) string {
+func smtpServer(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return semSMTPSession{}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return smtpSession{}, nil }))
 	srv.Domain = "mx.example.test"
 	srv.TLSConfig = cfg
 	srv.ReadTimeout = 10 * time.Second
@@ -419,12 +420,12 @@ func semSMTPServer(t *testing.T, cfg *tls.Config) string {
 	return ln.Addr().String()
 }
 
-// semDeliverTLS does what an MTA does before MAIL FROM: EHLO, STARTTLS,
+// deliverTLS does what an MTA does before MAIL FROM: EHLO, STARTTLS,
 // EHLO again over TLS, and returns the error the MTA would classify.
 // go-smtp's NewClientStartTLS reports a missing STARTTLS with an error of
 // its own, so an MTA that wants ErrSTARTTLSNotOffered looks at the EHLO
 // reply first; this helper does that on a first connection.
-func semDeliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
+func deliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
 	t.Helper()
 	probe, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)
@@ -453,30 +454,30 @@ func semDeliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
 // SMTP client's own error wrapping.
 func TestClassifyTLSErrorSMTP(t *testing.T) {
 	const host = "mx.example.test"
-	ca := semIssue(t, semCATemplate("Test Root"), nil)
-	good := semIssue(t, semLeafTemplate(host), &ca)
-	expiredTmpl := semLeafTemplate(host)
+	ca := issue(t, caTemplate("Test Root"), nil)
+	good := issue(t, leafTemplate(host), &ca)
+	expiredTmpl := leafTemplate(host)
 	expiredTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	expiredTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	expired := semIssue(t, expiredTmpl, &ca)
-	wrongHost := semIssue(t, semLeafTemplate("other.example.test"), &ca)
-	client := &tls.Config{ServerName: host, RootCAs: semPool(ca)}
+	expired := issue(t, expiredTmpl, &ca)
+	wrongHost := issue(t, leafTemplate("other.example.test"), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
 
 	tests := []struct {
 		name     string
 		server   *tls.Config
-		wantType ResultType
+		wantType report.ResultType
 		wantCode string
 	}{
-		{"no STARTTLS", nil, ResultSTARTTLSNotSupported, "starttls-not-offered"},
-		{"expired", &tls.Config{Certificates: []tls.Certificate{expired.semTLS()}}, ResultCertificateExpired, "certificate-expired"},
-		{"wrong host", &tls.Config{Certificates: []tls.Certificate{wrongHost.semTLS()}}, ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"TLS 1.1 only", &tls.Config{Certificates: []tls.Certificate{good.semTLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, ResultValidationFailure, "tls-alert-protocol-version"},
-		{"success", &tls.Config{Certificates: []tls.Certificate{good.semTLS()}}, "", ""},
+		{"no STARTTLS", nil, report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"expired", &tls.Config{Certificates: []tls.Certificate{expired.tlsCert()}}, report.ResultCertificateExpired, "certificate-expired"},
+		{"wrong host", &tls.Config{Certificates: []tls.Certificate{wrongHost.tlsCert()}}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"TLS 1.1 only", &tls.Config{Certificates: []tls.Certificate{good.tlsCert()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, report.ResultValidationFailure, "tls-alert-protocol-version"},
+		{"success", &tls.Config{Certificates: []tls.Certificate{good.tlsCert()}}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := semDeliverTLS(t, semSMTPServer(t, tt.server), client)
+			err := deliverTLS(t, smtpServer(t, tt.server), client)
 			gotType, gotCode := ClassifyTLSError(err)
 			if gotType != tt.wantType || gotCode != tt.wantCode {
 				t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (%q, %q)", err, gotType, gotCode, tt.wantType, tt.wantCode)
@@ -543,11 +544,11 @@ func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := semServe(t, tt.serve)
-			err := semDial(t, addr, &tls.Config{ServerName: "mx.example.test"})
+			addr := serveOnce(t, tt.serve)
+			err := dialTLS(t, addr, &tls.Config{ServerName: "mx.example.test"})
 			require.Error(t, err)
 			gotType, gotCode := ClassifyTLSError(err)
-			if gotType != ResultValidationFailure || gotCode != tt.wantCode {
+			if gotType != report.ResultValidationFailure || gotCode != tt.wantCode {
 				t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (validation-failure, %q)", err, gotType, gotCode, tt.wantCode)
 			}
 		})
@@ -557,7 +558,7 @@ func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
 // TestClassifyTLSErrorTimeout uses a server that accepts and never answers.
 func TestClassifyTLSErrorTimeout(t *testing.T) {
 	release := make(chan struct{})
-	addr := semServe(t, func(c net.Conn) { <-release })
+	addr := serveOnce(t, func(c net.Conn) { <-release })
 	defer close(release)
 	raw, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -566,7 +567,7 @@ func TestClassifyTLSErrorTimeout(t *testing.T) {
 	defer cancel()
 	err = tls.Client(raw, &tls.Config{ServerName: "mx.example.test"}).HandshakeContext(ctx)
 	require.Error(t, err)
-	if gotType, gotCode := ClassifyTLSError(err); gotType != ResultValidationFailure || gotCode != "timeout" {
+	if gotType, gotCode := ClassifyTLSError(err); gotType != report.ResultValidationFailure || gotCode != "timeout" {
 		t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (validation-failure, timeout)", err, gotType, gotCode)
 	}
 }
@@ -574,71 +575,71 @@ func TestClassifyTLSErrorTimeout(t *testing.T) {
 // TestClassifyTLSErrorValues covers error values that are hard to provoke
 // with a handshake, and the wrapping forms callers use.
 func TestClassifyTLSErrorValues(t *testing.T) {
-	ca := semIssue(t, semCATemplate("Test Root"), nil)
-	leaf := semIssue(t, semLeafTemplate("mx.example.test"), &ca)
-	self := semIssue(t, semLeafTemplate("mx.example.test"), nil)
+	ca := issue(t, caTemplate("Test Root"), nil)
+	leaf := issue(t, leafTemplate("mx.example.test"), &ca)
+	self := issue(t, leafTemplate("mx.example.test"), nil)
 	wrapVerify := func(err error) error {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: []*x509.Certificate{leaf.cert, ca.cert}, Err: err}
 	}
 	tests := []struct {
 		name     string
 		err      error
-		wantType ResultType
+		wantType report.ResultType
 		wantCode string
 	}{
 		{"nil", nil, "", ""},
-		{"starttls sentinel", ErrSTARTTLSNotOffered, ResultSTARTTLSNotSupported, "starttls-not-offered"},
-		{"starttls wrapped", fmt.Errorf("mx1.example.test: %w", ErrSTARTTLSNotOffered), ResultSTARTTLSNotSupported, "starttls-not-offered"},
-		{"result error", &ResultError{ResultType: ResultDANERequired, ReasonCode: "no-tlsa"}, ResultDANERequired, "no-tlsa"},
-		{"result error wrapped", fmt.Errorf("dane: %w", &ResultError{ResultType: ResultDNSSECInvalid, ReasonCode: "bogus"}), ResultDNSSECInvalid, "bogus"},
-		{"result error without code", &ResultError{ResultType: ResultTLSAInvalid, Err: x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}}, ResultTLSAInvalid, "hostname-mismatch"},
-		{"result error without type", &ResultError{ReasonCode: "custom", Err: ErrSTARTTLSNotOffered}, ResultSTARTTLSNotSupported, "custom"},
-		{"result error empty", &ResultError{}, ResultValidationFailure, "handshake-error"},
-		{"nil result error wrapped", fmt.Errorf("x: %w", (*ResultError)(nil)), ResultValidationFailure, "handshake-error"},
-		{"hostname value", x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"hostname pointer", &x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"hostname in verification error", wrapVerify(x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"expired bare", x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, ResultCertificateExpired, "certificate-expired"},
-		{"expired pointer", &x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, ResultCertificateExpired, "certificate-expired"},
-		{"expired root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}), ResultCertificateExpired, "chain-certificate-expired"},
-		{"future root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2020-01-01T00:00:00Z is before 2029-01-01T00:00:00Z"}), ResultCertificateNotTrusted, "chain-certificate-not-yet-valid"},
-		{"not authorized to sign", x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}, ResultCertificateNotTrusted, "not-authorized-to-sign"},
-		{"ca not authorized for name", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForThisName}, ResultCertificateNotTrusted, "ca-not-authorized-for-name"},
-		{"too many intermediates", x509.CertificateInvalidError{Reason: x509.TooManyIntermediates}, ResultCertificateNotTrusted, "too-many-intermediates"},
-		{"incompatible usage", x509.CertificateInvalidError{Reason: x509.IncompatibleUsage}, ResultCertificateNotTrusted, "incompatible-usage"},
-		{"issuer name mismatch", x509.CertificateInvalidError{Reason: x509.NameMismatch}, ResultCertificateNotTrusted, "issuer-name-mismatch"},
-		{"name constraints without SANs", wrapVerify(x509.CertificateInvalidError{Reason: x509.NameConstraintsWithoutSANs}), ResultCertificateNotTrusted, "name-constraints-without-sans"},
-		{"unconstrained name", x509.CertificateInvalidError{Reason: x509.UnconstrainedName}, ResultCertificateNotTrusted, "unconstrained-name"},
-		{"too many constraints", x509.CertificateInvalidError{Reason: x509.TooManyConstraints}, ResultCertificateNotTrusted, "too-many-constraints"},
-		{"ca not authorized for eku", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForExtKeyUsage}, ResultCertificateNotTrusted, "ca-not-authorized-for-eku"},
-		{"no valid chains", x509.CertificateInvalidError{Reason: x509.NoValidChains}, ResultCertificateNotTrusted, "no-valid-chains"},
-		{"future reason", x509.CertificateInvalidError{Reason: 99}, ResultCertificateNotTrusted, "certificate-invalid-99"},
-		{"unknown authority", x509.UnknownAuthorityError{Cert: leaf.cert}, ResultCertificateNotTrusted, "unknown-authority"},
-		{"unknown authority pointer", &x509.UnknownAuthorityError{Cert: self.cert}, ResultCertificateNotTrusted, "self-signed-certificate"},
-		{"unknown authority without cert", x509.UnknownAuthorityError{}, ResultCertificateNotTrusted, "unknown-authority"},
-		{"constraint violation", x509.ConstraintViolationError{}, ResultCertificateNotTrusted, "constraint-violation"},
-		{"insecure algorithm", wrapVerify(x509.InsecureAlgorithmError(x509.SHA1WithRSA)), ResultCertificateNotTrusted, "insecure-algorithm"},
-		{"unhandled critical extension", x509.UnhandledCriticalExtension{}, ResultCertificateNotTrusted, "unhandled-critical-extension"},
-		{"system roots", x509.SystemRootsError{Err: errors.New("no roots")}, ResultValidationFailure, "system-roots-unavailable"},
-		{"alert error", tls.AlertError(40), ResultValidationFailure, "tls-alert-handshake-failure"},
-		{"alert error wrapped with handshake error", fmt.Errorf("%w%.0w", errors.New("tls: bad"), tls.AlertError(70)), ResultValidationFailure, "tls-alert-protocol-version"},
-		{"unnamed alert", tls.AlertError(200), ResultValidationFailure, "tls-alert-200"},
-		{"remote alert text only", &net.OpError{Op: "remote error", Err: errors.New("tls: unknown certificate authority")}, ResultValidationFailure, "tls-alert-unknown-ca"},
-		{"record header", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, ResultValidationFailure, "not-tls"},
-		{"ech rejected", &tls.ECHRejectionError{}, ResultValidationFailure, "ech-rejected"},
-		{"deadline", context.DeadlineExceeded, ResultValidationFailure, "timeout"},
-		{"os deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, ResultValidationFailure, "timeout"},
-		{"canceled", fmt.Errorf("handshake: %w", context.Canceled), ResultValidationFailure, "canceled"},
-		{"eof", io.EOF, ResultValidationFailure, "connection-closed"},
-		{"unexpected eof", io.ErrUnexpectedEOF, ResultValidationFailure, "connection-closed"},
-		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, ResultValidationFailure, "connection-reset"},
-		{"broken pipe", &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, ResultValidationFailure, "connection-reset"},
-		{"other", errors.New("tls: unexpected message"), ResultValidationFailure, "handshake-error"},
-		{"joined", errors.Join(io.EOF, x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"Is method", semIsSTARTTLSError{}, ResultSTARTTLSNotSupported, "starttls-not-offered"},
-		{"wraps itself", &semLoopError{}, ResultValidationFailure, "handshake-error"},
-		{"nil pointer net.Error", fmt.Errorf("x: %w", (*net.OpError)(nil)), ResultValidationFailure, "handshake-error"},
-		{"typed nil", (*tls.CertificateVerificationError)(nil), ResultValidationFailure, "handshake-error"},
+		{"starttls sentinel", ErrSTARTTLSNotOffered, report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"starttls wrapped", fmt.Errorf("mx1.example.test: %w", ErrSTARTTLSNotOffered), report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"result error", &ResultError{ResultType: report.ResultDANERequired, ReasonCode: "no-tlsa"}, report.ResultDANERequired, "no-tlsa"},
+		{"result error wrapped", fmt.Errorf("dane: %w", &ResultError{ResultType: report.ResultDNSSECInvalid, ReasonCode: "bogus"}), report.ResultDNSSECInvalid, "bogus"},
+		{"result error without code", &ResultError{ResultType: report.ResultTLSAInvalid, Err: x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}}, report.ResultTLSAInvalid, "hostname-mismatch"},
+		{"result error without type", &ResultError{ReasonCode: "custom", Err: ErrSTARTTLSNotOffered}, report.ResultSTARTTLSNotSupported, "custom"},
+		{"result error empty", &ResultError{}, report.ResultValidationFailure, "handshake-error"},
+		{"nil result error wrapped", fmt.Errorf("x: %w", (*ResultError)(nil)), report.ResultValidationFailure, "handshake-error"},
+		{"hostname value", x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"hostname pointer", &x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"hostname in verification error", wrapVerify(x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"expired bare", x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
+		{"expired pointer", &x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
+		{"expired root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}), report.ResultCertificateExpired, "chain-certificate-expired"},
+		{"future root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2020-01-01T00:00:00Z is before 2029-01-01T00:00:00Z"}), report.ResultCertificateNotTrusted, "chain-certificate-not-yet-valid"},
+		{"not authorized to sign", x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}, report.ResultCertificateNotTrusted, "not-authorized-to-sign"},
+		{"ca not authorized for name", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForThisName}, report.ResultCertificateNotTrusted, "ca-not-authorized-for-name"},
+		{"too many intermediates", x509.CertificateInvalidError{Reason: x509.TooManyIntermediates}, report.ResultCertificateNotTrusted, "too-many-intermediates"},
+		{"incompatible usage", x509.CertificateInvalidError{Reason: x509.IncompatibleUsage}, report.ResultCertificateNotTrusted, "incompatible-usage"},
+		{"issuer name mismatch", x509.CertificateInvalidError{Reason: x509.NameMismatch}, report.ResultCertificateNotTrusted, "issuer-name-mismatch"},
+		{"name constraints without SANs", wrapVerify(x509.CertificateInvalidError{Reason: x509.NameConstraintsWithoutSANs}), report.ResultCertificateNotTrusted, "name-constraints-without-sans"},
+		{"unconstrained name", x509.CertificateInvalidError{Reason: x509.UnconstrainedName}, report.ResultCertificateNotTrusted, "unconstrained-name"},
+		{"too many constraints", x509.CertificateInvalidError{Reason: x509.TooManyConstraints}, report.ResultCertificateNotTrusted, "too-many-constraints"},
+		{"ca not authorized for eku", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForExtKeyUsage}, report.ResultCertificateNotTrusted, "ca-not-authorized-for-eku"},
+		{"no valid chains", x509.CertificateInvalidError{Reason: x509.NoValidChains}, report.ResultCertificateNotTrusted, "no-valid-chains"},
+		{"future reason", x509.CertificateInvalidError{Reason: 99}, report.ResultCertificateNotTrusted, "certificate-invalid-99"},
+		{"unknown authority", x509.UnknownAuthorityError{Cert: leaf.cert}, report.ResultCertificateNotTrusted, "unknown-authority"},
+		{"unknown authority pointer", &x509.UnknownAuthorityError{Cert: self.cert}, report.ResultCertificateNotTrusted, "self-signed-certificate"},
+		{"unknown authority without cert", x509.UnknownAuthorityError{}, report.ResultCertificateNotTrusted, "unknown-authority"},
+		{"constraint violation", x509.ConstraintViolationError{}, report.ResultCertificateNotTrusted, "constraint-violation"},
+		{"insecure algorithm", wrapVerify(x509.InsecureAlgorithmError(x509.SHA1WithRSA)), report.ResultCertificateNotTrusted, "insecure-algorithm"},
+		{"unhandled critical extension", x509.UnhandledCriticalExtension{}, report.ResultCertificateNotTrusted, "unhandled-critical-extension"},
+		{"system roots", x509.SystemRootsError{Err: errors.New("no roots")}, report.ResultValidationFailure, "system-roots-unavailable"},
+		{"alert error", tls.AlertError(40), report.ResultValidationFailure, "tls-alert-handshake-failure"},
+		{"alert error wrapped with handshake error", fmt.Errorf("%w%.0w", errors.New("tls: bad"), tls.AlertError(70)), report.ResultValidationFailure, "tls-alert-protocol-version"},
+		{"unnamed alert", tls.AlertError(200), report.ResultValidationFailure, "tls-alert-200"},
+		{"remote alert text only", &net.OpError{Op: "remote error", Err: errors.New("tls: unknown certificate authority")}, report.ResultValidationFailure, "tls-alert-unknown-ca"},
+		{"record header", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, report.ResultValidationFailure, "not-tls"},
+		{"ech rejected", &tls.ECHRejectionError{}, report.ResultValidationFailure, "ech-rejected"},
+		{"deadline", context.DeadlineExceeded, report.ResultValidationFailure, "timeout"},
+		{"os deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, report.ResultValidationFailure, "timeout"},
+		{"canceled", fmt.Errorf("handshake: %w", context.Canceled), report.ResultValidationFailure, "canceled"},
+		{"eof", io.EOF, report.ResultValidationFailure, "connection-closed"},
+		{"unexpected eof", io.ErrUnexpectedEOF, report.ResultValidationFailure, "connection-closed"},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, report.ResultValidationFailure, "connection-reset"},
+		{"broken pipe", &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, report.ResultValidationFailure, "connection-reset"},
+		{"other", errors.New("tls: unexpected message"), report.ResultValidationFailure, "handshake-error"},
+		{"joined", errors.Join(io.EOF, x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"Is method", isSTARTTLSError{}, report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"wraps itself", &loopError{}, report.ResultValidationFailure, "handshake-error"},
+		{"nil pointer net.Error", fmt.Errorf("x: %w", (*net.OpError)(nil)), report.ResultValidationFailure, "handshake-error"},
+		{"typed nil", (*tls.CertificateVerificationError)(nil), report.ResultValidationFailure, "handshake-error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -650,25 +651,25 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 	}
 }
 
-// semIsSTARTTLSError is an MTA's own error type that matches
+// isSTARTTLSError is an MTA's own error type that matches
 // ErrSTARTTLSNotOffered through an Is method.
-type semIsSTARTTLSError struct{}
+type isSTARTTLSError struct{}
 
-func (semIsSTARTTLSError) Error() string        { return "mx: no STARTTLS in EHLO" }
-func (semIsSTARTTLSError) Is(target error) bool { return target == ErrSTARTTLSNotOffered }
+func (isSTARTTLSError) Error() string        { return "mx: no STARTTLS in EHLO" }
+func (isSTARTTLSError) Is(target error) bool { return target == ErrSTARTTLSNotOffered }
 
-// semLoopError is a buggy wrapper that wraps itself.
-type semLoopError struct{}
+// loopError is a buggy wrapper that wraps itself.
+type loopError struct{}
 
-func (e *semLoopError) Error() string { return "loop" }
-func (e *semLoopError) Unwrap() error { return e }
+func (e *loopError) Error() string { return "loop" }
+func (e *loopError) Unwrap() error { return e }
 
 // TestClassifyTLSErrorCodesDocumented keeps the table in ClassifyTLSError's
 // doc comment in step with the code: every code the classifier returns for
 // the errors above, and every alert name, must be listed or covered by a
 // documented pattern.
 func TestClassifyTLSErrorCodesDocumented(t *testing.T) {
-	src, err := os.ReadFile("tlserror.go")
+	src, err := os.ReadFile("classify.go")
 	require.NoError(t, err)
 	doc := string(src)
 	codes := []string{
@@ -697,8 +698,8 @@ func TestClassifyTLSErrorCodesDocumented(t *testing.T) {
 }
 
 func BenchmarkClassifyTLSError(b *testing.B) {
-	ca := semIssue(b, semCATemplate("Test Root"), nil)
-	leaf := semIssue(b, semLeafTemplate("mx.example.test"), &ca)
+	ca := issue(b, caTemplate("Test Root"), nil)
+	leaf := issue(b, leafTemplate("mx.example.test"), &ca)
 	errs := map[string]error{
 		"expired": &tls.CertificateVerificationError{
 			UnverifiedCertificates: []*x509.Certificate{leaf.cert},
