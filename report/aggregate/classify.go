@@ -8,28 +8,30 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // ErrSTARTTLSNotOffered is the error an MTA returns, or wraps, when the
-// receiving MX host did not list STARTTLS in its EHLO reply (RFC 3207 §4);
-// with github.com/emersion/go-smtp that is Client.Extension("STARTTLS")
-// reporting false (its NewClientStartTLS reports the case with an error
-// of its own, so look at the EHLO reply first). ClassifyTLSError maps it to report.ResultSTARTTLSNotSupported
-// with the reason code "starttls-not-offered" (RFC 8460 §4.3.1). An MTA
-// that wants another code for a related case, such as a 454 reply to the
-// STARTTLS command, returns a *ResultError instead.
+// receiving MX host did not list STARTTLS in its EHLO reply (RFC 3207 §4).
+// ClassifyTLSError maps it to report.ResultSTARTTLSNotSupported with the
+// reason code "starttls-not-offered" (RFC 8460 §4.3.1), as it maps the
+// error github.com/emersion/go-smtp's DialStartTLS and NewClientStartTLS
+// return for the same case, so an MTA using those need not look at the
+// EHLO reply itself.
 var ErrSTARTTLSNotOffered = errors.New("aggregate: server did not offer STARTTLS")
 
-// ResultError is an error an MTA has already classified: typically returned
-// from tls.Config.VerifyConnection by DANE or MTA-STS checks that crypto/tls
-// cannot express (a TLSA mismatch is report.ResultTLSAInvalid). ClassifyTLSError
-// returns its ResultType and ReasonCode unchanged.
+// ResultError is an error an MTA has already classified: typically
+// returned from tls.Config.VerifyConnection by DANE or MTA-STS checks that
+// crypto/tls cannot express (a TLSA mismatch is report.ResultTLSAInvalid).
+// ClassifyTLSError returns its ResultType and ReasonCode unchanged.
 type ResultError struct {
 	// ResultType is the result-type to report. When empty, ClassifyTLSError
 	// classifies Err instead.
@@ -74,24 +76,29 @@ func (e *ResultError) Unwrap() error {
 }
 
 // ClassifyTLSError maps an error from an outbound SMTP session's STARTTLS
-// step — usually from (*tls.Conn).Handshake, x509.Certificate.Verify or the
-// first read after the handshake — to the result-type and the
-// failure-reason-code of a report's failure-details (RFC 8460 §4.3, §4.4).
-// A nil error was a successful session: it returns "" and "".
+// step — usually from (*tls.Conn).Handshake, x509.Certificate.Verify, the
+// first read after the handshake, or go-smtp's DialStartTLS and
+// NewClientStartTLS — to the result-type and the failure-reason-code of a
+// report's failure-details (RFC 8460 §4.3, §4.4). A nil error was a
+// successful session: it returns "" and "".
 //
 // The reason codes are this package's own, short and stable, so that
 // reports from many sessions aggregate into one failure-details entry
 // (RFC 8460 §4) and so that readers can match on them; Go's error texts
-// carry times and names and change between releases. The error tree is
-// searched as errors.As and errors.Is search it (Unwrap() error,
-// Unwrap() []error, Is methods; at most 64 levels deep, without
-// allocating), so *tls.CertificateVerificationError, errors.Join and the
-// caller's own fmt.Errorf("...: %w") wrappers are seen through. Checks run
-// in the order of this table; the first that matches wins:
+// carry times and names and change between releases. Each error below is
+// looked up with errors.As and each sentinel with errors.Is, so Unwrap
+// (one error or several, as errors.Join and fmt.Errorf with several %w
+// make), Is and As methods are honoured: *tls.CertificateVerificationError,
+// the caller's own fmt.Errorf("...: %w") wrappers and wrappers that only
+// implement As are seen through. The crypto/x509 errors are values; a
+// pointer to one counts as well. Checks run in the order of this table;
+// the first that matches wins:
 //
 //	error                                          result-type                reason code
 //	*ResultError                                   its ResultType             its ReasonCode
 //	ErrSTARTTLSNotOffered                          starttls-not-supported     starttls-not-offered
+//	*smtp.SMTPError with code 454 (RFC 3207 §4:    starttls-not-supported     starttls-unavailable
+//	  "TLS not available due to temporary reason")
 //	x509.HostnameError                             certificate-host-mismatch  hostname-mismatch
 //	x509.CertificateInvalidError, Expired:
 //	  server certificate after NotAfter            certificate-expired        certificate-expired
@@ -118,13 +125,16 @@ func (e *ResultError) Unwrap() error {
 //	x509.InsecureAlgorithmError                    certificate-not-trusted    insecure-algorithm
 //	x509.UnhandledCriticalExtension                certificate-not-trusted    unhandled-critical-extension
 //	x509.SystemRootsError                          validation-failure         system-roots-unavailable
-//	alert received from the server ("remote
-//	  error: tls: ...") or tls.AlertError          validation-failure         tls-alert-<name>
+//	tls.AlertError, or an alert received from the
+//	  server ("remote error: tls: ...")            validation-failure         tls-alert-<name>
+//	go-smtp's error for a server without STARTTLS  starttls-not-supported     starttls-not-offered
 //	server chose a TLS version the client refuses  validation-failure         protocol-version
 //	tls.RecordHeaderError (the peer is not
 //	  speaking TLS)                                validation-failure         not-tls
 //	*tls.ECHRejectionError                         validation-failure         ech-rejected
-//	context.DeadlineExceeded, net.Error timeout    validation-failure         timeout
+//	context.DeadlineExceeded,                      validation-failure         timeout
+//	  os.ErrDeadlineExceeded, or the first
+//	  net.Error in the tree reports Timeout
 //	context.Canceled                               validation-failure         canceled
 //	io.EOF, io.ErrUnexpectedEOF                    validation-failure         connection-closed
 //	ECONNRESET, EPIPE, ECONNABORTED                validation-failure         connection-reset
@@ -146,25 +156,69 @@ func (e *ResultError) Unwrap() error {
 // protocol-version code is for a server that picks an older version the
 // client was configured to refuse.
 //
+// A 454 reply is matched whichever command it answers; in the STARTTLS
+// step only STARTTLS has it (AUTH, which also uses 454, comes after TLS).
+// Other SMTP replies, such as a 554 greeting, are handshake-error.
+//
 // RFC 8460 §4.3.4 lets an MTA leave transient failures out of its report:
 // the codes timeout, canceled, connection-closed and connection-reset are
 // network conditions rather than TLS policy failures, and callers may
 // choose not to record them.
+//
+// An error tree that errors.Is could not search safely — more than 64
+// errors deep or more than 1024 in all (a wrapper that wraps itself), or
+// holding a nil pointer, whose methods may panic — is handshake-error as a
+// whole. ClassifyTLSError allocates once (the targets errors.As fills in),
+// and more only if an As or Error method it calls does.
 func ClassifyTLSError(err error) (report.ResultType, string) {
 	if err == nil {
 		return "", ""
 	}
-	if semIsNilPointer(err) {
+	return new(targets).classify(err, 0)
+}
+
+// targets holds one errors.As target of each type ClassifyTLSError looks
+// for. errors.As makes its target escape to the heap, so ClassifyTLSError
+// allocates the set once, not each target.
+type targets struct {
+	result       *ResultError
+	smtp         *smtp.SMTPError
+	verification *tls.CertificateVerificationError
+	hostname     x509.HostnameError
+	hostnameP    *x509.HostnameError
+	invalid      x509.CertificateInvalidError
+	invalidP     *x509.CertificateInvalidError
+	unknown      x509.UnknownAuthorityError
+	unknownP     *x509.UnknownAuthorityError
+	constraint   x509.ConstraintViolationError
+	constraintP  *x509.ConstraintViolationError
+	insecure     x509.InsecureAlgorithmError
+	insecureP    *x509.InsecureAlgorithmError
+	critical     x509.UnhandledCriticalExtension
+	criticalP    *x509.UnhandledCriticalExtension
+	roots        x509.SystemRootsError
+	rootsP       *x509.SystemRootsError
+	alert        tls.AlertError
+	op           *net.OpError
+	record       tls.RecordHeaderError
+	ech          *tls.ECHRejectionError
+	net          net.Error
+}
+
+// classify is ClassifyTLSError for a non-nil err; depth counts the
+// *ResultError values whose Err is being classified, which As methods
+// could nest without end.
+func (t *targets) classify(err error, depth int) (report.ResultType, string) {
+	if depth > maxDepth || !searchable(err) {
 		return report.ResultValidationFailure, "handshake-error"
 	}
-	s := semScan{alert: -1}
-	s.walk(err, 0)
-	if re := s.result; re != nil {
+	if errors.As(err, &t.result) && t.result != nil {
+		re := t.result
 		rt, code := re.ResultType, re.ReasonCode
 		if rt == "" || code == "" {
 			crt, ccode := report.ResultValidationFailure, "handshake-error"
 			if re.Err != nil {
-				crt, ccode = ClassifyTLSError(re.Err)
+				crt, ccode = new(targets).classify(re.Err, depth+1)
 			}
 			if rt == "" {
 				rt = crt
@@ -175,270 +229,159 @@ func ClassifyTLSError(err error) (report.ResultType, string) {
 		}
 		return rt, code
 	}
-	switch {
-	case s.is&semIsSTARTTLS != 0:
+
+	if errors.Is(err, ErrSTARTTLSNotOffered) {
 		return report.ResultSTARTTLSNotSupported, "starttls-not-offered"
-	case s.hostname:
+	}
+	// RFC 3207 §4: 454 TLS not available due to temporary reason.
+	if errors.As(err, &t.smtp) && t.smtp != nil && t.smtp.Code == 454 {
+		return report.ResultSTARTTLSNotSupported, "starttls-unavailable"
+	}
+
+	if asValue(err, &t.hostname, &t.hostnameP) {
 		return report.ResultCertificateHostMismatch, "hostname-mismatch"
-	case s.hasInvalid:
-		return semClassifyInvalid(s.invalid, s.isLeaf(s.invalid.Cert))
-	case s.hasUnknown:
-		if !semSelfSigned(s.unknown.Cert) {
+	}
+	if asValue(err, &t.invalid, &t.invalidP) {
+		return t.classifyInvalid(err)
+	}
+	if asValue(err, &t.unknown, &t.unknownP) {
+		switch {
+		case !selfSigned(t.unknown.Cert):
 			return report.ResultCertificateNotTrusted, "unknown-authority"
-		}
-		if s.isLeaf(s.unknown.Cert) {
+		case t.isLeaf(err, t.unknown.Cert):
 			return report.ResultCertificateNotTrusted, "self-signed-certificate"
 		}
 		return report.ResultCertificateNotTrusted, "self-signed-in-chain"
-	case s.constraint:
+	}
+	if asValue(err, &t.constraint, &t.constraintP) {
 		return report.ResultCertificateNotTrusted, "constraint-violation"
-	case s.insecure:
+	}
+	if asValue(err, &t.insecure, &t.insecureP) {
 		return report.ResultCertificateNotTrusted, "insecure-algorithm"
-	case s.critical:
+	}
+	if asValue(err, &t.critical, &t.criticalP) {
 		return report.ResultCertificateNotTrusted, "unhandled-critical-extension"
-	case s.roots:
+	}
+	if asValue(err, &t.roots, &t.rootsP) {
 		// The sender could not evaluate trust at all: a local problem,
 		// reported as the general failure (RFC 8460 §4.3.3).
 		return report.ResultValidationFailure, "system-roots-unavailable"
-	case s.alert >= 0:
-		return report.ResultValidationFailure, semAlertCode(uint8(s.alert))
 	}
-	// crypto/tls reports this as a plain error (handshake_client.go), so
-	// only its text identifies it; a loopback test guards the match.
-	if strings.Contains(err.Error(), "tls: server selected unsupported protocol version") {
+
+	// QUIC connections, and Go's wrapping of an alert it sent over QUIC.
+	if errors.As(err, &t.alert) {
+		return report.ResultValidationFailure, alertCode(uint8(t.alert))
+	}
+	switch fact, alert := t.opaque(err); fact {
+	case factRemoteAlert:
+		return report.ResultValidationFailure, alertCode(alert)
+	case factNoSTARTTLS:
+		return report.ResultSTARTTLSNotSupported, "starttls-not-offered"
+	case factProtocolVersion:
 		return report.ResultValidationFailure, "protocol-version"
 	}
-	switch {
-	case s.recordHeader:
+
+	if errors.As(err, &t.record) {
 		return report.ResultValidationFailure, "not-tls"
-	case s.ech:
+	}
+	if errors.As(err, &t.ech) && t.ech != nil {
 		return report.ResultValidationFailure, "ech-rejected"
-	case s.is&semIsDeadline != 0:
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return report.ResultValidationFailure, "timeout"
-	case s.is&semIsCanceled != 0:
+	}
+	if errors.Is(err, context.Canceled) {
 		return report.ResultValidationFailure, "canceled"
-	case s.timeout:
+	}
+	if errors.As(err, &t.net) && t.net != nil && !isNilPointer(t.net) && t.net.Timeout() {
 		return report.ResultValidationFailure, "timeout"
-	case s.is&semIsEOF != 0:
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return report.ResultValidationFailure, "connection-closed"
-	case s.is&semIsReset != 0:
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) {
 		return report.ResultValidationFailure, "connection-reset"
 	}
 	return report.ResultValidationFailure, "handshake-error"
 }
 
-// semScan records, in one walk over an error tree, the first error of each
-// kind ClassifyTLSError looks for — the one errors.As would find (depth
-// first, pre-order) — and which sentinels errors.Is would match, without
-// the allocations of one errors.As per kind. The crypto/x509 errors are
-// values; pointers to them (a caller wrapping &err) count as well.
-type semScan struct {
-	is           semSentinels
-	result       *ResultError
-	verification *tls.CertificateVerificationError
-	hostname     bool
-	invalid      x509.CertificateInvalidError
-	hasInvalid   bool
-	unknown      x509.UnknownAuthorityError
-	hasUnknown   bool
-	constraint   bool
-	insecure     bool
-	critical     bool
-	roots        bool
-	alert        int // -1 for none
-	recordHeader bool
-	ech          bool
-	timeout      bool
+// asValue reports whether err's tree holds an E or a non-nil *E, as
+// errors.As finds them, and leaves it in *v; p is scratch space. The
+// crypto/x509 errors are values; callers sometimes wrap a pointer to one.
+func asValue[E error, P interface {
+	*E
+	error
+}](err error, v *E, p *P) bool {
+	if errors.As(err, v) {
+		return true
+	}
+	if errors.As(err, p) && *p != nil {
+		*v = **p
+		return true
+	}
+	return false
 }
 
-// semSentinels is a set of the sentinel errors ClassifyTLSError matches.
-type semSentinels uint8
-
+// Bounds on the error trees ClassifyTLSError searches.
 const (
-	semIsSTARTTLS semSentinels = 1 << iota
-	semIsDeadline
-	semIsCanceled
-	semIsEOF
-	semIsReset
+	maxDepth = 64
+	maxNodes = 1024
 )
 
-// semMaxDepth bounds the walk: a wrapper that wraps itself (a bug, on which
-// errors.Is would loop forever) cannot hang ClassifyTLSError.
-const semMaxDepth = 64
+// searchable reports whether errors.Is and errors.As can search err's tree
+// without looping or panicking. They follow Unwrap without a bound, so a
+// wrapper that wraps itself makes them loop forever, and they call the
+// methods of every error in the tree, which for a nil pointer may
+// dereference it. searchable visits what they visit — through the same
+// Unwrap() error and Unwrap() []error methods; Is and As methods lead no
+// further — and looks at nothing else.
+func searchable(err error) bool {
+	budget := maxNodes
+	return searchableFrom(err, 0, &budget)
+}
 
-// walk visits err and everything it wraps.
-func (s *semScan) walk(err error, depth int) {
-	for ; err != nil && depth < semMaxDepth; depth++ {
-		if semIsNilPointer(err) {
-			// A typed nil; errors.Is would panic calling its methods.
-			return
+func searchableFrom(err error, depth int, budget *int) bool {
+	for ; err != nil; depth++ {
+		*budget--
+		if depth >= maxDepth || *budget < 0 || isNilPointer(err) {
+			return false
 		}
-		s.visit(err)
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
 			err = u.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, e := range u.Unwrap() {
-				s.walk(e, depth+1)
+				if !searchableFrom(e, depth+1, budget) {
+					return false
+				}
 			}
-			return
+			return true
 		default:
-			return
+			return true
 		}
 	}
+	return true
 }
 
-// visit records err if it is the first of its kind.
-func (s *semScan) visit(err error) {
-	s.matchSentinels(err)
-	switch e := err.(type) {
-	case *ResultError:
-		if e != nil && s.result == nil {
-			s.result = e
-		}
-	case *tls.CertificateVerificationError:
-		if e != nil && s.verification == nil {
-			s.verification = e
-		}
-	case x509.HostnameError:
-		s.hostname = true
-	case *x509.HostnameError:
-		s.hostname = s.hostname || e != nil
-	case x509.CertificateInvalidError:
-		s.setInvalid(e)
-	case *x509.CertificateInvalidError:
-		if e != nil {
-			s.setInvalid(*e)
-		}
-	case x509.UnknownAuthorityError:
-		s.setUnknown(e)
-	case *x509.UnknownAuthorityError:
-		if e != nil {
-			s.setUnknown(*e)
-		}
-	case x509.ConstraintViolationError, *x509.ConstraintViolationError:
-		s.constraint = true
-	case x509.InsecureAlgorithmError, *x509.InsecureAlgorithmError:
-		s.insecure = true
-	case x509.UnhandledCriticalExtension, *x509.UnhandledCriticalExtension:
-		s.critical = true
-	case x509.SystemRootsError, *x509.SystemRootsError:
-		s.roots = true
-	case tls.AlertError:
-		// QUIC, and Go's wrapping of an alert it sent.
-		if s.alert < 0 {
-			s.alert = int(e)
-		}
-	case *net.OpError:
-		if e != nil && s.alert < 0 && e.Op == "remote error" {
-			if n, ok := semRemoteAlert(e.Err); ok {
-				s.alert = int(n)
-			}
-		}
-	case tls.RecordHeaderError:
-		s.recordHeader = true
-	case *tls.ECHRejectionError:
-		s.ech = s.ech || e != nil
-	}
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		s.timeout = true
-	}
-}
-
-// matchSentinels tests err against the sentinels the way errors.Is tests
-// one link of a chain: equal, or its Is method says so. Every target is of
-// a comparable type, so the comparison cannot panic.
-func (s *semScan) matchSentinels(err error) {
-	targets := [...]struct {
-		err error
-		bit semSentinels
-	}{
-		{ErrSTARTTLSNotOffered, semIsSTARTTLS},
-		{context.DeadlineExceeded, semIsDeadline},
-		{context.Canceled, semIsCanceled},
-		{io.EOF, semIsEOF},
-		{io.ErrUnexpectedEOF, semIsEOF},
-		{syscall.ECONNRESET, semIsReset},
-		{syscall.EPIPE, semIsReset},
-		{syscall.ECONNABORTED, semIsReset},
-	}
-	x, hasIs := err.(interface{ Is(error) bool })
-	for _, t := range targets {
-		if err == t.err || hasIs && x.Is(t.err) {
-			s.is |= t.bit
-		}
-	}
-}
-
-func (s *semScan) setInvalid(e x509.CertificateInvalidError) {
-	if !s.hasInvalid {
-		s.invalid, s.hasInvalid = e, true
-	}
-}
-
-func (s *semScan) setUnknown(e x509.UnknownAuthorityError) {
-	if !s.hasUnknown {
-		s.unknown, s.hasUnknown = e, true
-	}
-}
-
-// isLeaf reports whether c is the server's own certificate. crypto/x509
-// names the certificate at fault, which may be an intermediate or a root;
-// only a *tls.CertificateVerificationError tells which one is the leaf.
-// Without it (the caller ran x509.Certificate.Verify itself) c is assumed
-// to be the leaf.
-func (s *semScan) isLeaf(c *x509.Certificate) bool {
-	if c == nil || s.verification == nil || len(s.verification.UnverifiedCertificates) == 0 {
-		return true
-	}
-	leaf := s.verification.UnverifiedCertificates[0]
-	return leaf == c || leaf != nil && leaf.Equal(c)
-}
-
-// semIsNilPointer reports whether err holds a nil pointer, whose methods
-// may dereference it.
-func semIsNilPointer(err error) bool {
+// isNilPointer reports whether err holds a nil pointer, whose methods may
+// dereference it.
+func isNilPointer(err error) bool {
 	v := reflect.ValueOf(err)
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-// semRemoteAlert returns the alert inside the *net.OpError with Op
-// "remote error" that crypto/tls returns for an alert received from the
-// peer: a value of its unexported uint8 alert type.
-func semRemoteAlert(err error) (uint8, bool) {
-	if err == nil {
-		return 0, false
-	}
-	if ae, ok := err.(tls.AlertError); ok {
-		return uint8(ae), true
-	}
-	v := reflect.ValueOf(err)
-	if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
-		return uint8(v.Uint()), true
-	}
-	// Fall back to the text, which is the same as AlertError's.
-	text := err.Error()
-	for n := 0; n < 256; n++ {
-		if tls.AlertError(n).Error() == text {
-			return uint8(n), true
-		}
-	}
-	return 0, false
-}
-
-// semClassifyInvalid maps the reasons of x509.CertificateInvalidError.
-func semClassifyInvalid(e x509.CertificateInvalidError, leaf bool) (report.ResultType, string) {
-	switch e.Reason {
+// classifyInvalid maps the reasons of t.invalid, the first
+// x509.CertificateInvalidError in err's tree.
+func (t *targets) classifyInvalid(err error) (report.ResultType, string) {
+	switch e := t.invalid; e.Reason {
 	case x509.Expired:
-		// crypto/x509 uses Expired for both ends of the validity period;
-		// Detail says "current time X is before Y" for a certificate that
-		// is not valid yet. RFC 8460 §4.3.1 certificate-expired means
-		// expired, so a future certificate is a trust failure.
+		// RFC 8460 §4.3.1 certificate-expired means expired, so a
+		// certificate that is not valid yet is a trust failure.
 		prefix := ""
-		if !leaf {
+		if !t.isLeaf(err, e.Cert) {
 			prefix = "chain-"
 		}
-		if strings.Contains(e.Detail, " is before ") {
+		if fact, _ := t.opaque(err); fact == factNotYetValid {
 			return report.ResultCertificateNotTrusted, prefix + "certificate-not-yet-valid"
 		}
 		return report.ResultCertificateExpired, prefix + "certificate-expired"
@@ -462,24 +405,114 @@ func semClassifyInvalid(e x509.CertificateInvalidError, leaf bool) (report.Resul
 		return report.ResultCertificateNotTrusted, "ca-not-authorized-for-eku"
 	case x509.NoValidChains:
 		return report.ResultCertificateNotTrusted, "no-valid-chains"
+	default:
+		return report.ResultCertificateNotTrusted, "certificate-invalid-" + strconv.Itoa(int(e.Reason))
 	}
-	return report.ResultCertificateNotTrusted, "certificate-invalid-" + strconv.Itoa(int(e.Reason))
 }
 
-// semSelfSigned reports whether c is self-issued and signed by its own key
+// isLeaf reports whether c is the server's own certificate. crypto/x509
+// names the certificate at fault, which may be an intermediate or a root;
+// only a *tls.CertificateVerificationError in err's tree tells which one
+// is the leaf. Without it (the caller ran x509.Certificate.Verify itself)
+// c is taken to be the leaf.
+func (t *targets) isLeaf(err error, c *x509.Certificate) bool {
+	if c == nil || !errors.As(err, &t.verification) || t.verification == nil {
+		return true
+	}
+	certs := t.verification.UnverifiedCertificates
+	if len(certs) == 0 {
+		return true
+	}
+	return certs[0] == c || certs[0] != nil && certs[0].Equal(c)
+}
+
+// selfSigned reports whether c is self-issued and signed by its own key
 // (OpenSSL's "self signed certificate" at depth zero).
-func semSelfSigned(c *x509.Certificate) bool {
+func selfSigned(c *x509.Certificate) bool {
 	if c == nil || len(c.RawSubject) == 0 || !bytes.Equal(c.RawIssuer, c.RawSubject) {
 		return false
 	}
 	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
-// semAlertCode returns the reason code for alert n: "tls-alert-" and the
+// An opaqueFact is something about an error that its packages say only
+// in its text or through an unexported type.
+type opaqueFact uint8
+
+const (
+	factNone            opaqueFact = iota
+	factNotYetValid                // crypto/x509: certificate not valid yet
+	factRemoteAlert                // crypto/tls: alert received from the peer
+	factNoSTARTTLS                 // go-smtp: STARTTLS not in the EHLO reply
+	factProtocolVersion            // crypto/tls: server chose a refused version
+)
+
+// What opaque matches, as Go 1.26.8 and go-smtp v0.25.1 write it.
+const (
+	// crypto/tls alert.go: type alert uint8.
+	alertPkgPath  = "crypto/tls"
+	alertTypeName = "alert"
+	// go-smtp client.go, initStartTLS: errors.New.
+	textNoSTARTTLS = "smtp: server doesn't support STARTTLS"
+	// crypto/tls handshake_client.go, pickTLSVersion: fmt.Errorf, then
+	// " %x" and the version.
+	textProtocolVersion = "tls: server selected unsupported protocol version"
+)
+
+// opaque is the one place ClassifyTLSError reads error text or an
+// unexported type, for what Go 1.26.8 and go-smtp v0.25.1 say no other
+// way. It returns the first fact that holds for err's tree, and for
+// factRemoteAlert the alert's number; t.invalid is what classify found.
+// TestClassifyTLSErrorOpaque makes each fact happen in a real session and
+// fails when one is no longer found.
+//
+//   - crypto/x509 (verify.go, isValid) gives the reason Expired to a
+//     certificate used after NotAfter and to one used before NotBefore;
+//     only Detail tells them apart: "current time ... is before ...".
+//   - crypto/tls (conn.go, readRecordOrCCS) returns an alert received from
+//     the peer as a *net.OpError with Op "remote error" whose Err has the
+//     unexported type alert, a uint8; tls.AlertError carries only the
+//     alerts of QUIC connections. The number is read by reflection or,
+//     failing that, found by the text, which tls.AlertError prints alike.
+//   - go-smtp (client.go, initStartTLS) reports from DialStartTLS and
+//     NewClientStartTLS a server that does not list STARTTLS with
+//     errors.New(textNoSTARTTLS).
+//   - crypto/tls (handshake_client.go, pickTLSVersion) reports a server
+//     that picked a version the client refuses with fmt.Errorf and
+//     textProtocolVersion.
+func (t *targets) opaque(err error) (opaqueFact, uint8) {
+	if e := t.invalid; e.Reason == x509.Expired {
+		if strings.Contains(e.Detail, " is before ") {
+			return factNotYetValid, 0
+		}
+		return factNone, 0
+	}
+	if errors.As(err, &t.op) && t.op != nil && t.op.Op == "remote error" && t.op.Err != nil && !isNilPointer(t.op.Err) {
+		v := reflect.ValueOf(t.op.Err)
+		if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == alertPkgPath && v.Type().Name() == alertTypeName {
+			return factRemoteAlert, uint8(v.Uint())
+		}
+		text := t.op.Err.Error()
+		for n := range 256 {
+			if tls.AlertError(n).Error() == text {
+				return factRemoteAlert, uint8(n)
+			}
+		}
+	}
+	switch text := err.Error(); {
+	case strings.Contains(text, textNoSTARTTLS):
+		return factNoSTARTTLS, 0
+	case strings.Contains(text, textProtocolVersion):
+		return factProtocolVersion, 0
+	}
+	return factNone, 0
+}
+
+// alertCode returns the reason code for alert n: "tls-alert-" and the
 // alert's IANA "TLS Alerts" name with underscores turned into hyphens, or
-// its decimal number. The codes are constants, so classifying an alert
-// does not allocate.
-func semAlertCode(n uint8) string {
+// its decimal number. The codes are constants: alertCode does not
+// allocate.
+func alertCode(n uint8) string {
 	switch n {
 	case 0:
 		return "tls-alert-close-notify"

@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -101,7 +103,7 @@ func certPool(roots ...testCert) *x509.CertPool {
 // serveOnce runs serve for one connection accepted on a fresh 127.0.0.1
 // listener and returns the address. The listener and connection are closed
 // when the test ends.
-func serveOnce(t *testing.T, serve func(net.Conn)) string {
+func serveOnce(t testing.TB, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -126,7 +128,7 @@ func serveOnce(t *testing.T, serve func(net.Conn)) string {
 // tlsServer serves one TLS connection: after a successful handshake it
 // writes a 220 greeting line, as an SMTP server would answer after
 // STARTTLS, and closes.
-func tlsServer(t *testing.T, cfg *tls.Config) string {
+func tlsServer(t testing.TB, cfg *tls.Config) string {
 	return serveOnce(t, func(conn net.Conn) {
 		srv := tls.Server(conn, cfg)
 		if err := srv.Handshake(); err != nil {
@@ -140,7 +142,7 @@ func tlsServer(t *testing.T, cfg *tls.Config) string {
 // dialTLS connects to addr with cfg like an MTA after STARTTLS: it
 // completes the handshake and reads the server's first line, which is
 // where a TLS 1.3 server's rejection of the client certificate arrives.
-func dialTLS(t *testing.T, addr string, cfg *tls.Config) error {
+func dialTLS(t testing.TB, addr string, cfg *tls.Config) error {
 	t.Helper()
 	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)
@@ -405,7 +407,7 @@ func (smtpSession) Data(io.Reader) error                 { return errors.New("no
 
 // smtpServer runs a go-smtp server on loopback, offering STARTTLS when
 // cfg is not nil, and returns its address.
-func smtpServer(t *testing.T, cfg *tls.Config) string {
+func smtpServer(t testing.TB, cfg *tls.Config) string {
 	t.Helper()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return smtpSession{}, nil }))
 	srv.Domain = "mx.example.test"
@@ -420,21 +422,11 @@ func smtpServer(t *testing.T, cfg *tls.Config) string {
 	return ln.Addr().String()
 }
 
-// deliverTLS does what an MTA does before MAIL FROM: EHLO, STARTTLS,
-// EHLO again over TLS, and returns the error the MTA would classify.
-// go-smtp's NewClientStartTLS reports a missing STARTTLS with an error of
-// its own, so an MTA that wants ErrSTARTTLSNotOffered looks at the EHLO
-// reply first; this helper does that on a first connection.
-func deliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
+// deliverTLS does what an MTA using go-smtp does before MAIL FROM:
+// NewClientStartTLS (greeting, EHLO, STARTTLS), then EHLO again, which
+// runs the TLS handshake, and returns the error the MTA would classify.
+func deliverTLS(t testing.TB, addr string, cfg *tls.Config) error {
 	t.Helper()
-	probe, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	require.NoError(t, err)
-	pc := smtp.NewClient(probe)
-	ok, _ := pc.Extension("STARTTLS")
-	_ = pc.Quit()
-	if !ok {
-		return fmt.Errorf("%s: %w", addr, ErrSTARTTLSNotOffered)
-	}
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)
 	c, err := smtp.NewClientStartTLS(conn, cfg)
@@ -442,7 +434,6 @@ func deliverTLS(t *testing.T, addr string, cfg *tls.Config) error {
 		return fmt.Errorf("%s: STARTTLS: %w", addr, err)
 	}
 	defer c.Close()
-	// The handshake runs with the first command over TLS.
 	if err := c.Hello("sender.example.net"); err != nil {
 		return fmt.Errorf("%s: EHLO after STARTTLS: %w", addr, err)
 	}
@@ -486,19 +477,109 @@ func TestClassifyTLSErrorSMTP(t *testing.T) {
 	}
 }
 
+// TestClassifyTLSErrorSTARTTLSRefused covers receiving MX hosts that do
+// not let the session reach TLS: a real go-smtp server without a
+// TLSConfig (it leaves STARTTLS out of its EHLO reply), met with each of
+// go-smtp's STARTTLS entry points and with an MTA that reads the EHLO
+// reply itself, and servers answering STARTTLS with 454 (RFC 3207 §4).
+// go-smtp's server never answers 454 (conn.go handleStartTLS in v0.25.1
+// replies 502 without a TLSConfig, else 220), so the 454 servers are
+// scripted; the client is go-smtp's.
+func TestClassifyTLSErrorSTARTTLSRefused(t *testing.T) {
+	cfg := &tls.Config{ServerName: "mx.example.test"}
+	tests := []struct {
+		name     string
+		addr     func(t *testing.T) string
+		dial     func(t *testing.T, addr string) error
+		wantCode string
+	}{{
+		name:     "not offered, NewClientStartTLS",
+		addr:     func(t *testing.T) string { return smtpServer(t, nil) },
+		dial:     func(t *testing.T, addr string) error { return deliverTLS(t, addr, cfg) },
+		wantCode: "starttls-not-offered",
+	}, {
+		name: "not offered, DialStartTLS",
+		addr: func(t *testing.T) string { return smtpServer(t, nil) },
+		dial: func(t *testing.T, addr string) error {
+			c, err := smtp.DialStartTLS(addr, cfg)
+			if err != nil {
+				return err
+			}
+			_ = c.Close()
+			return nil
+		},
+		wantCode: "starttls-not-offered",
+	}, {
+		name: "not offered, MTA checks the EHLO reply",
+		addr: func(t *testing.T) string { return smtpServer(t, nil) },
+		dial: func(t *testing.T, addr string) error {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			require.NoError(t, err)
+			c := smtp.NewClient(conn)
+			defer c.Close()
+			require.NoError(t, c.Hello("sender.example.net"))
+			if ok, _ := c.Extension("STARTTLS"); !ok {
+				return fmt.Errorf("%s: %w", addr, ErrSTARTTLSNotOffered)
+			}
+			return nil
+		},
+		wantCode: "starttls-not-offered",
+	}, {
+		name: "454 with enhanced code (Postfix)",
+		addr: func(t *testing.T) string {
+			return refuseSTARTTLS(t, "454 4.7.0 TLS not available due to local problem")
+		},
+		dial:     func(t *testing.T, addr string) error { return deliverTLS(t, addr, cfg) },
+		wantCode: "starttls-unavailable",
+	}, {
+		name:     "454 without enhanced code",
+		addr:     func(t *testing.T) string { return refuseSTARTTLS(t, "454 TLS currently unavailable") },
+		dial:     func(t *testing.T, addr string) error { return deliverTLS(t, addr, cfg) },
+		wantCode: "starttls-unavailable",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.dial(t, tt.addr(t))
+			require.Error(t, err)
+			gotType, gotCode := ClassifyTLSError(err)
+			if gotType != report.ResultSTARTTLSNotSupported || gotCode != tt.wantCode {
+				t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (starttls-not-supported, %q)", err, gotType, gotCode, tt.wantCode)
+			}
+		})
+	}
+}
+
+// refuseSTARTTLS serves one SMTP session on loopback that lists STARTTLS
+// in its EHLO reply and answers the STARTTLS command with reply.
+func refuseSTARTTLS(t testing.TB, reply string) string {
+	return serveOnce(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		_, _ = io.WriteString(c, "220 mx.example.test ESMTP\r\n")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO "):
+				_, _ = io.WriteString(c, "250-mx.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+			case cmd == "STARTTLS":
+				_, _ = io.WriteString(c, reply+"\r\n")
+			case cmd == "QUIT":
+				_, _ = io.WriteString(c, "221 2.0.0 bye\r\n")
+				return
+			default:
+				_, _ = io.WriteString(c, "502 5.5.1 not implemented\r\n")
+			}
+		}
+	})
+}
+
 // TestClassifyTLSErrorNonTLSPeers covers peers that never complete a TLS
 // handshake: one still talking plain SMTP, one that hangs up, one that
 // answers like a TLS 1.0-only server from before RFC 8446 (it ignores the
 // supported_versions extension and picks TLS 1.0 from the record version).
 func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
-	// The ServerHello an old TLS 1.0 server sends: legacy version 3.1,
-	// zero random, no session id, TLS_RSA_WITH_AES_128_CBC_SHA, no
-	// compression, no extensions (RFC 2246 §7.4.1.3).
-	serverHello := []byte{0x02, 0x00, 0x00, 0x26, 0x03, 0x01}
-	serverHello = append(serverHello, make([]byte, 32)...)
-	serverHello = append(serverHello, 0x00, 0x00, 0x2f, 0x00)
-	oldServer := append([]byte{0x16, 0x03, 0x01, 0x00, byte(len(serverHello))}, serverHello...)
-
 	tests := []struct {
 		name     string
 		serve    func(net.Conn)
@@ -531,15 +612,8 @@ func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
 		},
 		wantCode: "connection-reset",
 	}, {
-		name: "TLS 1.0 only server",
-		serve: func(c net.Conn) {
-			buf := make([]byte, 5)
-			if _, err := io.ReadFull(c, buf); err != nil {
-				return
-			}
-			_, _ = c.Write(oldServer)
-			_, _ = io.Copy(io.Discard, c)
-		},
+		name:     "TLS 1.0 only server",
+		serve:    serveTLS10,
 		wantCode: "protocol-version",
 	}}
 	for _, tt := range tests {
@@ -553,6 +627,106 @@ func TestClassifyTLSErrorNonTLSPeers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveTLS10 answers a ClientHello as a TLS 1.0-only server from before
+// RFC 8446 does: it ignores supported_versions and sends a ServerHello
+// with legacy version 3.1, zero random, no session id,
+// TLS_RSA_WITH_AES_128_CBC_SHA, no compression and no extensions
+// (RFC 2246 §7.4.1.3).
+func serveTLS10(c net.Conn) {
+	if _, err := io.ReadFull(c, make([]byte, 5)); err != nil {
+		return
+	}
+	hello := []byte{0x02, 0x00, 0x00, 0x26, 0x03, 0x01}
+	hello = append(hello, make([]byte, 32)...)
+	hello = append(hello, 0x00, 0x00, 0x2f, 0x00)
+	_, _ = c.Write(append([]byte{0x16, 0x03, 0x01, 0x00, byte(len(hello))}, hello...))
+	_, _ = io.Copy(io.Discard, c)
+}
+
+// TestClassifyTLSErrorOpaque pins what opaque relies on, checked against
+// Go 1.26.8 and go-smtp v0.25.1: each fact it reads from error text or an
+// unexported type is provoked in a real session on loopback, and the
+// assumptions are asserted one by one, so that a release of Go or go-smtp
+// that changes them fails here by name rather than turning a reason code
+// into handshake-error unnoticed.
+func TestClassifyTLSErrorOpaque(t *testing.T) {
+	const host = "mx.example.test"
+	ca := issue(t, caTemplate("Test Root"), nil)
+	good := issue(t, leafTemplate(host), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
+
+	t.Run("crypto/x509 not yet valid", func(t *testing.T) {
+		tmpl := leafTemplate(host)
+		tmpl.NotBefore = time.Now().Add(24 * time.Hour)
+		tmpl.NotAfter = time.Now().Add(48 * time.Hour)
+		future := issue(t, tmpl, &ca)
+		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{future.tlsCert()}}), client)
+		tg := new(targets)
+		require.True(t, asValue(err, &tg.invalid, &tg.invalidP), "no x509.CertificateInvalidError in %v", err)
+		require.Equal(t, x509.Expired, tg.invalid.Reason, "crypto/x509 has a reason of its own for this now")
+		require.Contains(t, tg.invalid.Detail, " is before ")
+		fact, _ := tg.opaque(err)
+		require.Equal(t, factNotYetValid, fact)
+	})
+
+	t.Run("crypto/x509 expired", func(t *testing.T) {
+		tmpl := leafTemplate(host)
+		tmpl.NotBefore = time.Now().Add(-48 * time.Hour)
+		tmpl.NotAfter = time.Now().Add(-24 * time.Hour)
+		expired := issue(t, tmpl, &ca)
+		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{expired.tlsCert()}}), client)
+		tg := new(targets)
+		require.True(t, asValue(err, &tg.invalid, &tg.invalidP), "no x509.CertificateInvalidError in %v", err)
+		require.Equal(t, x509.Expired, tg.invalid.Reason)
+		require.NotContains(t, tg.invalid.Detail, " is before ")
+		fact, _ := tg.opaque(err)
+		require.Equal(t, factNone, fact)
+	})
+
+	t.Run("crypto/tls alert received", func(t *testing.T) {
+		err := dialTLS(t, tlsServer(t, &tls.Config{
+			Certificates: []tls.Certificate{good.tlsCert()},
+			ClientAuth:   tls.RequireAnyClientCert,
+		}), client)
+		require.Error(t, err)
+		if ae := tls.AlertError(0); errors.As(err, &ae) {
+			t.Logf("crypto/tls now returns received alerts as tls.AlertError: opaque's reflection can go")
+		}
+		var op *net.OpError
+		require.ErrorAs(t, err, &op)
+		require.Equal(t, "remote error", op.Op)
+		typ := reflect.TypeOf(op.Err)
+		require.Equal(t, alertPkgPath+"."+alertTypeName, typ.PkgPath()+"."+typ.Name())
+		require.Equal(t, reflect.Uint8, typ.Kind())
+		// The text fallback: tls.AlertError prints the same names.
+		require.Equal(t, tls.AlertError(116).Error(), op.Err.Error())
+		fact, alert := new(targets).opaque(err)
+		require.Equal(t, factRemoteAlert, fact)
+		require.Equal(t, uint8(116), alert) // certificate_required, RFC 8446 §6
+	})
+
+	t.Run("go-smtp STARTTLS not offered", func(t *testing.T) {
+		conn, err := net.DialTimeout("tcp", smtpServer(t, nil), 5*time.Second)
+		require.NoError(t, err)
+		c, err := smtp.NewClientStartTLS(conn, client)
+		if err == nil {
+			_ = c.Close()
+		}
+		require.EqualError(t, err, textNoSTARTTLS)
+		var se *smtp.SMTPError
+		require.False(t, errors.As(err, &se), "go-smtp now returns a *smtp.SMTPError: match that instead")
+		fact, _ := new(targets).opaque(err)
+		require.Equal(t, factNoSTARTTLS, fact)
+	})
+
+	t.Run("crypto/tls server picked a refused version", func(t *testing.T) {
+		err := dialTLS(t, serveOnce(t, serveTLS10), &tls.Config{ServerName: host})
+		require.ErrorContains(t, err, textProtocolVersion)
+		fact, _ := new(targets).opaque(err)
+		require.Equal(t, factProtocolVersion, fact)
+	})
 }
 
 // TestClassifyTLSErrorTimeout uses a server that accepts and never answers.
@@ -581,6 +755,19 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 	wrapVerify := func(err error) error {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: []*x509.Certificate{leaf.cert, ca.cert}, Err: err}
 	}
+	hostname := x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}
+	nest := func(n int, err error) error {
+		for range n {
+			err = fmt.Errorf("layer: %w", err)
+		}
+		return err
+	}
+	wide := make([]error, 1100)
+	for i := range wide {
+		wide[i] = io.EOF
+	}
+	selfNested := &ResultError{ReasonCode: "dane"}
+	selfNested.Err = asOnly{selfNested}
 	tests := []struct {
 		name     string
 		err      error
@@ -640,6 +827,18 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"wraps itself", &loopError{}, report.ResultValidationFailure, "handshake-error"},
 		{"nil pointer net.Error", fmt.Errorf("x: %w", (*net.OpError)(nil)), report.ResultValidationFailure, "handshake-error"},
 		{"typed nil", (*tls.CertificateVerificationError)(nil), report.ResultValidationFailure, "handshake-error"},
+		{"typed nil beside a match", errors.Join(hostname, (*net.OpError)(nil)), report.ResultValidationFailure, "handshake-error"},
+		{"62 wrappers deep", nest(62, hostname), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"64 wrappers deep", nest(64, hostname), report.ResultValidationFailure, "handshake-error"},
+		{"1100 joined", errors.Join(wide...), report.ResultValidationFailure, "handshake-error"},
+		{"100 joined", errors.Join(wide[:100]...), report.ResultValidationFailure, "connection-closed"},
+		{"As yields a nil *ResultError", asOnly{(*ResultError)(nil)}, report.ResultValidationFailure, "handshake-error"},
+		{"As yields a nil net.Error", asOnly{(*net.OpError)(nil)}, report.ResultValidationFailure, "handshake-error"},
+		{"As nests a *ResultError in itself", selfNested, report.ResultValidationFailure, "dane"},
+		{"smtp 454", &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "TLS not available due to local problem"}, report.ResultSTARTTLSNotSupported, "starttls-unavailable"},
+		{"smtp 454 wrapped", fmt.Errorf("mx: STARTTLS: %w", &smtp.SMTPError{Code: 454}), report.ResultSTARTTLSNotSupported, "starttls-unavailable"},
+		{"smtp 554 greeting", &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 3, 2}, Message: "no SMTP service here"}, report.ResultValidationFailure, "handshake-error"},
+		{"go-smtp text", errors.New("smtp: server doesn't support STARTTLS"), report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -649,6 +848,56 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClassifyTLSErrorAsMethod classifies errors that yield the error
+// ClassifyTLSError looks for only through an As method, as errors.As
+// finds it, and not through Unwrap.
+func TestClassifyTLSErrorAsMethod(t *testing.T) {
+	ca := issue(t, caTemplate("Test Root"), nil)
+	leaf := issue(t, leafTemplate("mx.example.test"), &ca)
+	hostname := x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}
+	tests := []struct {
+		name     string
+		err      error
+		wantType report.ResultType
+		wantCode string
+	}{
+		{"x509.HostnameError", asOnly{hostname}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"*x509.HostnameError", asOnly{&hostname}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"wrapped", fmt.Errorf("deliver: %w", asOnly{hostname}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"x509.CertificateInvalidError", asOnly{x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}}, report.ResultCertificateExpired, "certificate-expired"},
+		{"x509.UnknownAuthorityError", asOnly{x509.UnknownAuthorityError{Cert: leaf.cert}}, report.ResultCertificateNotTrusted, "unknown-authority"},
+		{"tls.AlertError", asOnly{tls.AlertError(48)}, report.ResultValidationFailure, "tls-alert-unknown-ca"},
+		{"tls.RecordHeaderError", asOnly{tls.RecordHeaderError{Msg: "not TLS"}}, report.ResultValidationFailure, "not-tls"},
+		{"*ResultError", asOnly{&ResultError{ResultType: report.ResultDANERequired, ReasonCode: "no-tlsa"}}, report.ResultDANERequired, "no-tlsa"},
+		{"*net.OpError timeout", asOnly{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}}, report.ResultValidationFailure, "timeout"},
+		{"*smtp.SMTPError 454", asOnly{&smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "TLS not available"}}, report.ResultSTARTTLSNotSupported, "starttls-unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotType, gotCode := ClassifyTLSError(tt.err)
+			if gotType != tt.wantType || gotCode != tt.wantCode {
+				t.Errorf("ClassifyTLSError(%v) = (%q, %q), want (%q, %q)", tt.err, gotType, gotCode, tt.wantType, tt.wantCode)
+			}
+		})
+	}
+}
+
+// asOnly is a wrapper that does not Unwrap: it hands out v only to an
+// errors.As target that v can be assigned to.
+type asOnly struct{ v error }
+
+func (e asOnly) Error() string { return "wrapper: " + e.v.Error() }
+
+func (e asOnly) As(target any) bool {
+	t := reflect.ValueOf(target).Elem()
+	v := reflect.ValueOf(e.v)
+	if !v.Type().AssignableTo(t.Type()) {
+		return false
+	}
+	t.Set(v)
+	return true
 }
 
 // isSTARTTLSError is an MTA's own error type that matches
@@ -673,7 +922,7 @@ func TestClassifyTLSErrorCodesDocumented(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(src)
 	codes := []string{
-		"starttls-not-offered", "hostname-mismatch", "certificate-expired", "chain-certificate-expired",
+		"starttls-not-offered", "starttls-unavailable", "hostname-mismatch", "certificate-expired", "chain-certificate-expired",
 		"certificate-not-yet-valid", "chain-certificate-not-yet-valid", "self-signed-certificate",
 		"self-signed-in-chain", "unknown-authority", "not-authorized-to-sign", "ca-not-authorized-for-name",
 		"too-many-intermediates", "incompatible-usage", "issuer-name-mismatch", "name-constraints-without-sans",
@@ -697,23 +946,150 @@ func TestClassifyTLSErrorCodesDocumented(t *testing.T) {
 	}
 }
 
+// BenchmarkClassifyTLSError classifies typical errors: made-up values
+// (expired, remote-alert, other) and what real loopback sessions return.
 func BenchmarkClassifyTLSError(b *testing.B) {
+	const host = "mx.example.test"
 	ca := issue(b, caTemplate("Test Root"), nil)
-	leaf := issue(b, leafTemplate("mx.example.test"), &ca)
-	errs := map[string]error{
-		"expired": &tls.CertificateVerificationError{
+	leaf := issue(b, leafTemplate(host), &ca)
+	wrongHost := issue(b, leafTemplate("other.example.test"), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
+	realAlert := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{leaf.tlsCert()}, ClientAuth: tls.RequireAnyClientCert}), client)
+	realHostname := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{wrongHost.tlsCert()}}), client)
+	realNoSTARTTLS := deliverTLS(b, smtpServer(b, nil), client)
+	for _, err := range []error{realAlert, realHostname, realNoSTARTTLS} {
+		require.Error(b, err)
+	}
+	errs := []struct {
+		name string
+		err  error
+	}{
+		{"expired", &tls.CertificateVerificationError{
 			UnverifiedCertificates: []*x509.Certificate{leaf.cert},
 			Err:                    x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time X is after Y"},
-		},
-		"remote-alert": &net.OpError{Op: "remote error", Err: tls.AlertError(40)},
-		"other":        errors.New("tls: something else"),
+		}},
+		{"remote-alert", &net.OpError{Op: "remote error", Err: tls.AlertError(40)}},
+		{"other", errors.New("tls: something else")},
+		{"real-remote-alert", fmt.Errorf("deliver to %s: %w", host, realAlert)},
+		{"real-hostname", fmt.Errorf("deliver to %s: %w", host, realHostname)},
+		{"real-no-starttls", realNoSTARTTLS},
 	}
-	for name, err := range errs {
-		b.Run(name, func(b *testing.B) {
+	for _, e := range errs {
+		b.Run(e.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				ClassifyTLSError(err)
+			for b.Loop() {
+				ClassifyTLSError(e.err)
 			}
 		})
 	}
+}
+
+// FuzzClassifyTLSError classifies error trees built by a small program:
+// each byte of prog pushes an error ClassifyTLSError knows (text and
+// numbers taken from text and arg) or combines the top of the stack
+// (wrap, join, verification error, *ResultError, As-only wrapper).
+// Properties: no panic and no hang; nil gives ("", ""); anything else a
+// result type and a code of lower-case letters, digits and hyphens (the
+// *ResultError values carry no code of their own); and the caller's own
+// wrapping —
+// fmt.Errorf with %w, errors.Join of one, an empty *ResultError — does
+// not change the answer.
+func FuzzClassifyTLSError(f *testing.F) {
+	f.Add([]byte{}, "", byte(0))
+	f.Add([]byte{0}, "tls: unexpected message", byte(0))
+	f.Add([]byte{1, 16}, "", byte(0))
+	f.Add([]byte{3}, "tls: unknown certificate authority", byte(48))
+	f.Add([]byte{4, 12}, "current time 2020-01-01T00:00:00Z is before 2029-01-01T00:00:00Z", byte(1))
+	f.Add([]byte{5, 2, 17}, "x.test", byte(70))
+	f.Add([]byte{6, 16, 16}, "TLS not available", byte(54))
+	f.Add([]byte{7, 13}, "", byte(3))
+	f.Add([]byte{8, 9, 17, 14}, "", byte(0))
+	f.Add([]byte{0, 16}, "smtp: server doesn't support STARTTLS", byte(0))
+	f.Add([]byte{0}, "tls: server selected unsupported protocol version 301", byte(0))
+	f.Add([]byte{10, 5, 17}, "", byte(0))
+	f.Add([]byte{11, 15, 14, 2}, "record", byte(200))
+	f.Fuzz(func(t *testing.T, prog []byte, text string, arg byte) {
+		if len(prog) > 40 {
+			prog = prog[:40] // stays within maxDepth and maxNodes
+		}
+		err := fuzzError(prog, text, arg)
+		rt, code := ClassifyTLSError(err)
+		if err == nil {
+			if rt != "" || code != "" {
+				t.Fatalf("nil: got (%q, %q)", rt, code)
+			}
+			return
+		}
+		if rt == "" || code == "" {
+			t.Fatalf("ClassifyTLSError(%v) = (%q, %q): empty", err, rt, code)
+		}
+		if strings.Trim(code, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			t.Fatalf("ClassifyTLSError(%v): code %q", err, code)
+		}
+		for _, w := range []error{fmt.Errorf("deliver: %w", err), errors.Join(err), &ResultError{Err: err}} {
+			if wt, wc := ClassifyTLSError(w); wt != rt || wc != code {
+				t.Fatalf("ClassifyTLSError(%v) = (%q, %q), but (%q, %q) wrapped in %T", err, rt, code, wt, wc, w)
+			}
+		}
+	})
+}
+
+// fuzzError runs prog; see FuzzClassifyTLSError.
+func fuzzError(prog []byte, text string, arg byte) error {
+	var stack []error
+	push := func(e error) { stack = append(stack, e) }
+	pop := func() error {
+		if len(stack) == 0 {
+			return errors.New(text)
+		}
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		return e
+	}
+	types := []report.ResultType{"", report.ResultTLSAInvalid, report.ResultSTSWebPKIInvalid, report.ResultDANERequired}
+	for _, op := range prog {
+		switch op % 18 {
+		case 0:
+			push(errors.New(text))
+		case 1:
+			push(io.EOF)
+		case 2:
+			push(tls.AlertError(arg))
+		case 3:
+			push(&net.OpError{Op: "remote error", Err: errors.New(text)})
+		case 4:
+			push(x509.CertificateInvalidError{Reason: x509.InvalidReason(arg % 16), Detail: text})
+		case 5:
+			push(x509.HostnameError{Certificate: &x509.Certificate{}, Host: text}) // Error dereferences Certificate
+		case 6:
+			push(&smtp.SMTPError{Code: 400 + int(arg), Message: text})
+		case 7:
+			push(ErrSTARTTLSNotOffered)
+		case 8:
+			push(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)})
+		case 9:
+			push(context.DeadlineExceeded)
+		case 10:
+			push((*net.OpError)(nil))
+		case 11:
+			push(tls.RecordHeaderError{Msg: text})
+		case 12:
+			push(&tls.CertificateVerificationError{Err: pop()})
+		case 13:
+			push(&ResultError{ResultType: types[int(arg)%len(types)], Err: pop()})
+		case 14:
+			push(asOnly{pop()})
+		case 15:
+			push(x509.UnknownAuthorityError{})
+		case 16:
+			push(fmt.Errorf("%s: %w", text, pop()))
+		case 17:
+			b, a := pop(), pop()
+			push(errors.Join(a, b))
+		}
+	}
+	if len(stack) == 0 {
+		return nil
+	}
+	return errors.Join(stack...)
 }

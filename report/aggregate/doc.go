@@ -15,7 +15,8 @@
 // # Classifying sessions
 //
 // ClassifyTLSError turns the error of a session's STARTTLS step — from
-// crypto/tls or crypto/x509, an alert from the server,
+// crypto/tls or crypto/x509, an alert from the server, go-smtp's errors
+// for a server that does not offer STARTTLS or answers it with 454,
 // ErrSTARTTLSNotOffered, or the MTA's own *ResultError — into the
 // result-type and a short, stable failure-reason-code of the failure
 // detail to record (RFC 8460 §4.3); its documentation has the table of
