@@ -126,14 +126,14 @@
 // Advice explain a failure to the operator of the receiving domain: what
 // failed, and what to check.
 //
-// ClassifyTLSError turns the error of an outbound STARTTLS session — from
-// crypto/tls or crypto/x509, an alert from the server,
-// ErrSTARTTLSNotOffered, or the MTA's own *ResultError — into the
-// result-type and a short, stable failure-reason-code; its documentation
-// has the table of codes. Report.Validate checks a report before it is
-// sent (one policy domain, a full UTC day, consistent counts, A-label
-// domains, registered types) and returns every problem at once, each a
-// *tlsrpt.Diagnostic with the JSON path and a code.
+// Report.Validate checks a report before it is sent (one policy domain, a
+// full UTC day, consistent counts, A-label domains, registered types) and
+// returns every problem at once, each a *tlsrpt.Diagnostic with the JSON
+// path and a code.
+//
+// The package does no TLS and no SMTP: turning the error of an outbound
+// STARTTLS session into a result-type and failure-reason-code is the job
+// of ClassifyTLSError in package aggregate, the MTA side.
 //
 // # Limits
 //

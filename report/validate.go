@@ -63,8 +63,8 @@ import (
 //   - result-type is one of the 11 registered values (ResultType.Known).
 //     A failure-reason-code is not required, not even for
 //     certificate-not-trusted and validation-failure: RFC 8460 §4.3.1 says
-//     they SHOULD carry one (ClassifyTLSError gives one), but a failure
-//     whose cause the MTA does not know must still be counted.
+//     they SHOULD carry one (aggregate.ClassifyTLSError gives one), but a
+//     failure whose cause the MTA does not know must still be counted.
 //   - sending-mta-ip and receiving-ip, when set, are unicast addresses
 //     without a zone, and IPv4 addresses are not written as IPv4-mapped
 //     IPv6 (use netip.Addr.Unmap).

@@ -60,11 +60,11 @@ func mtaSessions() ([]outcome, error) {
 		// MTA-STS: the policy host's certificate did not validate when the
 		// MTA refreshed the policy (RFC 8460 §4.3.2.2).
 		{policy: sts, sessions: 3,
-			err: &report.ResultError{ResultType: report.ResultSTSWebPKIInvalid, Err: x509.UnknownAuthorityError{}}},
+			err: &aggregate.ResultError{ResultType: report.ResultSTSWebPKIInvalid, Err: x509.UnknownAuthorityError{}}},
 		{policy: dane, sessions: 412, mx: "mx.example.net", ip: "203.0.113.25"},
 		// DANE: the server's key matches no TLSA record (RFC 8460 §4.3.2.1).
 		{policy: dane, sessions: 6, mx: "mx.example.net", ip: "203.0.113.25",
-			err: &report.ResultError{ResultType: report.ResultTLSAInvalid, ReasonCode: "tlsa-no-match"}},
+			err: &aggregate.ResultError{ResultType: report.ResultTLSAInvalid, ReasonCode: "tlsa-no-match"}},
 	}, nil
 }
 
@@ -88,7 +88,7 @@ func sendReports(ctx context.Context, w io.Writer, world *world) error {
 		}
 		s := aggregate.Session{Policy: id}
 		if o.err != nil {
-			resultType, reasonCode := report.ClassifyTLSError(o.err)
+			resultType, reasonCode := aggregate.ClassifyTLSError(o.err)
 			fd := report.FailureDetail{
 				ResultType:          resultType,
 				SendingMTAIP:        sendingIP,

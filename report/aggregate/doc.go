@@ -12,6 +12,16 @@
 //	err = agg.Record(aggregate.Session{Time: time.Now(), Policy: id})
 //	reports, err := agg.Reports(yesterday)
 //
+// # Classifying sessions
+//
+// ClassifyTLSError turns the error of a session's STARTTLS step — from
+// crypto/tls or crypto/x509, an alert from the server, go-smtp's errors
+// for a server that does not offer STARTTLS or answers it with 454,
+// ErrSTARTTLSNotOffered, or the MTA's own *ResultError — into the
+// result-type and a short, stable failure-reason-code of the failure
+// detail to record (RFC 8460 §4.3); its documentation has the table of
+// codes.
+//
 // # Counting
 //
 // A session is one SMTP connection attempt toward a receiving MX under one
@@ -38,8 +48,8 @@
 // not an absolute URI, policy types other than the three of §4.4.
 //
 // The result types validation-failure and certificate-not-trusted SHOULD
-// carry a failure-reason-code (RFC 8460 §4.3.1; report.ClassifyTLSError
-// gives one). A session recorded without one is counted all the same, and
+// carry a failure-reason-code (RFC 8460 §4.3.1; ClassifyTLSError gives
+// one). A session recorded without one is counted all the same, and
 // its detail is reported without the member (Validate accepts that): the
 // failure is not lost, and no code is invented for a cause the MTA did not
 // see.
