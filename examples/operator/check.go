@@ -78,7 +78,7 @@ func (c *checker) checkSTSPolicy(text string, mxHosts []string) {
 	}
 	for _, d := range policy.LintSTSPolicy(text, mxHosts) {
 		fmt.Fprintf(c.out, "  %s\n", d)
-		c.invalid = c.invalid || d.Severity == policy.SeverityError
+		c.invalid = c.invalid || d.Severity == tlsrpt.SeverityError
 	}
 }
 

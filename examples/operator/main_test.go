@@ -85,7 +85,7 @@ func TestOffline(t *testing.T) {
 			name:    "good policy, uncovered MX host",
 			args:    []string{"-sts-policy", "testdata/good-policy.txt", "-mx", "mx1.example.com,mx2.example.com"},
 			wantErr: errInvalid,
-			want:    []string{"error line 0 mx-not-covered"},
+			want:    []string{"error @0: MX host mx2.example.com matches no mx pattern; mail to it will fail under mode enforce [mx-not-covered]"},
 		},
 		{
 			name:    "bad policy",
