@@ -2,8 +2,8 @@
 // (TLS-RPT, RFC 8460): the reports that sending mail servers exchange
 // about the TLS sessions they could and could not establish, and the DNS
 // record that asks for them. This package holds the vocabulary every
-// other package shares — Diagnostic, Severity, Code and ErrTooLarge — and
-// imports nothing of the module.
+// other package shares — Diagnostic, Severity, Code, ErrTooLarge, Resolver
+// and Extension — and imports nothing of the module.
 //
 // # Three roles
 //
@@ -41,5 +41,8 @@
 // deviation in a mail — is a Diagnostic with a stable Code and a Severity.
 // A strict reader refuses the same deviation by returning it as a
 // *Diagnostic, so one errors.As target serves every package. Every size
-// cap matches errors.Is(err, ErrTooLarge).
+// cap matches errors.Is(err, ErrTooLarge). DNS is injected one way, as a
+// Resolver (*net.Resolver satisfies it; nil means net.DefaultResolver),
+// and the name=value extension fields of the TLS-RPT and MTA-STS records
+// are one Extension type.
 package tlsrpt

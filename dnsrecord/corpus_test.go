@@ -94,7 +94,7 @@ func TestCorpusRecords(t *testing.T) {
 			}
 		}
 		// lint before the reconciliation with Parse that Lint applies.
-		if got := hasErrorFinding(lint(txt)); got != (err != nil) {
+		if got := hasError(lint(txt)); got != (err != nil) {
 			t.Errorf("records.tsv:%d: lint(%q) has error finding = %v, Parse error = %v", line, txt, got, err)
 		}
 	}

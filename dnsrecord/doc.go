@@ -7,12 +7,15 @@
 // Parse is strict to the RFC 8460 §3 ABNF and returns a *SyntaxError
 // with the byte offset of the problem; Record.String formats the
 // canonical form, and Parse(r.String()) gives back an equal Record.
-// Lookup queries the record through a Resolver (such as *net.Resolver)
-// and applies the §3 selection rules: it keeps the error kinds apart so
-// that a sender can tell "the domain publishes no record" (ErrNoRecord,
-// ErrMultipleRecords) from "ask again later" (*TemporaryError). Lint
-// explains mistakes to the people who publish records, without changing
-// what Parse accepts.
+// Lookup queries the record through a tlsrpt.Resolver (such as
+// *net.Resolver) and applies the §3 selection rules, as Select does for
+// TXT strings obtained elsewhere: it keeps the error kinds apart so that a
+// sender can tell "the domain publishes no record" (ErrNoRecord,
+// ErrMultipleRecords) from "ask again later" (*TemporaryError), and it
+// returns the TXT strings it saw. Lint explains to the people who publish
+// records what is wrong with the TXT strings at the name, as
+// tlsrpt.Diagnostic values, without changing what Parse and Select
+// accept.
 //
 // For mailto: destinations, URI.Address and URI.Domain give the address
 // (RFC 6068) and its domain as an A-label; for https: destinations
@@ -45,10 +48,11 @@
 // Parse works in time linear in the length of the text. It allocates
 // once for a record with up to two URIs and one extension, else once for
 // the Record and once per slice; the strings of the Record are
-// substrings of the text, and URIs are decoded only when asked. It does not limit the text's length: a TXT record from DNS is at
-// most 64 KiB. Lint is linear too, but allocates freely; it is meant for
-// operator tools, not for the sending hot path. Lookup makes exactly one
-// TXT query, bounded by the context and the Resolver's own timeouts.
+// substrings of the text, and URIs are decoded only when asked. It does
+// not limit the text's length: a TXT record from DNS is at most 64 KiB.
+// Lint is linear too, but allocates freely; it is meant for operator
+// tools, not for the sending hot path. Lookup makes exactly one TXT query,
+// bounded by the context and the Resolver's own timeouts.
 //
 // # Interoperability
 //
@@ -62,7 +66,12 @@
 //     CodeSizeSuffix;
 //   - "RUA=" or "V=" in upper case: CodeRUACase, CodeVersionCase;
 //   - SPF, DMARC or MTA-STS records published at _smtp._tls:
-//     CodeSPFRecord, CodeDMARCRecord, CodeMTASTSRecord;
+//     CodeSPFRecord, CodeDMARCRecord, CodeMTASTSRecord (an error when
+//     they are all there is, a note beside the TLS-RPT record, which
+//     senders find anyway);
+//   - two TLS-RPT records at one name, for example an old and a new one
+//     during a change of provider (senders then use neither):
+//     CodeMultipleRecords;
 //   - zone-file artefacts: enclosing quotes or braces (PowerShell's
 //     Resolve-DnsName output pasted as a value), a backslash before ";":
 //     CodeQuoted, CodeZoneEscape;

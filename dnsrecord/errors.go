@@ -12,13 +12,13 @@ import (
 // no version at all (RFC 8460 §3 tlsrpt-version).
 var ErrNotTLSRPT = errors.New("dnsrecord: not a TLS-RPT version 1 record")
 
-// ErrNoRecord is returned by Lookup when the domain publishes no TLS-RPT
+// ErrNoRecord is returned by Lookup and Select when the domain publishes no TLS-RPT
 // record: the name does not exist (NXDOMAIN), has no TXT records (NODATA),
 // or none of its TXT records is a TLS-RPT record (RFC 8460 §3). The
 // domain does not want TLS reports; this is not a reason to retry.
 var ErrNoRecord = errors.New("dnsrecord: no TLS-RPT record")
 
-// ErrMultipleRecords is returned by Lookup when more than one TXT record
+// ErrMultipleRecords is returned by Lookup and Select when more than one TXT record
 // is a TLS-RPT record. RFC 8460 §3 says the domain then does not
 // implement TLS-RPT, so a sender must not send reports.
 var ErrMultipleRecords = errors.New("dnsrecord: more than one TLS-RPT record")

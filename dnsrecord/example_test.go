@@ -72,8 +72,8 @@ func ExampleRecord_String_build() {
 	// v=TLSRPTv1; rua=mailto:tls%2Creports@example.com
 }
 
-// zone is a Resolver answering from a map of absolute names; a missing
-// name does not exist (NXDOMAIN), as *net.Resolver reports it.
+// zone is a tlsrpt.Resolver answering from a map of absolute names; a
+// missing name does not exist (NXDOMAIN), as *net.Resolver reports it.
 type zone map[string][]string
 
 func (z zone) LookupTXT(_ context.Context, name string) ([]string, error) {
@@ -84,6 +84,10 @@ func (z zone) LookupTXT(_ context.Context, name string) ([]string, error) {
 	return txts, nil
 }
 
+func (z zone) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
 func ExampleLookup() {
 	res := zone{
 		"_smtp._tls.example.com.": {"v=spf1 -all", "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"},
@@ -91,13 +95,18 @@ func ExampleLookup() {
 	}
 	ctx := context.Background()
 	for _, domain := range []string{"example.com", "example.org", "example.net"} {
-		r, err := dnsrecord.Lookup(ctx, res, domain)
+		// A sender passes nil options; a nil Resolver is net.DefaultResolver.
+		r, txts, err := dnsrecord.Lookup(ctx, res, domain, nil)
 		var temp *dnsrecord.TemporaryError
 		switch {
 		case err == nil:
 			fmt.Println(domain, "reports to", r.SupportedRUA())
 		case errors.Is(err, dnsrecord.ErrNoRecord), errors.Is(err, dnsrecord.ErrMultipleRecords):
 			fmt.Println(domain, "does not do TLS-RPT:", err)
+			// An operator tool explains why, from the same answer.
+			for _, d := range dnsrecord.Lint(txts...) {
+				fmt.Println("  ", d)
+			}
 		case errors.As(err, &temp):
 			fmt.Println(domain, "retry later:", err)
 		default:
@@ -107,14 +116,31 @@ func ExampleLookup() {
 	// Output:
 	// example.com reports to [mailto:tlsrpt@example.com]
 	// example.org does not do TLS-RPT: dnsrecord: more than one TLS-RPT record
+	//    error @0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
+	//    error #1 @0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
 	// example.net does not do TLS-RPT: dnsrecord: no TLS-RPT record at _smtp._tls.example.net.: lookup _smtp._tls.example.net.: no such host
+	//    error @0: there is no TXT record at the name, so senders send no reports (RFC 8460 §3) [no-record] (fix: publish a record such as "v=TLSRPTv1; rua=mailto:tlsrpt@example.com")
+}
+
+func ExampleSelect() {
+	// The TXT strings of _smtp._tls.example.com, from a DNS answer
+	// obtained elsewhere. Senders ignore the SPF record.
+	txts := []string{"v=spf1 -all", "v=TLSRPTv1 ; rua=mailto:tlsrpt@example.com"}
+	r, err := dnsrecord.Select(txts, nil)
+	fmt.Println(r, err)
+	// The literal reading of RFC 8460 §3 discards "v=TLSRPTv1 ;".
+	_, err = dnsrecord.Select(txts, &dnsrecord.LookupOptions{StrictPrefix: true})
+	fmt.Println(err)
+	// Output:
+	// v=TLSRPTv1; rua=mailto:tlsrpt@example.com <nil>
+	// dnsrecord: no TLS-RPT record
 }
 
 func ExampleLint() {
-	for _, f := range dnsrecord.Lint("v=TLSRPTv1; rua=tlsrpt@example.com,http://r.example/tlsrpt") {
-		fmt.Println(f.Severity, f.Code, f.Offset)
-		fmt.Println("  ", f.Message)
-		fmt.Println("   fix:", f.Fix)
+	for _, d := range dnsrecord.Lint("v=TLSRPTv1; rua=tlsrpt@example.com,http://r.example/tlsrpt") {
+		fmt.Println(d.Severity, d.Code, d.Offset)
+		fmt.Println("  ", d.Message)
+		fmt.Println("   fix:", d.Fix)
 	}
 	// Output:
 	// error missing-mailto 16
@@ -123,4 +149,22 @@ func ExampleLint() {
 	// warning http-uri 35
 	//    reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped
 	//    fix: write "https://r.example/tlsrpt"
+}
+
+// Lint judges all the TXT strings at the name together: an SPF record
+// beside a valid TLS-RPT record is harmless, while a misspelt second
+// TLS-RPT record is ignored by senders.
+func ExampleLint_set() {
+	txts := []string{
+		"v=spf1 -all",
+		"v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
+		"V=TLSRPTv1; rua=https://reports.example.com/tlsrpt",
+	}
+	for _, d := range dnsrecord.Lint(txts...) {
+		fmt.Println(d.Index, d.Severity, d.Code)
+	}
+	// Output:
+	// 0 info spf-record
+	// 2 warning ignored-record
+	// 2 warning version-case
 }

@@ -12,7 +12,7 @@ func equalRecords(a, b *Record) bool {
 		return false
 	}
 	for i := range a.RUA {
-		if !a.RUA[i].Equal(b.RUA[i]) {
+		if a.RUA[i] != b.RUA[i] {
 			return false
 		}
 	}
@@ -81,6 +81,11 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// FuzzLint checks Lint on sets of TXT strings: the input is split at
+// "\x1e" (ASCII record separator), so a seed without one is a single
+// string. Lint has an error exactly when Select fails, every string's own
+// advice has an error exactly when Parse fails, and every diagnostic
+// points into its string.
 func FuzzLint(f *testing.F) {
 	for _, tt := range lintCodes {
 		f.Add(tt.in)
@@ -88,19 +93,29 @@ func FuzzLint(f *testing.F) {
 	for _, tt := range invalidRecords {
 		f.Add(tt.in)
 	}
-	f.Fuzz(func(t *testing.T, txt string) {
-		_, err := Parse(txt)
-		raw := lint(txt)
-		if hasErrorFinding(raw) != (err != nil) {
-			t.Fatalf("lint(%q) = %v disagrees with Parse error %v", txt, raw, err)
+	for _, tt := range lintSets {
+		f.Add(strings.Join(tt.txts, "\x1e"))
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		txts := strings.Split(in, "\x1e")
+		for _, txt := range txts {
+			_, err := Parse(txt)
+			if raw := lint(txt); hasError(raw) != (err != nil) {
+				t.Fatalf("lint(%q) = %v disagrees with Parse error %v", txt, raw, err)
+			}
 		}
-		fs := Lint(txt)
-		if hasErrorFinding(fs) != (err != nil) {
-			t.Fatalf("Lint(%q) = %v disagrees with Parse error %v", txt, fs, err)
+		ds := Lint(txts...)
+		_, err := Select(txts, nil)
+		if hasError(ds) != (err != nil) {
+			t.Fatalf("Lint(%q) = %v disagrees with Select error %v", txts, ds, err)
 		}
-		for _, f := range fs {
-			if f.Code == "" || f.Message == "" || f.Fix == "" || f.Offset < 0 || f.Offset > len(txt) {
-				t.Fatalf("Lint(%q): bad finding %+v", txt, f)
+		for i, d := range ds {
+			if d.Code == "" || d.Message == "" || d.Fix == "" || d.Index < 0 || d.Index >= len(txts) ||
+				d.Offset < 0 || d.Offset > len(txts[d.Index]) {
+				t.Fatalf("Lint(%q): bad diagnostic %+v", txts, d)
+			}
+			if i > 0 && (d.Index < ds[i-1].Index || d.Index == ds[i-1].Index && d.Offset < ds[i-1].Offset) {
+				t.Fatalf("Lint(%q): diagnostics out of order: %v", txts, ds)
 			}
 		}
 	})

@@ -13,18 +13,30 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
-// TestLintGolden pins the full text of every finding (messages and
-// fixes) for the inputs of lintCodes, in testdata/lint.golden.
+// TestLintGolden pins the full text of every diagnostic (messages and
+// fixes) for the inputs of lintCodes and lintSets, in testdata/lint.golden.
 func TestLintGolden(t *testing.T) {
 	var b strings.Builder
-	for _, tt := range lintCodes {
-		b.WriteString(strconv.Quote(tt.in))
+	write := func(txts []string) {
+		for i, txt := range txts {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.Quote(txt))
+		}
 		b.WriteByte('\n')
-		for _, f := range Lint(tt.in) {
+		for _, d := range Lint(txts...) {
 			b.WriteString("\t")
-			b.WriteString(f.String())
+			b.WriteString(d.String())
 			b.WriteByte('\n')
 		}
+	}
+	for _, tt := range lintCodes {
+		write([]string{tt.in})
+	}
+	for _, tt := range lintSets {
+		b.WriteString("set " + tt.name + ": ")
+		write(tt.txts)
 	}
 	got := b.String()
 	path := filepath.Join("testdata", "lint.golden")

@@ -7,72 +7,58 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-tlsrpt/tlsrpt"
+
 	"golang.org/x/net/idna"
 )
 
-// Severity says how bad a Finding is.
-type Severity string
-
-// The severities. A Finding has SeverityError exactly when Parse rejects
-// the text; warnings and notes concern records that Parse accepts.
-const (
-	// SeverityError: the text is not a valid TLS-RPT record, so senders
-	// treat the domain as not doing TLS-RPT and send no reports.
-	SeverityError Severity = "error"
-	// SeverityWarning: the record is valid but some or all reports will
-	// not arrive, or some reporters may read it differently.
-	SeverityWarning Severity = "warning"
-	// SeverityInfo: the record works; the note is advice.
-	SeverityInfo Severity = "info"
-)
-
-// Code identifies the kind of a Finding. Codes are stable: tools may
+// The codes of the Diagnostics Lint returns. They are stable: tools may
 // match on them.
-type Code string
-
-// The finding codes.
 const (
-	CodeEmpty              Code = "empty"               // the text is empty or blank
-	CodeNotTLSRPT          Code = "not-tlsrpt"          // not a TLS-RPT record at all
-	CodeSPFRecord          Code = "spf-record"          // an SPF record where the TLS-RPT record belongs
-	CodeDMARCRecord        Code = "dmarc-record"        // a DMARC record where the TLS-RPT record belongs
-	CodeMTASTSRecord       Code = "mta-sts-record"      // an MTA-STS record where the TLS-RPT record belongs
-	CodeQuoted             Code = "quoted"              // zone-file quotes or braces are part of the text
-	CodeLeadingWhitespace  Code = "leading-whitespace"  // whitespace before v=
-	CodeMissingVersion     Code = "missing-version"     // fields without the leading v=TLSRPTv1
-	CodeVersionCase        Code = "version-case"        // V=, v=tlsrptv1: the version is case-sensitive
-	CodeVersionWhitespace  Code = "version-whitespace"  // v = TLSRPTv1
-	CodeUnknownVersion     Code = "unknown-version"     // v=TLSRPTv2, v=TLSRPT, ...
-	CodeZoneEscape         Code = "zone-escape"         // a backslash from zone-file escaping reached the record
-	CodeMissingDelimiter   Code = "missing-delimiter"   // two fields not separated by ";"
-	CodeEmptyField         Code = "empty-field"         // ";;" or a second trailing ";"
-	CodeFieldWhitespace    Code = "field-whitespace"    // whitespace around "=" in a field
-	CodeInvalidField       Code = "invalid-field"       // a field that is not name=value by the grammar
-	CodeMissingRUA         Code = "missing-rua"         // no rua field
-	CodeRUACase            Code = "rua-case"            // RUA= or Rua=: rua is case-sensitive
-	CodeMultipleRUA        Code = "multiple-rua-fields" // several rua fields (valid, merged; some checkers reject)
-	CodeRepeatedVersion    Code = "repeated-version"    // a second v= field, ignored
-	CodeUnknownField       Code = "unknown-field"       // an extension field, ignored by senders
-	CodeEmptyURI           Code = "empty-uri"           // ",," or a trailing "," in the rua list
-	CodeMissingMailto      Code = "missing-mailto"      // a bare e-mail address without mailto:
-	CodeSizeSuffix         Code = "size-suffix"         // a DMARC-style "!10m" size limit
-	CodeUnencoded          Code = "unencoded-char"      // "," "!" or ";" inside a URI not percent-encoded
-	CodeInvalidURI         Code = "invalid-uri"         // a rua entry that is not an absolute URI
-	CodeIDN                Code = "idn"                 // an internationalised domain not written as an A-label
-	CodeNonASCII           Code = "non-ascii"           // non-ASCII bytes
-	CodeControl            Code = "control-char"        // control characters (CR, LF, NUL, ...)
-	CodeTrailingWhitespace Code = "trailing-whitespace" // whitespace at the end without a ";"
-	CodeHTTP               Code = "http-uri"            // an http: URI: reporters only POST to https:
-	CodeUnsupportedScheme  Code = "unsupported-scheme"  // a scheme other than mailto: and https:
-	CodeNoSupportedURI     Code = "no-supported-uri"    // no mailto: or https: URI: nobody can send reports
-	CodeMailtoQuery        Code = "mailto-query"        // a mailto: URI with ?hfields
-	CodeInvalidMailto      Code = "invalid-mailto"      // a mailto: URI without a usable address
-	CodeMailtoComma        Code = "mailto-comma"        // a mailto: address with an encoded ","
-	CodeInvalidHTTPS       Code = "invalid-https"       // an https: URI without a host
-	CodeDuplicateURI       Code = "duplicate-uri"       // the same destination twice
-	CodeTooManyURIs        Code = "too-many-uris"       // more destinations than reporters will try
-	CodeLongString         Code = "long-string"         // longer than one 255-byte TXT character-string
-	CodeSyntax             Code = "syntax"              // any other reason Parse rejects the text
+	CodeEmpty              tlsrpt.Code = "empty"               // the text is empty or blank
+	CodeNotTLSRPT          tlsrpt.Code = "not-tlsrpt"          // not a TLS-RPT record at all
+	CodeSPFRecord          tlsrpt.Code = "spf-record"          // an SPF record where the TLS-RPT record belongs
+	CodeDMARCRecord        tlsrpt.Code = "dmarc-record"        // a DMARC record where the TLS-RPT record belongs
+	CodeMTASTSRecord       tlsrpt.Code = "mta-sts-record"      // an MTA-STS record where the TLS-RPT record belongs
+	CodeQuoted             tlsrpt.Code = "quoted"              // zone-file quotes or braces are part of the text
+	CodeLeadingWhitespace  tlsrpt.Code = "leading-whitespace"  // whitespace before v=
+	CodeMissingVersion     tlsrpt.Code = "missing-version"     // fields without the leading v=TLSRPTv1
+	CodeVersionCase        tlsrpt.Code = "version-case"        // V=, v=tlsrptv1: the version is case-sensitive
+	CodeVersionWhitespace  tlsrpt.Code = "version-whitespace"  // v = TLSRPTv1
+	CodeUnknownVersion     tlsrpt.Code = "unknown-version"     // v=TLSRPTv2, v=TLSRPT, ...
+	CodeZoneEscape         tlsrpt.Code = "zone-escape"         // a backslash from zone-file escaping reached the record
+	CodeMissingDelimiter   tlsrpt.Code = "missing-delimiter"   // two fields not separated by ";"
+	CodeEmptyField         tlsrpt.Code = "empty-field"         // ";;" or a second trailing ";"
+	CodeFieldWhitespace    tlsrpt.Code = "field-whitespace"    // whitespace around "=" in a field
+	CodeInvalidField       tlsrpt.Code = "invalid-field"       // a field that is not name=value by the grammar
+	CodeMissingRUA         tlsrpt.Code = "missing-rua"         // no rua field
+	CodeRUACase            tlsrpt.Code = "rua-case"            // RUA= or Rua=: rua is case-sensitive
+	CodeMultipleRUA        tlsrpt.Code = "multiple-rua-fields" // several rua fields (valid, merged; some checkers reject)
+	CodeRepeatedVersion    tlsrpt.Code = "repeated-version"    // a second v= field, ignored
+	CodeUnknownField       tlsrpt.Code = "unknown-field"       // an extension field, ignored by senders
+	CodeEmptyURI           tlsrpt.Code = "empty-uri"           // ",," or a trailing "," in the rua list
+	CodeMissingMailto      tlsrpt.Code = "missing-mailto"      // a bare e-mail address without mailto:
+	CodeSizeSuffix         tlsrpt.Code = "size-suffix"         // a DMARC-style "!10m" size limit
+	CodeUnencoded          tlsrpt.Code = "unencoded-char"      // "," "!" or ";" inside a URI not percent-encoded
+	CodeInvalidURI         tlsrpt.Code = "invalid-uri"         // a rua entry that is not an absolute URI
+	CodeIDN                tlsrpt.Code = "idn"                 // an internationalised domain not written as an A-label
+	CodeNonASCII           tlsrpt.Code = "non-ascii"           // non-ASCII bytes
+	CodeControl            tlsrpt.Code = "control-char"        // control characters (CR, LF, NUL, ...)
+	CodeTrailingWhitespace tlsrpt.Code = "trailing-whitespace" // whitespace at the end without a ";"
+	CodeHTTP               tlsrpt.Code = "http-uri"            // an http: URI: reporters only POST to https:
+	CodeUnsupportedScheme  tlsrpt.Code = "unsupported-scheme"  // a scheme other than mailto: and https:
+	CodeNoSupportedURI     tlsrpt.Code = "no-supported-uri"    // no mailto: or https: URI: nobody can send reports
+	CodeMailtoQuery        tlsrpt.Code = "mailto-query"        // a mailto: URI with ?hfields
+	CodeInvalidMailto      tlsrpt.Code = "invalid-mailto"      // a mailto: URI without a usable address
+	CodeMailtoComma        tlsrpt.Code = "mailto-comma"        // a mailto: address with an encoded ","
+	CodeInvalidHTTPS       tlsrpt.Code = "invalid-https"       // an https: URI without a host
+	CodeDuplicateURI       tlsrpt.Code = "duplicate-uri"       // the same destination twice
+	CodeTooManyURIs        tlsrpt.Code = "too-many-uris"       // more destinations than reporters will try
+	CodeLongString         tlsrpt.Code = "long-string"         // longer than one 255-byte TXT character-string
+	CodeSyntax             tlsrpt.Code = "syntax"              // any other reason Parse rejects the text
+	CodeNoRecord           tlsrpt.Code = "no-record"           // no TXT record at all at the name
+	CodeMultipleRecords    tlsrpt.Code = "multiple-records"    // several TXT records begin with v=TLSRPTv1: senders use none
+	CodeIgnoredRecord      tlsrpt.Code = "ignored-record"      // a near miss of a TLS-RPT record beside the one senders use
 )
 
 // MaxUsefulDestinations is the number of supported rua URIs beyond which
@@ -82,78 +68,172 @@ const (
 // add retries and load.
 const MaxUsefulDestinations = 2
 
-// Finding is one piece of advice from Lint.
-type Finding struct {
-	Code     Code     // stable identifier of the kind of problem
-	Severity Severity // SeverityError exactly when Parse rejects the text
-	Offset   int      // byte offset in the linted text where the problem is
-	Message  string   // what is wrong, for people
-	Fix      string   // how to fix it: replacement text or an instruction
-}
-
-// String formats the finding as "severity offset code: message (fix: fix)".
-func (f Finding) String() string {
-	s := string(f.Severity) + " at " + strconv.Itoa(f.Offset) + " " + string(f.Code) + ": " + f.Message
-	if f.Fix != "" {
-		s += " (fix: " + f.Fix + ")"
+// Lint checks txts, the TXT records published (or to be published) at
+// _smtp._tls.<domain>, each with its character-strings concatenated, and
+// returns advice for their operator. It never fails, and returns nil when
+// there is nothing to say. Pass every TXT string of the name, so that the
+// RFC 8460 §3 selection rule is judged too: senders discard the strings
+// that do not begin with "v=TLSRPTv1;" and use the one that remains.
+//
+// Each Diagnostic has Index, the position of its string in txts, and
+// Offset, the byte offset in that string; Path is empty. They come in
+// order of Index, then Offset. The severities:
+//
+//   - tlsrpt.SeverityError exactly when Select(txts, nil) fails, that is
+//     when senders find no usable record and send no reports: no TXT
+//     string (CodeNoRecord), several TLS-RPT records (CodeMultipleRecords
+//     on each), or the one record is invalid. Lint then explains the
+//     mistake where it recognises it: a bare address without mailto:, a
+//     DMARC-style "!10m" size suffix, RUA= in upper case, an SPF record in
+//     the wrong place, ...
+//   - tlsrpt.SeverityWarning: the record is valid but some or all reports
+//     will not arrive, or some reporters may read it differently; or a
+//     string that was meant to be a TLS-RPT record is ignored beside the
+//     one senders use (CodeIgnoredRecord, followed by its own advice).
+//   - tlsrpt.SeverityInfo: advice; also an SPF, DMARC or other unrelated
+//     record beside the TLS-RPT record, which senders ignore.
+//
+// A single string is judged as the record it is meant to be: it has an
+// error exactly when Parse rejects it. Lint applies the zero
+// LookupOptions. It does not change what Parse and Select accept.
+func Lint(txts ...string) []tlsrpt.Diagnostic {
+	if len(txts) == 0 {
+		return []tlsrpt.Diagnostic{{Code: CodeNoRecord, Severity: tlsrpt.SeverityError,
+			Message: "there is no TXT record at the name, so senders send no reports (RFC 8460 §3)",
+			Fix:     "publish a record such as " + strconv.Quote(exampleRecord)}}
 	}
-	return s
+	per := make([][]tlsrpt.Diagnostic, len(txts))
+	candidates, nearMisses, used := 0, 0, -1
+	for i, t := range txts {
+		per[i] = lintOne(t)
+		switch {
+		case isCandidate(t, false):
+			candidates++
+			used = i
+		case otherRecord(per[i]) < 0:
+			nearMisses++
+		}
+	}
+	var out []tlsrpt.Diagnostic
+	for i, t := range txts {
+		ds := per[i]
+		switch {
+		case isCandidate(t, false):
+			if candidates > 1 {
+				// RFC 8460 §3: "If the number of resulting records is not
+				// one, senders MUST assume the recipient domain does not
+				// implement TLSRPT."
+				out = append(out, tlsrpt.Diagnostic{Index: i, Code: CodeMultipleRecords, Severity: tlsrpt.SeverityError,
+					Message: strconv.Itoa(candidates) + " TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3)",
+					Fix:     "keep exactly one TLS-RPT record"})
+			}
+		case candidates == 0 && (len(txts) == 1 || nearMisses == 0):
+			// Every string explains why there is no record.
+		case otherRecord(ds) >= 0:
+			// Unrelated to TLS-RPT, and beside the record (or the near
+			// miss) that matters: senders ignore it.
+			ds = []tlsrpt.Diagnostic{ignoredNote(ds[otherRecord(ds)])}
+		case candidates > 0:
+			// Meant to be a TLS-RPT record, but senders ignore it.
+			note := tlsrpt.Diagnostic{Code: CodeIgnoredRecord, Severity: tlsrpt.SeverityWarning,
+				Message: "senders ignore this TXT record: it does not begin with \"v=TLSRPTv1;\" (RFC 8460 §3)",
+				Fix:     "delete it, or move what it was meant to say into the record senders use"}
+			if candidates == 1 {
+				note.Message += "; they use #" + strconv.Itoa(used)
+			}
+			ds = append([]tlsrpt.Diagnostic{note}, ds...)
+			for j := range ds {
+				if ds[j].Severity == tlsrpt.SeverityError {
+					ds[j].Severity = tlsrpt.SeverityWarning
+				}
+			}
+		}
+		for _, d := range ds {
+			d.Index = i
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
-// Lint checks txt, the text of a TXT record published (or to be
-// published) at _smtp._tls.<domain>, and returns advice for its operator,
-// in order of offset: mistakes that make the record invalid
-// (SeverityError), valid records that will not work as intended
-// (SeverityWarning) and notes (SeverityInfo). It never fails; it returns
-// nil for a record with nothing to say. Lint does not change what Parse
-// accepts: it reports an error finding exactly when Parse returns an
-// error, and explains it where it recognises the mistake (a bare address
-// without mailto:, a DMARC-style "!10m" size suffix, RUA= in upper case,
-// an SPF record in the wrong place, ...).
-func Lint(txt string) []Finding {
-	fs := lint(txt)
+// otherCodes are the codes that say a string is not meant to be a
+// TLS-RPT record at all.
+var otherCodes = [...]tlsrpt.Code{CodeEmpty, CodeNotTLSRPT, CodeSPFRecord, CodeDMARCRecord, CodeMTASTSRecord}
+
+// otherRecord returns the index in ds of the diagnostic that says the
+// string is not meant to be a TLS-RPT record, or -1.
+func otherRecord(ds []tlsrpt.Diagnostic) int {
+	for i, d := range ds {
+		for _, c := range otherCodes {
+			if d.Code == c {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// ignoredNote turns the diagnostic that classifies an unrelated string
+// into an info-level note: senders ignore the string.
+func ignoredNote(d tlsrpt.Diagnostic) tlsrpt.Diagnostic {
+	d.Severity = tlsrpt.SeverityInfo
+	switch d.Code {
+	case CodeSPFRecord:
+		d.Message, d.Fix = "an SPF record; senders of TLS reports ignore it", "remove it unless a tool needs it: SPF is published at the domain itself (RFC 7208 §3)"
+	case CodeDMARCRecord:
+		d.Message, d.Fix = "a DMARC record; senders of TLS reports ignore it", "remove it: DMARC is published at _dmarc.<domain> (RFC 7489 §6.1)"
+	case CodeMTASTSRecord:
+		d.Message, d.Fix = "an MTA-STS record; senders of TLS reports ignore it", "remove it: MTA-STS is published at _mta-sts.<domain> (RFC 8461 §3.1)"
+	case CodeEmpty:
+		d.Message, d.Fix = "an empty TXT record; senders ignore it", "remove it"
+	default:
+		d.Message, d.Fix = "not a TLS-RPT record; senders ignore it", "remove it unless another service needs a TXT record here"
+	}
+	return d
+}
+
+// lintOne lints one string as the record it is meant to be: its
+// diagnostics have an error exactly when Parse rejects it, and come in
+// order of offset.
+func lintOne(txt string) []tlsrpt.Diagnostic {
+	ds := lint(txt)
 	_, err := Parse(txt)
 	hasErr := false
-	for i := range fs {
-		if fs[i].Severity == SeverityError {
+	for i := range ds {
+		if ds[i].Severity == tlsrpt.SeverityError {
 			if err == nil {
 				// Defensive: a heuristic must never contradict Parse.
-				fs[i].Severity = SeverityWarning
+				ds[i].Severity = tlsrpt.SeverityWarning
 			} else {
 				hasErr = true
 			}
 		}
 	}
 	if err != nil && !hasErr {
-		f := Finding{Code: CodeNotTLSRPT, Severity: SeverityError, Message: "the text is not a TLS-RPT record",
+		d := tlsrpt.Diagnostic{Code: CodeNotTLSRPT, Severity: tlsrpt.SeverityError, Message: "the text is not a TLS-RPT record",
 			Fix: "publish a record such as " + strconv.Quote(exampleRecord)}
 		if se, ok := err.(*SyntaxError); ok {
-			f = Finding{Code: CodeSyntax, Severity: SeverityError, Offset: se.Offset, Message: se.Reason,
+			d = tlsrpt.Diagnostic{Code: CodeSyntax, Severity: tlsrpt.SeverityError, Offset: se.Offset, Message: se.Reason,
 				Fix: "correct the record at offset " + strconv.Itoa(se.Offset)}
 		}
-		fs = append(fs, f)
+		ds = append(ds, d)
 	}
-	sortFindings(fs)
-	return fs
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Offset < ds[j].Offset })
+	return ds
 }
 
 const exampleRecord = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
 
-// sortFindings orders by offset, keeping the order of equal offsets.
-func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Offset < fs[j].Offset })
-}
-
-// linter collects findings.
+// linter collects diagnostics about one string.
 type linter struct {
 	txt       string
-	fs        []Finding
+	fs        []tlsrpt.Diagnostic
 	nonASCII  int  // offset of the first non-ASCII byte, or -1
 	noVersion bool // the fields start without a version (CodeMissingVersion)
 }
 
-func (l *linter) add(code Code, sev Severity, off int, msg, fix string) {
-	l.fs = append(l.fs, Finding{Code: code, Severity: sev, Offset: off, Message: msg, Fix: fix})
+func (l *linter) add(code tlsrpt.Code, sev tlsrpt.Severity, off int, msg, fix string) {
+	l.fs = append(l.fs, tlsrpt.Diagnostic{Code: code, Severity: sev, Offset: off, Message: msg, Fix: fix})
 }
 
 var (
@@ -167,11 +247,12 @@ var (
 	sizeSuffix = regexp.MustCompile(`^(.*)!\d+(?i:[kmgt])?$`)
 )
 
-// lint produces the findings before they are reconciled with Parse.
-func lint(txt string) []Finding {
+// lint produces the diagnostics of one string before they are reconciled
+// with Parse.
+func lint(txt string) []tlsrpt.Diagnostic {
 	l := &linter{txt: txt}
 	if strings.TrimSpace(txt) == "" {
-		l.add(CodeEmpty, SeverityError, 0, "the record is empty", "publish a record such as "+strconv.Quote(exampleRecord))
+		l.add(CodeEmpty, tlsrpt.SeverityError, 0, "the record is empty", "publish a record such as "+strconv.Quote(exampleRecord))
 		return l.fs
 	}
 	l.checkBytes()
@@ -184,7 +265,7 @@ func lint(txt string) []Finding {
 func (l *linter) checkRecord() {
 	txt := l.txt
 	if len(txt) > 255 {
-		l.add(CodeLongString, SeverityInfo, 255, "the record is longer than 255 bytes, the limit of one TXT character-string",
+		l.add(CodeLongString, tlsrpt.SeverityInfo, 255, "the record is longer than 255 bytes, the limit of one TXT character-string",
 			"publish it as several quoted strings of at most 255 bytes each; they are joined without spaces (RFC 8460 §3)")
 	}
 
@@ -194,7 +275,7 @@ func (l *linter) checkRecord() {
 		start++
 	}
 	if start > 0 {
-		l.add(CodeLeadingWhitespace, SeverityError, 0, "the record begins with whitespace",
+		l.add(CodeLeadingWhitespace, tlsrpt.SeverityError, 0, "the record begins with whitespace",
 			"remove the whitespace before v=TLSRPTv1")
 	}
 	end := len(txt)
@@ -206,7 +287,7 @@ func (l *linter) checkRecord() {
 		if closer == '{' {
 			closer = '}'
 		}
-		l.add(CodeQuoted, SeverityError, start, "the record text includes "+strconv.QuoteRune(rune(txt[start]))+
+		l.add(CodeQuoted, tlsrpt.SeverityError, start, "the record text includes "+strconv.QuoteRune(rune(txt[start]))+
 			" characters from a zone file or a tool's output",
 			"remove the enclosing quotes or braces: they are not part of the record value")
 		start++
@@ -224,7 +305,7 @@ func (l *linter) checkRecord() {
 		case "stsv1":
 			code, what, fix = CodeMTASTSRecord, "an MTA-STS record", "publish the MTA-STS record at _mta-sts.<domain> (RFC 8461 §3.1)"
 		}
-		l.add(code, SeverityError, start, "this is "+what+", not a TLS-RPT record",
+		l.add(code, tlsrpt.SeverityError, start, "this is "+what+", not a TLS-RPT record",
 			fix+", and at _smtp._tls.<domain> a record such as "+strconv.Quote(exampleRecord))
 		return
 	}
@@ -243,7 +324,7 @@ func (l *linter) checkBytes() {
 		switch {
 		case (c < 0x20 && c != '\t' || c == 0x7f) && !ctl:
 			ctl = true
-			l.add(CodeControl, SeverityError, i, "the record contains the control character "+strconv.QuoteRune(rune(c)),
+			l.add(CodeControl, tlsrpt.SeverityError, i, "the record contains the control character "+strconv.QuoteRune(rune(c)),
 				"remove line breaks and other control characters; split long records into several strings instead")
 		case c >= 0x80 && l.nonASCII < 0:
 			l.nonASCII = i
@@ -257,11 +338,11 @@ func (l *linter) reportNonASCII() {
 		return
 	}
 	for _, f := range l.fs {
-		if f.Code == CodeIDN && f.Severity == SeverityError {
+		if f.Code == CodeIDN && f.Severity == tlsrpt.SeverityError {
 			return
 		}
 	}
-	l.add(CodeNonASCII, SeverityError, l.nonASCII, "the record contains non-ASCII characters",
+	l.add(CodeNonASCII, tlsrpt.SeverityError, l.nonASCII, "the record contains non-ASCII characters",
 		"use only ASCII: percent-encode other characters in URIs and write domains as A-labels (xn--…)")
 }
 
@@ -272,18 +353,18 @@ func (l *linter) checkVersion(body string, i int) int {
 	m := versionLike.FindStringSubmatchIndex(rest)
 	if m == nil {
 		if looksLikeField(rest, "rua") {
-			l.add(CodeMissingVersion, SeverityError, i, "the record does not begin with v=TLSRPTv1",
+			l.add(CodeMissingVersion, tlsrpt.SeverityError, i, "the record does not begin with v=TLSRPTv1",
 				"begin the record with \"v=TLSRPTv1; \"")
 			l.noVersion = true
 			return i
 		}
-		l.add(CodeNotTLSRPT, SeverityError, i, "the text is not a TLS-RPT record (it must begin with v=TLSRPTv1)",
+		l.add(CodeNotTLSRPT, tlsrpt.SeverityError, i, "the text is not a TLS-RPT record (it must begin with v=TLSRPTv1)",
 			"publish a record such as "+strconv.Quote(exampleRecord))
 		return -1
 	}
 	end := i + m[1]
 	if m[2*2+1] > m[2*2] || m[3*2+1] > m[3*2] {
-		l.add(CodeVersionWhitespace, SeverityError, i, "whitespace around '=' in the version",
+		l.add(CodeVersionWhitespace, tlsrpt.SeverityError, i, "whitespace around '=' in the version",
 			"write exactly \"v=TLSRPTv1\"")
 	}
 	digits := ""
@@ -292,10 +373,10 @@ func (l *linter) checkVersion(body string, i int) int {
 	}
 	switch {
 	case digits != "1":
-		l.add(CodeUnknownVersion, SeverityError, i, "the version must be TLSRPTv1 (the only version RFC 8460 defines), found "+
+		l.add(CodeUnknownVersion, tlsrpt.SeverityError, i, "the version must be TLSRPTv1 (the only version RFC 8460 defines), found "+
 			strconv.Quote(rest[m[4*2]:m[4*2+1]]), "write exactly \"v=TLSRPTv1\"")
 	case rest[m[1*2]:m[1*2+1]] != "v" || rest[m[4*2]:m[4*2+1]] != "TLSRPTv1":
-		l.add(CodeVersionCase, SeverityError, i, "the version is case-sensitive: found "+strconv.Quote(rest[:m[1]]),
+		l.add(CodeVersionCase, tlsrpt.SeverityError, i, "the version is case-sensitive: found "+strconv.Quote(rest[:m[1]]),
 			"write exactly \"v=TLSRPTv1\"")
 	}
 	if end < len(body) {
@@ -303,13 +384,13 @@ func (l *linter) checkVersion(body string, i int) int {
 		case c == '\\':
 			// QUIRK(NetBox DNS provider test vector): "v=TLSRPTv1\;"
 			// from zone-file escaping (RFC 8460 §3 field-delim).
-			l.add(CodeZoneEscape, SeverityError, end, "a backslash from zone-file escaping is part of the record",
+			l.add(CodeZoneEscape, tlsrpt.SeverityError, end, "a backslash from zone-file escaping is part of the record",
 				"remove the backslash: inside a quoted TXT string \";\" needs no escaping")
 			return end + 1
 		case c == ';' || isWSP(c):
 		default:
 			if digits == "1" {
-				l.add(CodeInvalidField, SeverityError, end, "the version is followed by "+describe(c)+" instead of ';'",
+				l.add(CodeInvalidField, tlsrpt.SeverityError, end, "the version is followed by "+describe(c)+" instead of ';'",
 					"write \"v=TLSRPTv1; \" followed by the fields")
 			}
 			return -1
@@ -342,7 +423,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	trimmed := strings.TrimRight(body, " \t")
 	// QUIRK(mox accepts it): trailing whitespace after the last URI.
 	if unquoted && len(trimmed) < len(body) && len(trimmed) >= i && (len(trimmed) == i || trimmed[len(trimmed)-1] != ';') {
-		l.add(CodeTrailingWhitespace, SeverityError, len(trimmed), "the record ends with whitespace after the last field",
+		l.add(CodeTrailingWhitespace, tlsrpt.SeverityError, len(trimmed), "the record ends with whitespace after the last field",
 			"remove the whitespace at the end (or end the record with \";\")")
 	}
 	// Split at ";". After the version the first part must be empty.
@@ -361,7 +442,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	if parts[0].text != "" {
 		p := parts[0]
 		if !l.noVersion {
-			l.add(CodeMissingDelimiter, SeverityError, p.off, "the version must be followed by ';'",
+			l.add(CodeMissingDelimiter, tlsrpt.SeverityError, p.off, "the version must be followed by ';'",
 				"insert \"; \" after v=TLSRPTv1")
 		}
 		parts[0].lead = true
@@ -373,7 +454,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 		parts = parts[:n-1]
 	}
 	ruaFields, secondRUA := 0, 0
-	var ruaCase []int // indexes in l.fs of the CodeRUACase findings
+	var ruaCase []int // indexes in l.fs of the CodeRUACase diagnostics
 	var all []destination
 	var prevRUA bool
 	for n, p := range parts {
@@ -381,17 +462,17 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 			if n == 0 && len(parts) == 1 {
 				break // no field at all: reported as missing rua
 			}
-			l.add(CodeEmptyField, SeverityError, p.off, "empty field between two ';'",
+			l.add(CodeEmptyField, tlsrpt.SeverityError, p.off, "empty field between two ';'",
 				"remove the extra ';'")
 			continue
 		}
 		eq := strings.IndexByte(p.text, '=')
 		if eq < 0 {
 			if prevRUA && !p.lead {
-				l.add(CodeUnencoded, SeverityError, p.off-1, "';' inside a URI must be percent-encoded",
+				l.add(CodeUnencoded, tlsrpt.SeverityError, p.off-1, "';' inside a URI must be percent-encoded",
 					"write %3B instead of ';' inside the URI")
 			} else {
-				l.add(CodeInvalidField, SeverityError, p.off, "field "+strconv.Quote(p.text)+" is not name=value",
+				l.add(CodeInvalidField, tlsrpt.SeverityError, p.off, "field "+strconv.Quote(p.text)+" is not name=value",
 					"remove it or write it as name=value")
 			}
 			prevRUA = false
@@ -399,7 +480,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 		}
 		name, value := p.text[:eq], p.text[eq+1:]
 		if strings.TrimRight(name, " \t") != name || strings.TrimLeft(value, " \t") != value {
-			l.add(CodeFieldWhitespace, SeverityError, p.off+eq, "whitespace around '=' in field "+strconv.Quote(strings.TrimSpace(name)),
+			l.add(CodeFieldWhitespace, tlsrpt.SeverityError, p.off+eq, "whitespace around '=' in field "+strconv.Quote(strings.TrimSpace(name)),
 				"remove the whitespace around '='")
 			name, value = strings.TrimRight(name, " \t"), strings.TrimLeft(value, " \t")
 		}
@@ -418,7 +499,7 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 				break
 			}
 			ruaCase = append(ruaCase, len(l.fs))
-			l.add(CodeRUACase, SeverityError, p.off, "field names are case-sensitive: "+strconv.Quote(name)+
+			l.add(CodeRUACase, tlsrpt.SeverityError, p.off, "field names are case-sensitive: "+strconv.Quote(name)+
 				" is an unknown field, not rua", "write \"rua=\" in lower case")
 		default:
 			l.checkExtension(name, value, p.off, valueOff)
@@ -426,19 +507,19 @@ func (l *linter) checkFields(body string, i int, unquoted bool) {
 	}
 	// QUIRK(checkdmarc rejects, mox merges): several rua fields.
 	if ruaFields > 1 {
-		l.add(CodeMultipleRUA, SeverityInfo, secondRUA, "the record has "+strconv.Itoa(ruaFields)+
+		l.add(CodeMultipleRUA, tlsrpt.SeverityInfo, secondRUA, "the record has "+strconv.Itoa(ruaFields)+
 			" rua fields; they are merged, but some checkers reject the record",
 			"list all URIs in one field: rua=URI1,URI2")
 	}
 	if ruaFields > 0 {
 		// A real rua field exists: every RUA= is only ignored.
 		for _, i := range ruaCase {
-			l.fs[i].Severity = SeverityWarning
+			l.fs[i].Severity = tlsrpt.SeverityWarning
 			l.fs[i].Message += ", and senders ignore it"
 		}
 	}
 	if ruaFields == 0 && len(ruaCase) == 0 {
-		l.add(CodeMissingRUA, SeverityError, len(body), "the record has no rua field (RFC 8460 §3: required)",
+		l.add(CodeMissingRUA, tlsrpt.SeverityError, len(body), "the record has no rua field (RFC 8460 §3: required)",
 			"add \"; rua=mailto:tlsrpt@<your-domain>\" (or an https: URI) to say where reports go")
 	}
 	l.checkDestinations(all, len(body))
@@ -452,16 +533,16 @@ func (l *linter) checkExtension(name, value string, off, valueOff int) {
 	}
 	switch {
 	case name == "v":
-		l.add(CodeRepeatedVersion, SeverityInfo, off, "a second v= field is an unknown field and is ignored", "remove it")
+		l.add(CodeRepeatedVersion, tlsrpt.SeverityInfo, off, "a second v= field is an unknown field and is ignored", "remove it")
 	case strings.EqualFold(name, "v"):
-		l.add(CodeRepeatedVersion, SeverityInfo, off, "a second version field is an unknown field and is ignored", "remove it")
+		l.add(CodeRepeatedVersion, tlsrpt.SeverityInfo, off, "a second version field is an unknown field and is ignored", "remove it")
 	default:
 		msg := "field " + strconv.Quote(name) + " is not defined by RFC 8460; senders ignore it"
 		switch strings.ToLower(name) {
 		case "ruf", "p", "sp", "pct", "adkim", "aspf", "fo", "rf", "ri":
 			msg += " (" + name + " is a DMARC tag)"
 		}
-		l.add(CodeUnknownField, SeverityInfo, off, msg, "remove it unless a tool you use needs it")
+		l.add(CodeUnknownField, tlsrpt.SeverityInfo, off, msg, "remove it unless a tool you use needs it")
 	}
 }
 
@@ -473,7 +554,7 @@ func (l *linter) validExtension(name, value string, off, valueOff int) bool {
 		bad = byteClass[name[j]]&cExtName == 0
 	}
 	if bad {
-		l.add(CodeInvalidField, SeverityError, off, "invalid field name "+strconv.Quote(name)+
+		l.add(CodeInvalidField, tlsrpt.SeverityError, off, "invalid field name "+strconv.Quote(name)+
 			": 1 to 32 letters, digits, '_', '-', '.', beginning with a letter or digit", "correct or remove the field")
 		return false
 	}
@@ -482,7 +563,7 @@ func (l *linter) validExtension(name, value string, off, valueOff int) bool {
 		badValue = byteClass[value[j]]&cExtValue == 0
 	}
 	if badValue {
-		l.add(CodeInvalidField, SeverityError, valueOff, "invalid value for field "+strconv.Quote(name)+
+		l.add(CodeInvalidField, tlsrpt.SeverityError, valueOff, "invalid value for field "+strconv.Quote(name)+
 			": one or more printable ASCII characters other than ';' and '=', no spaces", "correct or remove the field")
 		return false
 	}
@@ -515,21 +596,21 @@ func (l *linter) checkRUA(value string, off int) []destination {
 // says that it directly follows a "," without whitespace.
 func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 	if t == "" {
-		l.add(CodeEmptyURI, SeverityError, off, "empty entry in the rua list", "remove the extra ','")
+		l.add(CodeEmptyURI, tlsrpt.SeverityError, off, "empty entry in the rua list", "remove the extra ','")
 		return URI{}, false
 	}
 	if sp := strings.IndexAny(t, " \t"); sp >= 0 {
 		if strings.Contains(t[sp:], "=") {
-			l.add(CodeMissingDelimiter, SeverityError, off+sp, "two fields are not separated by ';'", "insert ';' before the next field")
+			l.add(CodeMissingDelimiter, tlsrpt.SeverityError, off+sp, "two fields are not separated by ';'", "insert ';' before the next field")
 		} else {
-			l.add(CodeInvalidURI, SeverityError, off+sp, "whitespace inside a rua entry", "remove the whitespace or percent-encode it as %20")
+			l.add(CodeInvalidURI, tlsrpt.SeverityError, off+sp, "whitespace inside a rua entry", "remove the whitespace or percent-encode it as %20")
 		}
 		t = t[:sp]
 	}
 	// QUIRK(DMARC habits, RFC 7489 §6.2): "mailto:…!10m" size limits,
 	// which RFC 8460 §3 does not define and whose "!" is not encoded.
 	if m := sizeSuffix.FindStringSubmatch(t); m != nil {
-		l.add(CodeSizeSuffix, SeverityError, off+len(m[1]), "TLS-RPT has no DMARC-style size limit; the '!' makes the URI invalid",
+		l.add(CodeSizeSuffix, tlsrpt.SeverityError, off+len(m[1]), "TLS-RPT has no DMARC-style size limit; the '!' makes the URI invalid",
 			"write "+strconv.Quote(m[1])+" without "+strconv.Quote(t[len(m[1]):]))
 		t = m[1]
 	}
@@ -546,7 +627,7 @@ func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 	case scheme < 0 && strings.Contains(t, "@"):
 		// QUIRK(stalwartlabs/stalwart#464): a bare address without
 		// mailto: (RFC 8460 §3 tlsrpt-uri is an absolute URI).
-		l.add(CodeMissingMailto, SeverityError, off, "e-mail address without mailto:",
+		l.add(CodeMissingMailto, tlsrpt.SeverityError, off, "e-mail address without mailto:",
 			"write "+strconv.Quote("mailto:"+t))
 		// Count the repaired URI as a destination (for CodeTooManyURIs,
 		// CodeDuplicateURI) without advice about text not in the record.
@@ -555,21 +636,21 @@ func (l *linter) checkOneURI(t string, off int, afterComma bool) (URI, bool) {
 		}
 		return URI{}, false
 	case scheme < 0 && afterComma:
-		l.add(CodeUnencoded, SeverityError, off-1, "',' inside a URI must be percent-encoded, or the entry after it lacks a scheme",
+		l.add(CodeUnencoded, tlsrpt.SeverityError, off-1, "',' inside a URI must be percent-encoded, or the entry after it lacks a scheme",
 			"write %2C instead of ',' inside the URI")
 		return URI{}, false
 	case c == '!':
-		l.add(CodeUnencoded, SeverityError, off+k, "'!' inside a URI must be percent-encoded", "write %21 instead of '!'")
+		l.add(CodeUnencoded, tlsrpt.SeverityError, off+k, "'!' inside a URI must be percent-encoded", "write %21 instead of '!'")
 	case c >= 0x80:
 		if fixed, ok := idnFix(t); ok {
-			l.add(CodeIDN, SeverityError, off+k, "the domain must be written as an A-label (a record is ASCII)",
+			l.add(CodeIDN, tlsrpt.SeverityError, off+k, "the domain must be written as an A-label (a record is ASCII)",
 				"write "+strconv.Quote(fixed))
 		}
 		// Otherwise reportNonASCII reports it.
 	case c != 0 && c < 0x20 || c == 0x7f:
 		// checkBytes reported CodeControl.
 	default:
-		l.add(CodeInvalidURI, SeverityError, off+k, reason, "write an absolute URI such as mailto:tlsrpt@example.com or https://…")
+		l.add(CodeInvalidURI, tlsrpt.SeverityError, off+k, reason, "write an absolute URI such as mailto:tlsrpt@example.com or https://…")
 	}
 	return URI{}, false
 }
@@ -622,41 +703,41 @@ func idnFix(t string) (string, bool) {
 // checkValidURI gives advice on a URI that Parse accepts.
 func (l *linter) checkValidURI(u URI, off int) URI {
 	switch {
-	case u.IsMailto():
+	case u.hasScheme("mailto"):
 		if strings.IndexByte(u.s, '?') >= 0 {
-			l.add(CodeMailtoQuery, SeverityWarning, off+strings.IndexByte(u.s, '?'),
+			l.add(CodeMailtoQuery, tlsrpt.SeverityWarning, off+strings.IndexByte(u.s, '?'),
 				"RFC 8460 does not define header fields in a mailto: URI; reporters ignore them or may fail",
 				"write "+strconv.Quote(u.s[:strings.IndexByte(u.s, '?')]))
 		}
 		addr, err := u.Address()
 		if err != nil {
-			l.add(CodeInvalidMailto, SeverityWarning, off, "the mailto: URI does not hold an address local@domain; reports cannot be mailed",
+			l.add(CodeInvalidMailto, tlsrpt.SeverityWarning, off, "the mailto: URI does not hold an address local@domain; reports cannot be mailed",
 				"write mailto: followed by a full e-mail address")
 			break
 		}
 		if strings.IndexByte(addr, ',') >= 0 {
-			l.add(CodeMailtoComma, SeverityWarning, off, "the address contains an encoded ','; some reporters read it as two addresses",
+			l.add(CodeMailtoComma, tlsrpt.SeverityWarning, off, "the address contains an encoded ','; some reporters read it as two addresses",
 				"use an address without ','")
 		}
 		d, err := u.Domain()
 		switch {
 		case err != nil:
-			l.add(CodeInvalidMailto, SeverityWarning, off, "the domain of the mailto: address is not a valid host name",
+			l.add(CodeInvalidMailto, tlsrpt.SeverityWarning, off, "the domain of the mailto: address is not a valid host name",
 				"write mailto: followed by a full e-mail address")
 		case d != strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:]) && !strings.HasSuffix(strings.ToLower(addr), "@"+d+"."):
-			l.add(CodeIDN, SeverityWarning, off, "the domain is percent-encoded Unicode; reporters may not convert it",
+			l.add(CodeIDN, tlsrpt.SeverityWarning, off, "the domain is percent-encoded Unicode; reporters may not convert it",
 				"write the domain as the A-label "+strconv.Quote(d))
 		}
-	case u.IsHTTPS():
+	case u.hasScheme("https"):
 		if url, err := u.URL(); err != nil || url.Host == "" {
-			l.add(CodeInvalidHTTPS, SeverityWarning, off, "the https: URI has no host; reports cannot be posted",
+			l.add(CodeInvalidHTTPS, tlsrpt.SeverityWarning, off, "the https: URI has no host; reports cannot be posted",
 				"write an https://host/path URI")
 		}
 	case u.hasScheme("http"):
-		l.add(CodeHTTP, SeverityWarning, off, "reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped",
+		l.add(CodeHTTP, tlsrpt.SeverityWarning, off, "reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped",
 			"write "+strconv.Quote("https"+u.s[len("http"):]))
 	default:
-		l.add(CodeUnsupportedScheme, SeverityWarning, off, "scheme "+strconv.Quote(u.Scheme())+
+		l.add(CodeUnsupportedScheme, tlsrpt.SeverityWarning, off, "scheme "+strconv.Quote(u.Scheme())+
 			" is not supported (RFC 8460 §3 defines mailto: and https:); this URI is skipped", "use a mailto: or https: URI")
 	}
 	return u
@@ -678,18 +759,18 @@ func (l *linter) checkDestinations(all []destination, end int) {
 		}
 		key := normalizeDestination(d.u)
 		if seen[key] {
-			l.add(CodeDuplicateURI, SeverityWarning, d.off,
+			l.add(CodeDuplicateURI, tlsrpt.SeverityWarning, d.off,
 				"the destination "+strconv.Quote(d.u.s)+" is listed more than once; reporters may send it several copies",
 				"list each destination once")
 		}
 		seen[key] = true
 	}
 	switch {
-	case len(all) > 0 && supported == 0 && !hasErrorFinding(l.fs):
-		l.add(CodeNoSupportedURI, SeverityWarning, end, "no rua URI uses mailto: or https:, so no reports can be sent",
+	case len(all) > 0 && supported == 0 && !hasError(l.fs):
+		l.add(CodeNoSupportedURI, tlsrpt.SeverityWarning, end, "no rua URI uses mailto: or https:, so no reports can be sent",
 			"add a mailto: or https: URI")
 	case supported > MaxUsefulDestinations:
-		l.add(CodeTooManyURIs, SeverityWarning, end, strconv.Itoa(supported)+
+		l.add(CodeTooManyURIs, tlsrpt.SeverityWarning, end, strconv.Itoa(supported)+
 			" destinations: a reporter may deliver to only one of them (RFC 8460 §3) and few try more than "+
 			strconv.Itoa(MaxUsefulDestinations), "list at most "+strconv.Itoa(MaxUsefulDestinations)+" destinations, the preferred first")
 	}
@@ -715,9 +796,9 @@ func normalizeDestination(u URI) string {
 	return u.s
 }
 
-func hasErrorFinding(fs []Finding) bool {
+func hasError(fs []tlsrpt.Diagnostic) bool {
 	for _, f := range fs {
-		if f.Severity == SeverityError {
+		if f.Severity == tlsrpt.SeverityError {
 			return true
 		}
 	}

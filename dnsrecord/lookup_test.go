@@ -41,41 +41,45 @@ func TestLookupNetResolver(t *testing.T) {
 	tests := []struct {
 		name      string
 		domain    string
-		opts      LookupOptions
+		opts      *LookupOptions
 		want      []URI
 		wantIs    error // sentinel matched with errors.Is
 		temporary bool  // want *TemporaryError
 		syntax    bool  // want *SyntaxError
 		asked     string
+		txts      int // the number of TXT strings Lookup must return
 	}{
-		{name: "multi-string TXT", domain: "multi.example",
+		{name: "multi-string TXT", domain: "multi.example", txts: 1,
 			want: uris("mailto:tlsrpt@multi.example", "https://r.multi.example/x")},
-		{name: "SPF and TLS-RPT", domain: "spf.example", want: uris("mailto:a@spf.example")},
-		{name: "two TLS-RPT records", domain: "two.example", wantIs: ErrMultipleRecords},
-		{name: "loose prefix keeps v=TLSRPTv1 ;", domain: "spaced.example", wantIs: ErrMultipleRecords},
-		{name: "strict prefix drops v=TLSRPTv1 ;", domain: "spaced.example", opts: LookupOptions{StrictPrefix: true},
-			want: uris("mailto:b@spaced.example")},
-		{name: "only SPF", domain: "onlyspf.example", wantIs: ErrNoRecord},
+		{name: "SPF and TLS-RPT", domain: "spf.example", want: uris("mailto:a@spf.example"), txts: 2},
+		{name: "two TLS-RPT records", domain: "two.example", wantIs: ErrMultipleRecords, txts: 2},
+		{name: "loose prefix keeps v=TLSRPTv1 ;", domain: "spaced.example", wantIs: ErrMultipleRecords, txts: 2},
+		{name: "strict prefix drops v=TLSRPTv1 ;", domain: "spaced.example", opts: &LookupOptions{StrictPrefix: true},
+			want: uris("mailto:b@spaced.example"), txts: 2},
+		{name: "only SPF", domain: "onlyspf.example", wantIs: ErrNoRecord, txts: 1},
 		{name: "NODATA", domain: "nodata.example", wantIs: ErrNoRecord},
 		{name: "NXDOMAIN", domain: "nx.example", wantIs: ErrNoRecord},
-		{name: "malformed record", domain: "broken.example", syntax: true},
+		{name: "malformed record", domain: "broken.example", syntax: true, txts: 1},
 		{name: "SERVFAIL", domain: "servfail.example", temporary: true},
 		{name: "REFUSED", domain: "refused.example", temporary: true},
 		{name: "IDN queried as A-label", domain: "☃.example", want: uris("mailto:tlsrpt@xn--n3h.example"),
-			asked: "_smtp._tls.xn--n3h.example."},
-		{name: "CNAME followed", domain: "alias.example", want: uris("https://tlsrpt.provider.example/r")},
+			asked: "_smtp._tls.xn--n3h.example.", txts: 1},
+		{name: "CNAME followed", domain: "alias.example", want: uris("https://tlsrpt.provider.example/r"), txts: 1},
 		{name: "upper case and trailing dot", domain: "UPPER.example.", want: uris("mailto:a@upper.example"),
-			asked: "_smtp._tls.upper.example."},
+			asked: "_smtp._tls.upper.example.", txts: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			r, err := tt.opts.Lookup(ctx, res, tt.domain)
+			r, txts, err := Lookup(ctx, res, tt.domain, tt.opts)
+			if len(txts) != tt.txts {
+				t.Errorf("Lookup returned %d TXT strings %q, want %d", len(txts), txts, tt.txts)
+			}
 			switch {
 			case tt.want != nil:
 				require.NoError(t, err)
-				if diff := cmp.Diff(tt.want, r.RUA); diff != "" {
+				if diff := cmp.Diff(tt.want, r.RUA, equateURI); diff != "" {
 					t.Errorf("RUA mismatch (-want +got):\n%s", diff)
 				}
 			case tt.wantIs != nil:
@@ -104,28 +108,37 @@ func TestLookupNetResolver(t *testing.T) {
 func TestLookupErrors(t *testing.T) {
 	ctx := context.Background()
 	// An invalid domain is neither "no record" nor temporary.
-	_, err := Lookup(ctx, mapResolver{}, "a..b")
+	_, _, err := Lookup(ctx, mapResolver{}, "a..b", nil)
 	require.Error(t, err)
 	require.False(t, errors.Is(err, ErrNoRecord))
 	var te *TemporaryError
 	require.False(t, errors.As(err, &te))
 
 	// A resolver reporting ErrNoRecord, and an empty answer.
-	_, err = Lookup(ctx, errResolver{ErrNoRecord}, "example.com")
+	_, _, err = Lookup(ctx, errResolver{ErrNoRecord}, "example.com", nil)
 	require.ErrorIs(t, err, ErrNoRecord)
-	_, err = Lookup(ctx, mapResolver{"_smtp._tls.example.com.": nil}, "example.com")
+	_, _, err = Lookup(ctx, mapResolver{"_smtp._tls.example.com.": nil}, "example.com", nil)
 	require.ErrorIs(t, err, ErrNoRecord)
 	require.Contains(t, err.Error(), "_smtp._tls.example.com.")
 
 	// Any other resolver error is temporary, and keeps its cause.
-	_, err = Lookup(ctx, errResolver{context.DeadlineExceeded}, "example.com")
+	_, txts, err := Lookup(ctx, errResolver{context.DeadlineExceeded}, "example.com", nil)
 	require.ErrorAs(t, err, &te)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.True(t, te.Temporary())
 	require.Equal(t, "_smtp._tls.example.com.", te.Name)
+	require.Nil(t, txts)
+
+	// The strings seen are returned with the error, for Lint.
+	_, txts, err = Lookup(ctx, mapResolver{"_smtp._tls.example.com.": {"v=spf1 -all", "V=TLSRPTv1; rua=mailto:a@example.com"}}, "example.com", nil)
+	require.ErrorIs(t, err, ErrNoRecord)
+	require.Equal(t, []string{"v=spf1 -all", "V=TLSRPTv1; rua=mailto:a@example.com"}, txts)
+	require.True(t, hasError(Lint(txts...)))
 }
 
-// TestSelect covers SPEC.md §10.2.11 and §10.2.12 without DNS.
+// TestSelect covers the RFC 8460 §3 selection rule without DNS: records
+// not beginning with the version are discarded, and exactly one must
+// remain.
 func TestSelect(t *testing.T) {
 	valid := "v=TLSRPTv1;rua=mailto:a@example.com"
 	spaced := "v=TLSRPTv1 ; rua=mailto:b@example.com"
@@ -152,7 +165,7 @@ func TestSelect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := LookupOptions{StrictPrefix: tt.strict}.Select(tt.txts)
+			got, err := Select(tt.txts, &LookupOptions{StrictPrefix: tt.strict})
 			if tt.err != nil {
 				require.ErrorIs(t, err, tt.err)
 				return
@@ -160,13 +173,13 @@ func TestSelect(t *testing.T) {
 			require.NoError(t, err)
 			want, err := Parse(tt.want)
 			require.NoError(t, err)
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(want, got, equateURI); diff != "" {
 				t.Errorf("Select mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
-	// The package-level Select is the zero LookupOptions.
-	_, err := Select([]string{spaced, valid})
+	// nil options are the zero LookupOptions.
+	_, err := Select([]string{spaced, valid}, nil)
 	require.ErrorIs(t, err, ErrMultipleRecords)
 }
 
@@ -181,6 +194,12 @@ func (m mapResolver) LookupTXT(_ context.Context, name string) ([]string, error)
 	return txts, nil
 }
 
+func (m mapResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
 type errResolver struct{ err error }
 
 func (e errResolver) LookupTXT(context.Context, string) ([]string, error) { return nil, e.err }
+
+func (e errResolver) LookupMX(context.Context, string) ([]*net.MX, error) { return nil, e.err }

@@ -1,6 +1,10 @@
 package dnsrecord
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/go-tlsrpt/tlsrpt"
+)
 
 // Version is the version tag every TLS-RPT record begins with (RFC 8460
 // §3 tlsrpt-version, case-sensitive).
@@ -20,14 +24,11 @@ type Record struct {
 }
 
 // Extension is a field of a TLS-RPT record other than v and rua (RFC 8460
-// §3 tlsrpt-extension), such as "ext=value". Name is 1–32 characters from
-// ALPHA, DIGIT, "_", "-", "." starting with ALPHA or DIGIT; Value is one or
-// more printable ASCII characters other than ";" and "=". A second "v="
-// field is an extension named "v".
-type Extension struct {
-	Name  string // the ext-name, case preserved
-	Value string // the ext-value, as written
-}
+// §3 tlsrpt-extension), such as "ext=value": an alias of tlsrpt.Extension.
+// Name is 1–32 characters from ALPHA, DIGIT, "_", "-", "." starting with
+// ALPHA or DIGIT; Value is one or more printable ASCII characters other
+// than ";" and "=". A second "v=" field is an extension named "v".
+type Extension = tlsrpt.Extension
 
 // String returns the record in canonical form: "v=TLSRPTv1; rua=URI1,URI2;
 // name=value", with "; " between fields, all rua URIs in one rua field, no

@@ -15,7 +15,11 @@ import (
 // the decoded forms (Address, Domain, URL) are computed when asked for,
 // so that Parse stays cheap.
 //
-// The zero URI is empty and invalid. Compare URIs with Equal or ==.
+// The zero URI is empty and invalid. URI is a comparable value: u == v
+// reports whether two URIs are the same text, so two spellings of one
+// destination (different case in the scheme or host, different
+// percent-encoding) are not equal. Use Scheme to tell mailto: (reports
+// are mailed, RFC 8460 §5.3) from https: (reports are POSTed, §5.4).
 type URI struct {
 	s string
 }
@@ -64,11 +68,6 @@ func MailtoURI(addr string) (URI, error) {
 // unchanged (for example "mailto:a%2Cb@example.com").
 func (u URI) String() string { return u.s }
 
-// Equal reports whether u and v are the same text. Two spellings of one
-// destination (different case in the scheme or host, different
-// percent-encoding) are not equal.
-func (u URI) Equal(v URI) bool { return u.s == v.s }
-
 // MarshalText implements encoding.TextMarshaler: the URI as written in
 // the record, so that a Record encodes to JSON with readable URIs.
 func (u URI) MarshalText() ([]byte, error) { return []byte(u.s), nil }
@@ -84,9 +83,12 @@ func (u *URI) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// Scheme returns the URI's scheme in lower case: "mailto", "https", or
-// any other scheme the record uses (such as "http"). It returns "" for
-// the zero URI.
+// Scheme returns the URI's scheme in lower case (schemes are
+// case-insensitive, RFC 3986 §3.1): "mailto" for a destination reports are
+// mailed to (RFC 8460 §5.3), "https" for one they are POSTed to (§5.4), or
+// any other scheme the record uses (such as "http"). It returns "" for the
+// zero URI. It does not allocate unless the record writes the scheme with
+// upper-case letters.
 func (u URI) Scheme() string {
 	i := strings.IndexByte(u.s, ':')
 	if i <= 0 {
@@ -107,18 +109,10 @@ func (u URI) hasScheme(s string) bool {
 	return len(u.s) > len(s) && u.s[len(s)] == ':' && strings.EqualFold(u.s[:len(s)], s)
 }
 
-// IsMailto reports whether u is a mailto: URI (RFC 8460 §3, reports are
-// mailed to the address, §5.3).
-func (u URI) IsMailto() bool { return u.hasScheme("mailto") }
-
-// IsHTTPS reports whether u is an https: URI (RFC 8460 §3, reports are
-// POSTed to it, §5.4).
-func (u URI) IsHTTPS() bool { return u.hasScheme("https") }
-
 // Supported reports whether the URI uses one of the two delivery
 // mechanisms RFC 8460 §3 defines, mailto: and https:. Other schemes (for
 // example http:) are valid in a record but a sender must skip them.
-func (u URI) Supported() bool { return u.IsMailto() || u.IsHTTPS() }
+func (u URI) Supported() bool { return u.hasScheme("mailto") || u.hasScheme("https") }
 
 // Address returns the e-mail address of a mailto: URI, percent-decoded
 // (RFC 6068 §2), with any "?hfields" part dropped: RFC 8460 does not say
@@ -130,7 +124,7 @@ func (u URI) Supported() bool { return u.IsMailto() || u.IsHTTPS() }
 // several addresses, RFC 8460 only as a character that had to be encoded.
 // Lint warns about such URIs.
 func (u URI) Address() (string, error) {
-	if !u.IsMailto() {
+	if !u.hasScheme("mailto") {
 		return "", errors.New("dnsrecord: not a mailto: URI")
 	}
 	to := u.s[len("mailto:"):]

@@ -43,6 +43,8 @@ func TestURIMethods(t *testing.T) {
 		{name: "https", in: "https://r.example:8443/v1/tlsrpt?a=%2C",
 			want: result{Scheme: "https", HTTPS: true, Supported: true, AddrErr: true, DomErr: true,
 				Host: "r.example:8443", Path: "/v1/tlsrpt", Query: "a=%2C"}},
+		{name: "https upper scheme", in: "HTTPS://r.example/",
+			want: result{Scheme: "https", HTTPS: true, Supported: true, AddrErr: true, DomErr: true, Host: "r.example", Path: "/"}},
 		{name: "http unsupported", in: "http://r.example/",
 			want: result{Scheme: "http", AddrErr: true, DomErr: true, Host: "r.example", Path: "/"}},
 		{name: "mailtox is not mailto", in: "mailtox:a@example.com",
@@ -53,7 +55,7 @@ func TestURIMethods(t *testing.T) {
 			u, err := ParseURI(tt.in)
 			require.NoError(t, err)
 			require.Equal(t, tt.in, u.String())
-			got := result{Scheme: u.Scheme(), Mailto: u.IsMailto(), HTTPS: u.IsHTTPS(), Supported: u.Supported()}
+			got := result{Scheme: u.Scheme(), Mailto: u.Scheme() == "mailto", HTTPS: u.Scheme() == "https", Supported: u.Supported()}
 			var aerr, derr error
 			got.Address, aerr = u.Address()
 			got.Domain, derr = u.Domain()
@@ -68,6 +70,18 @@ func TestURIMethods(t *testing.T) {
 				t.Errorf("URI %q (-want +got):\n%s", tt.in, diff)
 			}
 		})
+	}
+}
+
+// TestURIComparable checks that == compares URIs as text.
+func TestURIComparable(t *testing.T) {
+	a, b, c := uris("mailto:a@example.com")[0], uris("mailto:a@example.com")[0], uris("MAILTO:a@example.com")[0]
+	if a != b || a == c || a == (URI{}) {
+		t.Errorf("== on URIs: %v %v %v", a == b, a == c, a == URI{})
+	}
+	set := map[URI]bool{a: true}
+	if !set[b] || set[c] {
+		t.Error("URI as a map key")
 	}
 }
 
@@ -133,7 +147,7 @@ func TestRecordString(t *testing.T) {
 	}{
 		{"one", &Record{RUA: uris("mailto:a@example.com")}, "v=TLSRPTv1; rua=mailto:a@example.com"},
 		{"two and extensions", &Record{RUA: uris("mailto:a@example.com", "https://r.example/"),
-			Extensions: []Extension{{"a", "1"}, {"v", "TLSRPTv1"}}},
+			Extensions: []Extension{{Name: "a", Value: "1"}, {Name: "v", Value: "TLSRPTv1"}}},
 			"v=TLSRPTv1; rua=mailto:a@example.com,https://r.example/; a=1; v=TLSRPTv1"},
 		{"no rua", &Record{}, "v=TLSRPTv1"},
 	} {
@@ -148,7 +162,7 @@ func TestRecordString(t *testing.T) {
 		s := r.String()
 		again, err := Parse(s)
 		require.NoError(t, err, s)
-		if diff := cmp.Diff(r, again); diff != "" {
+		if diff := cmp.Diff(r, again, equateURI); diff != "" {
 			t.Errorf("Parse(String()) of %q (-want +got):\n%s", tt.in, diff)
 		}
 		require.Equal(t, s, again.String())
@@ -170,7 +184,7 @@ func TestRecordSlicesIndependent(t *testing.T) {
 	r, err := Parse("v=TLSRPTv1; rua=mailto:a@example.com; x=1")
 	require.NoError(t, err)
 	r.RUA = append(r.RUA, URI{s: "mailto:b@example.com"}, URI{s: "mailto:c@example.com"})
-	r.Extensions = append(r.Extensions, Extension{"y", "2"})
+	r.Extensions = append(r.Extensions, Extension{Name: "y", Value: "2"})
 	require.Equal(t, "v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.com,mailto:c@example.com; x=1; y=2", r.String())
 }
 
@@ -182,7 +196,7 @@ func TestURIText(t *testing.T) {
 	require.JSONEq(t, `{"RUA":["mailto:a%2Cb@example.com","https://r.example/"],"Extensions":[{"Name":"x","Value":"1"}]}`, string(b))
 	var back Record
 	require.NoError(t, json.Unmarshal(b, &back))
-	if diff := cmp.Diff(r, &back); diff != "" {
+	if diff := cmp.Diff(r, &back, equateURI); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 	var u URI

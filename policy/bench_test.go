@@ -44,7 +44,7 @@ func BenchmarkParseTLSA(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(s)))
 	for b.Loop() {
-		if _, err := ParseTLSA(s); err != nil {
+		if _, _, err := ParseTLSA(s); err != nil {
 			b.Fatal(err)
 		}
 	}

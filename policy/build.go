@@ -22,9 +22,10 @@ func NoPolicyFound(domainName string) (Policy, error) {
 }
 
 // FromSTS returns the policy block for the valid MTA-STS policy p of the
-// policy domain domainName (RFC 8460 §4.4, §4.5): policy-string is
-// p.Lines() (version, mode, one element per mx, max_age, extensions) and
-// mx-host the mx patterns, "*." kept; mx patterns are lower-cased in both. It fails if the domain is invalid or
+// policy domain domainName (RFC 8460 §4.4, §4.5): policy-string holds the
+// lines of p.String() without terminators (version, mode, one element per
+// mx, max_age, extensions) and mx-host the mx patterns, "*." kept; mx
+// patterns are lower-cased in both. It fails if the domain is invalid or
 // p.Validate does.
 //
 // To report a policy exactly as the receiver served it, including its
@@ -44,7 +45,7 @@ func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
 	for i, m := range p.MX {
 		q.MX[i], _ = normalizeMXPattern(m) // Validate checked them
 	}
-	return Policy{Type: TypeSTS, Strings: q.Lines(), Domain: d, MXHosts: q.MX}, nil
+	return Policy{Type: TypeSTS, Strings: q.lines(), Domain: d, MXHosts: q.MX}, nil
 }
 
 // FromSTSText returns the policy block for an MTA-STS policy file as the
@@ -54,14 +55,15 @@ func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
 // well-formed pattern, lower-cased. This is what an MTA reports with
 // sts-policy-invalid, and what it reports when it wants the receiver's
 // line order (Google's reports list max_age before the mx lines). A text
-// longer than MaxSTSPolicySize is ErrTooLarge.
+// longer than MaxSTSPolicySize is an error matching
+// errors.Is(err, tlsrpt.ErrTooLarge).
 func FromSTSText(domainName, text string) (Policy, error) {
 	d, err := normalizeDomain(domainName)
 	if err != nil {
 		return Policy{}, err
 	}
 	if len(text) > MaxSTSPolicySize {
-		return Policy{}, ErrTooLarge
+		return Policy{}, errTooLarge
 	}
 	pol := Policy{Type: TypeSTS, Domain: d}
 	for line := range strings.SplitSeq(text, "\n") {
@@ -105,11 +107,14 @@ func FromTLSA(baseDomain string, rrs []TLSA) (Policy, error) {
 
 // TLSARecords parses the policy-string of a tlsa policy into RRs. It is
 // meant for reading reports, so it is lenient: each string is parsed with
-// ParseTLSALenient (whitespace inside the hex, as in the RFC 8460 §4.5
-// example, is accepted), and two non-standard shapes are unwrapped:
-// Microsoft's single string holding a JSON array of presentation strings,
-// and a single string of RRs separated by ";" (RFC 8460 §4's prose form).
-// The first unparsable string is returned as a *SyntaxError.
+// ParseTLSA, whose repairs (whitespace inside the hex, as in the RFC 8460
+// §4.5 example, zone-file spacing and parentheses) it accepts silently,
+// and two non-standard shapes are unwrapped: Microsoft's single string
+// holding a JSON array of presentation strings, and a single string of
+// RRs separated by ";" (RFC 8460 §4's prose form). The first unparsable
+// string is returned as a *SyntaxError. To learn which repairs were
+// needed, decode the report with package report's Decoder, or call
+// ParseTLSA on each string.
 func (p Policy) TLSARecords() ([]TLSA, error) {
 	strs := p.Strings
 	if len(strs) == 1 {
@@ -130,7 +135,7 @@ func (p Policy) TLSARecords() ([]TLSA, error) {
 	}
 	rrs := make([]TLSA, 0, len(strs))
 	for _, s := range strs {
-		rr, err := ParseTLSALenient(s)
+		rr, _, err := ParseTLSA(s)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 func TestNoPolicyFound(t *testing.T) {
@@ -128,8 +130,8 @@ func TestFromSTSText(t *testing.T) {
 			}
 		})
 	}
-	if _, err := FromSTSText("example.com", strings.Repeat("x", MaxSTSPolicySize+1)); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("oversized text: error = %v, want ErrTooLarge", err)
+	if _, err := FromSTSText("example.com", strings.Repeat("x", MaxSTSPolicySize+1)); !errors.Is(err, tlsrpt.ErrTooLarge) {
+		t.Errorf("oversized text: error = %v, want tlsrpt.ErrTooLarge", err)
 	}
 	if _, err := FromSTSText("..", "version: STSv1"); err == nil {
 		t.Error("invalid domain accepted")

@@ -2,7 +2,10 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // SyntaxError reports where an _mta-sts TXT record (RFC 8461 §3.1) or a
@@ -45,9 +48,10 @@ func (e *STSPolicyError) Error() string {
 	return "policy: mta-sts policy line " + strconv.Itoa(e.Line) + " column " + strconv.Itoa(e.Column) + ": " + e.Reason
 }
 
-// ErrTooLarge is returned when an MTA-STS policy is larger than
-// MaxSTSPolicySize (RFC 8461 §3.3 suggests 64 KiB).
-var ErrTooLarge = errors.New("policy: mta-sts policy larger than 64 KiB")
+// errTooLarge is returned for an MTA-STS policy larger than
+// MaxSTSPolicySize (RFC 8461 §3.3 suggests 64 KiB). It matches
+// errors.Is(err, tlsrpt.ErrTooLarge).
+var errTooLarge = fmt.Errorf("policy: mta-sts policy larger than %d bytes: %w", MaxSTSPolicySize, tlsrpt.ErrTooLarge)
 
 // ErrNotSTSRecord is returned by ParseSTSRecord for a TXT string that does
 // not begin with "v=STSv1" (RFC 8461 §3.1): it is not an MTA-STS record at

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
@@ -112,7 +113,7 @@ func ExampleFromTLSA() {
 		"3 1 1 CEC87FB33D2A7499CA78E824E59B77531AC1FDEC7378FC81FCE7E5D213A364AB",
 		"3 1 1 5C046FF012891B5F0D6176024C5C25FF486A7C12B8000FDF8B418AB3ECF6D309",
 	} {
-		rr, err := policy.ParseTLSA(s)
+		rr, _, err := policy.ParseTLSA(s)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -135,21 +136,33 @@ func ExampleFromTLSA() {
 }
 
 func ExampleParseTLSA() {
-	rr, err := policy.ParseTLSA("3 1 1 5C046FF012891B5F0D6176024C5C25FF486A7C12B8000FDF8B418AB3ECF6D309")
+	rr, repairs, err := policy.ParseTLSA("3 1 1 5C046FF012891B5F0D6176024C5C25FF486A7C12B8000FDF8B418AB3ECF6D309")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(rr.Usage, rr.Selector, rr.MatchingType, len(rr.Data))
+	// The RFC 8460 §4.5 form: no repairs.
+	fmt.Println(rr.Usage, rr.Selector, rr.MatchingType, len(rr.Data), len(repairs))
 
-	_, err = policy.ParseTLSA("DANE-EE SPKI SHA2-256 5c04")
-	fmt.Println(err)
-	_, err = policy.ParseTLSA("3 1 1 5c04 6ff0")
+	// As a zone file might write it: read, with one Diagnostic per repair.
+	rr, repairs, err = policy.ParseTLSA("3 1 1 ( 5c046ff012891b5f0d6176024c5c25ff\n\t486a7c12b8000fdf8b418ab3ecf6d309 )")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rr)
+	for _, d := range repairs {
+		fmt.Println(d.Offset, d.Message)
+	}
+
+	_, _, err = policy.ParseTLSA("DANE-EE SPKI SHA2-256 5c04")
 	fmt.Println(err)
 	// Output:
-	// DANE-EE SPKI SHA2-256 32
+	// DANE-EE SPKI SHA2-256 32 0
+	// 3 1 1 5c046ff012891b5f0d6176024c5c25ff486a7c12b8000fdf8b418ab3ecf6d309
+	// 6 grouping parentheses around the certificate association data (RFC 8460 §4.5)
+	// 7 whitespace inside the certificate association data (RFC 8460 §4.5)
 	// policy: syntax error at offset 0: RFC 7218 mnemonic "DANE-EE" is not the presentation form; write 3
-	// policy: syntax error at offset 10: whitespace inside the certificate association data (RFC 8460 §4.5)
 }
 
 func ExamplePolicy_TLSARecords() {
@@ -180,23 +193,23 @@ func ExamplePolicy_Equal() {
 
 func ExampleLintSTSPolicy() {
 	text := "version: STSv1\nmode: testing\nmx: *.example.com\nmax_age: 86400\n"
-	for _, f := range policy.LintSTSPolicy(text, []string{"example.com", "mx1.example.com"}) {
-		fmt.Printf("%s %s line %d\n", f.Severity, f.Code, f.Line)
+	for _, d := range policy.LintSTSPolicy(text, []string{"example.com", "mx1.example.com"}) {
+		fmt.Printf("%s %s %q %d\n", d.Severity, d.Code, d.Path, d.Offset)
 	}
 	// Output:
-	// warning mx-not-covered line 0
-	// warning mode-testing line 2
+	// warning mx-not-covered "" 0
+	// warning mode-testing "line 2" 15
 }
 
 func ExampleLintSTSRecord() {
 	// The TXT strings found at _mta-sts.example.com.
-	for _, f := range policy.LintSTSRecord("v=spf1 -all", "v=STSv1; id=2024-06-01") {
-		fmt.Println(f)
+	for _, d := range policy.LintSTSRecord("v=spf1 -all", "v=STSv1; id=2024-06-01") {
+		fmt.Println(d)
 	}
 	// Output:
-	// info record 0 offset 0 record-other: not an MTA-STS record; senders ignore it
-	// error record 1 offset 12 record-id-invalid: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) (fix: id=20240601)
-	// error record 1 offset 16 record-syntax: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id
+	// info @0: not an MTA-STS record; senders ignore it [record-other]
+	// error #1 @12: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) [record-id-invalid] (fix: id=20240601)
+	// error #1 @16: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id [record-syntax]
 }
 
 func ExampleSelectSTSRecord() {
@@ -224,10 +237,11 @@ func ExampleReadSTSPolicy() {
 	// testing
 }
 
-func ExampleMatchMX() {
-	fmt.Println(policy.MatchMX("*.example.com", "mx1.example.com."))
-	fmt.Println(policy.MatchMX("*.example.com", "example.com"))
-	fmt.Println(policy.MatchMX("*.example.com", "a.mx.example.com"))
+func ExampleSTSPolicy_MatchMX() {
+	p := &policy.STSPolicy{Mode: policy.ModeEnforce, MaxAgeSeconds: 604800, MX: []string{"*.example.com"}}
+	fmt.Println(p.MatchMX("mx1.example.com."))
+	fmt.Println(p.MatchMX("example.com"))
+	fmt.Println(p.MatchMX("a.mx.example.com"))
 	// Output:
 	// true
 	// false
@@ -244,37 +258,43 @@ func ExampleSTSPolicy_Validate() {
 	// <nil>
 }
 
-func ExampleParseTLSALenient() {
-	// As a zone file might write it.
-	rr, err := policy.ParseTLSALenient("3 1 1 ( 5c046ff012891b5f0d6176024c5c25ff\n\t486a7c12b8000fdf8b418ab3ecf6d309 )")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(rr)
-	// Output:
-	// 3 1 1 5c046ff012891b5f0d6176024c5c25ff486a7c12b8000fdf8b418ab3ecf6d309
-}
-
 func ExamplePolicy_UnmarshalJSON() {
-	// The RFC 8460 Appendix B example writes mx-host as a string.
 	var p policy.Policy
-	err := json.Unmarshal([]byte(`{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":"*.mail.company-y.example"}`), &p)
+	err := json.Unmarshal([]byte(`{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":["*.mail.company-y.example"]}`), &p)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%q\n", p.MXHosts)
 	sts, err := p.STS()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(sts.Mode, sts.MatchMX("mx1.mail.company-y.example"))
-	b, _ := json.Marshal(p)
-	fmt.Println(string(b))
+
+	// The RFC 8460 Appendix B example writes mx-host as a string: strict
+	// decoding refuses it (package report's Decoder repairs it, with a
+	// warning of the same code).
+	err = json.Unmarshal([]byte(`{"policy-type":"sts","policy-domain":"company-y.example","mx-host":"*.mail.company-y.example"}`), &p)
+	var d *tlsrpt.Diagnostic
+	if errors.As(err, &d) {
+		fmt.Println(d.Path, d.Code)
+	}
 	// Output:
-	// ["*.mail.company-y.example"]
 	// testing true
-	// {"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":["*.mail.company-y.example"]}
+	// mx-host mx-host-string
+}
+
+func ExamplePolicy_MarshalJSON() {
+	p := policy.Policy{Type: policy.TypeSTS, Domain: "example.com", Strings: []string{"version: STSv1", "mode: testing", "mx: mx.example.com", "max_age: 86400"}, MXHosts: []string{"mx.example.com"}}
+	b, err := json.Marshal(p)
+	fmt.Println(string(b), err)
+
+	// A string that is not UTF-8 has no canonical encoding.
+	p.Strings[1] = "mode: \xfftesting"
+	_, err = p.MarshalJSON()
+	fmt.Println(err)
+	// Output:
+	// {"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.example.com","max_age: 86400"],"policy-domain":"example.com","mx-host":["mx.example.com"]} <nil>
+	// tlsrpt: error policy-string[1]: string is not valid UTF-8 (RFC 8259 §8.1), so the policy has no canonical encoding [invalid-utf8]
 }

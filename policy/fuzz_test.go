@@ -2,29 +2,39 @@ package policy
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // FuzzParseSTSPolicy checks that ParseSTSPolicy never panics, that every
 // error is typed, and that a parsed policy survives String → Parse and
-// Lines → Policy.STS unchanged and passes Validate. LintSTSPolicy and
-// FromSTSText must not panic on the same input either.
+// FromSTS → Policy.STS unchanged and passes Validate. LintSTSPolicy and
+// FromSTSText must not panic on the same input either, and every
+// LintSTSPolicy diagnostic points at the start of a line or at the whole.
 func FuzzParseSTSPolicy(f *testing.F) {
 	for _, tt := range stsPolicyTests {
 		f.Add(tt.in)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		p, err := ParseSTSPolicy(text)
-		_ = LintSTSPolicy(text, []string{"mx1.example.com", "a.b.example"})
-		if _, ferr := FromSTSText("example.com", text); ferr != nil && !errors.Is(ferr, ErrTooLarge) {
+		for _, d := range LintSTSPolicy(text, []string{"mx1.example.com", "a.b.example"}) {
+			if d.Message == "" || d.Offset < 0 || d.Offset > len(text) || d.Path == "" && d.Offset != 0 ||
+				d.Path != "" && !strings.HasPrefix(d.Path, "line ") || d.Offset > 0 && text[d.Offset-1] != '\n' {
+				t.Fatalf("bad diagnostic %+v", d)
+			}
+		}
+		if _, ferr := FromSTSText("example.com", text); ferr != nil && !errors.Is(ferr, tlsrpt.ErrTooLarge) {
 			t.Fatalf("FromSTSText: %v", ferr)
 		}
 		if err != nil {
 			var pe *STSPolicyError
-			if !errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+			if !errors.As(err, &pe) && !errors.Is(err, tlsrpt.ErrTooLarge) {
 				t.Fatalf("untyped error %T %v", err, err)
 			}
 			return
@@ -89,30 +99,35 @@ func FuzzParseSTSRecord(f *testing.F) {
 	})
 }
 
-// FuzzParseTLSA checks that the TLSA parsers never panic, that errors are
-// typed with offsets inside the input, that String → ParseTLSA gives the
-// same RR, and that whatever the strict parser accepts the lenient one
-// accepts identically.
+// FuzzParseTLSA checks that ParseTLSA never panics, that errors are typed
+// with offsets inside the input, that diagnostics point into the input,
+// that an input without diagnostics is in the RFC 8460 §4.5 form (single
+// spaces, nothing else), and that String → ParseTLSA gives the same RR
+// without diagnostics.
 func FuzzParseTLSA(f *testing.F) {
 	for _, tt := range tlsaTests {
 		f.Add(tt.in)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		lrr, lerr := ParseTLSALenient(s)
-		rr, err := ParseTLSA(s)
+		rr, ds, err := ParseTLSA(s)
 		if err != nil {
 			var se *SyntaxError
-			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(s) {
-				t.Fatalf("bad error %#v", err)
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(s) || len(ds) > 0 {
+				t.Fatalf("bad error %#v with %v", err, ds)
 			}
 			return
 		}
-		if lerr != nil || !lrr.Equal(rr) {
-			t.Fatalf("lenient parse differs: %v, %v", lrr, lerr)
+		for _, d := range ds {
+			if d.Code != CodeTLSAStringFormat || d.Offset < 0 || d.Offset >= len(s) || d.Fix != "write "+strconv.Quote(rr.String()) {
+				t.Fatalf("bad diagnostic %+v for %q", d, s)
+			}
 		}
-		again, err := ParseTLSA(rr.String())
-		if err != nil || !again.Equal(rr) {
-			t.Fatalf("round trip of %q: %v, %v", rr.String(), again, err)
+		if len(ds) == 0 && (strings.Count(s, " ") != 3 || strings.ContainsAny(s, "\t\r\n()")) {
+			t.Fatalf("%q is not in presentation form but has no diagnostics", s)
+		}
+		again, ds, err := ParseTLSA(rr.String())
+		if err != nil || len(ds) > 0 || again.String() != rr.String() {
+			t.Fatalf("round trip of %q: %v, %v, %v", rr.String(), again, ds, err)
 		}
 		if !strings.EqualFold(again.String(), rr.String()) {
 			t.Fatalf("String not stable")
@@ -120,27 +135,41 @@ func FuzzParseTLSA(f *testing.F) {
 	})
 }
 
-// FuzzPolicyJSON checks that UnmarshalJSON never panics and that a decoded
-// policy encodes to JSON that decodes to an Equal policy with the same
-// canonical encoding.
+// FuzzPolicyJSON checks that UnmarshalJSON never panics, that its errors
+// are *tlsrpt.Diagnostic with a code or invalid JSON, and that a decoded
+// policy encodes (MarshalJSON never fails for it) to JSON that decodes to
+// an equal policy with the same canonical encoding.
 func FuzzPolicyJSON(f *testing.F) {
-	f.Add(`{"policy-type":"sts","policy-string":["version: STSv1"],"policy-domain":"example.com","mx-host":"*.example.com"}`)
+	for _, tt := range unmarshalTests {
+		f.Add(tt.in)
+	}
 	f.Add(`{"policy-type":"tlsa","policy-string":["[\"3 1 1 AB\"]"],"policy-domain":"example.com"}`)
 	f.Add(`{"policy-type":null,"x":[{},[]]}`)
 	f.Fuzz(func(t *testing.T, data string) {
 		var p Policy
 		if err := p.UnmarshalJSON([]byte(data)); err != nil {
+			var d *tlsrpt.Diagnostic
+			if errors.As(err, &d) {
+				if d.Code == "" || d.Severity != tlsrpt.SeverityError || d.Offset < 0 || d.Offset > len(data) {
+					t.Fatalf("bad diagnostic %+v", d)
+				}
+			} else if !strings.HasPrefix(err.Error(), "policy: invalid JSON: ") {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
 		}
 		_ = p.Key()
 		_, _ = p.TLSARecords()
 		enc, err := p.MarshalJSON()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("MarshalJSON of a decoded policy: %v", err)
 		}
 		var q Policy
 		if err := q.UnmarshalJSON(enc); err != nil {
 			t.Fatalf("canonical output %s does not decode: %v", enc, err)
+		}
+		if diff := cmp.Diff(p, q, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("decode → encode → decode changed the policy (-want +got):\n%s", diff)
 		}
 		enc2, _ := q.MarshalJSON()
 		if string(enc) != string(enc2) {
@@ -163,7 +192,7 @@ func FuzzLintSTSRecord(f *testing.F) {
 		txts := strings.Split(in, "\n")
 		fs := LintSTSRecord(txts...)
 		for _, x := range fs {
-			if x.Record < 0 || x.Record >= len(txts) || x.Offset < 0 || x.Offset > len(txts[x.Record]) || x.Message == "" {
+			if x.Index < 0 || x.Index >= len(txts) || x.Offset < 0 || x.Offset > len(txts[x.Index]) || x.Message == "" {
 				t.Fatalf("bad finding %+v for %q", x, txts)
 			}
 		}

@@ -72,14 +72,3 @@ func manyTLSA(n int, reversed bool) Policy {
 	}
 	return p
 }
-
-func TestTypeKnown(t *testing.T) {
-	for _, tt := range []struct {
-		typ  Type
-		want bool
-	}{{TypeTLSA, true}, {TypeSTS, true}, {TypeNoPolicyFound, true}, {"invalid-policy-type", false}, {"", false}, {"STS", false}} {
-		if got := tt.typ.Known(); got != tt.want {
-			t.Errorf("Type(%q).Known() = %v, want %v", tt.typ, got, tt.want)
-		}
-	}
-}

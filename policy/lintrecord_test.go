@@ -4,14 +4,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-tlsrpt/tlsrpt"
+
 	"github.com/google/go-cmp/cmp"
 )
 
-// recCode is a RecordFinding without its message, for comparison.
+// recCode is a Diagnostic of LintSTSRecord without its texts, for
+// comparison.
 type recCode struct {
-	Code     Code
-	Severity Severity
-	Record   int
+	Code     tlsrpt.Code
+	Severity tlsrpt.Severity
+	Record   int // Index
 	Offset   int
 }
 
@@ -24,60 +27,60 @@ var lintRecordTests = []struct {
 }{
 	{name: "clean", txts: []string{"v=STSv1; id=20240101T000000"}},
 	{name: "clean beside spf", txts: []string{"v=spf1 -all", "v=STSv1;id=1;"},
-		want: []recCode{{CodeRecordOther, SeverityInfo, 0, 0}}},
+		want: []recCode{{CodeRecordOther, tlsrpt.SeverityInfo, 0, 0}}},
 	{name: "nothing published", txts: nil,
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}}},
 	{name: "only spf", txts: []string{"v=spf1 -all"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordOther, SeverityInfo, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordOther, tlsrpt.SeverityInfo, 0, 0}}},
 	{name: "two records", txts: []string{"v=STSv1; id=1", "v=STSv1; id=2"},
-		want: []recCode{{CodeRecordMultiple, SeverityError, 0, 0}, {CodeRecordMultiple, SeverityError, 1, 0}}},
+		want: []recCode{{CodeRecordMultiple, tlsrpt.SeverityError, 0, 0}, {CodeRecordMultiple, tlsrpt.SeverityError, 1, 0}}},
 	{name: "version case", txts: []string{"V=STSv1; id=1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}},
 	{name: "version lower case", txts: []string{"v=stsv1; id=1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}},
 	{name: "version whitespace", txts: []string{"v = STSv1; id=1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}},
 	{name: "leading space", txts: []string{" v=STSv1; id=1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}},
 	{name: "quoted", txts: []string{`"v=STSv1; id=1"`},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}},
 	{name: "near miss beside a valid record", txts: []string{"v=STSv1; id=1", "V=STSv1; id=2"},
-		want: []recCode{{CodeRecordVersion, SeverityWarning, 1, 0}}},
+		want: []recCode{{CodeRecordVersion, tlsrpt.SeverityWarning, 1, 0}}},
 	{name: "other version", txts: []string{"v=STSv2; id=1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 0}}, hint: "only version is STSv1"},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 0}}, hint: "only version is STSv1"},
 	{name: "version not first", txts: []string{"id=1; v=STSv1"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordVersion, SeverityError, 0, 6}}, hint: "first field"},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordVersion, tlsrpt.SeverityError, 0, 6}}, hint: "first field"},
 	{name: "tls-rpt record here", txts: []string{"v=TLSRPTv1; rua=mailto:a@example.com"},
-		want: []recCode{{CodeRecordNone, SeverityError, 0, 0}, {CodeRecordTLSRPT, SeverityWarning, 0, 0}}},
+		want: []recCode{{CodeRecordNone, tlsrpt.SeverityError, 0, 0}, {CodeRecordTLSRPT, tlsrpt.SeverityWarning, 0, 0}}},
 	{name: "id with dashes", txts: []string{"v=STSv1; id=2024-01-01"},
-		want: []recCode{{CodeRecordIDInvalid, SeverityError, 0, 12}, {CodeRecordSyntax, SeverityError, 0, 16}}, hint: "id=20240101"},
+		want: []recCode{{CodeRecordIDInvalid, tlsrpt.SeverityError, 0, 12}, {CodeRecordSyntax, tlsrpt.SeverityError, 0, 16}}, hint: "id=20240101"},
 	{name: "id timestamp", txts: []string{"v=STSv1; id=2024-01-01T00:00:00Z"},
-		want: []recCode{{CodeRecordIDInvalid, SeverityError, 0, 12}, {CodeRecordSyntax, SeverityError, 0, 16}}, hint: "id=20240101T000000Z"},
+		want: []recCode{{CodeRecordIDInvalid, tlsrpt.SeverityError, 0, 12}, {CodeRecordSyntax, tlsrpt.SeverityError, 0, 16}}, hint: "id=20240101T000000Z"},
 	{name: "id too long", txts: []string{"v=STSv1; id=" + strings.Repeat("7", 33)},
-		want: []recCode{{CodeRecordIDLong, SeverityError, 0, 12}, {CodeRecordSyntax, SeverityError, 0, 44}}},
+		want: []recCode{{CodeRecordIDLong, tlsrpt.SeverityError, 0, 12}, {CodeRecordSyntax, tlsrpt.SeverityError, 0, 44}}},
 	{name: "empty id", txts: []string{"v=STSv1; id="},
-		want: []recCode{{CodeRecordSyntax, SeverityError, 0, 12}, {CodeRecordIDInvalid, SeverityError, 0, 12}}},
+		want: []recCode{{CodeRecordSyntax, tlsrpt.SeverityError, 0, 12}, {CodeRecordIDInvalid, tlsrpt.SeverityError, 0, 12}}},
 	{name: "no id", txts: []string{"v=STSv1;"},
-		want: []recCode{{CodeRecordSyntax, SeverityError, 0, 8}, {CodeRecordIDMissing, SeverityError, 0, 8}}},
+		want: []recCode{{CodeRecordSyntax, tlsrpt.SeverityError, 0, 8}, {CodeRecordIDMissing, tlsrpt.SeverityError, 0, 8}}},
 	{name: "ID upper case", txts: []string{"v=STSv1; ID=1"},
-		want: []recCode{{CodeRecordIDCase, SeverityError, 0, 9}, {CodeRecordSyntax, SeverityError, 0, 13}}},
+		want: []recCode{{CodeRecordIDCase, tlsrpt.SeverityError, 0, 9}, {CodeRecordSyntax, tlsrpt.SeverityError, 0, 13}}},
 	{name: "ID beside id", txts: []string{"v=STSv1; id=1; ID=2"},
-		want: []recCode{{CodeRecordIDCase, SeverityWarning, 0, 15}}},
+		want: []recCode{{CodeRecordIDCase, tlsrpt.SeverityWarning, 0, 15}}},
 	{name: "duplicate id", txts: []string{"v=STSv1; id=1; id=2"},
-		want: []recCode{{CodeRecordDuplicateID, SeverityWarning, 0, 15}}},
+		want: []recCode{{CodeRecordDuplicateID, tlsrpt.SeverityWarning, 0, 15}}},
 	{name: "trailing space", txts: []string{"v=STSv1; id=1 "},
-		want: []recCode{{CodeRecordSyntax, SeverityError, 0, 13}, {CodeRecordWhitespace, SeverityError, 0, 13}}},
+		want: []recCode{{CodeRecordSyntax, tlsrpt.SeverityError, 0, 13}, {CodeRecordWhitespace, tlsrpt.SeverityError, 0, 13}}},
 	{name: "trailing space after ;", txts: []string{"v=STSv1; id=1; "}},
 	{name: "space around =", txts: []string{"v=STSv1; id = 1"},
-		want: []recCode{{CodeRecordSyntax, SeverityError, 0, 11}, {CodeRecordWhitespace, SeverityError, 0, 11}}, hint: "id=1"},
+		want: []recCode{{CodeRecordSyntax, tlsrpt.SeverityError, 0, 11}, {CodeRecordWhitespace, tlsrpt.SeverityError, 0, 11}}, hint: "id=1"},
 	{name: "extension", txts: []string{"v=STSv1; id=1; x.y=z"},
-		want: []recCode{{CodeRecordExtension, SeverityInfo, 0, 15}}},
+		want: []recCode{{CodeRecordExtension, tlsrpt.SeverityInfo, 0, 15}}},
 	{name: "second version field", txts: []string{"v=STSv1; v=STSv1; id=1"},
-		want: []recCode{{CodeRecordExtension, SeverityInfo, 0, 9}}},
+		want: []recCode{{CodeRecordExtension, tlsrpt.SeverityInfo, 0, 9}}},
 	{name: "double delimiter", txts: []string{"v=STSv1;; id=1"},
-		want: []recCode{{CodeRecordSyntax, SeverityError, 0, 8}}},
+		want: []recCode{{CodeRecordSyntax, tlsrpt.SeverityError, 0, 8}}},
 	{name: "non-ASCII", txts: []string{"v=STSv1; id=1; x=\xff"},
-		want: []recCode{{CodeRecordExtension, SeverityInfo, 0, 15}, {CodeRecordSyntax, SeverityError, 0, 17}}},
+		want: []recCode{{CodeRecordExtension, tlsrpt.SeverityInfo, 0, 15}, {CodeRecordSyntax, tlsrpt.SeverityError, 0, 17}}},
 }
 
 func TestLintSTSRecord(t *testing.T) {
@@ -87,8 +90,8 @@ func TestLintSTSRecord(t *testing.T) {
 			var codes []recCode
 			hint := tt.hint == ""
 			for _, f := range got {
-				codes = append(codes, recCode{f.Code, f.Severity, f.Record, f.Offset})
-				if f.Message == "" {
+				codes = append(codes, recCode{f.Code, f.Severity, f.Index, f.Offset})
+				if f.Message == "" || f.Path != "" {
 					t.Errorf("%s: empty message", f.Code)
 				}
 				if strings.Contains(f.Message, tt.hint) || strings.Contains(f.Fix, tt.hint) {
@@ -123,18 +126,18 @@ func TestLintSTSRecordAgreesWithSelect(t *testing.T) {
 	}
 }
 
-func hasRecordError(fs []RecordFinding) bool {
+func hasRecordError(fs []tlsrpt.Diagnostic) bool {
 	for _, f := range fs {
-		if f.Severity == SeverityError {
+		if f.Severity == tlsrpt.SeverityError {
 			return true
 		}
 	}
 	return false
 }
 
-func TestRecordFindingString(t *testing.T) {
-	got := LintSTSRecord("v=STSv1; id=1 ")[1].String()
-	want := `error record 0 offset 13 record-whitespace: whitespace at the end of the record is allowed only after ";" (fix: remove the whitespace at the end)`
+func TestLintSTSRecordString(t *testing.T) {
+	got := LintSTSRecord("v=spf1 -all", "v=STSv1; id=1 ")[2].String()
+	want := `error #1 @13: whitespace at the end of the record is allowed only after ";" [record-whitespace] (fix: remove the whitespace at the end)`
 	if got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}

@@ -73,23 +73,14 @@ func checkLDHDomain(s string) string {
 	return ""
 }
 
-// MatchMX reports whether the MX host name host matches the mx pattern
-// pattern by RFC 8461 §4.1: case-insensitively equal, or, for a pattern
-// "*.example.com", exactly one label followed by ".example.com" (it does
-// not match example.com nor a.b.example.com). host may carry a trailing
-// dot and may be a U-label name; a host that is not a valid name matches
-// nothing.
-func MatchMX(pattern, host string) bool {
-	h, ok := normalizeHost(host)
-	if !ok {
-		return false
-	}
-	return matchNormalized(strings.ToLower(pattern), h)
-}
-
-// MatchMX reports whether host matches one of p's mx patterns (see the
-// function MatchMX). It does not look at the mode: under mode none a
-// sender applies no policy at all.
+// MatchMX reports whether the MX host name host matches one of p's mx
+// patterns by RFC 8461 §4.1: a pattern matches a host that equals it
+// case-insensitively, and a pattern "*.example.com" matches exactly one
+// label followed by ".example.com" (not example.com, nor
+// a.b.example.com). host may carry a trailing dot and may be a U-label
+// name; a host that is not a valid name matches nothing. MatchMX does not
+// look at the mode: under mode none a sender applies no policy at all. To
+// match a single pattern, use an STSPolicy with only that pattern in MX.
 func (p *STSPolicy) MatchMX(host string) bool {
 	h, ok := normalizeHost(host)
 	if !ok {

@@ -2,7 +2,8 @@ package policy
 
 // Type is the policy-type of a report's policy block (RFC 8460 §4.4).
 // Values other than the constants below are kept verbatim: the registry
-// is expected to grow and an unknown type is not an error.
+// is expected to grow and an unknown type is not an error. A switch over
+// the three constants tells the known types from the others.
 type Type string
 
 // The policy types defined by RFC 8460 §4.4.
@@ -15,20 +16,17 @@ const (
 	TypeNoPolicyFound Type = "no-policy-found"
 )
 
-// Known reports whether t is one of the policy types RFC 8460 §4.4
-// defines. An unknown type is not an error; it is kept verbatim.
-func (t Type) Known() bool {
-	return t == TypeTLSA || t == TypeSTS || t == TypeNoPolicyFound
-}
-
 // Policy is the "policy" member of a TLS-RPT report's policies entry
 // (RFC 8460 §4.4). Its JSON member names are policy-type, policy-string,
 // policy-domain and mx-host.
 //
 // The constructors (NoPolicyFound, FromSTS, FromSTSText, FromTLSA) store
 // Domain as a lower-case A-label without a trailing dot; UnmarshalJSON
-// keeps what the report said. Strings and MXHosts may be nil; MarshalJSON
-// encodes them as empty arrays.
+// keeps what the JSON said. Strings and MXHosts may be nil; MarshalJSON
+// encodes them as empty arrays. json.Unmarshal and json.Marshal follow one
+// rule: strict in (UnmarshalJSON repairs nothing), canonical out
+// (MarshalJSON). Reports from other senders are decoded leniently, with a
+// Diagnostic per repair, by package report's Decoder.
 type Policy struct {
 	// Type is the policy-type.
 	Type Type `json:"policy-type"`

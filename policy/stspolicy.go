@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 )
 
@@ -32,14 +33,6 @@ const (
 	ModeNone Mode = "none"
 )
 
-// Extension is a policy field or record field this package does not know:
-// RFC 8461 says senders ignore it, and it is kept so that the canonical
-// form reproduces it.
-type Extension struct {
-	Name  string // the field name, as written
-	Value string // the field value, as written
-}
-
 // STSPolicy is a parsed MTA-STS policy file (RFC 8461 §3.2), as served at
 // https://mta-sts.<domain>/.well-known/mta-sts.txt.
 //
@@ -56,16 +49,18 @@ type STSPolicy struct {
 	// host names, optionally starting with "*." (RFC 8461 §4.1).
 	MX []string
 	// Extensions holds the fields with other names, in the policy's order
-	// (RFC 8461 §3.2: senders ignore them). Only the first of several
-	// fields with the same name is kept.
-	Extensions []Extension
+	// (RFC 8461 §3.2 sts-policy-extension: senders ignore them). Only the
+	// first of several fields with the same name is kept.
+	Extensions []tlsrpt.Extension
 }
 
 // ReadSTSPolicy reads and parses an MTA-STS policy file from r, reading at
-// most MaxSTSPolicySize bytes: a longer body is ErrTooLarge, detected
-// without reading more than one byte past the cap.
+// most MaxSTSPolicySize bytes: a longer body is an error matching
+// errors.Is(err, tlsrpt.ErrTooLarge), detected without reading more than
+// one byte past the cap. Other errors are those of ParseSTSPolicy and of
+// r.
 func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
-	data, err := io.ReadAll(capped.NewReader(r, MaxSTSPolicySize, ErrTooLarge))
+	data, err := io.ReadAll(capped.NewReader(r, MaxSTSPolicySize, errTooLarge))
 	if err != nil {
 		return nil, err
 	}
@@ -83,14 +78,15 @@ func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
 // control character; tabs may only surround it. It requires version STSv1, a mode, a max_age
 // and, unless the mode is none, at least one mx line. For every field but
 // mx the first occurrence wins; later duplicates and unknown fields must
-// still be well-formed lines. A text longer than MaxSTSPolicySize is
-// ErrTooLarge; any other problem is an *STSPolicyError naming the line.
+// still be well-formed lines. A text longer than MaxSTSPolicySize is an
+// error matching errors.Is(err, tlsrpt.ErrTooLarge); any other problem is
+// an *STSPolicyError naming the line.
 //
 // mx patterns are stored in lower case. To check a policy and get advice
 // rather than a single error, use LintSTSPolicy.
 func ParseSTSPolicy(text string) (*STSPolicy, error) {
 	if len(text) > MaxSTSPolicySize {
-		return nil, ErrTooLarge
+		return nil, errTooLarge
 	}
 	p := &STSPolicy{}
 	var haveVersion, haveMode, haveMaxAge bool
@@ -158,7 +154,7 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 			if !extSeen.addNew(key) {
 				break
 			}
-			p.Extensions = append(p.Extensions, Extension{Name: key, Value: value})
+			p.Extensions = append(p.Extensions, tlsrpt.Extension{Name: key, Value: value})
 		}
 		if rest == "" {
 			break
@@ -323,11 +319,11 @@ func (p *STSPolicy) Validate() error {
 	return nil
 }
 
-// Lines returns the policy's fields as "key: value" strings in canonical
+// lines returns the policy's fields as "key: value" strings in canonical
 // order: version, mode, every mx in the policy's order, max_age, then the
 // extensions in the policy's order. These are the RFC 8460 §4.5
 // policy-string elements FromSTS uses.
-func (p *STSPolicy) Lines() []string {
+func (p *STSPolicy) lines() []string {
 	lines := make([]string, 0, 3+len(p.MX)+len(p.Extensions))
 	lines = append(lines, "version: STSv1", "mode: "+string(p.Mode))
 	for _, m := range p.MX {
@@ -340,8 +336,11 @@ func (p *STSPolicy) Lines() []string {
 	return lines
 }
 
-// String returns the canonical policy file: the Lines, each terminated by
-// CRLF as RFC 8461 §3.2's prose asks. It is what a domain should serve;
+// String returns the canonical policy file: version, mode, every mx in the
+// policy's order, max_age, then the extensions in the policy's order, as
+// "key: value" lines each terminated by CRLF as RFC 8461 §3.2's prose
+// asks (FromSTS puts the same lines, without terminators, in
+// policy-string). It is what a domain should serve;
 // ParseSTSPolicy(p.String()) equals p for a p that Validate accepts.
 func (p *STSPolicy) String() string {
 	var b strings.Builder

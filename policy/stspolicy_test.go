@@ -8,6 +8,8 @@ import (
 	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // stsPolicyTests is shared with the fuzz seed corpus.
@@ -34,7 +36,7 @@ var stsPolicyTests = []struct {
 		name:   "c1 control in an extension value",
 		reason: "RFC 8461 §3.2 sts-policy-vchar includes RFC 3629 UTF8-2, so U+0085 is valid",
 		in:     "version: STSv1\nmode: none\nmax_age: 0\nx: a\u0085b \u00e9\U0001F600",
-		want:   &STSPolicy{Mode: ModeNone, Extensions: []Extension{{Name: "x", Value: "a\u0085b \u00e9\U0001F600"}}},
+		want:   &STSPolicy{Mode: ModeNone, Extensions: []tlsrpt.Extension{{Name: "x", Value: "a\u0085b \u00e9\U0001F600"}}},
 	},
 	{
 		name: "no final terminator",
@@ -68,14 +70,14 @@ var stsPolicyTests = []struct {
 		reason: "unknown keys ignored but kept; UTF-8 and inner spaces allowed in extension values",
 		in:     "version: STSv1\nmode: enforce\nx-note: zürich office  only\nmx: a.example\nmax_age: 3600\nfoo.bar_baz-1: 1\n",
 		want: &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 3600, MX: []string{"a.example"},
-			Extensions: []Extension{{"x-note", "zürich office  only"}, {"foo.bar_baz-1", "1"}}},
+			Extensions: []tlsrpt.Extension{{Name: "x-note", Value: "zürich office  only"}, {Name: "foo.bar_baz-1", Value: "1"}}},
 	},
 	{
 		name:   "duplicates first wins",
 		reason: "RFC 8461 §3.2: for non-mx fields the first occurrence is used; later values need only be well-formed",
 		in:     "version: STSv1\nmode: testing\nmode: enforce\nmax_age: 60\nmax_age: bogus\nversion: STSv2\nx: 1\nx: 2\nmx: a.example\nmx: a.example\n",
 		want: &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 60, MX: []string{"a.example", "a.example"},
-			Extensions: []Extension{{"x", "1"}}},
+			Extensions: []tlsrpt.Extension{{Name: "x", Value: "1"}}},
 	},
 	{
 		name:   "mx lower-cased",
@@ -198,16 +200,16 @@ func TestParseSTSPolicySize(t *testing.T) {
 	if _, err := ParseSTSPolicy(exact); err != nil {
 		t.Fatalf("policy of exactly MaxSTSPolicySize: %v", err)
 	}
-	if _, err := ParseSTSPolicy(exact + "a"); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("policy of MaxSTSPolicySize+1: error = %v, want ErrTooLarge", err)
+	if _, err := ParseSTSPolicy(exact + "a"); !errors.Is(err, tlsrpt.ErrTooLarge) {
+		t.Fatalf("policy of MaxSTSPolicySize+1: error = %v, want tlsrpt.ErrTooLarge", err)
 	}
 	if _, err := ReadSTSPolicy(strings.NewReader(exact)); err != nil {
 		t.Fatalf("ReadSTSPolicy exact: %v", err)
 	}
 	// An endless body: ReadSTSPolicy must stop at the cap.
 	endless := iotest.OneByteReader(strings.NewReader(exact + strings.Repeat("b", 1<<20)))
-	if _, err := ReadSTSPolicy(endless); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("ReadSTSPolicy oversized: error = %v, want ErrTooLarge", err)
+	if _, err := ReadSTSPolicy(endless); !errors.Is(err, tlsrpt.ErrTooLarge) {
+		t.Fatalf("ReadSTSPolicy oversized: error = %v, want tlsrpt.ErrTooLarge", err)
 	}
 	if _, err := ReadSTSPolicy(iotest.ErrReader(errors.New("boom"))); err == nil || err.Error() != "boom" {
 		t.Fatalf("ReadSTSPolicy read error = %v, want boom", err)
@@ -216,14 +218,14 @@ func TestParseSTSPolicySize(t *testing.T) {
 
 func TestSTSPolicyString(t *testing.T) {
 	p := &STSPolicy{Mode: ModeEnforce, MaxAgeSeconds: 604800, MX: []string{"mail.example.com", "*.example.net"},
-		Extensions: []Extension{{"x-a", "b c"}}}
+		Extensions: []tlsrpt.Extension{{Name: "x-a", Value: "b c"}}}
 	want := "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\nx-a: b c\r\n"
 	if got := p.String(); got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	wantLines := []string{"version: STSv1", "mode: enforce", "mx: mail.example.com", "mx: *.example.net", "max_age: 604800", "x-a: b c"}
-	if diff := cmp.Diff(wantLines, p.Lines()); diff != "" {
-		t.Errorf("Lines() mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(wantLines, p.lines()); diff != "" {
+		t.Errorf("lines() mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -245,12 +247,14 @@ func TestSTSPolicyValidate(t *testing.T) {
 		{name: "max_age too large", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = MaxSTSMaxAge + 1 }, wantKey: "max_age"},
 		{name: "no mx", mutate: func(p *STSPolicy) { p.MX = nil }, wantKey: "mx"},
 		{name: "bad mx", mutate: func(p *STSPolicy) { p.MX = []string{"a.*.example"} }, wantKey: "mx"},
-		{name: "extension reuses mode", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"mode", "x"}} }, wantKey: "mode"},
-		{name: "extension repeated", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1"}, {"x", "2"}} }, wantKey: "x"},
-		{name: "extension bad name", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"a b", "1"}} }, wantKey: "a b"},
-		{name: "extension newline", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1\nmode: none"}} }, wantKey: "x"},
-		{name: "extension trailing space", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", "1 "}} }, wantKey: "x"},
-		{name: "extension empty value", mutate: func(p *STSPolicy) { p.Extensions = []Extension{{"x", ""}} }, wantKey: "x"},
+		{name: "extension reuses mode", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "mode", Value: "x"}} }, wantKey: "mode"},
+		{name: "extension repeated", mutate: func(p *STSPolicy) {
+			p.Extensions = []tlsrpt.Extension{{Name: "x", Value: "1"}, {Name: "x", Value: "2"}}
+		}, wantKey: "x"},
+		{name: "extension bad name", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "a b", Value: "1"}} }, wantKey: "a b"},
+		{name: "extension newline", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "x", Value: "1\nmode: none"}} }, wantKey: "x"},
+		{name: "extension trailing space", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "x", Value: "1 "}} }, wantKey: "x"},
+		{name: "extension empty value", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "x", Value: ""}} }, wantKey: "x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

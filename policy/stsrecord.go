@@ -2,6 +2,8 @@ package policy
 
 import (
 	"strings"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // STSRecord is an MTA-STS TXT record (RFC 8461 §3.1), published at
@@ -10,9 +12,10 @@ type STSRecord struct {
 	// ID is the policy instance id: 1 to 32 letters and digits. Senders
 	// refetch the policy when it changes.
 	ID string
-	// Extensions holds the other fields in record order; only the first
-	// of several fields with the same name is kept.
-	Extensions []Extension
+	// Extensions holds the other fields in record order (RFC 8461 §3.1
+	// sts-extension); only the first of several fields with the same name
+	// is kept.
+	Extensions []tlsrpt.Extension
 }
 
 // ParseSTSRecord parses one MTA-STS TXT record strictly by the RFC 8461
@@ -99,7 +102,7 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 				return nil, &SyntaxError{Offset: v, Reason: "empty value for field " + name}
 			}
 			if extSeen.addNew(name) {
-				rec.Extensions = append(rec.Extensions, Extension{Name: name, Value: txt[v:e]})
+				rec.Extensions = append(rec.Extensions, tlsrpt.Extension{Name: name, Value: txt[v:e]})
 			}
 		}
 		if e < len(txt) && txt[e] != ';' && !isWSP(txt[e]) {

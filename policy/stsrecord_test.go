@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 var stsRecordTests = []struct {
@@ -22,11 +24,11 @@ var stsRecordTests = []struct {
 	{name: "space before semicolon", in: "v=STSv1 ;id=abc", want: &STSRecord{ID: "abc"}, reason: "sts-field-delim = *WSP \";\" *WSP (EID 6285)"},
 	{name: "tabs", in: "v=STSv1\t;\tid=abc", want: &STSRecord{ID: "abc"}},
 	{name: "id 32 chars", in: "v=STSv1; id=" + strings.Repeat("a", 32), want: &STSRecord{ID: strings.Repeat("a", 32)}},
-	{name: "extension", in: "v=STSv1; id=1; x-ext=a,b/c:d", want: &STSRecord{ID: "1", Extensions: []Extension{{"x-ext", "a,b/c:d"}}}},
-	{name: "extension before id", in: "v=STSv1; a=1; id=2", want: &STSRecord{ID: "2", Extensions: []Extension{{"a", "1"}}}},
+	{name: "extension", in: "v=STSv1; id=1; x-ext=a,b/c:d", want: &STSRecord{ID: "1", Extensions: []tlsrpt.Extension{{Name: "x-ext", Value: "a,b/c:d"}}}},
+	{name: "extension before id", in: "v=STSv1; a=1; id=2", want: &STSRecord{ID: "2", Extensions: []tlsrpt.Extension{{Name: "a", Value: "1"}}}},
 	{name: "duplicate id first wins", in: "v=STSv1; id=first; id=second", want: &STSRecord{ID: "first"}},
-	{name: "duplicate extension first wins", in: "v=STSv1; id=1; a=1; a=2", want: &STSRecord{ID: "1", Extensions: []Extension{{"a", "1"}}}},
-	{name: "upper-case ID is an extension", in: "v=STSv1; ID=1; id=2", want: &STSRecord{ID: "2", Extensions: []Extension{{"ID", "1"}}}},
+	{name: "duplicate extension first wins", in: "v=STSv1; id=1; a=1; a=2", want: &STSRecord{ID: "1", Extensions: []tlsrpt.Extension{{Name: "a", Value: "1"}}}},
+	{name: "upper-case ID is an extension", in: "v=STSv1; ID=1; id=2", want: &STSRecord{ID: "2", Extensions: []tlsrpt.Extension{{Name: "ID", Value: "1"}}}},
 
 	{name: "not sts", in: "v=spf1 -all", wantErr: ErrNotSTSRecord},
 	{name: "tlsrpt", in: "v=TLSRPTv1; rua=mailto:a@example.com", wantErr: ErrNotSTSRecord},
@@ -93,7 +95,7 @@ func TestParseSTSRecord(t *testing.T) {
 }
 
 func TestSTSRecordString(t *testing.T) {
-	r := &STSRecord{ID: "20240101T000000", Extensions: []Extension{{"a", "1"}, {"b", "2"}}}
+	r := &STSRecord{ID: "20240101T000000", Extensions: []tlsrpt.Extension{{Name: "a", Value: "1"}, {Name: "b", Value: "2"}}}
 	if got, want := r.String(), "v=STSv1; id=20240101T000000; a=1; b=2"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
@@ -105,14 +107,14 @@ func TestSTSRecordValidate(t *testing.T) {
 		rec   STSRecord
 		valid bool
 	}{
-		{name: "ok", rec: STSRecord{ID: "a1", Extensions: []Extension{{"x", "y"}}}, valid: true},
+		{name: "ok", rec: STSRecord{ID: "a1", Extensions: []tlsrpt.Extension{{Name: "x", Value: "y"}}}, valid: true},
 		{name: "empty id", rec: STSRecord{}},
 		{name: "id punctuation", rec: STSRecord{ID: "a-1"}},
 		{name: "id injection", rec: STSRecord{ID: "a; x=y"}},
-		{name: "extension named id", rec: STSRecord{ID: "a", Extensions: []Extension{{"id", "b"}}}},
-		{name: "extension repeated", rec: STSRecord{ID: "a", Extensions: []Extension{{"x", "1"}, {"x", "2"}}}},
-		{name: "extension value with space", rec: STSRecord{ID: "a", Extensions: []Extension{{"x", "1 2"}}}},
-		{name: "extension value injection", rec: STSRecord{ID: "a", Extensions: []Extension{{"x", "1;y=2"}}}},
+		{name: "extension named id", rec: STSRecord{ID: "a", Extensions: []tlsrpt.Extension{{Name: "id", Value: "b"}}}},
+		{name: "extension repeated", rec: STSRecord{ID: "a", Extensions: []tlsrpt.Extension{{Name: "x", Value: "1"}, {Name: "x", Value: "2"}}}},
+		{name: "extension value with space", rec: STSRecord{ID: "a", Extensions: []tlsrpt.Extension{{Name: "x", Value: "1 2"}}}},
+		{name: "extension value injection", rec: STSRecord{ID: "a", Extensions: []tlsrpt.Extension{{Name: "x", Value: "1;y=2"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

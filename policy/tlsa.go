@@ -1,10 +1,11 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // Usage is the certificate usage field of a TLSA record (RFC 6698 §2.1.1).
@@ -99,7 +100,8 @@ type TLSA struct {
 // String returns the RR in RFC 6698 §2.2 presentation form as RFC 8460
 // §4.5 wants it in a report: the three fields in decimal and the data as
 // contiguous lower-case hex, separated by single spaces, e.g.
-// "3 1 1 2bb1...". ParseTLSA(t.String()) equals t when Data is not empty.
+// "3 1 1 2bb1...". ParseTLSA(t.String()) returns t, and no Diagnostics,
+// when Data is not empty. Two RRs are equal when their Strings are.
 func (t TLSA) String() string {
 	b := make([]byte, 0, 12+2*len(t.Data))
 	return string(t.appendText(b))
@@ -115,53 +117,66 @@ func (t TLSA) appendText(b []byte) []byte {
 	return hex.AppendEncode(b, t.Data)
 }
 
-// Equal reports whether t and u are the same RR.
-func (t TLSA) Equal(u TLSA) bool {
-	return t.Usage == u.Usage && t.Selector == u.Selector && t.MatchingType == u.MatchingType && bytes.Equal(t.Data, u.Data)
-}
+// CodeTLSAStringFormat is the Code of the Diagnostics ParseTLSA returns
+// for a TLSA RR it read although it is not in the RFC 8460 §4.5
+// presentation form; package report's Decoder uses the same code for the
+// same repair.
+const CodeTLSAStringFormat tlsrpt.Code = "tlsa-string-format"
 
-// ParseTLSA parses one TLSA RR in the presentation form RFC 8460 §4.5
-// requires in a report's policy-string (RFC 6698 §2.2): three unsigned
-// decimal fields 0..255 and the certificate association data as an even
-// number of hex digits (either case), separated by single spaces, with no
-// whitespace inside the data, no grouping parentheses and nothing before or
-// after. RFC 7218 mnemonics ("DANE-EE") are not the presentation form and
-// are rejected. Problems are *SyntaxError.
+// ParseTLSA parses one TLSA RR in RFC 6698 §2.2 presentation form: three
+// unsigned decimal fields 0..255 and the certificate association data as
+// an even number of hex digits (either case). RFC 8460 §4.5 requires this
+// form in a report's policy-string, with single spaces between the fields,
+// no whitespace inside the data, no grouping parentheses and nothing
+// before or after; such a string parses with no Diagnostics.
+//
+// ParseTLSA also reads the forms DNS zone files and tools write (RFC 6698
+// §2.2): any run of spaces and tabs between the fields and around the
+// text, whitespace (line breaks included) inside the hex data, and the
+// data wrapped in grouping parentheses. It returns one SeverityWarning
+// Diagnostic with CodeTLSAStringFormat per such deviation, with the byte
+// Offset in s and the canonical form as Fix, so that a strict reader
+// rejects a string exactly when the error is non-nil or the Diagnostics
+// are not empty. Anything else, such as RFC 7218 mnemonics ("DANE-EE")
+// instead of numbers, a value above 255 or an invalid or odd number of hex
+// digits, is a *SyntaxError.
 //
 // ParseTLSA checks syntax only: a SHA2-256 digest of the wrong length
 // parses (RFC 7671 §5 makes such a record unusable, not malformed).
-func ParseTLSA(s string) (TLSA, error) {
-	return parseTLSA(s, false)
-}
-
-// ParseTLSALenient parses a TLSA RR as a DNS zone file would write it:
-// like ParseTLSA but allowing any run of spaces and tabs between fields
-// and around the text, whitespace inside the hex data, and the data
-// wrapped in grouping parentheses, as RFC 6698 §2.2 allows in zone files.
-// RFC 7218 mnemonics are still rejected.
-func ParseTLSALenient(s string) (TLSA, error) {
-	return parseTLSA(s, true)
-}
-
-func parseTLSA(s string, lenient bool) (TLSA, error) {
+func ParseTLSA(s string) (TLSA, []tlsrpt.Diagnostic, error) {
 	var t TLSA
+	var ds []tlsrpt.Diagnostic
+	repair := func(off int, msg string) {
+		ds = append(ds, tlsrpt.Diagnostic{Offset: off, Code: CodeTLSAStringFormat, Severity: tlsrpt.SeverityWarning, Message: msg})
+	}
 	i := 0
-	skip := func() {
-		for lenient && i < len(s) && isWSP(s[i]) {
+	if i < len(s) && isWSP(s[i]) {
+		repair(0, "whitespace before the certificate usage")
+		for i < len(s) && isWSP(s[i]) {
 			i++
 		}
 	}
-	skip()
+	// sep consumes the whitespace after field f, which must be there.
+	sep := func(after string) error {
+		if i >= len(s) || !isWSP(s[i]) {
+			return tlsaErr(s, i, "expected a single space "+after)
+		}
+		switch {
+		case s[i] == '\t':
+			repair(i, "a tab instead of a single space "+after)
+		case i+1 < len(s) && isWSP(s[i+1]):
+			repair(i+1, "more than one space "+after)
+		}
+		for i < len(s) && isWSP(s[i]) {
+			i++
+		}
+		return nil
+	}
 	var fields [3]uint8
 	for f := range fields {
 		if f > 0 {
-			if i >= len(s) || s[i] != ' ' && !(lenient && s[i] == '\t') {
-				return t, tlsaErr(s, i, "expected a single space after field "+strconv.Itoa(f))
-			}
-			i++
-			skip()
-			if !lenient && i < len(s) && isWSP(s[i]) {
-				return t, &SyntaxError{Offset: i, Reason: "more than one space between fields"}
+			if err := sep("after field " + strconv.Itoa(f)); err != nil {
+				return TLSA{}, nil, err
 			}
 		}
 		j := i
@@ -175,79 +190,87 @@ func parseTLSA(s string, lenient bool) (TLSA, error) {
 					k++
 				}
 				if v, ok := tlsaMnemonic(f, s[j:k]); ok {
-					return t, &SyntaxError{Offset: j, Reason: "RFC 7218 mnemonic " + strconv.Quote(s[j:k]) + " is not the presentation form; write " + strconv.Itoa(v)}
+					return TLSA{}, nil, &SyntaxError{Offset: j, Reason: "RFC 7218 mnemonic " + strconv.Quote(s[j:k]) + " is not the presentation form; write " + strconv.Itoa(v)}
 				}
 			}
-			return t, tlsaErr(s, j, "expected an unsigned decimal number for "+tlsaFieldName[f])
+			return TLSA{}, nil, tlsaErr(s, j, "expected an unsigned decimal number for "+tlsaFieldName[f])
 		}
 		if j-i > 3 {
-			return t, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
+			return TLSA{}, nil, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
 		}
 		n, _ := strconv.Atoi(s[i:j])
 		if n > 255 {
-			return t, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
+			return TLSA{}, nil, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
 		}
 		fields[f] = uint8(n)
 		i = j
 	}
 	t.Usage, t.Selector, t.MatchingType = Usage(fields[0]), Selector(fields[1]), MatchingType(fields[2])
-	if i >= len(s) || s[i] != ' ' && !(lenient && s[i] == '\t') {
-		return t, tlsaErr(s, i, "expected a single space before the certificate association data")
+	if err := sep("before the certificate association data"); err != nil {
+		return TLSA{}, nil, err
 	}
-	i++
-	skip()
-	if !lenient && i < len(s) && isWSP(s[i]) {
-		return t, &SyntaxError{Offset: i, Reason: "more than one space between fields"}
+	// The data is s[i:end]; RFC 6698 §2.2 zone files may group it in
+	// parentheses and split it with whitespace.
+	end := len(s)
+	for end > i && isSpace(s[end-1]) {
+		end--
 	}
-	data := s[i:]
-	base := i
-	if lenient {
-		// RFC 6698 §2.2: zone files may split the hex with whitespace and
-		// group it in parentheses.
-		data = strings.TrimRight(data, " \t")
-		if strings.HasPrefix(data, "(") && strings.HasSuffix(data, ")") {
-			data = data[1 : len(data)-1]
-			base++
-		}
-		var b strings.Builder
-		for k := 0; k < len(data); k++ {
-			if c := data[k]; !isWSP(c) && c != '\n' && c != '\r' {
-				b.WriteByte(c)
+	if end < len(s) {
+		repair(end, "whitespace after the certificate association data")
+	}
+	if end-i >= 2 && s[i] == '(' && s[end-1] == ')' {
+		repair(i, "grouping parentheses around the certificate association data (RFC 8460 §4.5)")
+		i++
+		end--
+	}
+	digits, inner := 0, false
+	for k := i; k < end; k++ {
+		c := s[k]
+		switch {
+		case hexVal(c) >= 0:
+			digits++
+		case isSpace(c):
+			if !inner {
+				inner = true
+				repair(k, "whitespace inside the certificate association data (RFC 8460 §4.5)")
 			}
-		}
-		if b.Len() != len(data) {
-			data = b.String()
-			base = -1 // offsets inside the data no longer map to s
-		}
-	}
-	if data == "" {
-		return t, &SyntaxError{Offset: i, Reason: "missing certificate association data"}
-	}
-	for k := 0; k < len(data); k++ {
-		c := data[k]
-		if hexVal(c) < 0 {
-			off := i
-			if base >= 0 {
-				off = base + k
-			}
-			switch {
-			case isWSP(c) || c == '\n' || c == '\r':
-				return t, &SyntaxError{Offset: off, Reason: "whitespace inside the certificate association data (RFC 8460 §4.5)"}
-			case c == '(' || c == ')':
-				return t, &SyntaxError{Offset: off, Reason: "grouping parentheses in the certificate association data (RFC 8460 §4.5)"}
-			}
-			return t, &SyntaxError{Offset: off, Reason: "invalid hex digit " + quoteByte(c) + " in the certificate association data"}
+		case c == '(' || c == ')':
+			return TLSA{}, nil, &SyntaxError{Offset: k, Reason: "misplaced parenthesis in the certificate association data"}
+		default:
+			return TLSA{}, nil, &SyntaxError{Offset: k, Reason: "invalid hex digit " + quoteByte(c) + " in the certificate association data"}
 		}
 	}
-	if len(data)%2 != 0 {
-		return t, &SyntaxError{Offset: len(s), Reason: "odd number of hex digits in the certificate association data"}
+	if digits == 0 {
+		return TLSA{}, nil, &SyntaxError{Offset: i, Reason: "missing certificate association data"}
 	}
-	t.Data = make([]byte, len(data)/2)
-	for k := range t.Data {
-		t.Data[k] = byte(hexVal(data[2*k])<<4 | hexVal(data[2*k+1]))
+	if digits%2 != 0 {
+		return TLSA{}, nil, &SyntaxError{Offset: end, Reason: "odd number of hex digits in the certificate association data"}
 	}
-	return t, nil
+	t.Data = make([]byte, 0, digits/2)
+	hi := -1
+	for k := i; k < end; k++ {
+		v := hexVal(s[k])
+		switch {
+		case v < 0:
+		case hi < 0:
+			hi = v
+		default:
+			t.Data = append(t.Data, byte(hi<<4|v))
+			hi = -1
+		}
+	}
+	if len(ds) > 0 {
+		fix := "write " + strconv.Quote(t.String())
+		for k := range ds {
+			ds[k].Fix = fix
+		}
+	}
+	return t, ds, nil
 }
+
+// isSpace reports whether c is whitespace a zone file may put inside the
+// data of a record: SP, HTAB, CR or LF.
+func isSpace(c byte) bool { return isWSP(c) || c == '\r' || c == '\n' }
 
 var tlsaFieldName = [3]string{"certificate usage", "selector", "matching type"}
 

@@ -3,8 +3,11 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/go-tlsrpt/tlsrpt"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -18,19 +21,23 @@ const (
 
 func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
-	rr, err := ParseTLSA("0 0 0 " + s)
+	rr, _, err := ParseTLSA("0 0 0 " + s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rr.Data
 }
 
+// tlsaTests is shared with the fuzz seed corpus. A string in the RFC 8460
+// §4.5 form parses without Diagnostics (want); a zone-file form parses with
+// Diagnostics, the first at wantOffset (repaired); anything else is a
+// *SyntaxError at wantOffset (repaired "error").
 var tlsaTests = []struct {
 	name       string
 	in         string
-	want       string // canonical String(); "" for an error
+	want       string // canonical String() when the input is in RFC 8460 §4.5 form; "" otherwise
 	wantOffset int
-	lenient    string // "" = same as strict; "error" = also fails leniently; otherwise the canonical string the lenient parser returns
+	lenient    string // when want is "": "error" for a *SyntaxError, else the canonical String() after the repairs
 	reason     string
 }{
 	{name: "dane-ee spki sha256", in: "3 1 1 " + strings.ToLower(hexA), want: "3 1 1 " + strings.ToLower(hexA)},
@@ -66,51 +73,53 @@ var tlsaTests = []struct {
 func TestParseTLSA(t *testing.T) {
 	for _, tt := range tlsaTests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseTLSA(tt.in)
-			if tt.want == "" {
-				var se *SyntaxError
-				if !errors.As(err, &se) {
-					t.Fatalf("ParseTLSA(%q) error = %v, want *SyntaxError", tt.in, err)
-				}
-				if se.Offset != tt.wantOffset {
-					t.Errorf("ParseTLSA(%q) offset = %d (%s), want %d", tt.in, se.Offset, se.Reason, tt.wantOffset)
-				}
-			} else {
-				if err != nil {
-					t.Fatalf("ParseTLSA(%q) error = %v", tt.in, err)
+			got, ds, err := ParseTLSA(tt.in)
+			switch {
+			case tt.want == "" && tt.lenient == "":
+				t.Fatal("test case needs an expectation")
+			case tt.want != "":
+				if err != nil || len(ds) > 0 {
+					t.Fatalf("ParseTLSA(%q) = %v, %v; want no error and no diagnostics", tt.in, ds, err)
 				}
 				if got.String() != tt.want {
 					t.Errorf("ParseTLSA(%q).String() = %q, want %q", tt.in, got.String(), tt.want)
 				}
-				again, err := ParseTLSA(got.String())
-				if err != nil || !again.Equal(got) {
-					t.Errorf("round trip: %v, %v", again, err)
+			case tt.lenient == "error":
+				var se *SyntaxError
+				if !errors.As(err, &se) || len(ds) > 0 {
+					t.Fatalf("ParseTLSA(%q) = %v, %v; want *SyntaxError", tt.in, ds, err)
+				}
+				if se.Offset != tt.wantOffset {
+					t.Errorf("ParseTLSA(%q) offset = %d (%s), want %d", tt.in, se.Offset, se.Reason, tt.wantOffset)
+				}
+				return
+			default:
+				if err != nil || len(ds) == 0 {
+					t.Fatalf("ParseTLSA(%q) = %v, %v; want repairs", tt.in, ds, err)
+				}
+				if got.String() != tt.lenient {
+					t.Errorf("ParseTLSA(%q).String() = %q, want %q", tt.in, got.String(), tt.lenient)
+				}
+				if ds[0].Offset != tt.wantOffset {
+					t.Errorf("ParseTLSA(%q) first repair at %d (%v), want %d", tt.in, ds[0].Offset, ds[0], tt.wantOffset)
+				}
+				for _, d := range ds {
+					if d.Code != CodeTLSAStringFormat || d.Severity != tlsrpt.SeverityWarning || d.Message == "" ||
+						d.Fix != "write "+strconv.Quote(tt.lenient) || d.Offset < 0 || d.Offset > len(tt.in) {
+						t.Errorf("ParseTLSA(%q): bad diagnostic %+v", tt.in, d)
+					}
 				}
 			}
-
-			lg, lerr := ParseTLSALenient(tt.in)
-			switch want := tt.lenient; {
-			case want == "" && tt.want == "":
-				t.Fatal("test case needs a lenient expectation")
-			case want == "":
-				want = tt.want
-				fallthrough
-			case want != "error":
-				if lerr != nil || lg.String() != want {
-					t.Errorf("ParseTLSALenient(%q) = %q, %v; want %q", tt.in, lg.String(), lerr, want)
-				}
-			default:
-				var se *SyntaxError
-				if !errors.As(lerr, &se) {
-					t.Errorf("ParseTLSALenient(%q) error = %v, want *SyntaxError", tt.in, lerr)
-				}
+			again, ds, err := ParseTLSA(got.String())
+			if err != nil || len(ds) > 0 || again.String() != got.String() {
+				t.Errorf("round trip: %v, %v, %v", again, ds, err)
 			}
 		})
 	}
 }
 
 func TestTLSAFields(t *testing.T) {
-	rr, err := ParseTLSA("3 1 1 " + hexA)
+	rr, _, err := ParseTLSA("3 1 1 " + hexA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,13 +143,13 @@ func TestTLSAFields(t *testing.T) {
 
 // TestConstantTypes asserts every constant is typed (STYLE: wire values).
 func TestConstantTypes(t *testing.T) {
-	got := fmt.Sprintf("%T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T",
+	got := fmt.Sprintf("%T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T",
 		UsagePKIXTA, UsagePKIXEE, UsageDANETA, UsageDANEEE, SelectorCert, SelectorSPKI,
 		MatchingFull, MatchingSHA256, MatchingSHA512, ModeEnforce, ModeTesting, ModeNone,
-		TypeTLSA, TypeSTS, TypeNoPolicyFound, SeverityError)
+		TypeTLSA, TypeSTS, TypeNoPolicyFound, CodeTLSAStringFormat, CodeSyntax, CodeRecordSyntax)
 	want := "policy.Usage policy.Usage policy.Usage policy.Usage policy.Selector policy.Selector " +
 		"policy.MatchingType policy.MatchingType policy.MatchingType policy.Mode policy.Mode policy.Mode " +
-		"policy.Type policy.Type policy.Type policy.Severity"
+		"policy.Type policy.Type policy.Type tlsrpt.Code tlsrpt.Code tlsrpt.Code"
 	if got != want {
 		t.Errorf("constant types:\n got %s\nwant %s", got, want)
 	}

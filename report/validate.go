@@ -51,7 +51,7 @@ import (
 //     using this SDK never has a reason to emit one.
 //   - no-policy-found has no policy-string and no mx-host (§4). Each tlsa
 //     policy-string element is one TLSA record in the presentation form
-//     policy.ParseTLSA accepts (§4.5). mx-host elements are lower-case A-label names, optionally
+//     policy.ParseTLSA accepts without repairs (§4.5). mx-host elements are lower-case A-label names, optionally
 //     starting with "*." (§4.4, RFC 8461 §4.1).
 //   - The same policy does not appear twice (policy.Policy.Key); its
 //     counts belong in one entry.
@@ -253,8 +253,10 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 			continue
 		}
 		if p.Type == policy.TypeTLSA {
-			if _, err := policy.ParseTLSA(s); err != nil {
+			if _, repairs, err := policy.ParseTLSA(s); err != nil {
 				v.addf(CodeTLSAStringFormat, sp, "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %v", s, err)
+			} else if len(repairs) > 0 {
+				v.addf(CodeTLSAStringFormat, sp, "%q is not one TLSA record in presentation form (RFC 8460 §4.5): %s", s, repairs[0].Message)
 			}
 		}
 	}

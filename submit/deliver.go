@@ -201,7 +201,7 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 		}
 		seen[u.String()] = true
 		switch {
-		case u.IsHTTPS():
+		case u.Scheme() == "https":
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -221,7 +221,7 @@ func (d *Deliverer) Deliver(ctx context.Context, rep *report.Report, rec *dnsrec
 				r := p.post(ctx, u.String(), b, ctype)
 				o.set(r.status, r.unverified, r.err)
 			}()
-		case u.IsMailto():
+		case u.Scheme() == "mailto":
 			if d.Mail == nil || d.MailOptions.From == "" {
 				o.skip(ErrNoMailSender)
 				continue

@@ -13,41 +13,53 @@ import (
 
 	"golang.org/x/net/idna"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
-// checkTLSRPT parses one TLS-RPT record text (RFC 8460 §3) and prints
-// the result and Lint's advice. It reports whether the text is a valid
-// record.
-func (c *checker) checkTLSRPT(txt string) bool {
-	fmt.Fprintf(c.out, "TLS-RPT record %q\n", txt)
-	rec, err := dnsrecord.Parse(txt)
-	if err != nil {
-		fmt.Fprintf(c.out, "  invalid: %v\n", err)
-	} else {
+// checkTLSRPT prints how each TXT string at one _smtp._tls name (or one
+// record text given on the command line) parses as a TLS-RPT record (RFC
+// 8460 §3), then Lint's advice on the strings together. It reports whether
+// Lint found an error, which happens exactly when senders find no usable
+// record among txts.
+func (c *checker) checkTLSRPT(txts []string) bool {
+	for i, txt := range txts {
+		if len(txts) == 1 {
+			fmt.Fprintf(c.out, "TLS-RPT record %q\n", txt)
+		} else {
+			fmt.Fprintf(c.out, "TXT record #%d %q\n", i, txt)
+		}
+		rec, err := dnsrecord.Parse(txt)
+		if err != nil {
+			fmt.Fprintf(c.out, "  invalid: %v\n", err)
+			continue
+		}
 		fmt.Fprintf(c.out, "  valid; canonical form: %s\n", rec)
 		for _, u := range rec.RUA {
-			switch {
-			case u.IsMailto():
+			switch u.Scheme() {
+			case "mailto":
 				addr, err := u.Address()
 				if err != nil {
 					fmt.Fprintf(c.out, "  rua %s: unusable mailto: %v\n", u, err)
 					continue
 				}
 				fmt.Fprintf(c.out, "  rua %s: reports are mailed to %s\n", u, addr)
-			case u.IsHTTPS():
+			case "https":
 				fmt.Fprintf(c.out, "  rua %s: reports are POSTed there\n", u)
 			default:
 				fmt.Fprintf(c.out, "  rua %s: senders skip the %s: scheme\n", u, u.Scheme())
 			}
 		}
 	}
-	// Lint has an error finding exactly when Parse fails.
-	for _, f := range dnsrecord.Lint(txt) {
-		fmt.Fprintf(c.out, "  %s\n", f)
+	// Lint judges the strings as senders do: an SPF record beside the
+	// TLS-RPT record is a note, two TLS-RPT records are an error.
+	invalid := false
+	for _, d := range dnsrecord.Lint(txts...) {
+		fmt.Fprintf(c.out, "  %s\n", d)
+		invalid = invalid || d.Severity == tlsrpt.SeverityError
 	}
-	return err == nil
+	return !invalid
 }
 
 // checkSTSPolicy parses an MTA-STS policy file (RFC 8461 §3.2) and prints
@@ -64,9 +76,9 @@ func (c *checker) checkSTSPolicy(text string, mxHosts []string) {
 	if mxHosts != nil {
 		fmt.Fprintf(c.out, "  checked against MX hosts %s\n", strings.Join(mxHosts, ", "))
 	}
-	for _, f := range policy.LintSTSPolicy(text, mxHosts) {
-		fmt.Fprintf(c.out, "  %s\n", f)
-		c.invalid = c.invalid || f.Severity == policy.SeverityError
+	for _, d := range policy.LintSTSPolicy(text, mxHosts) {
+		fmt.Fprintf(c.out, "  %s\n", d)
+		c.invalid = c.invalid || d.Severity == tlsrpt.SeverityError
 	}
 }
 
@@ -80,18 +92,23 @@ func (c *checker) checkDomain(ctx context.Context, domain string, fetch bool) {
 		return
 	}
 
-	// RFC 8460 §3: the TXT record at _smtp._tls.<domain>.
+	// RFC 8460 §3: the TXT record at _smtp._tls.<domain>. Lookup applies
+	// the rules a sender applies to all the TXT records there (the
+	// verdict), and returns the strings it saw for Lint, so the name is
+	// queried once.
 	name := "_smtp._tls." + ascii
-	txts, ok := c.lookupTXT(ctx, name)
-	if !ok {
+	rec, txts, err := dnsrecord.Lookup(ctx, c.resolver, ascii, nil)
+	var temp *dnsrecord.TemporaryError
+	if errors.As(err, &temp) {
+		fmt.Fprintf(c.out, "%s: lookup failed, try again later: %v\n", name, err)
+		c.invalid = true
 		return
 	}
-	for _, txt := range txts {
-		c.checkTLSRPT(txt)
+	fmt.Fprintf(c.out, "%s: %d TXT records\n", name, len(txts))
+	if len(txts) > 0 {
+		c.checkTLSRPT(txts)
 	}
-	// Select applies the §3 rules a sender applies to all the TXT records:
-	// the verdict. Other TXT records at the name are ignored by senders.
-	switch rec, err := dnsrecord.Select(txts); {
+	switch {
 	case err == nil:
 		fmt.Fprintf(c.out, "%s: senders use %s\n", name, rec)
 	case errors.Is(err, dnsrecord.ErrNoRecord):
@@ -103,14 +120,15 @@ func (c *checker) checkDomain(ctx context.Context, domain string, fetch bool) {
 
 	// RFC 8461 §3.1: the TXT record at _mta-sts.<domain>.
 	name = "_mta-sts." + ascii
-	if txts, ok = c.lookupTXT(ctx, name); !ok {
+	txts, ok := c.lookupTXT(ctx, name)
+	if !ok {
 		return
 	}
-	rec, err := policy.SelectSTSRecord(txts)
+	sts, err := policy.SelectSTSRecord(txts)
 	defer func() {
 		// Advice on the record strings themselves (RFC 8461 §3.1).
-		for _, f := range policy.LintSTSRecord(txts...) {
-			fmt.Fprintf(c.out, "  %s\n", f)
+		for _, d := range policy.LintSTSRecord(txts...) {
+			fmt.Fprintf(c.out, "  %s\n", d)
 		}
 	}()
 	switch {
@@ -122,7 +140,7 @@ func (c *checker) checkDomain(ctx context.Context, domain string, fetch bool) {
 		c.invalid = true
 		return
 	}
-	fmt.Fprintf(c.out, "%s: MTA-STS record %s (policy id %s)\n", name, rec, rec.ID)
+	fmt.Fprintf(c.out, "%s: MTA-STS record %s (policy id %s)\n", name, sts, sts.ID)
 	if !fetch {
 		return
 	}

@@ -33,6 +33,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // errInvalid means a check found an error; the details were printed.
@@ -55,16 +57,10 @@ func main() {
 	}
 }
 
-// resolver is what the checks look up; *net.Resolver satisfies it.
-type resolver interface {
-	LookupTXT(ctx context.Context, name string) ([]string, error)
-	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
-}
-
 // checker runs the checks and remembers whether any found an error.
 type checker struct {
-	resolver resolver
-	client   *http.Client // fetches MTA-STS policies
+	resolver tlsrpt.Resolver // *net.Resolver in main
+	client   *http.Client    // fetches MTA-STS policies
 	out      io.Writer
 	invalid  bool
 }
@@ -102,7 +98,7 @@ func (c *checker) run(ctx context.Context, args []string, stdout, stderr io.Writ
 		return flag.ErrHelp
 	}
 
-	if *record != "" && !c.checkTLSRPT(*record) {
+	if *record != "" && !c.checkTLSRPT([]string{*record}) {
 		c.invalid = true
 	}
 	if *stsPolicy != "" {

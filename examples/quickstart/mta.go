@@ -145,7 +145,7 @@ func sendReports(ctx context.Context, w io.Writer, world *world) error {
 	}
 	for _, rep := range reports {
 		domain := rep.Policies[0].Policy.Domain // one policy domain per report
-		rec, err := dnsrecord.Lookup(ctx, world.dns, domain)
+		rec, _, err := dnsrecord.Lookup(ctx, world.dns, domain, nil)
 		if err != nil {
 			return err // ErrNoRecord would mean: the domain wants no reports
 		}

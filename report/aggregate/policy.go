@@ -128,7 +128,7 @@ func normalizePolicy(p policy.Policy) (policy.Policy, error) {
 				// RFC 8460 §4.5: one RR per string in RFC 6698 §2.2
 				// presentation form, hex without spaces; zone-file
 				// spacing and case are canonicalised.
-				rr, err := policy.ParseTLSALenient(s)
+				rr, _, err := policy.ParseTLSA(s)
 				if err != nil {
 					return policy.Policy{}, fmt.Errorf("%w: policy-string %q: %v", ErrInvalidPolicy, s, err)
 				}
