@@ -116,10 +116,10 @@ func ExampleLookup() {
 	// Output:
 	// example.com reports to [mailto:tlsrpt@example.com]
 	// example.org does not do TLS-RPT: dnsrecord: more than one TLS-RPT record
-	//    error @0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
-	//    error #1 @0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
+	//    error at offset 0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
+	//    error #1 at offset 0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records] (fix: keep exactly one TLS-RPT record)
 	// example.net does not do TLS-RPT: dnsrecord: no TLS-RPT record at _smtp._tls.example.net.: lookup _smtp._tls.example.net.: no such host
-	//    error @0: there is no TXT record at the name, so senders send no reports (RFC 8460 §3) [no-record] (fix: publish a record such as "v=TLSRPTv1; rua=mailto:tlsrpt@example.com")
+	//    error at offset 0: there is no TXT record at the name, so senders send no reports (RFC 8460 §3) [no-record] (fix: publish a record such as "v=TLSRPTv1; rua=mailto:tlsrpt@example.com")
 }
 
 func ExampleSelect() {

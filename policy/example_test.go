@@ -207,9 +207,9 @@ func ExampleLintSTSRecord() {
 		fmt.Println(d)
 	}
 	// Output:
-	// info @0: not an MTA-STS record; senders ignore it [record-other]
-	// error #1 @12: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) [record-id-invalid] (fix: id=20240601)
-	// error #1 @16: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id [record-syntax]
+	// info at offset 0: not an MTA-STS record; senders ignore it [record-other]
+	// error #1 at offset 12: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) [record-id-invalid] (fix: id=20240601)
+	// error #1 at offset 16: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id [record-syntax]
 }
 
 func ExampleSelectSTSRecord() {

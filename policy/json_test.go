@@ -173,7 +173,7 @@ func TestUnmarshalJSON(t *testing.T) {
 func TestUnmarshalJSONErrorText(t *testing.T) {
 	var p Policy
 	err := json.Unmarshal([]byte(`{"policy-type":"sts","policy-domain":"company-y.example","mx-host":"*.mail.company-y.example"}`), &p)
-	want := "tlsrpt: error mx-host@67: mx-host is a string, not an array of strings (RFC 8460 §4.4) [mx-host-string]"
+	want := "tlsrpt: error mx-host at offset 67: mx-host is a string, not an array of strings (RFC 8460 §4.4) [mx-host-string]"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant %s", err, want)
 	}

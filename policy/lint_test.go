@@ -155,8 +155,8 @@ func TestLintSTSPolicyString(t *testing.T) {
 		got = append(got, f.String())
 	}
 	want := []string{
-		`error line 3@29: senders treat this policy as invalid and ignore it: mta-sts policy line 3 column 5: mx "mx1.example.com.": trailing dot in host name [syntax]`,
-		`error line 3@29: mx patterns are written without a trailing dot: mx1.example.com [mx-trailing-dot] (fix: mx: mx1.example.com)`,
+		`error line 3 at offset 29: senders treat this policy as invalid and ignore it: mta-sts policy line 3 column 5: mx "mx1.example.com.": trailing dot in host name [syntax]`,
+		`error line 3 at offset 29: mx patterns are written without a trailing dot: mx1.example.com [mx-trailing-dot] (fix: mx: mx1.example.com)`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)

@@ -137,7 +137,7 @@ func hasRecordError(fs []tlsrpt.Diagnostic) bool {
 
 func TestLintSTSRecordString(t *testing.T) {
 	got := LintSTSRecord("v=spf1 -all", "v=STSv1; id=1 ")[2].String()
-	want := `error #1 @13: whitespace at the end of the record is allowed only after ";" [record-whitespace] (fix: remove the whitespace at the end)`
+	want := `error #1 at offset 13: whitespace at the end of the record is allowed only after ";" [record-whitespace] (fix: remove the whitespace at the end)`
 	if got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}

@@ -62,7 +62,7 @@ func TestOffline(t *testing.T) {
 		{
 			name: "valid record with a skipped scheme",
 			args: []string{"-record", "v=TLSRPTv1; rua=http://reports.example.com/v1,mailto:a@example.com"},
-			want: []string{"senders skip the http: scheme", "warning @16: reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped [http-uri]"},
+			want: []string{"senders skip the http: scheme", "warning at offset 16: reporters only POST reports to https: URIs (RFC 8460 §3); this URI is skipped [http-uri]"},
 		},
 		{
 			name:    "bare address and size suffix",
@@ -85,7 +85,7 @@ func TestOffline(t *testing.T) {
 			name:    "good policy, uncovered MX host",
 			args:    []string{"-sts-policy", "testdata/good-policy.txt", "-mx", "mx1.example.com,mx2.example.com"},
 			wantErr: errInvalid,
-			want:    []string{"error @0: MX host mx2.example.com matches no mx pattern; mail to it will fail under mode enforce [mx-not-covered]"},
+			want:    []string{"error at offset 0: MX host mx2.example.com matches no mx pattern; mail to it will fail under mode enforce [mx-not-covered]"},
 		},
 		{
 			name:    "bad policy",
@@ -204,7 +204,7 @@ func TestOnline(t *testing.T) {
 			want: []string{
 				"_smtp._tls.example.com: 2 TXT records",
 				`TXT record #1 "v=spf1 -all"`,
-				"info #1 @0: an SPF record; senders of TLS reports ignore it [spf-record]", // pointless but harmless
+				"info #1 at offset 0: an SPF record; senders of TLS reports ignore it [spf-record]", // pointless but harmless
 				"_smtp._tls.example.com: senders use v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
 				"_mta-sts.example.com: MTA-STS record v=STSv1; id=20261124 (policy id 20261124)",
 				"policy valid: mode enforce, max_age 1209600, mx *.example.com",
@@ -239,7 +239,7 @@ func TestOnline(t *testing.T) {
 			args:    []string{"multi.example.com"},
 			wantErr: errInvalid,
 			want: []string{"more than one TLS-RPT record", "more than one mta-sts record", "record-multiple",
-				"error #1 @0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records]"},
+				"error #1 at offset 0: 2 TXT records at the name begin with v=TLSRPTv1; senders then use none of them and send no reports (RFC 8460 §3) [multiple-records]"},
 		},
 		{
 			name: "nothing published",
