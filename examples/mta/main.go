@@ -1,5 +1,5 @@
 // Mta shows the emitting side of SMTP TLS Reporting (RFC 8460) as an MTA
-// embeds it: it records outbound TLS sessions with report/aggregate, builds
+// embeds it: it records outbound TLS sessions with aggregate, builds
 // the day's reports (one per policy domain), prints them as JSON and, with
 // -out, writes each as the report mail of RFC 8460 §5.3 (.eml).
 //
@@ -54,7 +54,7 @@ import (
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/mime"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 //go:embed scenario.csv

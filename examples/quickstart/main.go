@@ -2,7 +2,7 @@
 // with nothing to configure and no outside network:
 //
 //  1. An MTA, mail.example, records a day of outbound TLS sessions with
-//     report/aggregate: mostly successes, and failures of each family (TLS
+//     aggregate: mostly successes, and failures of each family (TLS
 //     negotiation, MTA-STS, DANE), classified with aggregate.ClassifyTLSError.
 //  2. After the day it builds one report per policy domain, looks up each
 //     domain's TLS-RPT record with dnsrecord.Lookup and delivers the report

@@ -17,7 +17,7 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/submit"
 )
 

@@ -1,5 +1,7 @@
-// Package importgraph holds the test that enforces the one-way package
-// graph of DESIGN.md: dnsrecord and policy are leaves, report imports only
-// policy, mime imports report, submit imports report, mime and dnsrecord,
-// and nothing imports the examples. It has no code of its own.
+// Package importgraph holds the test that enforces the module's one-way
+// package graph: the root package tlsrpt (the shared vocabulary) is a
+// leaf; dnsrecord and policy import only it; report imports policy and
+// does no network or TLS work; mime and aggregate import report; submit
+// imports report, mime and dnsrecord; nothing imports the examples. It
+// has no code of its own.
 package importgraph

@@ -18,17 +18,17 @@ const module = "github.com/go-tlsrpt/tlsrpt"
 // standard library and golang.org/x/net (checked separately).
 // The root package "." holds the shared vocabulary and is a leaf.
 var allowedSiblings = map[string][]string{
-	".":                {},
-	"dnsrecord":        {"."},
-	"policy":           {"."},
-	"report":           {".", "policy"},
-	"report/aggregate": {".", "report", "policy"},
-	"mime":             {".", "report", "policy"},
-	"submit":           {".", "report", "mime", "dnsrecord", "policy"},
+	".":         {},
+	"dnsrecord": {"."},
+	"policy":    {"."},
+	"report":    {".", "policy"},
+	"aggregate": {".", "report", "policy"},
+	"mime":      {".", "report", "policy"},
+	"submit":    {".", "report", "mime", "dnsrecord", "policy"},
 }
 
 // allowedThirdParty lists the import path prefixes outside the standard
-// library and the module that library code may use (DESIGN.md
+// library and the module that library code may use (the README's
 // "Dependencies"). Tests may also use go-cmp and testify.
 var allowedThirdParty = []string{
 	"golang.org/x/net/",
@@ -37,6 +37,14 @@ var allowedThirdParty = []string{
 	"github.com/emersion/go-msgauth/",
 	"github.com/emersion/go-smtp",
 	"github.com/emersion/go-sasl",
+}
+
+// pureStdlib lists, for packages that must do no network or TLS work
+// (report is model and codec only: "no TLS, no SMTP, no I/O beyond
+// io.Reader/io.Writer"), the standard library imports their non-test
+// files may not use.
+var pureStdlib = map[string][]string{
+	"report": {"crypto/tls", "crypto/x509", "net", "net/http", "net/smtp", "syscall", "os"},
 }
 
 var testOnlyThirdParty = []string{
@@ -123,6 +131,9 @@ func problems(rel string, pkg *build.Package) []string {
 					errorf("%s imports %s: not allowed by the package graph (allowed: %v)", rel, imp, allowed)
 				}
 			case isStdlib(imp):
+				if !test && contains(pureStdlib[rel], imp) {
+					errorf("%s imports %s: the package does no network, TLS or file I/O", rel, imp)
+				}
 			default:
 				if isExample {
 					continue
@@ -132,7 +143,7 @@ func problems(rel string, pkg *build.Package) []string {
 					ok = false
 				}
 				if !ok {
-					errorf("%s imports %s: dependency not allowed by DESIGN.md", rel, imp)
+					errorf("%s imports %s: dependency not in the README's list (add it there with its reason)", rel, imp)
 				}
 			}
 		}
@@ -187,6 +198,8 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "library imports testify", rel: "mime", pkg: build.Package{Imports: []string{"github.com/stretchr/testify/require"}}, want: 1},
 		{name: "internal imports x/text", rel: "internal/domain", pkg: build.Package{Imports: []string{"golang.org/x/text/cases"}}, want: 1},
 		{name: "unknown package", rel: "util", pkg: build.Package{}, want: 1},
+		{name: "report imports crypto/tls", rel: "report", pkg: build.Package{Imports: []string{"crypto/tls"}}, want: 1},
+		{name: "report test imports net/http", rel: "report", pkg: build.Package{TestImports: []string{"net/http"}}, want: 0},
 		{name: "root imports policy", rel: ".", pkg: build.Package{Imports: []string{module + "/policy"}}, want: 1},
 		{name: "policy imports root", rel: "policy", pkg: build.Package{Imports: []string{module}}, want: 0},
 		{name: "submit imports mime", rel: "submit", pkg: build.Package{Imports: []string{module + "/mime", "net/http"}}, want: 0},

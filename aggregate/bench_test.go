@@ -11,7 +11,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // cpuTimer reports "cpu-ns/op", the CPU time of the benchmark's thread per

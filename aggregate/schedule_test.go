@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // fixedRand is a rand.Source whose Int64N(n) is n-1 (the largest

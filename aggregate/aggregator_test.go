@@ -13,7 +13,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 var testConfig = aggregate.Config{

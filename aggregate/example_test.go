@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // An MTA registers the policy it applied, records each session, and after

@@ -8,7 +8,7 @@ import (
 	"net/netip"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/report/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // An MTA turns the error of a failed STARTTLS handshake into the
