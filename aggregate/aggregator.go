@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"bytes"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -111,12 +112,36 @@ type Session struct {
 	// negotiated a policy-compliant TLS connection. Result types are
 	// non-exclusive (RFC 8460 §4.2): the session counts once in
 	// total-failure-session-count and once in the failed-session-count
-	// of each distinct detail listed. FailedSessionCount is ignored.
-	Failures []report.FailureDetail
+	// of each distinct failure listed.
+	Failures []Failure
 	// ReportDelivery marks a session that delivered a TLS report. It is
 	// never counted (RFC 8460 §3: a report's own delivery SHOULD NOT be
 	// included in the next report); Stats counts it instead.
 	ReportDelivery bool
+}
+
+// Failure is one way a session failed: the members of a failure-details
+// entry (RFC 8460 §4.3, §4.4) that describe it. The entry's
+// failed-session-count is what the Aggregator counts.
+type Failure struct {
+	// ResultType is the result-type, one of the 11 registered values
+	// (ClassifyTLSError gives it).
+	ResultType report.ResultType
+	// SendingMTAIP is sending-mta-ip; the zero Addr leaves it out.
+	SendingMTAIP netip.Addr
+	// ReceivingMXHostname is receiving-mx-hostname; empty leaves it out.
+	ReceivingMXHostname string
+	// ReceivingMXHelo is receiving-mx-helo, as the server greeted (only
+	// its first line is kept); empty leaves it out.
+	ReceivingMXHelo string
+	// ReceivingIP is receiving-ip; the zero Addr leaves it out.
+	ReceivingIP netip.Addr
+	// AdditionalInformation is additional-information, an absolute URI;
+	// empty leaves it out.
+	AdditionalInformation string
+	// FailureReasonCode is failure-reason-code (ClassifyTLSError gives
+	// it); empty leaves it out.
+	FailureReasonCode string
 }
 
 // Record counts s. It is O(1) and does not allocate when s's (day,

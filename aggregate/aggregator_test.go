@@ -80,7 +80,7 @@ func record(t testing.TB, a *aggregate.Aggregator, ss ...session) {
 		if err != nil {
 			t.Fatalf("PolicyID(%+v): %v", s.p, err)
 		}
-		if err := a.Record(aggregate.Session{Time: s.t, Policy: id, Failures: s.failures, ReportDelivery: s.delivery}); err != nil {
+		if err := a.Record(aggregate.Session{Time: s.t, Policy: id, Failures: failuresOf(s.failures...), ReportDelivery: s.delivery}); err != nil {
 			t.Fatalf("Record: %v", err)
 		}
 	}
@@ -274,8 +274,8 @@ func TestRecordErrors(t *testing.T) {
 		{"zero policy", aggregate.Session{Time: noon}, aggregate.ErrUnknownPolicy},
 		{"policy not issued", aggregate.Session{Time: noon, Policy: id + 1}, aggregate.ErrUnknownPolicy},
 		{"zero time", aggregate.Session{Policy: id}, aggregate.ErrNoTime},
-		{"empty result-type", aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{expired, {}}}, aggregate.ErrInvalidDetail},
-		{"bad mx hostname", aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{{ResultType: report.ResultCertificateExpired, ReceivingMXHostname: "mx..example"}}}, aggregate.ErrInvalidDetail},
+		{"empty result-type", aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(expired, report.FailureDetail{})}, aggregate.ErrInvalidDetail},
+		{"bad mx hostname", aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(report.FailureDetail{ResultType: report.ResultCertificateExpired, ReceivingMXHostname: "mx..example"})}, aggregate.ErrInvalidDetail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -396,9 +396,9 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 	withURI.FailureReasonCode = "no STARTTLS in EHLO"
 	for name, s := range map[string]aggregate.Session{
 		"success":        {Time: noon, Policy: id},
-		"one detail":     {Time: noon, Policy: id, Failures: []report.FailureDetail{expired}},
-		"three details":  {Time: noon, Policy: id, Failures: []report.FailureDetail{expired, mismatch, withURI}},
-		"repeated":       {Time: noon, Policy: id, Failures: []report.FailureDetail{expired, expired}},
+		"one detail":     {Time: noon, Policy: id, Failures: failuresOf(expired)},
+		"three details":  {Time: noon, Policy: id, Failures: failuresOf(expired, mismatch, withURI)},
+		"repeated":       {Time: noon, Policy: id, Failures: failuresOf(expired, expired)},
 		"report session": {Time: noon, Policy: id, ReportDelivery: true},
 	} {
 		if err := a.Record(s); err != nil {
@@ -418,7 +418,7 @@ func TestRecordAllOrNothing(t *testing.T) {
 	}
 	bad := expired
 	bad.AdditionalInformation = "not a uri"
-	err = a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{mismatch, bad}})
+	err = a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(mismatch, bad)})
 	if !errors.Is(err, aggregate.ErrInvalidDetail) {
 		t.Fatalf("Record = %v, want ErrInvalidDetail", err)
 	}
@@ -427,7 +427,7 @@ func TestRecordAllOrNothing(t *testing.T) {
 	}
 	// Once a key exists, a refused session still changes nothing.
 	record(t, a, session{t: noon, p: stsCom, failures: []report.FailureDetail{mismatch}})
-	if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{mismatch, bad}}); err == nil {
+	if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(mismatch, bad)}); err == nil {
 		t.Fatal("Record accepted an invalid detail")
 	}
 	rs, err := a.Reports(noon)

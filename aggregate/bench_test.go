@@ -44,7 +44,7 @@ func BenchmarkAggregatorRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{expired}}
+	s := aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(expired)}
 	if err := a.Record(s); err != nil {
 		b.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func BenchmarkAggregatorRecordParallel(b *testing.B) {
 		}
 		ids[i] = id
 		for _, f := range [][]report.FailureDetail{nil, {expired}} {
-			if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: f}); err != nil {
+			if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(f...)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -127,7 +127,7 @@ func BenchmarkAggregatorRecordParallel(b *testing.B) {
 		for i := 0; pb.Next(); i++ {
 			s := aggregate.Session{Time: noon, Policy: ids[(g+i)%policies]}
 			if i%4 == 0 {
-				s.Failures = fails
+				s.Failures = failuresOf(fails...)
 			}
 			if err := a.Record(s); err != nil {
 				b.Error(err)
@@ -152,7 +152,7 @@ func BenchmarkAggregatorRecordDistinctDetails(b *testing.B) {
 				b.Fatal(err)
 			}
 			failures := []report.FailureDetail{expired}
-			s := aggregate.Session{Time: noon, Policy: id, Failures: failures}
+			s := aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(failures...)}
 			ip := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
 			for i := range n {
 				failures[0].SendingMTAIP = ip(i)
@@ -187,7 +187,7 @@ func BenchmarkAggregatorReports(b *testing.B) {
 		for i := range 10 {
 			fd := expired
 			fd.ReceivingIP = netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
-			if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{fd}}); err != nil {
+			if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(fd)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -217,7 +217,7 @@ func snapshotBenchAggregator(b *testing.B) *aggregate.Aggregator {
 			for i := range 10 {
 				fd := expired
 				fd.ReceivingIP = netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
-				if err := a.Record(aggregate.Session{Time: t, Policy: id, Failures: []report.FailureDetail{fd}}); err != nil {
+				if err := a.Record(aggregate.Session{Time: t, Policy: id, Failures: failuresOf(fd)}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -89,7 +89,7 @@ func replay(t *testing.T, file string) string {
 			n := min(fd.FailedSessionCount, maxReplay)
 			var err error
 			for range n {
-				if err = a.Record(aggregate.Session{Time: day, Policy: id, Failures: []report.FailureDetail{fd}}); err != nil {
+				if err = a.Record(aggregate.Session{Time: day, Policy: id, Failures: failuresOf(fd)}); err != nil {
 					break
 				}
 				wantDetailSessions++

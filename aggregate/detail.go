@@ -34,7 +34,7 @@ type detailKey struct {
 // (*report.Report).Validate would reject, except the checks of
 // checkNewDetail, which only new keys need. It does not allocate for an
 // already-normal detail.
-func normalizeDetail(fd *report.FailureDetail, k *detailKey) error {
+func normalizeDetail(fd *Failure, k *detailKey) error {
 	if !fd.ResultType.Known() {
 		// RFC 8460 §4.3: a producer sends a registered result type.
 		return fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)

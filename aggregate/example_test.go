@@ -30,7 +30,7 @@ func Example() {
 		panic(err)
 	}
 	at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
-	expired := report.FailureDetail{
+	expired := aggregate.Failure{
 		ResultType:          report.ResultCertificateExpired,
 		SendingMTAIP:        netip.MustParseAddr("192.0.2.1"),
 		ReceivingMXHostname: "mx.example.com",
@@ -39,7 +39,7 @@ func Example() {
 	for _, s := range []aggregate.Session{
 		{Time: at, Policy: sts},
 		{Time: at.Add(time.Hour), Policy: sts},
-		{Time: at.Add(2 * time.Hour), Policy: sts, Failures: []report.FailureDetail{expired}},
+		{Time: at.Add(2 * time.Hour), Policy: sts, Failures: []aggregate.Failure{expired}},
 		{Time: at.Add(3 * time.Hour), Policy: sts, ReportDelivery: true}, // not counted
 	} {
 		if err := agg.Record(s); err != nil {
@@ -164,7 +164,7 @@ func ExampleAggregator_Days() {
 		panic(err)
 	}
 	first := time.Date(2026, 11, 23, 23, 59, 59, 0, time.UTC)
-	starttls := []report.FailureDetail{{ResultType: report.ResultSTARTTLSNotSupported, ReceivingMXHostname: "mx.example.org"}}
+	starttls := []aggregate.Failure{{ResultType: report.ResultSTARTTLSNotSupported, ReceivingMXHostname: "mx.example.org"}}
 	for _, s := range []aggregate.Session{
 		{Time: first, Policy: id, Failures: starttls},
 		{Time: first.Add(time.Second), Policy: id},                           // the next UTC day

@@ -299,7 +299,7 @@ func FuzzRecord(f *testing.F) {
 		}
 		fd.SendingMTAIP, _ = netip.ParseAddr(sip)
 		fd.ReceivingIP, _ = netip.ParseAddr(rip)
-		if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{fd}}); err != nil {
+		if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(fd)}); err != nil {
 			if !errors.Is(err, aggregate.ErrInvalidDetail) {
 				t.Fatalf("Record = %v, want ErrInvalidDetail", err)
 			}

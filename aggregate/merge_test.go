@@ -132,7 +132,7 @@ func TestConcurrent(t *testing.T) {
 				if w == 0 {
 					ids[i] = id
 				}
-				if err := a.Record(aggregate.Session{Time: s.t, Policy: id, Failures: s.failures, ReportDelivery: s.delivery}); err != nil {
+				if err := a.Record(aggregate.Session{Time: s.t, Policy: id, Failures: failuresOf(s.failures...), ReportDelivery: s.delivery}); err != nil {
 					t.Error(err)
 					return
 				}

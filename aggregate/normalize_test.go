@@ -90,7 +90,7 @@ func TestDetailNormalisation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = a.Record(aggregate.Session{Time: noon, Policy: id, Failures: []report.FailureDetail{tt.in}})
+			err = a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(tt.in)})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Record = %v, want %v", err, tt.wantErr)

@@ -620,7 +620,7 @@ func (st *staged) addFailure(b []byte, line int) error {
 	if err := checkCount("count", sf.Count); err != nil {
 		return err
 	}
-	fd := report.FailureDetail{
+	fd := Failure{
 		ResultType:            sf.ResultType,
 		ReceivingMXHostname:   sf.ReceivingMXHostname,
 		ReceivingMXHelo:       sf.ReceivingMXHelo,

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // sessionLine is one line of the input: count sessions with one outcome.
@@ -61,7 +61,7 @@ func record(agg *aggregate.Aggregator, l sessionLine) error {
 	}
 	s := aggregate.Session{Time: l.Time, Policy: id}
 	if l.ResultType != "" {
-		s.Failures = []report.FailureDetail{{
+		s.Failures = []aggregate.Failure{{
 			ResultType:          report.ResultType(l.ResultType),
 			SendingMTAIP:        l.SendingMTAIP,
 			ReceivingMXHostname: l.ReceivingMXHostname,

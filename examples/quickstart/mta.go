@@ -13,11 +13,11 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
 	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/submit"
 )
 
@@ -89,7 +89,7 @@ func sendReports(ctx context.Context, w io.Writer, world *world) error {
 		s := aggregate.Session{Policy: id}
 		if o.err != nil {
 			resultType, reasonCode := aggregate.ClassifyTLSError(o.err)
-			fd := report.FailureDetail{
+			fd := aggregate.Failure{
 				ResultType:          resultType,
 				SendingMTAIP:        sendingIP,
 				ReceivingMXHostname: o.mx,
@@ -98,7 +98,7 @@ func sendReports(ctx context.Context, w io.Writer, world *world) error {
 			if o.ip != "" {
 				fd.ReceivingIP = netip.MustParseAddr(o.ip)
 			}
-			s.Failures = []report.FailureDetail{fd}
+			s.Failures = []aggregate.Failure{fd}
 		}
 		for i := range o.sessions {
 			s.Time = day.Add(time.Duration(i) * 24 * time.Hour / time.Duration(o.sessions))
