@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // cpuTimer reports "cpu-ns/op", the CPU time of the benchmark's thread per

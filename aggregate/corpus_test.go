@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // maxReplay caps the sessions replayed per count, to keep the test fast.

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // An MTA turns the error of a failed STARTTLS handshake into the

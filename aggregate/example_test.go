@@ -8,9 +8,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/aggregate"
 )
 
 // An MTA registers the policy it applied, records each session, and after

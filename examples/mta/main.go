@@ -53,8 +53,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/mime"
 )
 
 //go:embed scenario.csv
