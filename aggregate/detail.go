@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -57,7 +58,7 @@ func normalizeDetail(fd *Failure, k *detailKey) error {
 	k.additionalInfo = fd.AdditionalInformation
 	k.mxHostname = ""
 	if fd.ReceivingMXHostname != "" {
-		h, err := hostName(fd.ReceivingMXHostname)
+		h, err := domain.Canonical(fd.ReceivingMXHostname)
 		if err != nil {
 			return fmt.Errorf("%w: receiving-mx-hostname %q: %v", ErrInvalidDetail, fd.ReceivingMXHostname, err)
 		}

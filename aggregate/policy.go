@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
@@ -109,7 +110,7 @@ func normalizePolicy(p policy.Policy) (policy.Policy, error) {
 		// send.
 		return policy.Policy{}, fmt.Errorf("%w: unknown policy-type %q", ErrInvalidPolicy, p.Type)
 	}
-	d, err := hostName(p.Domain)
+	d, err := domain.Canonical(p.Domain)
 	if err != nil {
 		return policy.Policy{}, fmt.Errorf("%w: policy-domain %q: %v", ErrInvalidPolicy, p.Domain, err)
 	}
@@ -147,7 +148,7 @@ func normalizePolicy(p policy.Policy) (policy.Policy, error) {
 			// RFC 8461 §4.1 mx patterns: a host name, optionally with
 			// a leading "*." wildcard label.
 			host, wild := strings.CutPrefix(m, "*.")
-			h, err := hostName(host)
+			h, err := domain.Canonical(host)
 			if err != nil || strings.HasSuffix(host, ".") {
 				return policy.Policy{}, fmt.Errorf("%w: mx-host %q is not a host name or \"*.\" pattern", ErrInvalidPolicy, m)
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -174,7 +175,7 @@ func (a *Aggregator) reportIDDomain() (string, error) {
 	if name == "" {
 		name = contactDomain(a.cfg.ContactInfo)
 	}
-	d, err := hostName(name)
+	d, err := domain.Canonical(name)
 	if err != nil {
 		return "", fmt.Errorf("%w: no report-id domain (set ReportIDDomain): %q: %v", ErrConfig, name, err)
 	}

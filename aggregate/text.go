@@ -1,12 +1,8 @@
 package aggregate
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
 // maxHelo is the longest receiving-mx-helo kept, in octets: a host name
@@ -81,79 +77,3 @@ func cleanHelo(h string) string {
 	}
 	return h
 }
-
-// hostName returns name as a lower-case A-label without a trailing dot
-// (domain.ToASCII), and fails unless the result is itself such a name:
-// IDNA maps invalid UTF-8 to U+FFFD and encodes it, giving an A-label
-// that does not decode.
-func hostName(name string) (string, error) {
-	if isNormalHost(name) {
-		return name, nil // the common case, checked in one pass
-	}
-	if !utf8.ValidString(name) {
-		return "", errors.New("not valid UTF-8")
-	}
-	a, err := domain.ToASCII(name)
-	if err != nil {
-		return "", err
-	}
-	if a != name {
-		if b, err := domain.ToASCII(a); err != nil || b != a {
-			return "", fmt.Errorf("%q does not convert to a valid A-label", name)
-		}
-	}
-	return a, nil
-}
-
-// isNormalHost reports whether name is already what hostName returns for
-// it: lower-case LDH labels of 1 to 63 octets, no hyphen at either end of
-// a label, at most 253 octets, no trailing dot, and no "xn--" label (an
-// A-label must go through IDNA to be checked). It is a subset of what
-// domain.ToASCII returns unchanged.
-func isNormalHost(name string) bool {
-	if len(name) == 0 || len(name) > 253 {
-		return false
-	}
-	label := 0
-	for i := 0; i < len(name); i++ {
-		switch hostClass[name[i]] {
-		case classAlnum:
-			if label == 0 && name[i] == 'x' && len(name)-i >= 4 && name[i:i+4] == "xn--" {
-				return false
-			}
-			label++
-		case classHyphen:
-			if label == 0 || i+1 == len(name) || name[i+1] == '.' {
-				return false
-			}
-			label++
-		case classDot:
-			if label == 0 {
-				return false
-			}
-			label = 0
-			continue
-		default:
-			return false
-		}
-		if label > 63 {
-			return false
-		}
-	}
-	return label > 0
-}
-
-// Byte classes of isNormalHost, as digits of hostClass.
-const (
-	classAlnum = '1' + iota
-	classHyphen
-	classDot
-)
-
-// hostClass maps each byte to its class in a lower-case LDH host name:
-// '1' for a-z and 0-9, '2' for '-', '3' for '.', '0' otherwise.
-const hostClass = "" +
-	"0000000000000000000000000000000000000000000002301111111111000000" +
-	"0000000000000000000000000000000001111111111111111111111111100000" +
-	"0000000000000000000000000000000000000000000000000000000000000000" +
-	"0000000000000000000000000000000000000000000000000000000000000000"

@@ -262,7 +262,7 @@ func (v *semValidator) policy(path string, i int, p policy.Policy, ref *semRefDo
 	}
 	for j, m := range p.MXHosts {
 		name := strings.TrimPrefix(m, "*.")
-		if a, err := domain.ToASCII(name); err != nil || a != name || strings.HasSuffix(m, ".") {
+		if !domain.IsCanonical(name) {
 			v.addf(CodeDomainNonCanonical, path+".mx-host["+strconv.Itoa(j)+"]", "%q is not a lower-case A-label host name or \"*.\" pattern (RFC 8460 §4.4, RFC 8461 §4.1)", m)
 		}
 	}
@@ -309,7 +309,7 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		v.ip(path+".sending-mta-ip", fd.SendingMTAIP)
 		v.ip(path+".receiving-ip", fd.ReceivingIP)
 		if h := fd.ReceivingMXHostname; h != "" {
-			if a, err := domain.ToASCII(h); err != nil || a != h {
+			if !domain.IsCanonical(h) {
 				v.addf(CodeDomainNonCanonical, path+".receiving-mx-hostname", "%q is not a lower-case A-label host name without a trailing dot (RFC 8460 §4.4)", h)
 			}
 		}

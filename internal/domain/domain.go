@@ -49,25 +49,56 @@ func ToASCII(name string) (string, error) {
 	return strings.ToLower(a), nil
 }
 
-// isLowerASCIIHost reports whether name is already a lower-case LDH name
-// with non-empty labels of at most 63 octets, so the IDNA path can be
-// skipped (the common case, and allocation-free).
+// Canonical returns name as a lower-case A-label without a trailing dot,
+// as ToASCII does, and fails unless the result is itself such a name
+// (ToASCII of it gives it back): the one check of "a host name the SDK may
+// store or emit". It does not allocate for a name already in that form.
+func Canonical(name string) (string, error) {
+	if isLowerASCIIHost(name) {
+		return name, nil
+	}
+	a, err := ToASCII(name)
+	if err != nil {
+		return "", err
+	}
+	if a != name {
+		if b, err := ToASCII(a); err != nil || b != a {
+			return "", errors.New("domain: " + name + " does not convert to a valid A-label")
+		}
+	}
+	return a, nil
+}
+
+// IsCanonical reports whether name is already a lower-case A-label
+// without a trailing dot (Canonical returns it unchanged).
+func IsCanonical(name string) bool {
+	a, err := Canonical(name)
+	return err == nil && a == name
+}
+
+// isLowerASCIIHost reports whether name is already a lower-case LDH name:
+// labels of 1 to 63 octets with no hyphen at either end, at most 253
+// octets, no trailing dot, and no label starting "xn--" (an A-label must go
+// through IDNA to be checked). It is the allocation-free fast path of
+// ToASCII and Canonical, checked in one pass over a byte-class table.
 func isLowerASCIIHost(name string) bool {
-	if len(name) > 253 {
+	if len(name) == 0 || len(name) > 253 {
 		return false
 	}
 	label := 0
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		switch hostClass[name[i]] {
+		case classAlnum:
+			if label == 0 && name[i] == 'x' && len(name)-i >= 4 && name[i:i+4] == "xn--" {
+				return false
+			}
 			label++
-		case c == '-':
+		case classHyphen:
 			if label == 0 || i+1 == len(name) || name[i+1] == '.' {
 				return false
 			}
 			label++
-		case c == '.':
+		case classDot:
 			if label == 0 {
 				return false
 			}
@@ -80,8 +111,23 @@ func isLowerASCIIHost(name string) bool {
 			return false
 		}
 	}
-	return label > 0 && !strings.Contains(name, "xn--")
+	return label > 0
 }
+
+// Byte classes of isLowerASCIIHost, as digits of hostClass.
+const (
+	classAlnum = '1' + iota
+	classHyphen
+	classDot
+)
+
+// hostClass maps each byte to its class in a lower-case LDH host name:
+// '1' for a-z and 0-9, '2' for '-', '3' for '.', '0' otherwise.
+const hostClass = "" +
+	"0000000000000000000000000000000000000000000002301111111111000000" +
+	"0000000000000000000000000000000001111111111111111111111111100000" +
+	"0000000000000000000000000000000000000000000000000000000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000"
 
 // IsSubdomainOrEqual reports whether child equals parent or lies below it.
 // Both must already be normalised by ToASCII.

@@ -56,3 +56,29 @@ func FuzzToASCII(f *testing.F) {
 		}
 	})
 }
+
+func TestCanonical(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"mx1.example.com", "mx1.example.com", true},
+		{"MX1.Example.COM", "mx1.example.com", true},
+		{"mx1.example.com.", "mx1.example.com", true},
+		{"bücher.example", "xn--bcher-kva.example", true},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example", true},
+		{"mx..example", "", false},
+		{"-mx.example", "", false},
+		{"mx\xff.example", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, err := Canonical(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("Canonical(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if canon := IsCanonical(tt.in); canon != (tt.ok && tt.in == tt.want) {
+			t.Errorf("IsCanonical(%q) = %v", tt.in, canon)
+		}
+	}
+}
