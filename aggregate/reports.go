@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
@@ -171,29 +169,17 @@ func (a *Aggregator) reportIDDomain() (string, error) {
 	if a.cfg.ContactInfo == "" {
 		return "", fmt.Errorf("%w: empty ContactInfo", ErrConfig)
 	}
-	name := a.cfg.ReportIDDomain
-	if name == "" {
-		name = contactDomain(a.cfg.ContactInfo)
+	if a.cfg.ReportIDDomain == "" {
+		// The same rule as the TLS-Report-Submitter of the report mail.
+		d, err := report.ContactDomain(a.cfg.ContactInfo)
+		if err != nil {
+			return "", fmt.Errorf("%w: no report-id domain (set ReportIDDomain): %v", ErrConfig, err)
+		}
+		return d, nil
 	}
-	d, err := domain.Canonical(name)
+	d, err := domain.Canonical(a.cfg.ReportIDDomain)
 	if err != nil {
-		return "", fmt.Errorf("%w: no report-id domain (set ReportIDDomain): %q: %v", ErrConfig, name, err)
+		return "", fmt.Errorf("%w: ReportIDDomain %q: %v", ErrConfig, a.cfg.ReportIDDomain, err)
 	}
 	return d, nil
-}
-
-// contactDomain returns the domain of a contact-info: the part after the
-// last "@" of an address (mailto: or bare), else the host of a URI.
-func contactDomain(contact string) string {
-	s := strings.TrimPrefix(contact, "mailto:")
-	if i := strings.IndexAny(s, "?#"); i >= 0 && strings.HasPrefix(contact, "mailto:") {
-		s = s[:i]
-	}
-	if i := strings.LastIndexByte(s, '@'); i >= 0 && !strings.Contains(s, "://") {
-		return strings.TrimSuffix(strings.TrimSpace(s[i+1:]), ">")
-	}
-	if u, err := url.Parse(contact); err == nil {
-		return u.Hostname()
-	}
-	return ""
 }

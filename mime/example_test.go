@@ -161,17 +161,6 @@ func ExampleVerify() {
 	// sender.example 0
 }
 
-func ExampleContactDomain() {
-	for _, ci := range []string{"mailto:tlsrpt@Mail.Sender.Example", "tlsrpt@bücher.example", "https://reports.example/"} {
-		d, err := mime.ContactDomain(ci)
-		fmt.Printf("%q %v\n", d, err != nil)
-	}
-	// Output:
-	// "mail.sender.example" false
-	// "xn--bcher-kva.example" false
-	// "" true
-}
-
 // ExampleDKIMKeyRecord prints the TXT record to publish for a report
 // signing key (here derived from a fixed seed so the output is stable).
 func ExampleDKIMKeyRecord() {

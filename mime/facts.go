@@ -125,7 +125,10 @@ func (m *Message) checkHeader(i int, path string, info *msgInfo, rep *report.Rep
 	// §5.6: the report is authoritative where the header disagrees.
 	if v, ok := info.header.get(fieldSubmitter); ok {
 		if sub := headerDomain(v); sub != "" {
-			if cd, err := contactDomain(rep.ContactInfo); err == nil && cd != sub {
+			// An address names the submitter domain itself; the host of
+			// an https contact-info may be a host below it.
+			cd, err := report.ContactDomain(rep.ContactInfo)
+			if err == nil && cd != sub && (!strings.Contains(rep.ContactInfo, "://") || !domain.IsSubdomainOrEqual(cd, sub)) {
 				m.warn(path, CodeSubmitterMismatch, which+"TLS-Report-Submitter "+quoteTrunc(sub)+" is not the contact-info domain "+quoteTrunc(cd)+" (RFC 8460 §5.3)")
 			}
 		}

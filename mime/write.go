@@ -7,10 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/mail"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -30,10 +28,10 @@ type WriteOptions struct {
 	To []string
 
 	// Submitter is the TLS-Report-Submitter domain. Zero means the domain
-	// of the report's contact-info (a mailto: URI or a bare address), as
-	// RFC 8460 §5.3 requires. When contact-info is an https URI or has no
-	// domain, Submitter must be set; when both give a domain they must be
-	// equal.
+	// of the report's contact-info (report.ContactDomain: the domain of a
+	// mailto: URI or bare address, the host of an https URI), as RFC 8460
+	// §5.3 requires. When contact-info names no domain, Submitter must be
+	// set; when both give a domain they must be equal.
 	Submitter string
 	// Date is the Date header. Zero means time.Now().
 	Date time.Time
@@ -320,10 +318,10 @@ func reportSubmitter(r *report.Report, explicit string) (string, error) {
 	if reason := checkHeaderText(explicit); reason != "" {
 		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: reason}
 	}
-	ci, ciErr := contactDomain(r.ContactInfo)
+	ci, ciErr := report.ContactDomain(r.ContactInfo)
 	if explicit == "" {
 		if ciErr != nil {
-			return "", &FieldError{Field: "report.contact-info", Reason: ciErr.Error() + "; set WriteOptions.Submitter"}
+			return "", &FieldError{Field: "report.contact-info", Reason: strings.TrimPrefix(ciErr.Error(), "report: ") + "; set WriteOptions.Submitter", Err: ciErr}
 		}
 		return ci, nil
 	}
@@ -331,51 +329,11 @@ func reportSubmitter(r *report.Report, explicit string) (string, error) {
 	if err != nil {
 		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "is not a domain: " + err.Error()}
 	}
-	if ciErr == nil && ci != sub {
+	// An https contact-info's host may lie below the submitter domain.
+	if ciErr == nil && ci != sub && (!strings.Contains(r.ContactInfo, "://") || !domain.IsSubdomainOrEqual(ci, sub)) {
 		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "differs from the contact-info domain " + strconv.Quote(ci) + " (RFC 8460 §5.3)"}
 	}
 	return sub, nil
-}
-
-// ContactDomain returns the domain of a report's contact-info as a
-// lower-case A-label: the domain of a mailto: URI's first address or of a
-// bare address. It fails for an https (or other) URI, which names no
-// submitter domain RFC 8460 §5.3 could use, and for anything else that is
-// not an address.
-func ContactDomain(contactInfo string) (string, error) {
-	d, err := contactDomain(contactInfo)
-	if err != nil {
-		return "", errors.New("mime: " + err.Error())
-	}
-	return d, nil
-}
-
-// contactDomain is ContactDomain with unprefixed errors (for FieldError
-// reasons).
-func contactDomain(contactInfo string) (string, error) {
-	s := strings.TrimSpace(contactInfo)
-	if s == "" {
-		return "", errString("contact-info is empty")
-	}
-	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
-		s = s[7:]
-		s, _, _ = strings.Cut(s, "?")
-		s, _, _ = strings.Cut(s, ",")
-		if u, err := url.PathUnescape(s); err == nil {
-			s = u
-		}
-	} else if strings.Contains(s, ":") {
-		return "", errString("contact-info " + strconv.Quote(contactInfo) + " is a URI without a domain for TLS-Report-Submitter")
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 {
-		return "", errString("contact-info " + strconv.Quote(contactInfo) + " is not an address")
-	}
-	d, err := domain.ToASCII(strings.TrimSuffix(s[at+1:], ">"))
-	if err != nil {
-		return "", errString("contact-info " + strconv.Quote(contactInfo) + " has no valid domain: " + err.Error())
-	}
-	return d, nil
 }
 
 // reasonTooLongWord is the FieldError reason for an address that cannot be

@@ -203,7 +203,10 @@ func TestWriteErrors(t *testing.T) {
 			r.Policies[0].Policy.Domain = "example.net\r\nBcc: victim@example.org"
 		}, "report.policies[0].policy.policy-domain"},
 		{"no contact-info", func(r *report.Report, _ *WriteOptions) { r.ContactInfo = "" }, "report.contact-info"},
-		{"https contact-info", func(r *report.Report, _ *WriteOptions) { r.ContactInfo = "https://reports.example/tlsrpt" }, "report.contact-info"},
+		{"contact-info without a domain", func(r *report.Report, _ *WriteOptions) { r.ContactInfo = "tel:+1-555-0100" }, "report.contact-info"},
+		{"https contact-info outside the submitter", func(r *report.Report, o *WriteOptions) {
+			r.ContactInfo, o.Submitter = "https://reports.example/tlsrpt", "sender.example"
+		}, "WriteOptions.Submitter"},
 		{"contact-info without domain", func(r *report.Report, _ *WriteOptions) { r.ContactInfo = "mailto:postmaster" }, "report.contact-info"},
 		{"submitter differs from contact-info", func(_ *report.Report, o *WriteOptions) { o.Submitter = "other.example" }, "WriteOptions.Submitter"},
 		{"submitter with CR", func(r *report.Report, o *WriteOptions) {
@@ -271,6 +274,7 @@ func TestWriteSubmitterDerivation(t *testing.T) {
 		{"tlsrpt@sender.example", "", "sender.example"},
 		{"mailto:tlsrpt@bücher.example", "", "xn--bcher-kva.example"},
 		{"https://reports.sender.example/tlsrpt", "sender.example", "sender.example"},
+		{"https://reports.sender.example/tlsrpt", "", "reports.sender.example"},
 		{"mailto:tlsrpt@sender.example", "SENDER.example", "sender.example"},
 	}
 	for _, tt := range tests {

@@ -159,3 +159,17 @@ func ExampleDecoder_Decode() {
 	// 133559712000000000+example.com 3 warnings
 	// true
 }
+
+// ContactDomain gives the reporting domain of a contact-info: the
+// TLS-Report-Submitter of a report mail (RFC 8460 §5.3).
+func ExampleContactDomain() {
+	for _, ci := range []string{"mailto:tlsrpt@Mail.Sender.Example", "tlsrpt@bücher.example", "https://reports.sender.example/tlsrpt", "tel:+1-555-0100"} {
+		d, err := report.ContactDomain(ci)
+		fmt.Printf("%q %v\n", d, err != nil)
+	}
+	// Output:
+	// "mail.sender.example" false
+	// "xn--bcher-kva.example" false
+	// "reports.sender.example" false
+	// "" true
+}

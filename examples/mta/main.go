@@ -55,6 +55,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/mime"
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 //go:embed scenario.csv
@@ -112,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		domain, err := mime.ContactDomain(*contact)
+		domain, err := report.ContactDomain(*contact)
 		if err != nil {
 			return err
 		}
