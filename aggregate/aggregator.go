@@ -31,13 +31,13 @@ type Config struct {
 	// a useful heartbeat (RFC 8460 §4.2.1).
 	OnlyFailures bool
 	// MaxSnapshotSize caps the bytes MergeSnapshot reads. Zero means
-	// DefaultMaxSnapshotSize.
+	// 1 GiB.
 	MaxSnapshotSize int64
 }
 
-// DefaultMaxSnapshotSize is the snapshot size MergeSnapshot accepts when
+// defaultMaxSnapshotSize is the snapshot size MergeSnapshot accepts when
 // Config.MaxSnapshotSize is zero.
-const DefaultMaxSnapshotSize = 1 << 30
+const defaultMaxSnapshotSize = 1 << 30
 
 // numShards is the number of independently locked counter shards. A
 // (day, policy) pair always lives in one shard, so sessions under

@@ -168,11 +168,11 @@
 //     apart from the normalisation above (receiving-mx-helo at most 255
 //     octets).
 //   - MergeSnapshot reads at most Config.MaxSnapshotSize bytes
-//     (DefaultMaxSnapshotSize, 1 GiB, when zero) and lines of at most
-//     MaxSnapshotLine bytes (1 MiB); beyond either it fails with
-//     ErrTooLarge, even when the cap falls inside a line. It holds the
-//     parsed snapshot in memory until it is merged.
-//   - Counts from snapshots are at most MaxCount each; merged sums
+//     (1 GiB when zero) and lines of at most 1 MiB; beyond either it
+//     fails with ErrTooLarge, even when the cap falls inside a line. It
+//     holds the parsed snapshot in memory until it is merged.
+//   - Counts from snapshots are at most 2^53-1 each (the largest
+//     integer I-JSON carries exactly, RFC 7493 §2.2); merged sums
 //     saturate at the largest int64.
 //
 // # Interoperability

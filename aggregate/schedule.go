@@ -5,18 +5,19 @@ import (
 	"time"
 )
 
-// DefaultMaxDelay is the longest delay after the end of a day that
+// defaultMaxDelay is the longest delay after the end of a day that
 // Scheduler picks when MaxDelay is zero: RFC 8460 §4.1's example waits a
 // random 1 to 14400 seconds.
-const DefaultMaxDelay = 4 * time.Hour
+const defaultMaxDelay = 4 * time.Hour
 
 // Scheduler picks when to send the reports of a finished day: after the
 // day ends, with a random delay so that reporters do not all send at
-// midnight (RFC 8460 §4.1). The zero Scheduler uses DefaultMaxDelay, the
+// midnight (RFC 8460 §4.1). The zero Scheduler waits up to 4 hours, uses the
 // system clock and math/rand/v2's global source.
 type Scheduler struct {
 	// MaxDelay is the longest delay after the end of the day. Zero means
-	// DefaultMaxDelay; a negative value means no delay.
+	// 4 hours (the RFC's example, 1 to 14400 seconds); a negative value
+	// means no delay.
 	MaxDelay time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
@@ -34,7 +35,7 @@ func (s *Scheduler) SendTime(day time.Time) time.Time {
 	end := dayStart(dayNumber(day) + 1)
 	maxDelay := s.MaxDelay
 	if maxDelay == 0 {
-		maxDelay = DefaultMaxDelay
+		maxDelay = defaultMaxDelay
 	}
 	var delay time.Duration
 	if maxDelay > 0 {

@@ -64,7 +64,7 @@ func TestSendTimeSeeded(t *testing.T) {
 			t.Fatalf("seeded SendTime not deterministic: %v vs %v", a[d], b[d])
 		}
 		delay := a[d].Sub(day0.AddDate(0, 0, d+1))
-		if delay <= 0 || delay > aggregate.DefaultMaxDelay {
+		if delay <= 0 || delay > 4*time.Hour {
 			t.Errorf("day %d: delay %v outside (0, 4h]", d, delay)
 		}
 		distinct[delay] = true
@@ -77,7 +77,7 @@ func TestSendTimeSeeded(t *testing.T) {
 	before := time.Now()
 	got := zero.SendTime(before)
 	end := before.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
-	if !got.After(end) || got.After(end.Add(aggregate.DefaultMaxDelay)) {
+	if !got.After(end) || got.After(end.Add(4*time.Hour)) {
 		t.Errorf("zero Scheduler: SendTime(now) = %v, want in (%v, +4h]", got, end)
 	}
 }

@@ -37,13 +37,13 @@ const headerPrefix = `{"format":"` + snapshotFormat + `","version":`
 // checksum.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// MaxSnapshotLine is the longest snapshot line MergeSnapshot accepts, in
+// maxSnapshotLine is the longest snapshot line MergeSnapshot accepts, in
 // bytes (newline excluded). Longer lines fail with ErrTooLarge.
-const MaxSnapshotLine = 1 << 20
+const maxSnapshotLine = 1 << 20
 
-// MaxCount is the largest count a snapshot may carry: the largest integer
+// maxCount is the largest count a snapshot may carry: the largest integer
 // an I-JSON number holds exactly (RFC 7493 §2.2), as report counts must.
-const MaxCount = 1<<53 - 1
+const maxCount = 1<<53 - 1
 
 // The record kinds of snapshot lines after the header.
 const (
@@ -293,7 +293,7 @@ type staged struct {
 // ErrCorrupt, ErrTruncated (any proper prefix of a snapshot WriteSnapshot
 // wrote, the empty input included), ErrTooLarge (more than
 // Config.MaxSnapshotSize bytes, wherever the cap falls, or a line longer
-// than MaxSnapshotLine) or the reader's error. Version 1 snapshots, which
+// than 1 MiB) or the reader's error. Version 1 snapshots, which
 // carry no checksum, are read too. Memory use is proportional to the
 // snapshot's size.
 func (a *Aggregator) MergeSnapshot(r io.Reader) error {
@@ -346,7 +346,7 @@ func satAdd(x, y int64) int64 {
 func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 	limit := a.cfg.MaxSnapshotSize
 	if limit <= 0 {
-		limit = DefaultMaxSnapshotSize
+		limit = defaultMaxSnapshotSize
 	}
 	lr := lineReader{br: bufio.NewReaderSize(capped.NewReader(r, limit, ErrTooLarge), 64<<10)}
 	st := &staged{
@@ -374,7 +374,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 			// what was read up to it proves nothing.
 			return nil, fail(ErrTooLarge, "more than %d bytes", limit)
 		case errors.Is(err, errLineTooLong):
-			return nil, fail(ErrTooLarge, "line longer than %d bytes", MaxSnapshotLine)
+			return nil, fail(ErrTooLarge, "line longer than %d bytes", maxSnapshotLine)
 		case err != nil && err != io.EOF:
 			return nil, fail(err, "")
 		}
@@ -488,7 +488,7 @@ func mayBeHeader(b []byte) bool {
 }
 
 // errLineTooLong is returned by lineReader.next for a line longer than
-// MaxSnapshotLine.
+// maxSnapshotLine.
 var errLineTooLong = errors.New("aggregate: snapshot line too long")
 
 // lineReader splits a snapshot into lines. Unlike bufio.Scanner it tells a
@@ -507,14 +507,14 @@ func (lr *lineReader) next() ([]byte, error) {
 	b, err := lr.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		lr.long = append(lr.long[:0], b...)
-		for err == bufio.ErrBufferFull && len(lr.long) <= MaxSnapshotLine {
+		for err == bufio.ErrBufferFull && len(lr.long) <= maxSnapshotLine {
 			b, err = lr.br.ReadSlice('\n')
 			lr.long = append(lr.long, b...)
 		}
 		b = lr.long
 	}
 	switch {
-	case err == bufio.ErrBufferFull || len(bytes.TrimSuffix(b, []byte("\n"))) > MaxSnapshotLine:
+	case err == bufio.ErrBufferFull || len(bytes.TrimSuffix(b, []byte("\n"))) > maxSnapshotLine:
 		return nil, errLineTooLong
 	case err != nil && err != io.EOF:
 		return nil, err
@@ -571,8 +571,8 @@ func (st *staged) pairKey(day string, id uint32) (summaryKey, error) {
 }
 
 func checkCount(name string, n int64) error {
-	if n < 0 || n > MaxCount {
-		return fmt.Errorf("%s %d out of range [0, %d]", name, n, int64(MaxCount))
+	if n < 0 || n > maxCount {
+		return fmt.Errorf("%s %d out of range [0, %d]", name, n, int64(maxCount))
 	}
 	return nil
 }

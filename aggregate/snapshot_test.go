@@ -192,7 +192,7 @@ type snapshotErrorTest struct {
 func snapshotErrorTests() []snapshotErrorTest {
 	body := hdr + pol + sum
 	sealed := seal(body)
-	long := `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","policy-string":["` + strings.Repeat("x", aggregate.MaxSnapshotLine) + `"]}`
+	long := `{"record":"policy","id":1,"policy-type":"sts","policy-domain":"example.com","policy-string":["` + strings.Repeat("x", 1<<20) + `"]}`
 	return []snapshotErrorTest{
 		{"empty", "", 0, aggregate.ErrTruncated, 1},
 		{"not json", "hello\n", 0, aggregate.ErrNotSnapshot, 1},

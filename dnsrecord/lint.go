@@ -61,12 +61,12 @@ const (
 	CodeIgnoredRecord      tlsrpt.Code = "ignored-record"      // a near miss of a TLS-RPT record beside the one senders use
 )
 
-// MaxUsefulDestinations is the number of supported rua URIs beyond which
+// maxUsefulDestinations is the number of supported rua URIs beyond which
 // Lint warns (CodeTooManyURIs). RFC 8460 §3 lets a reporter deliver to
 // only one of the destinations; reporters that try several stop after
 // the first that accepts, so destinations beyond the first couple mostly
 // add retries and load.
-const MaxUsefulDestinations = 2
+const maxUsefulDestinations = 2
 
 // Lint checks txts, the TXT records published (or to be published) at
 // _smtp._tls.<domain>, each with its character-strings concatenated, and
@@ -769,10 +769,10 @@ func (l *linter) checkDestinations(all []destination, end int) {
 	case len(all) > 0 && supported == 0 && !hasError(l.fs):
 		l.add(CodeNoSupportedURI, tlsrpt.SeverityWarning, end, "no rua URI uses mailto: or https:, so no reports can be sent",
 			"add a mailto: or https: URI")
-	case supported > MaxUsefulDestinations:
+	case supported > maxUsefulDestinations:
 		l.add(CodeTooManyURIs, tlsrpt.SeverityWarning, end, strconv.Itoa(supported)+
 			" destinations: a reporter may deliver to only one of them (RFC 8460 §3) and few try more than "+
-			strconv.Itoa(MaxUsefulDestinations), "list at most "+strconv.Itoa(MaxUsefulDestinations)+" destinations, the preferred first")
+			strconv.Itoa(maxUsefulDestinations), "list at most "+strconv.Itoa(maxUsefulDestinations)+" destinations, the preferred first")
 	}
 }
 

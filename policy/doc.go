@@ -53,7 +53,7 @@
 //     maximum RFC 8461 §3.3 suggests); ReadSTSPolicy stops reading one
 //     byte past it and returns an error matching
 //     errors.Is(err, tlsrpt.ErrTooLarge).
-//   - max_age is at most [MaxSTSMaxAge] (31557600 s); field names at most
+//   - max_age is at most 31557600 s (about a year); field names at most
 //     32 characters; record ids 1 to 32 letters and digits; host names at
 //     most 253 characters with labels of at most 63.
 //   - Parsing is linear in the input and never panics; the fuzz targets

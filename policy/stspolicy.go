@@ -15,9 +15,9 @@ import (
 // maximum policy size.
 const MaxSTSPolicySize = 64 << 10
 
-// MaxSTSMaxAge is the largest max_age RFC 8461 §3.2 allows: 31557600
+// maxSTSMaxAge is the largest max_age RFC 8461 §3.2 allows: 31557600
 // seconds, about one year.
-const MaxSTSMaxAge = 31557600
+const maxSTSMaxAge = 31557600
 
 // Mode is the mode of an MTA-STS policy (RFC 8461 §3.2). The value is
 // case-sensitive on the wire.
@@ -43,7 +43,7 @@ type STSPolicy struct {
 	// Mode is the mode field.
 	Mode Mode
 	// MaxAgeSeconds is the max_age field: how long, in seconds, senders
-	// may cache the policy (0 to MaxSTSMaxAge).
+	// may cache the policy (0 to 31557600, about a year).
 	MaxAgeSeconds int
 	// MX holds the mx patterns in the policy's order: lower-case A-label
 	// host names, optionally starting with "*." (RFC 8461 §4.1).
@@ -260,7 +260,7 @@ func checkMode(m Mode) string {
 }
 
 // parseMaxAge parses an RFC 8461 §3.2 sts-policy-max-age-value: 1*10DIGIT,
-// at most MaxSTSMaxAge.
+// at most maxSTSMaxAge.
 func parseMaxAge(s string) (int, string) {
 	if len(s) > 10 {
 		return 0, "max_age " + strconv.Quote(s) + " has more than 10 digits"
@@ -272,14 +272,14 @@ func parseMaxAge(s string) (int, string) {
 		}
 		n = n*10 + int(s[i]-'0')
 	}
-	if n > MaxSTSMaxAge {
+	if n > maxSTSMaxAge {
 		return 0, "max_age " + s + " exceeds the maximum of 31557600 seconds"
 	}
 	return n, ""
 }
 
 // Validate reports whether p would be a valid policy file: a known mode,
-// max_age within 0..MaxSTSMaxAge, well-formed mx patterns (at least one
+// max_age within 0..maxSTSMaxAge, well-formed mx patterns (at least one
 // unless the mode is none) and extensions whose names and values match
 // the RFC 8461 §3.2 grammar and do not reuse a defined field name. The
 // error is an *STSPolicyError with Line 0.
@@ -288,7 +288,7 @@ func (p *STSPolicy) Validate() error {
 	if r := checkMode(p.Mode); r != "" {
 		return bad("mode", r)
 	}
-	if p.MaxAgeSeconds < 0 || p.MaxAgeSeconds > MaxSTSMaxAge {
+	if p.MaxAgeSeconds < 0 || p.MaxAgeSeconds > maxSTSMaxAge {
 		return bad("max_age", "max_age "+strconv.Itoa(p.MaxAgeSeconds)+" is outside 0..31557600")
 	}
 	if len(p.MX) == 0 && p.Mode != ModeNone {

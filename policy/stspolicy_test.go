@@ -244,7 +244,7 @@ func TestSTSPolicyValidate(t *testing.T) {
 		{name: "zero mode", mutate: func(p *STSPolicy) { p.Mode = "" }, wantKey: "mode"},
 		{name: "bad mode", mutate: func(p *STSPolicy) { p.Mode = "ENFORCE" }, wantKey: "mode"},
 		{name: "negative max_age", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = -1 }, wantKey: "max_age"},
-		{name: "max_age too large", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = MaxSTSMaxAge + 1 }, wantKey: "max_age"},
+		{name: "max_age too large", mutate: func(p *STSPolicy) { p.MaxAgeSeconds = maxSTSMaxAge + 1 }, wantKey: "max_age"},
 		{name: "no mx", mutate: func(p *STSPolicy) { p.MX = nil }, wantKey: "mx"},
 		{name: "bad mx", mutate: func(p *STSPolicy) { p.MX = []string{"a.*.example"} }, wantKey: "mx"},
 		{name: "extension reuses mode", mutate: func(p *STSPolicy) { p.Extensions = []tlsrpt.Extension{{Name: "mode", Value: "x"}} }, wantKey: "mode"},

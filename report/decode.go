@@ -12,10 +12,10 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 )
 
-// DefaultMaxSize is the decompressed size cap used when Decoder.MaxSize is
+// defaultMaxSize is the decompressed size cap used when Decoder.MaxSize is
 // zero: 20 MiB, twice the 10 MB receiver limit RFC 8460 §5.2 mentions and
 // the cap mox uses.
-const DefaultMaxSize = 20 << 20
+const defaultMaxSize = 20 << 20
 
 // Decoder decodes TLS reports (RFC 8460 §4.4). The zero value is a lenient
 // decoder with the default size cap. A Decoder holds no state between
@@ -27,7 +27,7 @@ type Decoder struct {
 	Strict bool
 
 	// MaxSize caps the decompressed JSON text in bytes (and, with a little
-	// slack, the compressed input). Zero or negative means DefaultMaxSize.
+	// slack, the compressed input). Zero or negative means 20 MiB.
 	// Exceeding it fails with an error wrapping ErrTooLarge as soon as the
 	// byte after the cap is read.
 	MaxSize int64
@@ -35,7 +35,7 @@ type Decoder struct {
 
 func (d *Decoder) maxSize() int64 {
 	if d == nil || d.MaxSize <= 0 {
-		return DefaultMaxSize
+		return defaultMaxSize
 	}
 	return d.MaxSize
 }

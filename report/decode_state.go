@@ -26,7 +26,7 @@ type decodeState struct {
 
 	path    []pathElem
 	warns   []Warning
-	dropped int // warnings beyond MaxWarnings
+	dropped int // warnings beyond maxWarnings
 
 	intern     map[string]string
 	internSkip int                   // strings returned before the intern map was made
@@ -106,7 +106,7 @@ func (s *decodeState) pathWith(name string) string {
 // deviate records a repair: a Warning in lenient mode, a *tlsrpt.Diagnostic in
 // strict mode. off is the offset of the offending token; msg returns
 // "finding; repair" (strict mode drops the repair part) and is not called
-// once MaxWarnings is reached, so hostile input costs no messages.
+// once maxWarnings is reached, so hostile input costs no messages.
 func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) error {
 	if s.full() {
 		s.dropped++
@@ -116,7 +116,7 @@ func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) er
 }
 
 // full reports whether further repairs are only counted.
-func (s *decodeState) full() bool { return !s.strict && len(s.warns) >= MaxWarnings }
+func (s *decodeState) full() bool { return !s.strict && len(s.warns) >= maxWarnings }
 
 func (s *decodeState) deviateAt(path string, code tlsrpt.Code, off int64, msg func() string) error {
 	if s.strict {

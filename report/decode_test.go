@@ -438,7 +438,7 @@ func (o iotestOneByte) Read(p []byte) (int, error) {
 func TestMaxWarnings(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(`{"organization-name":"x","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a","report-id":"r","policies":[]`)
-	const n = MaxWarnings + 500
+	const n = maxWarnings + 500
 	for i := 0; i < n; i++ {
 		b.WriteString(`,"x-`)
 		b.WriteString(itoa(i))
@@ -449,8 +449,8 @@ func TestMaxWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(warns) != MaxWarnings+1 {
-		t.Fatalf("got %d warnings, want %d", len(warns), MaxWarnings+1)
+	if len(warns) != maxWarnings+1 {
+		t.Fatalf("got %d warnings, want %d", len(warns), maxWarnings+1)
 	}
 	last := warns[len(warns)-1]
 	if last.Code != CodeWarningsTruncated || !strings.HasPrefix(last.Message, "500 ") {

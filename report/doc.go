@@ -69,7 +69,7 @@
 //	                          A-label without trailing dot
 //	ip-non-canonical          IP rewritten in RFC 5952 / dotted form  RFC 8460 §4.4
 //	ip-invalid                unusable (or empty) IP dropped          RFC 8460 §4.4
-//	warnings-truncated        more than MaxWarnings repairs counted   —
+//	warnings-truncated        more than 1000 repairs counted          —
 //	wrong-type                error: a value of the wrong JSON type   RFC 8460 §4.4
 //	                          (report not an object, policies not
 //	                          an array)
@@ -140,7 +140,7 @@
 // Input is untrusted, so every Decode is bounded in memory and time:
 //
 //   - The decompressed JSON text is capped at Decoder.MaxSize bytes
-//     (DefaultMaxSize, 20 MiB, when zero: twice the 10 MB receiver limit of
+//     (20 MiB when zero: twice the 10 MB receiver limit of
 //     RFC 8460 §5.2), and the compressed input at a little more. The cap
 //     is enforced while reading: the read that crosses it fails with an
 //     error wrapping ErrTooLarge, so a gzip bomb costs the time to inflate
@@ -153,7 +153,7 @@
 //   - Decoded array elements may not take more than four times the input
 //     read so far (plus 64 KiB): "[{},{},…]" cannot make a small input
 //     decode into a huge report. Real reports use well under one time.
-//   - At most MaxWarnings (1000) warnings are returned; the rest are counted
+//   - At most 1000 warnings are returned; the rest are counted
 //     in a final warnings-truncated warning.
 //   - Counts must lie in 0..2^53-1 (I-JSON, RFC 7493 §2.2); nesting depth
 //     is limited by the tokenizer (10000).

@@ -49,7 +49,7 @@ func FuzzDecode(f *testing.F) {
 		if size := decompressedSize(data); size > fuzzMaxSize {
 			t.Fatalf("decoded %d bytes past the %d cap", size, fuzzMaxSize)
 		}
-		if len(warns) > MaxWarnings+1 {
+		if len(warns) > maxWarnings+1 {
 			t.Fatalf("%d warnings", len(warns))
 		}
 		if serr == nil {

@@ -81,7 +81,7 @@ const (
 	// CodeIPInvalid: an IP address member that is not an IP address (or
 	// is empty); it was dropped, and the message quotes it.
 	CodeIPInvalid tlsrpt.Code = "ip-invalid"
-	// CodeWarningsTruncated: more than MaxWarnings repairs; the last
+	// CodeWarningsTruncated: more than 1000 repairs; the last
 	// warning counts the ones not listed.
 	CodeWarningsTruncated tlsrpt.Code = "warnings-truncated"
 
@@ -141,7 +141,7 @@ const (
 	CodeInvalidURI tlsrpt.Code = "invalid-uri"
 )
 
-// MaxWarnings is the most warnings a Decode call returns; further repairs
+// maxWarnings is the most warnings a Decode call returns; further repairs
 // are counted in one final CodeWarningsTruncated warning, so that a hostile
 // input cannot make the warning list grow with its size.
-const MaxWarnings = 1000
+const maxWarnings = 1000

@@ -80,7 +80,7 @@ func BenchmarkReceiverConcurrentBombs(b *testing.B) {
 		b.Skip("the race detector multiplies memory use; run without -race")
 	}
 	// 466,000 details is the largest such report under the decoder's
-	// default cap, report.DefaultMaxSize.
+	// default cap, the report decoder's default cap (20 MiB).
 	for _, bc := range []struct{ details, posts int }{{300_000, 128}, {300_000, 256}, {466_000, 256}} {
 		body := gz(b, bombReport(bc.details))
 		posts := bc.posts
