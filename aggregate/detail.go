@@ -13,7 +13,7 @@ import (
 )
 
 // detailKey is a failure detail without its count: the aggregation key of
-// a failure-details entry (RFC 8460 §4.4; SPEC §3: every field except
+// a failure-details entry (RFC 8460 §4.4: every member except
 // failed-session-count). It is comparable, so a map lookup with it does
 // not allocate.
 type detailKey struct {

@@ -266,7 +266,7 @@ func TestRoundTrip(t *testing.T) {
 
 // TestParseStrict checks that a strict Parser rejects every fixture the
 // lenient one accepts with a mime warning, with a *tlsrpt.Diagnostic naming
-// one of those warnings, and accepts the conforming ones (SPEC §10.4: a
+// one of those warnings, and accepts the conforming ones (RFC 8460 §5.3: a
 // missing TLS-Report-Domain or TLS-Report-Submitter, or a submitter that
 // is not the contact-info domain, is a strict rejection).
 func TestParseStrict(t *testing.T) {

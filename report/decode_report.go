@@ -80,7 +80,8 @@ var memberObj = [numMembers]objKind{
 // required lists, per object, the members whose absence is a deviation.
 // The RFC marks none optional except receiving-mx-helo and
 // additional-information, but major senders omit policy-string, mx-host,
-// failure-details, the IPs and host names routinely (SPEC §2.2), so their
+// failure-details, the IPs and host names routinely (Google, Microsoft and
+// Mail.ru reports do), so their
 // absence is accepted in both modes.
 var required = [...]uint32{
 	objReport:       1<<mOrganizationName | 1<<mDateRange | 1<<mContactInfo | 1<<mReportID | 1<<mPolicies,
@@ -671,7 +672,7 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 	defer s.pop()
 	if bare {
 		// RFC 8460 §4 prose describes policy-string "as a string"; §4.4
-		// says array (SPEC §2.7 item 2).
+		// says array.
 		p.Strings = splitPolicyString(p.Type, p.Strings[0])
 		if err := s.deviate(CodePolicyStringString, off, func() string {
 			return "policy-string is a string, not an array; read as " + itoa(len(p.Strings)) + " elements"

@@ -98,7 +98,7 @@ var quirkTests = []struct {
 		{"policies[0].policy.policy-string[0]", CodeTLSAStringFormat},
 		{"policies[0].policy.policy-string[1]", CodeTLSAStringFormat}}},
 	{"quirk-next-day-end", "Mail.ru, SocketLabs, Stalwart: end next day 00:00Z", nil},
-	{"quirk-rfc8460-appendix-b", "RFC 8460 Appendix B as printed (SPEC §10.3.1): mx-host a string, IPv6 with leading zeros, a URI with spaces kept", []ww{
+	{"quirk-rfc8460-appendix-b", "RFC 8460 Appendix B as printed: mx-host a string, IPv6 with leading zeros, a URI with spaces kept", []ww{
 		{"policies[0].policy.mx-host", CodeMXHostString},
 		{"policies[0].failure-details[0].sending-mta-ip", CodeIPNonCanonical},
 		{"policies[0].failure-details[1].sending-mta-ip", CodeIPNonCanonical}}},

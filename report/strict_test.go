@@ -164,7 +164,8 @@ type onlyReader struct{ r *bytes.Reader }
 
 func (o *onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-// TestCountBoundaries decodes the counts of SPEC §10.3.8 in both modes.
+// TestCountBoundaries decodes the boundary counts (0, 2^53-1 and just beyond,
+// RFC 7493 §2.2) in both modes.
 func TestCountBoundaries(t *testing.T) {
 	const old = `"total-successful-session-count":10`
 	tests := []struct {
@@ -244,7 +245,7 @@ func TestDeepNestingPath(t *testing.T) {
 	}
 }
 
-// TestDateTimeForms decodes the RFC 3339 forms of SPEC §10.3.7 in both
+// TestDateTimeForms decodes the RFC 3339 §5.6 date-time forms in both
 // modes: all are valid and normalised to UTC without a warning.
 func TestDateTimeForms(t *testing.T) {
 	const old = `"start-datetime":"2024-05-01T00:00:00Z"`

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -493,28 +492,6 @@ func BenchmarkValidate(b *testing.B) {
 	}
 }
 
-// The -update flag rewrites golden files. Another test file of this
-// package may define it first; it is defined here only when it is not.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-// semUpdate reports whether -update was given.
-func semUpdate() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	b, _ := g.Get().(bool)
-	return b
-}
-
 // TestValidateCorpus runs Validate over every report of the shared corpus,
 // decoded leniently, and compares what it finds with
 // testdata/semantics/corpus-validate.golden (-update rewrites it). It pins
@@ -562,7 +539,7 @@ func TestValidateCorpus(t *testing.T) {
 		}
 	}
 	golden := filepath.Join("testdata", "semantics", "corpus-validate.golden")
-	if semUpdate() {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 			t.Fatal(err)
 		}

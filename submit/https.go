@@ -57,7 +57,7 @@ type httpResult struct {
 }
 
 // noRedirect stops net/http from following redirects: RFC 8460 does not
-// address redirects (SPEC §5) and net/http would turn a POST into a GET
+// address redirects (§5.4 only asks for a POST) and net/http would turn a POST into a GET
 // on 301/302/303, dropping the report.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -146,8 +146,8 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 		resp, err := client.Do(req)
 		if err != nil {
 			// Timeouts, resets, refused connections, DNS failures and
-			// certificate problems: all may go away (SPEC §5, "other
-			// codes could indicate failure and may be retried").
+			// certificate problems: all may go away (RFC 8460 §5.4:
+			// other outcomes may be retried).
 			return fail(true, 0, unwrapURLError(err))
 		}
 		drain(resp.Body)

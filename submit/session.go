@@ -234,7 +234,8 @@ func (sess *session) transact1(from string, to []string, msg []byte) (*SMTPReply
 	}
 	for _, rcpt := range to {
 		// RFC 3461 §4.1: NOTIFY=NEVER, so that a report that cannot be
-		// delivered does not bounce back to the reporter (SPEC §3 loops).
+		// delivered does not bounce back to the reporter (RFC 8460 §3:
+		// avoid report loops).
 		// go-smtp sends it only when the server advertises DSN.
 		if err := c.Rcpt(rcpt, &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever}}); err != nil {
 			return nil, &transactionError{err}
