@@ -1,48 +1,65 @@
 // Package tlsrpt is the front door of an SDK for SMTP TLS Reporting
-// (TLS-RPT, RFC 8460): the reports that sending mail servers exchange
-// about the TLS sessions they could and could not establish, and the DNS
-// record that asks for them. This package holds the vocabulary every
-// other package shares — Diagnostic, Severity, Code, ErrTooLarge, Resolver
-// and Extension — and imports nothing of the module.
+// (TLS-RPT, RFC 8460): the daily reports in which sending mail servers
+// tell a domain which of their TLS sessions to its MX hosts succeeded and
+// which failed, and why, and the DNS record that asks for them.
 //
-// # Three roles
+// This package holds the vocabulary every other package shares —
+// Diagnostic, Severity, Code, ErrTooLarge, Resolver and Extension — and
+// imports nothing of the module. The work is done by packages cut by role.
 //
-// An MTA author emits reports. Package policy builds the policy block of
-// the recipient's MTA-STS or DANE policy; package aggregate classifies the
-// outcome of every outbound TLS session into a result type (RFC 8460
-// §4.3), counts it and produces a UTC day's reports per policy domain;
-// package submit finds the domain's rua destinations (package dnsrecord)
-// and delivers each report by HTTPS POST or DKIM-signed mail (package
-// mime), with the retries of RFC 8460 §5.5.
+// # MTA authors: emit reports
 //
-//	agg := aggregate.New(aggregate.Config{OrganizationName: "Example MTA", ContactInfo: "mailto:tlsrpt@example.net"})
-//	id, _ := agg.PolicyID(policy.NoPolicyFound("example.com"))
-//	resultType, reason := aggregate.ClassifyTLSError(tlsErr)
-//	agg.Record(aggregate.Session{Policy: id, ...})
+// Package policy builds the policy block of the recipient's MTA-STS or
+// DANE policy (RFC 8460 §4.3); package aggregate classifies the outcome of
+// each outbound TLS session into a result type, counts it without
+// allocating, and produces one report per policy domain and UTC day;
+// package dnsrecord finds the domain's rua destinations and package submit
+// delivers each report by HTTPS POST or DKIM-signed mail (package mime),
+// retrying as RFC 8460 §5.5 asks.
+//
+//	agg := aggregate.New(aggregate.Config{OrganizationName: "Example MTA", ContactInfo: "mailto:tlsrpt@mta.example"})
+//	pol, _ := policy.FromSTSText("example.com", stsPolicyText)
+//	id, _ := agg.PolicyID(pol)
+//	s := aggregate.Session{Time: time.Now(), Policy: id}
+//	if err != nil { // the STARTTLS session's error
+//		resultType, reason := aggregate.ClassifyTLSError(err)
+//		s.Failures = []aggregate.Failure{{ResultType: resultType, FailureReasonCode: reason, ReceivingMXHostname: mx}}
+//	}
+//	agg.Record(s)
+//	// after the UTC day:
 //	reports, _ := agg.Reports(day)
+//	rec, _, _ := dnsrecord.Lookup(ctx, nil, "example.com", nil)
+//	res, err := (&submit.Deliverer{Mail: sender, MailOptions: mailOptions}).Deliver(ctx, reports[0], rec)
 //
-// An analyzer author ingests reports. Package report decodes the JSON
-// leniently, repairing what real senders get wrong and returning one
-// Diagnostic per repair; package mime reads the report mails and checks
-// their DKIM signatures (RFC 8460 §3).
+// # Analyzer authors: ingest reports
 //
-//	r, warnings, err := report.Parse(data)
-//	msg, err := mime.Parse(mailReader)
+// Package report decodes the JSON leniently, repairing what real senders
+// get wrong and returning one Diagnostic per repair; package mime reads
+// the report mails, whatever shape they arrive in, and verifies the DKIM
+// signature RFC 8460 §3 requires of them.
 //
-// An operator checks a domain's setup: package dnsrecord parses and lints
-// the _smtp._tls TXT record, package policy the MTA-STS record and policy.
+//	r, warnings, err := report.Parse(body) // JSON or gzip
+//	for _, w := range warnings {
+//		fmt.Println(w) // warning policies[0].policy.mx-host at offset 312: … [mx-host-string]
+//	}
+//	msg, err := mime.Parse(mail) // msg.Reports, msg.Warnings, msg.Submitter
+//
+// # Operators: check a domain
+//
+// Package dnsrecord parses and lints the _smtp._tls TXT record, package
+// policy the MTA-STS record and policy file (RFC 8461).
 //
 //	rec, err := dnsrecord.Parse("v=TLSRPTv1; rua=mailto:tlsrpt@example.com")
-//	for _, d := range dnsrecord.Lint(txt) { fmt.Println(d) }
+//	for _, d := range dnsrecord.Lint(txts...) {
+//		fmt.Println(d) // error at offset 16: … [missing-mailto] (fix: …)
+//	}
 //
 // # One vocabulary
 //
 // Every finding — a lint result, a lenient decoder's repair, a tolerated
-// deviation in a mail — is a Diagnostic with a stable Code and a Severity.
-// A strict reader refuses the same deviation by returning it as a
-// *Diagnostic, so one errors.As target serves every package. Every size
-// cap matches errors.Is(err, ErrTooLarge). DNS is injected one way, as a
-// Resolver (*net.Resolver satisfies it; nil means net.DefaultResolver),
-// and the name=value extension fields of the TLS-RPT and MTA-STS records
-// are one Extension type.
+// deviation in a mail, a problem Validate finds — is a Diagnostic with a
+// stable Code and a Severity. A strict reader refuses the same deviation
+// by returning it as a *Diagnostic, so one errors.As target serves every
+// package. Every size cap matches errors.Is(err, ErrTooLarge). DNS is
+// injected as a Resolver, which *net.Resolver satisfies.
 package tlsrpt
