@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -96,6 +97,14 @@ func (e *ResultError) Unwrap() error {
 //
 //	error                                          result-type                reason code
 //	*ResultError                                   its ResultType             its ReasonCode
+//	*policy.Error (MTA-STS and DANE evaluation):   its Failure:               its Code
+//	  policy.FailureSTSFetch                       sts-policy-fetch-error
+//	  policy.FailureSTSInvalid                     sts-policy-invalid
+//	  policy.FailureSTSWebPKI                      sts-webpki-invalid
+//	  policy.FailureTLSAInvalid                    tlsa-invalid
+//	  policy.FailureDNSSECInvalid                  dnssec-invalid
+//	  policy.FailureDANERequired                   dane-required
+//	  another Failure                              validation-failure
 //	ErrSTARTTLSNotOffered                          starttls-not-supported     starttls-not-offered
 //	*smtp.SMTPError with code 454 (RFC 3207 §4:    starttls-not-supported     starttls-unavailable
 //	  "TLS not available due to temporary reason")
@@ -140,6 +149,13 @@ func (e *ResultError) Unwrap() error {
 //	ECONNRESET, EPIPE, ECONNABORTED                validation-failure         connection-reset
 //	anything else                                  validation-failure         handshake-error
 //
+// An empty ResultType or ReasonCode of a *ResultError is filled in from
+// its Err, classified by this table. An empty Code of a *policy.Error is
+// the code its Err gives, or, with no Err, the Failure's own name (such as
+// dane-required). The codes of policy's evaluators are listed with
+// policy.STSFetcher.Fetch, policy.MatchTLSA and policy.LookupTLSA; the
+// failure's policy block (RFC 8460 §4.4) is its Policy field.
+//
 // Which certificate is the server's own is known from
 // *tls.CertificateVerificationError; for a bare x509 error (the caller ran
 // x509.Certificate.Verify itself) the certificate named in the error is
@@ -182,6 +198,7 @@ func ClassifyTLSError(err error) (report.ResultType, string) {
 // allocates the set once, not each target.
 type targets struct {
 	result       *ResultError
+	policy       *policy.Error
 	smtp         *smtp.SMTPError
 	verification *tls.CertificateVerificationError
 	hostname     x509.HostnameError
@@ -228,6 +245,21 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 			}
 		}
 		return rt, code
+	}
+
+	if errors.As(err, &t.policy) && t.policy != nil {
+		pe := t.policy
+		code := pe.Code
+		switch {
+		case code != "":
+		case pe.Err != nil:
+			_, code = new(targets).classify(pe.Err, depth+1)
+		case pe.Failure != "" && isCode(string(pe.Failure)):
+			code = string(pe.Failure)
+		default:
+			code = "handshake-error"
+		}
+		return policyResult(pe.Failure), code
 	}
 
 	if errors.Is(err, ErrSTARTTLSNotOffered) {
@@ -303,6 +335,41 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 		return report.ResultValidationFailure, "connection-reset"
 	}
 	return report.ResultValidationFailure, "handshake-error"
+}
+
+// policyResult maps the failures of package policy's evaluators to the
+// RFC 8460 §4.3.2 and §4.3.3 result types; one it does not know is
+// validation-failure.
+func policyResult(f policy.Failure) report.ResultType {
+	switch f {
+	case policy.FailureSTSFetch:
+		return report.ResultSTSPolicyFetchError
+	case policy.FailureSTSInvalid:
+		return report.ResultSTSPolicyInvalid
+	case policy.FailureSTSWebPKI:
+		return report.ResultSTSWebPKIInvalid
+	case policy.FailureTLSAInvalid:
+		return report.ResultTLSAInvalid
+	case policy.FailureDNSSECInvalid:
+		return report.ResultDNSSECInvalid
+	case policy.FailureDANERequired:
+		return report.ResultDANERequired
+	}
+	return report.ResultValidationFailure
+}
+
+// isCode reports whether s is a short code of lower-case letters, digits
+// and hyphens.
+func isCode(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // asValue reports whether err's tree holds an E or a non-nil *E, as

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/stretchr/testify/require"
 )
@@ -839,6 +840,20 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"smtp 454 wrapped", fmt.Errorf("mx: STARTTLS: %w", &smtp.SMTPError{Code: 454}), report.ResultSTARTTLSNotSupported, "starttls-unavailable"},
 		{"smtp 554 greeting", &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 3, 2}, Message: "no SMTP service here"}, report.ResultValidationFailure, "handshake-error"},
 		{"go-smtp text", errors.New("smtp: server doesn't support STARTTLS"), report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
+		{"policy sts fetch", &policy.Error{Failure: policy.FailureSTSFetch, Code: "http-status-404"}, report.ResultSTSPolicyFetchError, "http-status-404"},
+		{"policy sts invalid", &policy.Error{Failure: policy.FailureSTSInvalid, Code: "policy-syntax"}, report.ResultSTSPolicyInvalid, "policy-syntax"},
+		{"policy sts webpki", &policy.Error{Failure: policy.FailureSTSWebPKI, Code: "hostname-mismatch", Err: hostname}, report.ResultSTSWebPKIInvalid, "hostname-mismatch"},
+		{"policy tlsa", fmt.Errorf("mx1: %w", &policy.Error{Failure: policy.FailureTLSAInvalid, Code: "tlsa-mismatch"}), report.ResultTLSAInvalid, "tlsa-mismatch"},
+		{"policy dnssec", &policy.Error{Failure: policy.FailureDNSSECInvalid, Code: "dnssec-bogus"}, report.ResultDNSSECInvalid, "dnssec-bogus"},
+		{"policy dane required", &policy.Error{Failure: policy.FailureDANERequired, Code: "tlsa-insecure"}, report.ResultDANERequired, "tlsa-insecure"},
+		{"policy without code", &policy.Error{Failure: policy.FailureSTSWebPKI, Err: wrapVerify(hostname)}, report.ResultSTSWebPKIInvalid, "hostname-mismatch"},
+		{"policy without code or Err", &policy.Error{Failure: policy.FailureDANERequired}, report.ResultDANERequired, "dane-required"},
+		{"policy empty", &policy.Error{}, report.ResultValidationFailure, "handshake-error"},
+		{"policy unknown failure", &policy.Error{Failure: "mta-sts-v2-failure", Code: "x"}, report.ResultValidationFailure, "x"},
+		{"policy failure not a code", &policy.Error{Failure: "Weird Failure"}, report.ResultValidationFailure, "handshake-error"},
+		{"nil policy error", fmt.Errorf("x: %w", (*policy.Error)(nil)), report.ResultValidationFailure, "handshake-error"},
+		{"result error before policy error", &ResultError{ResultType: report.ResultDANERequired, ReasonCode: "mine", Err: &policy.Error{Failure: policy.FailureTLSAInvalid, Code: "tlsa-mismatch"}}, report.ResultDANERequired, "mine"},
+		{"policy error before certificate error", errors.Join(hostname, &policy.Error{Failure: policy.FailureTLSAInvalid, Code: "tlsa-mismatch"}), report.ResultTLSAInvalid, "tlsa-mismatch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1008,6 +1023,8 @@ func FuzzClassifyTLSError(f *testing.F) {
 	f.Add([]byte{0}, "tls: server selected unsupported protocol version 301", byte(0))
 	f.Add([]byte{10, 5, 17}, "", byte(0))
 	f.Add([]byte{11, 15, 14, 2}, "record", byte(200))
+	f.Add([]byte{5, 18}, "mta-sts.example.test", byte(5))
+	f.Add([]byte{18, 14, 16}, "", byte(0x16))
 	f.Fuzz(func(t *testing.T, prog []byte, text string, arg byte) {
 		if len(prog) > 40 {
 			prog = prog[:40] // stays within maxDepth and maxNodes
@@ -1047,8 +1064,10 @@ func fuzzError(prog []byte, text string, arg byte) error {
 		return e
 	}
 	types := []report.ResultType{"", report.ResultTLSAInvalid, report.ResultSTSWebPKIInvalid, report.ResultDANERequired}
+	failures := []policy.Failure{"", policy.FailureSTSFetch, policy.FailureSTSWebPKI, policy.FailureTLSAInvalid, policy.FailureDANERequired, "Not A Code"}
+	codes := []string{"", "tlsa-mismatch", "http-status-404"}
 	for _, op := range prog {
-		switch op % 18 {
+		switch op % 19 {
 		case 0:
 			push(errors.New(text))
 		case 1:
@@ -1086,6 +1105,12 @@ func fuzzError(prog []byte, text string, arg byte) error {
 		case 17:
 			b, a := pop(), pop()
 			push(errors.Join(a, b))
+		case 18:
+			var inner error
+			if arg&1 != 0 {
+				inner = pop()
+			}
+			push(&policy.Error{Failure: failures[int(arg>>1)%len(failures)], Code: codes[int(arg>>4)%len(codes)], Err: inner})
 		}
 	}
 	if len(stack) == 0 {
