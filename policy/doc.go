@@ -1,7 +1,10 @@
 // Package policy describes the policy a sending MTA applied to a TLS
 // session, as the "policy" block of an SMTP TLS report (RFC 8460 §4.4,
 // §4.5), and handles the two policy sources it names: MTA-STS (RFC 8461)
-// and DANE TLSA records (RFC 6698, RFC 7672).
+// and DANE TLSA records (RFC 6698, RFC 7672). A sending MTA also uses it
+// to evaluate those policies — fetch and cache MTA-STS, look up TLSA
+// records and match a server's certificates — and gets each failure it
+// must report as an [*Error].
 //
 // # Policy blocks
 //
@@ -37,6 +40,20 @@
 // tlsrpt.Diagnostic values. Fields other than the defined ones are kept
 // as tlsrpt.Extension values, in order.
 //
+// # Fetching and caching MTA-STS
+//
+// [STSFetcher.Fetch] fetches a recipient domain's policy as RFC 8461 §3
+// prescribes: the _mta-sts TXT record through a tlsrpt.Resolver, then
+// https://mta-sts.<domain>/.well-known/mta-sts.txt with the certificate
+// checked for that name against the caller's roots, no redirects, only
+// status 200 and text/plain. [STSCache.Lookup] puts the caching rules of
+// RFC 8461 §3.3 and §5.1 in front of it: the record id is compared on
+// every lookup, a policy is used until its max_age and refreshed after a
+// day (or half its max_age), a failed refresh keeps the cached policy and
+// is retried after five minutes. Entries live in an [STSCacheStore], in
+// memory unless the MTA supplies a persistent one. The result, an
+// [STSResult], carries the policy as served for [FromSTSText].
+//
 // # DANE
 //
 // [ParseTLSA] and [TLSA.String] convert TLSA records to and from the RFC
@@ -46,6 +63,34 @@
 // whitespace, parentheses) and returns a tlsrpt.Diagnostic for each such
 // repair, so one function serves both the strict check and lenient
 // reading.
+//
+// # Evaluating DANE
+//
+// [LookupTLSA] asks for the TLSA RRset of _<port>._tcp.<host> through a
+// [DNSExchanger] — DNS messages in and out, the one interface besides
+// tlsrpt.Resolver, because the AD bit and TLSA records are not available
+// through *net.Resolver — and reports whether the resolver authenticated
+// it. [DNSClient] is the exchanger over UDP and TCP; the resolver it
+// talks to must validate DNSSEC and be reached over a trusted path
+// (loopback, or DNS over TLS or HTTPS): this package trusts its AD bit
+// and does no DNSSEC validation of its own. [MatchTLSA] matches the
+// certificate chain a server presented against the RRset by RFC 7672
+// §3: DANE-EE ignores names and dates, DANE-TA verifies the chain to the
+// matched anchor and the server's name, PKIX-TA and PKIX-EE are unusable
+// in SMTP.
+//
+// # Failures to report
+//
+// What goes wrong while evaluating a policy is returned as an [*Error]:
+// its [Failure] is the RFC 8460 §4.3.2 or §4.3.3 result type
+// (sts-policy-fetch-error, sts-policy-invalid, sts-webpki-invalid,
+// tlsa-invalid, dnssec-invalid, dane-required), its Code a stable
+// failure-reason-code, its Policy the policy block to report it under.
+// aggregate.ClassifyTLSError maps it to the report's result type, also
+// when MatchTLSA's error comes back out of a TLS handshake. A domain
+// without a usable MTA-STS record or without TLSA records is not a
+// failure: the evaluators say so with ErrNoSTSRecord (and its
+// neighbours) or an empty RRset.
 //
 // # Limits
 //
@@ -58,8 +103,21 @@
 //     most 253 characters with labels of at most 63.
 //   - Parsing is linear in the input and never panics; the fuzz targets
 //     check that and the parse/format round trips.
-//   - The package does not fetch anything: fetching a policy over HTTPS
-//     (RFC 8461 §3.3) and looking up DNS records are the caller's job.
+//   - Fetching an MTA-STS policy reads at most MaxSTSPolicySize bytes of
+//     body (a larger one is sts-policy-fetch-error with the code
+//     policy-too-large, matching errors.Is(err, tlsrpt.ErrTooLarge)) and
+//     64 KiB of response headers, and takes at most STSFetcher.Timeout,
+//     one minute by default (RFC 8461 §3.3), from connecting to the last
+//     byte. Redirects are never followed.
+//   - STSCache retries a failed fetch for the same record id at most
+//     every five minutes (RFC 8461 §3.3) and refreshes a cached policy a
+//     day after its fetch, or after half its max_age when that is sooner.
+//     The in-memory store keeps one entry per domain looked up, for the
+//     life of the STSCache.
+//   - A TLSA query advertises a 1232-byte UDP payload; a truncated answer
+//     is asked again over TCP (at most 65535 bytes). DNSClient gives one
+//     exchange 5 seconds by default. At most 8 CNAMEs are followed inside
+//     an answer.
 //
 // # Interoperability
 //
@@ -84,6 +142,12 @@
 // max_age before the mx lines in sts policy-strings while Microsoft keeps
 // the RFC 8461 example order; [FromSTSText] reproduces the served order,
 // [FromSTS] uses the canonical order.
+//
+// STSFetcher accepts the policy as text/plain with any parameters, such
+// as whatever charset the web server adds (the policy grammar fixes the
+// encoding: ASCII with UTF-8 values), and refuses any other media type: hosting set-ups that answer every
+// path with an HTML page and status 200 produce sts-policy-fetch-error
+// with the code content-type, not a policy parse error.
 //
 // The MTA-STS parsers are strict on purpose (a sender must decide whether
 // a policy is valid); LintSTSPolicy explains the mistakes operators make:

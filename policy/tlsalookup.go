@@ -28,9 +28,9 @@ import (
 // the one recursive resolver the implementation talks to, and that
 // resolver must validate DNSSEC and be reached over a path no attacker
 // can write to (loopback, or a channel such as DNS over TLS or HTTPS):
-// the AD bit of the answer is the only DNSSEC evidence LookupTLSA sees
-// (RFC 4035 §4.9.3, RFC 6698 §4.1). This package does not validate
-// DNSSEC itself.
+// the AD bit of the answer is the only DNSSEC evidence LookupTLSA sees,
+// and RFC 4035 §4.9.3 says to trust it only on such a path. This package
+// does not validate DNSSEC itself.
 type DNSExchanger interface {
 	Exchange(ctx context.Context, query []byte) ([]byte, error)
 }
