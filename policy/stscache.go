@@ -54,7 +54,7 @@ type STSCacheStore interface {
 // served when the record has disappeared or cannot be looked up, and
 // when a fetch fails, also for a new id (RFC 8461 §3.3: "if no live
 // policy can be discovered via DNS or fetched via HTTPS", the cached
-// one applies); the failure is kept in the entry's Failure field.
+// one applies); the failure is kept in the entry's Failed field.
 // Concurrent Lookups of a domain that needs fetching may each fetch it.
 type STSCache struct {
 	// Fetcher fetches policies; its zero value asks net.DefaultResolver
@@ -118,13 +118,13 @@ func (c *STSCache) Lookup(ctx context.Context, domainName string) (*STSResult, e
 	if valid && rec.ID == cached.ID && now.Before(refreshAt(cached)) {
 		return cached, nil // the cache hit
 	}
-	if cached != nil && cached.Failure != nil && cached.FailedID == rec.ID && now.Before(cached.FailedAt.Add(stsRetryInterval)) {
+	if cached != nil && cached.Failed != nil && cached.FailedID == rec.ID && now.Before(cached.FailedAt.Add(stsRetryInterval)) {
 		// RFC 8461 §3.3: retry a failed fetch at most every five minutes
 		// per id.
 		if valid {
 			return cached, nil
 		}
-		return nil, cached.Failure
+		return nil, cached.Failed
 	}
 
 	fetched, err := c.Fetcher.fetchPolicy(ctx, d, rec.ID, now)
@@ -137,7 +137,7 @@ func (c *STSCache) Lookup(ctx context.Context, domainName string) (*STSResult, e
 		if cached != nil {
 			*e = *cached
 		}
-		e.Failure, e.FailedAt, e.FailedID = pe, now, rec.ID
+		e.Failed, e.FailedAt, e.FailedID = pe, now, rec.ID
 		if perr := store.Put(ctx, e); perr != nil && !valid {
 			return nil, errors.Join(err, fmt.Errorf("policy: mta-sts cache: %w", perr))
 		}

@@ -194,8 +194,8 @@ func TestSTSCacheRefreshFailureKeepsPolicy(t *testing.T) {
 	h.now = h.now.Add(13 * time.Hour)
 	r, err = h.lookup(t, 1)
 	wantPolicy(t, r, err, "1", ModeEnforce)
-	if r.Failure == nil || r.Failure.Code != "http-status-500" || !r.FailedAt.Equal(h.now) || r.FailedID != "1" {
-		t.Errorf("Failure %v at %v for %q", r.Failure, r.FailedAt, r.FailedID)
+	if r.Failed == nil || r.Failed.Code != "http-status-500" || !r.FailedAt.Equal(h.now) || r.FailedID != "1" {
+		t.Errorf("Failure %v at %v for %q", r.Failed, r.FailedAt, r.FailedID)
 	}
 
 	// RFC 8461 §3.3: no new attempt for the same id within five minutes.
@@ -228,7 +228,7 @@ func TestSTSCacheRefreshFailureKeepsPolicy(t *testing.T) {
 	h.host.serve(http.StatusOK, policyText(ModeTesting, 86400))
 	r, err = h.lookup(t, 1)
 	wantPolicy(t, r, err, "3", ModeTesting)
-	if r.Failure != nil || !r.FailedAt.IsZero() || r.FailedID != "" {
+	if r.Failed != nil || !r.FailedAt.IsZero() || r.FailedID != "" {
 		t.Errorf("failure kept after a successful fetch: %+v", r)
 	}
 }

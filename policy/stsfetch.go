@@ -66,13 +66,13 @@ type STSResult struct {
 	// Fetched is when the policy was fetched; Expires is Fetched plus
 	// its max_age, after which it must not be used (RFC 8461 §3.2).
 	Fetched, Expires time.Time
-	// Failure is the error of the last fetch attempt made after Fetched,
+	// Failed is the error of the last fetch attempt made after Fetched,
 	// or nil when it succeeded or none was made; FailedAt is when it was
 	// made and FailedID the record id it was made for. STSCache uses them
 	// to retry a failing fetch at most every five minutes per id (RFC
 	// 8461 §3.3); an MTA can use them to alert its administrators when
 	// a policy is not refreshed for a long time, as RFC 8461 §3.3 asks.
-	Failure  *Error
+	Failed   *Error
 	FailedAt time.Time
 	FailedID string
 }
