@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-tlsrpt/tlsrpt/report"
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // Errors returned by Record and PolicyID. Callers branch on them with
@@ -45,10 +45,12 @@ var (
 	// crash while writing or copying one leaves, and nothing of it was
 	// merged.
 	ErrTruncated = errors.New("aggregate: truncated snapshot")
-	// ErrTooLarge means a snapshot or one of its lines exceeded a size
-	// cap, wherever in the snapshot the cap fell.
-	// errors.Is(err, report.ErrTooLarge) also holds.
-	ErrTooLarge = fmt.Errorf("aggregate: snapshot too large: %w", report.ErrTooLarge)
+	// ErrTooLarge means a snapshot exceeded Config.MaxSnapshotSize or
+	// one of its lines 1 MiB, wherever in the snapshot the cap fell; the
+	// *SnapshotError's Reason names the cap. It is
+	// tlsrpt.ErrTooLarge (and report.ErrTooLarge), the value every cap in
+	// the module matches.
+	ErrTooLarge = tlsrpt.ErrTooLarge
 )
 
 // SnapshotError describes why MergeSnapshot rejected a snapshot. Nothing of
@@ -68,7 +70,10 @@ type SnapshotError struct {
 // Error implements error.
 func (e *SnapshotError) Error() string {
 	msg := "<nil>"
-	if e.Err != nil {
+	switch {
+	case e.Err == ErrTooLarge: // the module-wide value; say what was too large
+		msg = "snapshot too large"
+	case e.Err != nil:
 		msg = strings.TrimPrefix(e.Err.Error(), "aggregate: ")
 	}
 	if e.Reason == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
 )
@@ -86,6 +87,10 @@ func (z zone) LookupTXT(_ context.Context, name string) ([]string, error) {
 
 func (z zone) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (z zone) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 func ExampleLookup() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -198,8 +199,16 @@ func (m mapResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error)
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 }
 
+func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 type errResolver struct{ err error }
 
 func (e errResolver) LookupTXT(context.Context, string) ([]string, error) { return nil, e.err }
 
 func (e errResolver) LookupMX(context.Context, string) ([]*net.MX, error) { return nil, e.err }
+
+func (e errResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return nil, e.err
+}

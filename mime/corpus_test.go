@@ -80,7 +80,7 @@ func TestCorpusEmails(t *testing.T) {
 					t.Errorf("warning codes (-want +got):\n%s", diff)
 				}
 			}
-			t.Logf("domain=%q submitter=%q report-id=%q filename=%q date=%v", m.ReportDomain, m.Submitter, m.ReportID, m.Filename, m.Date)
+			t.Logf("domain=%q submitter=%q report-id=%q filename=%q date=%v", m.ReportDomain, m.Submitter, m.ReportID, m.Attachments[0].Filename, m.Date)
 			if m.ReportDomain == "" || m.Submitter == "" || m.Subject == "" || m.From == "" {
 				t.Errorf("header facts missing: %+v", m)
 			}
@@ -89,7 +89,7 @@ func TestCorpusEmails(t *testing.T) {
 			mail, err := os.ReadFile(path)
 			require.NoError(t, err)
 			v, err := Verify(context.Background(), bytes.NewReader(mail), &VerifyOptions{
-				LookupTXT: func(context.Context, string) ([]string, error) { return nil, errors.New("offline") },
+				Resolver: txtFunc(func(context.Context, string) ([]string, error) { return nil, errors.New("offline") }),
 			})
 			require.NoError(t, err)
 			if v.Carrier != "mime:message" {

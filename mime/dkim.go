@@ -19,8 +19,9 @@ type DKIMOptions struct {
 	// aligned with TLS-Report-Submitter.
 	Domain string
 	// Selector is the key selector (s=); the public key is published at
-	// <Selector>._domainkey.<Domain>. Publish it with "s=email:tlsrpt" or
-	// without s= (RFC 8460 §3, RFC 6376 §3.6.1).
+	// <Selector>._domainkey.<Domain>, best as the record DKIMKeyRecord
+	// returns without services (no s= tag: every service, RFC 6376
+	// §3.6.1), which every verifier accepts; see DKIMKeyRecord.
 	Selector string
 	// Signer is the private key: an *rsa.PrivateKey (2048 bits or more
 	// recommended) or an ed25519.PrivateKey (RFC 8463).

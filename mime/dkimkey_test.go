@@ -63,7 +63,7 @@ func TestDKIMKeyRecordVerifies(t *testing.T) {
 				}
 				return nil, errors.New("no such record")
 			}
-			v, err := Verify(context.Background(), &msg, &VerifyOptions{LookupTXT: lookup})
+			v, err := Verify(context.Background(), &msg, &VerifyOptions{Resolver: txtFunc(lookup)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -159,19 +159,20 @@
 // # Limits
 //
 // Parse works on untrusted mail with bounded memory and time. A zero
-// Parser uses DefaultMaxMessageSize (20 MiB read from the reader),
-// DefaultMaxParts (100 MIME entities, counting the message and attached
-// messages; also the number of zip members looked at), DefaultMaxDepth (8
-// levels of multipart or attached-message nesting), DefaultMaxHeaderSize
-// (256 KiB per entity header) and DefaultMaxReportSize (32 MiB of
-// decompressed report data for the whole message, also the report
-// decoder's cap). Each cap is enforced while reading: the message through
-// a size-capped reader, gzip and zip members through a capped
-// decompressor, so a gzip or zip bomb stops at the cap in milliseconds. An
-// exceeded cap is a *LimitError, which matches ErrTooLarge. Verify reads
-// at most VerifyOptions.MaxMessageSize bytes, looks for the reports with
-// the limits of a zero Parser (a mail exceeding one is a *LimitError) and
-// verifies at most MaxSignatures signatures.
+// Parser reads at most 20 MiB from the reader (Parser.MaxMessageSize),
+// 100 MIME entities, counting the message and attached messages, and as
+// many zip members (MaxParts), 8 levels of multipart or attached-message
+// nesting (MaxDepth), 256 KiB per entity header (MaxHeaderSize) and
+// 32 MiB of decompressed report data for the whole message, also the
+// report decoder's cap (MaxReportSize). Each cap is enforced while
+// reading: the message through a size-capped reader, gzip and zip members
+// through a capped decompressor, so a gzip or zip bomb stops at the cap in
+// milliseconds. An exceeded cap is a *LimitError naming it, which matches
+// ErrTooLarge (tlsrpt.ErrTooLarge). Verify reads at most 20 MiB
+// (VerifyOptions.MaxMessageSize), looks for the reports with the limits
+// of a zero Parser (a mail exceeding one is a *LimitError) and verifies
+// at most 8 signatures (MaxSignatures); each further one has an error
+// matching ErrTooLarge in its SignatureResult.
 //
 // The whole message is held in memory (report mails are small); the
 // decoded parts are slices of it where no transfer encoding applies.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,26 @@ func exampleReport() *report.Report {
 			Summary: report.Summary{TotalSuccessfulSessionCount: 42},
 		}},
 	}
+}
+
+// keyRecords is the DNS of these examples, a tlsrpt.Resolver: it maps a
+// name to its one TXT record and has no other records. A program passes
+// a *net.Resolver, or nil for net.DefaultResolver.
+type keyRecords map[string]string
+
+func (k keyRecords) LookupTXT(_ context.Context, name string) ([]string, error) {
+	if rec, ok := k[name]; ok {
+		return []string{rec}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (keyRecords) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (keyRecords) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 // ExampleWrite writes a report mail with deterministic options and prints
@@ -84,9 +106,7 @@ func ExampleWrite_dkim() {
 	record := "v=DKIM1; k=ed25519; s=email:tlsrpt; p=" +
 		base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
 	v, err := mime.Verify(context.Background(), &b, &mime.VerifyOptions{
-		LookupTXT: func(_ context.Context, name string) ([]string, error) {
-			return []string{record}, nil
-		},
+		Resolver: keyRecords{"tlsrpt._domainkey.sender.example": record},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -120,7 +140,7 @@ func ExampleParse() {
 		log.Fatal(err)
 	}
 	r := m.Reports[0]
-	fmt.Println(m.ReportDomain, m.Submitter, m.ReportID, m.Filename)
+	fmt.Println(m.ReportDomain, m.Submitter, m.ReportID, m.Attachments[0].Filename)
 	fmt.Println(r.OrganizationName, r.Policies[0].Summary.TotalSuccessfulSessionCount)
 	for _, w := range m.Warnings {
 		fmt.Println(w.Path, w.Code)
@@ -151,7 +171,7 @@ func ExampleParser() {
 func ExampleVerify() {
 	msg := "From: a@sender.example\r\nTLS-Report-Submitter: sender.example\r\n\r\nbody\r\n"
 	v, err := mime.Verify(context.Background(), strings.NewReader(msg), &mime.VerifyOptions{
-		LookupTXT: func(context.Context, string) ([]string, error) { return nil, errors.New("not reached") },
+		Resolver: keyRecords{}, // no signature, no key to look up
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -195,12 +215,7 @@ func ExampleVerify_forwarded() {
 
 	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
 	v, err := mime.Verify(context.Background(), strings.NewReader(fwd), &mime.VerifyOptions{
-		LookupTXT: func(_ context.Context, name string) ([]string, error) {
-			if name == "tlsrpt._domainkey.sender.example" {
-				return []string{record}, nil
-			}
-			return nil, errors.New("no such record")
-		},
+		Resolver: keyRecords{"tlsrpt._domainkey.sender.example": record},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -143,7 +143,6 @@ func (s *state) extract() (*Message, error) {
 		m.Reports = append(m.Reports, rep)
 		m.Attachments = append(m.Attachments, Attachment{Path: l.path, MediaType: l.mediaType, Filename: l.filename, Compression: c.compression})
 	}
-	m.Filename = m.Attachments[0].Filename
 	// The header facts come from the message carrying the first report;
 	// the header of every other carrying message is checked too.
 	for i, info := range carriers(chosen) {

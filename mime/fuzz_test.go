@@ -171,7 +171,7 @@ func FuzzVerify(f *testing.F) {
 		return nil, errors.New("nxdomain")
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := Verify(context.Background(), bytes.NewReader(data), &VerifyOptions{LookupTXT: lookup, MaxMessageSize: 64 << 10})
+		v, err := Verify(context.Background(), bytes.NewReader(data), &VerifyOptions{Resolver: txtFunc(lookup), MaxMessageSize: 64 << 10})
 		if err != nil {
 			return
 		}

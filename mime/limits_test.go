@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"errors"
 	"runtime"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -77,6 +81,9 @@ func nested(depth int) []byte {
 	return []byte(b.String())
 }
 
+// TestParseLimits checks every Parser limit, each a *LimitError naming it
+// and matching tlsrpt.ErrTooLarge, the value every cap in the module
+// matches.
 func TestParseLimits(t *testing.T) {
 	standard := readFixture(t, "standard")
 	var manyParts strings.Builder
@@ -103,11 +110,13 @@ func TestParseLimits(t *testing.T) {
 		limit  string
 	}{
 		{"message size", Parser{MaxMessageSize: 1000}, standard, "message size"},
+		{"message size, default", Parser{}, bytes.Repeat([]byte("x"), defaultMaxMessageSize+1), "message size"},
 		{"parts", Parser{}, []byte(manyParts.String()), "parts"},
 		{"parts, small cap", Parser{MaxParts: 2}, standard, "parts"},
 		{"depth", Parser{}, nested(20), "depth"},
+		{"depth, small cap", Parser{MaxDepth: 2}, nested(3), "depth"},
 		{"header size", Parser{MaxHeaderSize: 100}, standard, "header size"},
-		{"header size, default", Parser{}, []byte("X-Long: " + strings.Repeat("a", DefaultMaxHeaderSize) + "\r\n\r\nbody"), "header size"},
+		{"header size, default", Parser{}, []byte("X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody"), "header size"},
 		{"gzip bomb", Parser{}, reportMail("application/tlsrpt+gzip", gzipBomb(t, member, 1024)), "report size"},
 		{"gzip bomb, sniffed", Parser{MaxReportSize: 1 << 20}, reportMail("application/x-unknown", gzipBomb(t, member, 64)), "report size"},
 		{"zip bomb", Parser{MaxReportSize: 1 << 20}, reportMail("application/zip", zipOf(t, "r.json", make([]byte, 2<<20))), "report size"},
@@ -119,8 +128,8 @@ func TestParseLimits(t *testing.T) {
 			start := time.Now()
 			_, err := tt.parser.Parse(bytes.NewReader(tt.msg))
 			elapsed := time.Since(start)
-			if !errors.Is(err, ErrTooLarge) {
-				t.Fatalf("Parse error = %v, want ErrTooLarge", err)
+			if !errors.Is(err, tlsrpt.ErrTooLarge) {
+				t.Fatalf("Parse error = %v, want one matching tlsrpt.ErrTooLarge", err)
 			}
 			var le *LimitError
 			if !errors.As(err, &le) || le.Limit != tt.limit {
@@ -130,6 +139,59 @@ func TestParseLimits(t *testing.T) {
 			// cap (32 MiB by default) in well under a second without -race.
 			if elapsed > 5*time.Second {
 				t.Errorf("took %v", elapsed)
+			}
+		})
+	}
+}
+
+// TestVerifyLimits checks Verify's limits: its own message size cap and
+// the zero Parser's while it looks for the reports are a *LimitError, a
+// signature beyond MaxSignatures has an error; all match
+// tlsrpt.ErrTooLarge.
+func TestVerifyLimits(t *testing.T) {
+	k := testKeys(t)[1]
+	signed := signedMessage(t, k)
+	other := newSigningKey(t, "esp.example")
+	twice := other.sign(t, signed)
+	res := lookupKeys(other, signingKey{domain: "sender.example", record: k.record})
+	var manyParts strings.Builder
+	manyParts.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n")
+	for i := 0; i < defaultMaxParts+1; i++ {
+		manyParts.WriteString("--b\r\nContent-Type: text/plain\r\n\r\npart\r\n")
+	}
+	manyParts.WriteString("--b--\r\n")
+
+	tests := []struct {
+		name  string
+		opts  VerifyOptions
+		msg   string
+		limit string // the *LimitError's Limit, or "" for a signature's error
+	}{
+		{"message size", VerifyOptions{Resolver: res, MaxMessageSize: 100}, signed, "message size"},
+		{"message size, default", VerifyOptions{Resolver: res}, strings.Repeat("x", defaultMaxMessageSize+1), "message size"},
+		{"Parser depth while finding the reports", VerifyOptions{Resolver: res}, string(nested(defaultMaxDepth + 4)), "depth"},
+		{"Parser parts while finding the reports", VerifyOptions{Resolver: res}, manyParts.String(), "parts"},
+		{"Parser header size while finding the reports", VerifyOptions{Resolver: res},
+			"X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody", "header size"},
+		{"signatures", VerifyOptions{Resolver: res, MaxSignatures: 1}, twice, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Verify(context.Background(), strings.NewReader(tt.msg), &tt.opts)
+			if tt.limit == "" {
+				require.NoError(t, err)
+				require.Len(t, v.Signatures, 2)
+				if v.Signatures[0].Err != nil || !errors.Is(v.Signatures[1].Err, tlsrpt.ErrTooLarge) {
+					t.Errorf("MaxSignatures 1: errors %v, %v; want nil and one matching tlsrpt.ErrTooLarge", v.Signatures[0].Err, v.Signatures[1].Err)
+				}
+				return
+			}
+			if !errors.Is(err, tlsrpt.ErrTooLarge) {
+				t.Fatalf("Verify error = %v, want one matching tlsrpt.ErrTooLarge", err)
+			}
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != tt.limit {
+				t.Errorf("error %v is not a *LimitError for %q", err, tt.limit)
 			}
 		})
 	}

@@ -13,18 +13,13 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
-// Default limits of a zero Parser.
+// Default limits of a zero Parser, documented on its fields.
 const (
-	// DefaultMaxMessageSize is the default Parser.MaxMessageSize: 20 MiB.
-	DefaultMaxMessageSize = 20 << 20
-	// DefaultMaxParts is the default Parser.MaxParts.
-	DefaultMaxParts = 100
-	// DefaultMaxDepth is the default Parser.MaxDepth.
-	DefaultMaxDepth = 8
-	// DefaultMaxHeaderSize is the default Parser.MaxHeaderSize: 256 KiB.
-	DefaultMaxHeaderSize = 256 << 10
-	// DefaultMaxReportSize is the default Parser.MaxReportSize: 32 MiB.
-	DefaultMaxReportSize = 32 << 20
+	defaultMaxMessageSize = 20 << 20
+	defaultMaxParts       = 100
+	defaultMaxDepth       = 8
+	defaultMaxHeaderSize  = 256 << 10
+	defaultMaxReportSize  = 32 << 20
 )
 
 // Parser extracts TLS reports from e-mail messages. Its zero value is
@@ -32,21 +27,22 @@ const (
 // while reading, and exceeding one is a *LimitError matching ErrTooLarge.
 type Parser struct {
 	// MaxMessageSize caps the bytes read from the message. Zero means
-	// DefaultMaxMessageSize.
+	// 20 MiB.
 	MaxMessageSize int64
 	// MaxParts caps the number of MIME entities (the message, its body
-	// parts and attached messages). Zero means DefaultMaxParts.
+	// parts and attached messages) and of the zip members looked at.
+	// Zero means 100.
 	MaxParts int
 	// MaxDepth caps the nesting of multiparts and attached messages. Zero
-	// means DefaultMaxDepth.
+	// means 8 levels.
 	MaxDepth int
 	// MaxHeaderSize caps the size of one entity's header. Zero means
-	// DefaultMaxHeaderSize.
+	// 256 KiB.
 	MaxHeaderSize int64
 	// MaxReportSize caps the decompressed size of the report data: of all
 	// candidate parts of the message together, so that many parts cannot
 	// multiply it. It is also passed to report.Decoder as MaxSize. Zero
-	// means DefaultMaxReportSize.
+	// means 32 MiB.
 	MaxReportSize int64
 	// Strict makes Parse reject what it would otherwise tolerate: the
 	// first deviation that would be a mime Warning (see the package
@@ -96,9 +92,6 @@ type Message struct {
 	Date time.Time
 	// DateText is the Date field as written.
 	DateText string
-	// Filename is the first report's attachment filename; empty when the
-	// part has none.
-	Filename string
 }
 
 // Attachment describes the MIME part a report was found in.
@@ -157,11 +150,11 @@ func (p *Parser) Parse(r io.Reader) (*Message, error) {
 // newState returns the bookkeeping of one Parse call with p's limits.
 func (p *Parser) newState() *state {
 	return &state{
-		maxMessage: orDefault(p.MaxMessageSize, DefaultMaxMessageSize),
-		maxParts:   int(orDefault(int64(p.MaxParts), DefaultMaxParts)),
-		maxDepth:   int(orDefault(int64(p.MaxDepth), DefaultMaxDepth)),
-		maxHeader:  orDefault(p.MaxHeaderSize, DefaultMaxHeaderSize),
-		maxReport:  orDefault(p.MaxReportSize, DefaultMaxReportSize),
+		maxMessage: orDefault(p.MaxMessageSize, defaultMaxMessageSize),
+		maxParts:   int(orDefault(int64(p.MaxParts), defaultMaxParts)),
+		maxDepth:   int(orDefault(int64(p.MaxDepth), defaultMaxDepth)),
+		maxHeader:  orDefault(p.MaxHeaderSize, defaultMaxHeaderSize),
+		maxReport:  orDefault(p.MaxReportSize, defaultMaxReportSize),
 		strict:     p.Strict,
 	}
 }

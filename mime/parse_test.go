@@ -164,8 +164,9 @@ func TestParseFixtures(t *testing.T) {
 
 func TestParseHeaderFacts(t *testing.T) {
 	tests := []struct {
-		name string
-		want Message
+		name     string
+		want     Message
+		filename string // of the first report's attachment
 	}{
 		{"standard", Message{
 			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
@@ -173,36 +174,32 @@ func TestParseHeaderFacts(t *testing.T) {
 			From:      "TLS reports <tlsrpt@sender.example>",
 			MessageID: "fixture.standard@sender.example",
 			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
-			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
-		}},
+		}, "sender.example!example.net!1709251200!1709337599!001.json.gz"},
 		{"header-quirks", Message{
 			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
 			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
 			From:      "Rapports TLS Été <tlsrpt@sender.example>",
 			MessageID: "fixture.quirks@sender.example",
 			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, Mar 02 2024 01:02:03 +0000",
-			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
-		}},
+		}, "sender.example!example.net!1709251200!1709337599!001.json.gz"},
 		{"rfc2231-filename", Message{
 			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
 			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
 			From:      "TLS reports <tlsrpt@sender.example>",
 			MessageID: "fixture.rfc2231@sender.example",
 			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
-			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
-		}},
+		}, "sender.example!example.net!1709251200!1709337599!001.json.gz"},
 		{"nested-forwarded", Message{
 			ReportDomain: "example.net", Submitter: "sender.example", ReportID: "fixture-2024-03-01@sender.example",
 			Subject:   "Report Domain: example.net Submitter: sender.example Report-ID: <fixture-2024-03-01@sender.example>",
 			From:      "TLS reports <tlsrpt@sender.example>",
 			MessageID: "fixture.inner@sender.example",
 			Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC), DateText: "Sat, 02 Mar 2024 01:02:03 +0000",
-			Filename: "sender.example!example.net!1709251200!1709337599!001.json.gz",
-		}},
+		}, "sender.example!example.net!1709251200!1709337599!001.json.gz"},
 		{"nonconforming-headers", Message{
 			Submitter: "other.example", Subject: "TLS report fixture-2024-03-01",
-			From: "reports@sender.example", DateText: "yesterday", Filename: "report.json.gz",
-		}},
+			From: "reports@sender.example", DateText: "yesterday",
+		}, "report.json.gz"},
 	}
 	ignore := cmpopts.IgnoreFields(Message{}, "Reports", "Attachments", "Warnings")
 	for _, tt := range tests {
@@ -213,6 +210,9 @@ func TestParseHeaderFacts(t *testing.T) {
 			}
 			if diff := cmp.Diff(&tt.want, m, ignore, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 				t.Errorf("header facts (-want +got):\n%s", diff)
+			}
+			if got := m.Attachments[0].Filename; got != tt.filename {
+				t.Errorf("Attachments[0].Filename = %q, want %q", got, tt.filename)
 			}
 		})
 	}
@@ -416,7 +416,7 @@ func TestParseChecksEveryReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			msg := evil.sign(t, reportMailFor(t, "evil.test", tt.reports...))
-			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{LookupTXT: lookupKeys(evil)})
+			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{Resolver: lookupKeys(evil)})
 			require.NoError(t, err)
 			require.NotNil(t, v.Authentic(), "evil.test's own signature: %+v", v.Signatures)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -11,26 +12,28 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
-// DefaultMaxSignatures is the default VerifyOptions.MaxSignatures.
-const DefaultMaxSignatures = 8
+// defaultMaxSignatures is the default VerifyOptions.MaxSignatures.
+const defaultMaxSignatures = 8
 
 // VerifyOptions configures Verify. The zero value uses the system resolver
 // and the default limits.
 type VerifyOptions struct {
-	// LookupTXT returns the TXT records of a name, one string per record
-	// (strings of one record joined), like net.Resolver.LookupTXT. Nil
-	// means net.DefaultResolver.LookupTXT.
-	LookupTXT func(ctx context.Context, name string) ([]string, error)
+	// Resolver fetches the DKIM key records (RFC 6376 §3.6.2.2) with
+	// LookupTXT, one string per record, its character-strings joined, as
+	// *net.Resolver does; Verify makes no other query. Nil means
+	// net.DefaultResolver.
+	Resolver tlsrpt.Resolver
 	// MaxMessageSize caps the bytes read from the message. Zero means
-	// DefaultMaxMessageSize.
+	// 20 MiB.
 	MaxMessageSize int64
 	// MaxSignatures caps the number of DKIM-Signature fields verified;
-	// further ones are reported with an error and not verified. Zero
-	// means DefaultMaxSignatures.
+	// further ones are not verified and reported with an error matching
+	// ErrTooLarge. Zero means 8.
 	MaxSignatures int
 }
 
@@ -70,7 +73,8 @@ type SignatureResult struct {
 	// Err is nil when the signature verified (RFC 6376 §6), otherwise the
 	// reason; dkim.IsTempFail and dkim.IsPermFail classify it. A signature
 	// with l= has an error even when its hash matched (go-msgauth refuses
-	// l=).
+	// l=); one beyond VerifyOptions.MaxSignatures, not verified, has an
+	// error matching ErrTooLarge.
 	Err error
 	// Aligned reports whether Domain equals the TLS-Report-Submitter
 	// domain or is a parent of it: the "reporting domain" of RFC 8460 §3.
@@ -97,13 +101,17 @@ type SignatureResult struct {
 	ServiceEmailOnly bool
 }
 
-// errSignatureLimit marks signatures that were not verified: beyond
-// VerifyOptions.MaxSignatures, or not recognised by the verifier.
-var errSignatureLimit = errors.New("mime: signature not verified (MaxSignatures exceeded or not recognised)")
+// errSignatureLimit marks the signatures beyond VerifyOptions.MaxSignatures,
+// which were not verified. It matches ErrTooLarge.
+var errSignatureLimit = fmt.Errorf("mime: signature not verified (MaxSignatures exceeded): %w", ErrTooLarge)
+
+// errSignatureUnread marks a DKIM-Signature field the verifier did not
+// read as a signature, which was not verified.
+var errSignatureUnread = errors.New("mime: signature not verified (not recognised by the verifier)")
 
 // Verify checks the DKIM signatures of the message read from r (RFC 6376,
 // as RFC 8460 §3 requires for mailed reports) with go-msgauth, fetching
-// keys through opts.LookupTXT, and reports for each signature whether it
+// keys through opts.Resolver, and reports for each signature whether it
 // verified, whether its domain is aligned with TLS-Report-Submitter,
 // whether it uses l=, and which service types its key allows. The key
 // record is fetched once per selector; its s= tag is evaluated here, not
@@ -126,7 +134,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	if opts == nil {
 		opts = &VerifyOptions{}
 	}
-	maxSize := orDefault(opts.MaxMessageSize, DefaultMaxMessageSize)
+	maxSize := orDefault(opts.MaxMessageSize, defaultMaxMessageSize)
 	data, err := io.ReadAll(capped.NewReader(r, maxSize, errMessageCap))
 	if errors.Is(err, errMessageCap) {
 		return nil, &LimitError{Limit: "message size", Max: maxSize}
@@ -134,11 +142,11 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	if err != nil {
 		return nil, err
 	}
-	lookup := opts.LookupTXT
-	if lookup == nil {
-		lookup = net.DefaultResolver.LookupTXT
+	var resolver tlsrpt.Resolver = net.DefaultResolver
+	if opts.Resolver != nil {
+		resolver = opts.Resolver
 	}
-	maxSigs := int(orDefault(int64(opts.MaxSignatures), DefaultMaxSignatures))
+	maxSigs := int(orDefault(int64(opts.MaxSignatures), defaultMaxSignatures))
 
 	carrier, err := findCarrier(data)
 	if err != nil {
@@ -185,11 +193,12 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	keys := &keyCache{records: map[string]keyRecord{}}
 	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(carrier.raw), &dkim.VerifyOptions{
 		LookupTXT: func(name string) ([]string, error) {
-			return keys.lookup(ctx, lookup, name)
+			return keys.lookup(ctx, resolver, name)
 		},
 		MaxVerifications: maxSigs,
 	})
-	if err != nil && !errors.Is(err, dkim.ErrTooManySignatures) {
+	tooMany := errors.Is(err, dkim.ErrTooManySignatures)
+	if err != nil && !tooMany {
 		return nil, err
 	}
 	// go-msgauth returns one verification per signature in header order.
@@ -211,7 +220,12 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	for i := range v.Signatures {
 		res := &v.Signatures[i]
 		if !verified[i] {
-			res.Err = errSignatureLimit
+			// go-msgauth verified the first MaxSignatures signatures it
+			// read; those after the last of them are over the cap.
+			res.Err = errSignatureUnread
+			if tooMany && i >= j {
+				res.Err = errSignatureLimit
+			}
 			continue
 		}
 		if rec, ok := keys.get(res.Selector + "._domainkey." + rawDomains[i]); ok {
@@ -274,8 +288,8 @@ func (c *keyCache) get(name string) (keyRecord, bool) {
 // lookup fetches name, records the s= tag of a single key record and
 // returns the records without s= so that go-msgauth checks only the
 // cryptography (RFC 6376 §3.6.1 service types are reported by Verify).
-func (c *keyCache) lookup(ctx context.Context, lookup func(context.Context, string) ([]string, error), name string) ([]string, error) {
-	txts, err := lookup(ctx, name)
+func (c *keyCache) lookup(ctx context.Context, res tlsrpt.Resolver, name string) ([]string, error) {
+	txts, err := res.LookupTXT(ctx, name)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,11 +20,27 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
+// txtFunc is a tlsrpt.Resolver for tests: the function answers TXT
+// queries; there are no MX or address records (a *net.DNSError with
+// IsNotFound, as *net.Resolver reports it).
+type txtFunc func(ctx context.Context, name string) ([]string, error)
+
+func (f txtFunc) LookupTXT(ctx context.Context, name string) ([]string, error) { return f(ctx, name) }
+
+func (txtFunc) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (txtFunc) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 // lookupFor serves record at name.
-func lookupFor(name, record string) func(context.Context, string) ([]string, error) {
+func lookupFor(name, record string) txtFunc {
 	return func(_ context.Context, n string) ([]string, error) {
 		if strings.EqualFold(n, name) {
 			return []string{record}, nil
@@ -92,7 +110,7 @@ func TestVerify(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(k.name+"/"+tt.name, func(t *testing.T) {
-				v, err := Verify(context.Background(), strings.NewReader(tt.msg), &VerifyOptions{LookupTXT: lookupFor(keyName, tt.record)})
+				v, err := Verify(context.Background(), strings.NewReader(tt.msg), &VerifyOptions{Resolver: lookupFor(keyName, tt.record)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -120,12 +138,12 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 		testSelector + "._domainkey.esp.example":    "v=DKIM1; k=ed25519; p=" + b64(otherPub),
 	}
 	v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
-		LookupTXT: func(_ context.Context, name string) ([]string, error) {
+		Resolver: txtFunc(func(_ context.Context, name string) ([]string, error) {
 			if r, ok := records[name]; ok {
 				return []string{r}, nil
 			}
 			return nil, errors.New("nxdomain")
-		},
+		}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +161,7 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 
 	// A failing lookup is a signature error, not a Verify error.
 	v, err = Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
-		LookupTXT: func(context.Context, string) ([]string, error) { return nil, errors.New("servfail") },
+		Resolver: txtFunc(func(context.Context, string) ([]string, error) { return nil, errors.New("servfail") }),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +174,7 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 
 	// MaxSignatures.
 	v, err = Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
-		LookupTXT:     func(_ context.Context, name string) ([]string, error) { return []string{records[name]}, nil },
+		Resolver:      txtFunc(func(_ context.Context, name string) ([]string, error) { return []string{records[name]}, nil }),
 		MaxSignatures: 1,
 	})
 	if err != nil {
@@ -173,7 +191,7 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 
 	// A mail nested beyond the Parser's depth: where its reports are
 	// cannot be told, so neither can whose signature counts.
-	_, err = Verify(context.Background(), bytes.NewReader(nested(DefaultMaxDepth+4)), nil)
+	_, err = Verify(context.Background(), bytes.NewReader(nested(defaultMaxDepth+4)), nil)
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("nested mail: %v", err)
 	}
@@ -187,7 +205,7 @@ func TestVerifyOddHeaderLine(t *testing.T) {
 	k := testKeys(t)[1]
 	msg := "DKIM-Signature\r\n" + signedMessage(t, k)
 	v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
-		LookupTXT: lookupFor(testSelector+"._domainkey.sender.example", k.record),
+		Resolver: lookupFor(testSelector+"._domainkey.sender.example", k.record),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +243,8 @@ func (k signingKey) sign(t testing.TB, msg string) string {
 	return b.String()
 }
 
-// lookupKeys serves the key records of keys, as VerifyOptions.LookupTXT.
-func lookupKeys(keys ...signingKey) func(context.Context, string) ([]string, error) {
+// lookupKeys serves the key records of keys.
+func lookupKeys(keys ...signingKey) txtFunc {
 	return func(_ context.Context, name string) ([]string, error) {
 		for _, k := range keys {
 			if strings.EqualFold(name, testSelector+"._domainkey."+k.domain) {
@@ -355,7 +373,7 @@ func TestVerifyForwardedReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := Verify(context.Background(), strings.NewReader(tt.msg), &VerifyOptions{LookupTXT: lookup})
+			v, err := Verify(context.Background(), strings.NewReader(tt.msg), &VerifyOptions{Resolver: lookup})
 			require.NoError(t, err)
 			if v.Carrier != tt.wantCarrier || v.Submitter != tt.wantSubmitter {
 				t.Errorf("Carrier, Submitter = %q, %q; want %q, %q (%s)", v.Carrier, v.Submitter, tt.wantCarrier, tt.wantSubmitter, tt.reason)
@@ -386,6 +404,30 @@ func TestVerifyForwardedReport(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s warnings (-want +got):\n%s\nall warnings: %v", CodeForwarded, diff, m.Warnings)
+			}
+		})
+	}
+}
+
+// TestVerifyNetResolver verifies through a *net.Resolver asking a DNS
+// server on loopback: the RSA key record is longer than one TXT
+// character-string (255 bytes) and arrives split, as zones publish it.
+func TestVerifyNetResolver(t *testing.T) {
+	for _, k := range testKeys(t) {
+		t.Run(k.name, func(t *testing.T) {
+			var strs []string
+			for rec := k.record; rec != ""; {
+				n := min(len(rec), 255)
+				strs = append(strs, rec[:n])
+				rec = rec[n:]
+			}
+			res := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{
+				testSelector + "._domainkey.sender.example": {strs},
+			}}).Resolver()
+			v, err := Verify(context.Background(), strings.NewReader(signedMessage(t, k)), &VerifyOptions{Resolver: res})
+			require.NoError(t, err)
+			if s := v.Authentic(); s == nil || !s.ServiceTLSRPT {
+				t.Errorf("signatures: %+v", v.Signatures)
 			}
 		})
 	}

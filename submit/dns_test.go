@@ -13,7 +13,6 @@ import (
 // Compile-time checks that the standard library satisfies the small
 // interfaces.
 var (
-	_ MXResolver    = (*net.Resolver)(nil)
 	_ ContextDialer = (*net.Dialer)(nil)
 	_ MailSender    = (*SMTPSender)(nil)
 )

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,15 +13,9 @@ import (
 
 	"github.com/emersion/go-sasl"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
-
-// MXResolver looks up what direct delivery needs. *net.Resolver
-// satisfies it.
-type MXResolver interface {
-	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
 
 // ContextDialer opens network connections. *net.Dialer satisfies it.
 type ContextDialer interface {
@@ -55,9 +48,10 @@ type SMTPSender struct {
 	// certificates, ...). Nil means the system defaults. ServerName is
 	// always set to the host being contacted.
 	TLSConfig *tls.Config
-	// Resolver looks up MX and address records for direct delivery. Nil
-	// means net.DefaultResolver.
-	Resolver MXResolver
+	// Resolver looks up MX records (LookupMX) and the addresses of MX
+	// hosts (LookupNetIP) for direct delivery; *net.Resolver satisfies
+	// it. Nil means net.DefaultResolver.
+	Resolver tlsrpt.Resolver
 	// Port is the TCP port of MX hosts for direct delivery. Zero means 25.
 	Port int
 	// HelloName is the name sent with EHLO. Empty means "localhost"; an
@@ -242,7 +236,7 @@ func (s *SMTPSender) directOne(ctx context.Context, host, addr, from string, to 
 }
 
 // mxHosts returns the hosts to try for domain d, in preference order.
-func mxHosts(ctx context.Context, res MXResolver, d string) ([]string, error) {
+func mxHosts(ctx context.Context, res tlsrpt.Resolver, d string) ([]string, error) {
 	mxs, err := res.LookupMX(ctx, d)
 	var dnsErr *net.DNSError
 	switch {

@@ -175,12 +175,17 @@ func (s *mailServer) received() []receivedMail {
 	return append([]receivedMail(nil), s.mails...)
 }
 
-// staticResolver answers MX and address queries from maps; names absent
-// from both are "not found" the way *net.Resolver reports it.
+// staticResolver is a tlsrpt.Resolver answering MX and address queries
+// from maps; names absent from both, and every TXT query, are "not found"
+// the way *net.Resolver reports it.
 type staticResolver struct {
 	mx    map[string][]*net.MX
 	addrs map[string][]netip.Addr
 	fail  map[string]error
+}
+
+func (r staticResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 }
 
 func (r staticResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {

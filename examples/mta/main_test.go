@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
 	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -144,18 +145,17 @@ func TestRunOut(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("files (-want +got):\n%s", diff)
 	}
-	lookup := func(_ context.Context, name string) ([]string, error) {
-		if name != "tlsrpt._domainkey.mail.example" {
-			return nil, errors.New("unexpected lookup " + name)
-		}
-		return []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}, nil
-	}
+	// The receiver's view: the key record in DNS, asked through a
+	// *net.Resolver.
+	res := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{
+		"tlsrpt._domainkey.mail.example": {{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}},
+	}}).Resolver()
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := mime.Verify(context.Background(), bytes.NewReader(data), &mime.VerifyOptions{LookupTXT: lookup})
+		v, err := mime.Verify(context.Background(), bytes.NewReader(data), &mime.VerifyOptions{Resolver: res})
 		if err != nil {
 			t.Fatal(err)
 		}

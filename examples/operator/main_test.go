@@ -19,6 +19,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
 )
 
 // runChecker runs the operator with args and returns its output and error.
@@ -112,32 +116,9 @@ func TestOffline(t *testing.T) {
 	}
 }
 
-// zone is an in-process DNS for the online checks.
-type zone struct {
-	txt map[string][]string
-	mx  map[string][]*net.MX
-}
-
-func (z zone) LookupTXT(_ context.Context, name string) ([]string, error) {
-	name = strings.TrimSuffix(name, ".")
-	if name == "_smtp._tls.servfail.example.com" {
-		return nil, &net.DNSError{Err: "server misbehaving", Name: name, IsTemporary: true}
-	}
-	if v, ok := z.txt[name]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
-func (z zone) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
-	if v, ok := z.mx[strings.TrimSuffix(name, ".")]; ok {
-		return v, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-}
-
-// TestOnline runs the domain checks against an in-process resolver and an
-// HTTPS server on loopback serving the mta-sts.<domain> policies.
+// TestOnline runs the domain checks through a *net.Resolver asking a DNS
+// server on loopback (internal/dnstest), and an HTTPS server on loopback
+// serving the mta-sts.<domain> policies.
 func TestOnline(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/.well-known/mta-sts.txt" {
@@ -171,26 +152,27 @@ func TestOnline(t *testing.T) {
 			return d.DialContext(ctx, network, srv.Listener.Addr().String())
 		},
 	}
-	sts := []string{"v=STSv1; id=20261124"}
+	sts := []string{"v=STSv1; id=20261124"} // one TXT record of one string
 	c := &checker{
 		client: client,
-		resolver: zone{
-			txt: map[string][]string{
-				"_smtp._tls.example.com":          {"v=TLSRPTv1; rua=mailto:tlsrpt@example.com", "v=spf1 -all"},
-				"_mta-sts.example.com":            sts,
-				"_smtp._tls.redirect.example.com": {"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"},
-				"_mta-sts.redirect.example.com":   sts,
-				"_smtp._tls.big.example.com":      {"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"},
-				"_mta-sts.big.example.com":        sts,
-				"_smtp._tls.multi.example.com":    {"v=TLSRPTv1; rua=mailto:a@example.com", "v=TLSRPTv1; rua=mailto:b@example.com"},
-				"_mta-sts.multi.example.com":      {"v=STSv1; id=1", "v=STSv1; id=2"},
-				"_mta-sts.wrongcert.example.com":  sts,
+		resolver: dnstest.Start(t, dnstest.Zone{
+			TXT: map[string][][]string{
+				"_smtp._tls.example.com":          {{"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"}, {"v=spf1 -all"}},
+				"_mta-sts.example.com":            {sts},
+				"_smtp._tls.redirect.example.com": {{"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"}},
+				"_mta-sts.redirect.example.com":   {sts},
+				"_smtp._tls.big.example.com":      {{"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"}},
+				"_mta-sts.big.example.com":        {sts},
+				"_smtp._tls.multi.example.com":    {{"v=TLSRPTv1; rua=mailto:a@example.com"}, {"v=TLSRPTv1; rua=mailto:b@example.com"}},
+				"_mta-sts.multi.example.com":      {{"v=STSv1; id=1"}, {"v=STSv1; id=2"}},
+				"_mta-sts.wrongcert.example.com":  {sts},
 			},
-			mx: map[string][]*net.MX{
+			MX: map[string][]*net.MX{
 				"example.com":     {{Host: "mx1.example.com.", Pref: 10}, {Host: "mx2.example.com.", Pref: 20}},
 				"big.example.com": {{Host: "mx.big.example.com.", Pref: 10}},
 			},
-		},
+			RCode: map[string]dnsmessage.RCode{"_smtp._tls.servfail.example.com": dnsmessage.RCodeServerFailure},
+		}).Resolver(),
 	}
 	tests := []struct {
 		name    string

@@ -47,7 +47,7 @@ func analyze(ctx context.Context, w io.Writer, world *world) error {
 	for _, m := range world.inbox.all() {
 		// RFC 8460 §3: ignore mailed reports without a valid DKIM signature
 		// by the reporting domain.
-		v, err := mime.Verify(ctx, bytes.NewReader(m.data), &mime.VerifyOptions{LookupTXT: world.dns.LookupTXT})
+		v, err := mime.Verify(ctx, bytes.NewReader(m.data), &mime.VerifyOptions{Resolver: world.dns})
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ import (
 // answered in-process, one certificate for both servers, and an SMTP server
 // that keeps what it receives. None of it is part of the SDK.
 
-// zone is the in-process DNS. It answers the TXT lookups of dnsrecord.Lookup
+// zone is the in-process DNS, a tlsrpt.Resolver. It answers the TXT lookups of dnsrecord.Lookup
 // and mime.Verify and the MX and address lookups of submit.SMTPSender, like
 // *net.Resolver does.
 type zone struct {
