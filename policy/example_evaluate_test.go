@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,10 @@ func (r staticTXT) LookupTXT(_ context.Context, name string) ([]string, error) {
 }
 
 func (staticTXT) LookupMX(context.Context, string) ([]*net.MX, error) {
+	return nil, errors.New("not needed")
+}
+
+func (staticTXT) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
 	return nil, errors.New("not needed")
 }
 

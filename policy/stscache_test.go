@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,10 @@ func (r *txtResolver) LookupTXT(_ context.Context, name string) ([]string, error
 }
 
 func (r *txtResolver) LookupMX(context.Context, string) ([]*net.MX, error) {
+	return nil, errors.New("not used")
+}
+
+func (r *txtResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
 	return nil, errors.New("not used")
 }
 
