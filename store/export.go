@@ -18,8 +18,9 @@ type Format string
 
 // The export formats; the zero value is FormatCSV.
 const (
-	// FormatCSV: RFC 4180 CSV with a header line and CRLF line ends
-	// (encoding/csv), one line per row; lists are joined with "|".
+	// FormatCSV: CSV as encoding/csv writes it (RFC 4180 quoting, but LF
+	// line ends, as parsedmarc's), a header line, then one line per row;
+	// lists are joined with "|".
 	FormatCSV Format = "csv"
 	// FormatJSONLines: one JSON object per row and line (JSON Lines), with
 	// the CSV's column names as member names in the same order, numbers as
@@ -71,7 +72,6 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format Format, f Filter
 	switch format {
 	case FormatCSV, "":
 		cw = csv.NewWriter(bw)
-		cw.UseCRLF = true
 		if err := cw.Write(columns); err != nil {
 			return fmt.Errorf("store: export: %w", err)
 		}
