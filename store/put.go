@@ -69,7 +69,7 @@ func (s *Store) PutBatch(ctx context.Context, entries []Entry) ([]PutResult, err
 
 // retryable reports whether err is a PostgreSQL deadlock (40P01) or
 // serialization failure (40001): the transaction may succeed if run again.
-// Drivers expose the SQLSTATE through a SQLState method (pgx) .
+// Drivers expose the SQLSTATE through a SQLState method (pgx's *pgconn.PgError).
 func retryable(err error) bool {
 	var st interface{ SQLState() string }
 	if errors.As(err, &st) {
@@ -128,12 +128,16 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 
 	res := make([]PutResult, len(prep))
 	// first[i] is the index of the first entry of the batch with the same
-	// hash as entry i; only first entries are inserted. Inserting in hash
-	// order makes concurrent batches lock index entries in the same order
-	// (no deadlock between two imports of the same reports on PostgreSQL).
+	// hash as entry i. Only entries first by hash and by report-id are
+	// inserted, so that within a batch, too, the first copy is the one
+	// kept; the others are looked up as duplicates afterwards (later[]).
+	// Inserting in hash order makes concurrent batches lock index entries
+	// in the same order (no deadlock between two imports of the same
+	// reports on PostgreSQL).
 	first := make([]int, len(prep))
 	byHash := make(map[[sha256.Size]byte]int, len(prep))
-	var order []int
+	byID := make(map[[2]string]bool, len(prep))
+	var order, later []int
 	for i := range prep {
 		if j, ok := byHash[prep[i].hash]; ok {
 			first[i] = j
@@ -141,6 +145,14 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 		}
 		byHash[prep[i].hash] = i
 		first[i] = i
+		if r := prep[i].e.Report; r.ReportID != "" {
+			id := [2]string{r.OrganizationName, r.ReportID}
+			if byID[id] {
+				later = append(later, i)
+				continue
+			}
+			byID[id] = true
+		}
 		order = append(order, i)
 	}
 	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(prep[a].hash[:], prep[b].hash[:]) })
@@ -190,6 +202,13 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 			stored = append(stored, i)
 			continue
 		}
+		r, err := s.findDuplicate(ctx, tx, &prep[i])
+		if err != nil {
+			return nil, err
+		}
+		res[i] = r
+	}
+	for _, i := range later {
 		r, err := s.findDuplicate(ctx, tx, &prep[i])
 		if err != nil {
 			return nil, err

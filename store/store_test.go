@@ -175,6 +175,16 @@ func TestDedupe(t *testing.T) {
 	noID := fx[2]
 	noIDChanged := loadFixtureBytes(t, bytes.Replace(noID.raw, []byte(`"7"`), []byte(`"8"`), 1))
 
+	// Two new reports with one report-id in a batch: the first is kept,
+	// whatever the order of their hashes.
+	newA := loadFixtureBytes(t, bytes.Replace(fx[1].raw, []byte("other-1234"), []byte("new-1"), 1))
+	newB := loadFixtureBytes(t, bytes.Replace(newA.raw, []byte(":40,"), []byte(":39,"), 1))
+	hA, _ := ContentHash(newA.rep)
+	hB, _ := ContentHash(newB.rep)
+	if bytes.Compare(hA[:], hB[:]) < 0 {
+		newA, newB = newB, newA // the first in the batch has the larger hash
+	}
+
 	tests := []struct {
 		name   string
 		put    []fixture // one batch
@@ -195,6 +205,16 @@ func TestDedupe(t *testing.T) {
 				{Key: 5}, {Key: 1, Duplicate: DuplicateContent}, {Key: 5, Duplicate: DuplicateContent},
 				{Key: 4, Duplicate: DuplicateContent}, {Key: 1, Duplicate: DuplicateReportID},
 			},
+		},
+		{
+			name: "one report-id twice in a batch",
+			put:  []fixture{newA, newB},
+			want: []PutResult{{Key: 6}, {Key: 6, Duplicate: DuplicateReportID}},
+		},
+		{
+			name: "the same, other order",
+			put:  []fixture{newB, newA, newB},
+			want: []PutResult{{Key: 6, Duplicate: DuplicateReportID}, {Key: 6, Duplicate: DuplicateContent}, {Key: 6, Duplicate: DuplicateReportID}},
 		},
 	}
 	forEachDialect(t, func(t *testing.T, st *Store) {
