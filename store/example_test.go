@@ -54,6 +54,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer st.Close()
 
 	arrivals := []struct {
 		raw    string

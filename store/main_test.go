@@ -48,5 +48,10 @@ func openStore(tb testing.TB, db *sql.DB, opts Options) *Store {
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
 	return st
 }

@@ -174,7 +174,13 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 				string(p.e.Trust.Verdict), p.e.Trust.By, p.e.Trust.Reason)
 		}
 		q += " ON CONFLICT DO NOTHING RETURNING report_key, content_sha256"
-		rows, err := tx.QueryContext(ctx, q, args...)
+		var rows *sql.Rows
+		var err error
+		if len(chunk) <= maxCachedRows {
+			rows, err = s.txQuery(ctx, tx, q, args...)
+		} else {
+			rows, err = tx.QueryContext(ctx, q, args...)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -237,9 +243,7 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 // findDuplicate returns the stored report an entry whose insert conflicted
 // duplicates: by content first, then by report-id.
 func (s *Store) findDuplicate(ctx context.Context, tx *sql.Tx, p *prepared) (PutResult, error) {
-	var key int64
-	err := tx.QueryRowContext(ctx, rebind(s.dialect,
-		"SELECT report_key FROM tlsrpt_reports WHERE content_sha256 = ?"), p.hash[:]).Scan(&key)
+	key, err := s.queryKey(ctx, tx, "SELECT report_key FROM tlsrpt_reports WHERE content_sha256 = ?", p.hash[:])
 	if err == nil {
 		return PutResult{Key: key, Duplicate: DuplicateContent}, nil
 	}
@@ -247,9 +251,8 @@ func (s *Store) findDuplicate(ctx context.Context, tx *sql.Tx, p *prepared) (Put
 		return PutResult{}, err
 	}
 	r := p.e.Report
-	err = tx.QueryRowContext(ctx, rebind(s.dialect,
-		"SELECT report_key FROM tlsrpt_reports WHERE organization_name = ? AND report_id = ? AND report_id <> ''"),
-		r.OrganizationName, r.ReportID).Scan(&key)
+	key, err = s.queryKey(ctx, tx, "SELECT report_key FROM tlsrpt_reports WHERE organization_name = ? AND report_id = ? AND report_id <> ''",
+		r.OrganizationName, r.ReportID)
 	if err == nil {
 		return PutResult{Key: key, Duplicate: DuplicateReportID}, nil
 	}
@@ -257,6 +260,27 @@ func (s *Store) findDuplicate(ctx context.Context, tx *sql.Tx, p *prepared) (Put
 		return PutResult{}, errors.New("insert conflicted but no stored report matches")
 	}
 	return PutResult{}, err
+}
+
+// queryKey runs a query for one report_key in tx (sql.ErrNoRows when
+// there is none).
+func (s *Store) queryKey(ctx context.Context, tx *sql.Tx, q string, args ...any) (int64, error) {
+	rows, err := s.txQuery(ctx, tx, rebind(s.dialect, q), args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, sql.ErrNoRows
+	}
+	var key int64
+	if err := rows.Scan(&key); err != nil {
+		return 0, err
+	}
+	return key, rows.Close()
 }
 
 // insertDetails inserts the data, diagnostics, policy rows and failure
@@ -355,6 +379,10 @@ func stsMode(p policy.Policy) string {
 	return ""
 }
 
+// maxCachedRows is the largest multi-row insert run as a cached prepared
+// statement (see stmtCache).
+const maxCachedRows = 4
+
 // maxParams bounds the bind parameters of one statement, below SQLite's
 // default limit of 32766 and PostgreSQL's 65535, and small enough that a
 // statement stays cheap to parse.
@@ -432,7 +460,14 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx) error {
 	if len(b.args) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, b.s.insertSQL(b.table, b.cols, b.ncols, len(b.args)/b.ncols), b.args...)
+	rows := len(b.args) / b.ncols
+	q := b.s.insertSQL(b.table, b.cols, b.ncols, rows)
+	var err error
+	if rows <= maxCachedRows {
+		err = b.s.txExec(ctx, tx, q, b.args...)
+	} else {
+		_, err = tx.ExecContext(ctx, q, b.args...)
+	}
 	b.args = b.args[:0]
 	return err
 }

@@ -63,6 +63,7 @@ type Store struct {
 	// busy-retry loop. Unused on PostgreSQL.
 	writeMu sync.Mutex
 	gz      gzipPool
+	stmts   stmtCache
 }
 
 // Open returns a Store on db after bringing the database's schema up to
@@ -78,7 +79,7 @@ type Store struct {
 // database/sql driver for the two engines works.
 //
 // The Store does not own db: closing db is the caller's business, after
-// the last use of the Store.
+// the last use of the Store (and its Close).
 func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("store: nil *sql.DB")
