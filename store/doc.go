@@ -141,9 +141,11 @@
 // durability is the server's (synchronous_commit).
 //
 // PutBatch stores many entries in one transaction, one commit: an import
-// of a mailbox should use it (on the project's 2-core machine,
-// BenchmarkIngestSQLite decodes and stores about 2,300 reports/s one Put at
-// a time and about 9,000 reports/s in batches of 100).
+// of a mailbox should use it. On the project's 2-core machine,
+// BenchmarkIngestSQLite decodes and stores about 2,700 reports per
+// CPU-second one Put at a time and 4,300 to 6,800 in batches of 100
+// (100,000 and 20,000 reports: random inserts into the unique indexes
+// cost more as the archive grows); the README has the numbers.
 //
 // # Limits
 //
