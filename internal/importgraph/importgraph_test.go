@@ -25,6 +25,7 @@ var allowedSiblings = map[string][]string{
 	"aggregate": {".", "report", "policy"},
 	"mime":      {".", "report", "policy"},
 	"submit":    {".", "report", "mime", "dnsrecord", "policy"},
+	"store":     {".", "report", "policy"},
 }
 
 // allowedThirdParty lists the import path prefixes outside the standard
@@ -47,9 +48,22 @@ var pureStdlib = map[string][]string{
 	"report": {"crypto/tls", "crypto/x509", "net", "net/http", "net/smtp", "syscall", "os"},
 }
 
+// testOnlyThirdParty may be imported by tests (and by the test-helper
+// packages below), never by library code: the SQL drivers are linked by
+// whoever runs the store (cmd/, examples, tests), so that a library user
+// does not compile a database engine it did not ask for.
 var testOnlyThirdParty = []string{
 	"github.com/google/go-cmp/",
 	"github.com/stretchr/testify/",
+	"modernc.org/sqlite",
+	"github.com/jackc/pgx/v5",
+}
+
+// testHelpers are internal packages made for tests: they may import
+// testOnlyThirdParty in their non-test files, and only test files may
+// import them.
+var testHelpers = map[string]bool{
+	"internal/dbtest": true,
 }
 
 func TestImportGraph(t *testing.T) {
@@ -117,6 +131,10 @@ func problems(rel string, pkg *build.Package) []string {
 					errorf("%s imports %s: nothing may import the examples", rel, imp)
 					continue
 				}
+				if testHelpers[target] && !test && !isExample && !testHelpers[rel] {
+					errorf("%s imports %s: test-helper packages are for _test.go files only", rel, imp)
+					continue
+				}
 				if isExample || strings.HasPrefix(target, "internal/") {
 					continue
 				}
@@ -138,8 +156,9 @@ func problems(rel string, pkg *build.Package) []string {
 				if isExample {
 					continue
 				}
-				ok := hasPrefix(allowedThirdParty, imp) || (test && hasPrefix(testOnlyThirdParty, imp))
-				if isInternal && !strings.HasPrefix(imp, "golang.org/x/net/") && !(test && hasPrefix(testOnlyThirdParty, imp)) {
+				testOnly := (test || testHelpers[rel]) && hasPrefix(testOnlyThirdParty, imp)
+				ok := hasPrefix(allowedThirdParty, imp) || testOnly
+				if isInternal && !strings.HasPrefix(imp, "golang.org/x/net/") && !testOnly {
 					ok = false
 				}
 				if !ok {
@@ -204,6 +223,14 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "policy imports root", rel: "policy", pkg: build.Package{Imports: []string{module}}, want: 0},
 		{name: "submit imports mime", rel: "submit", pkg: build.Package{Imports: []string{module + "/mime", "net/http"}}, want: 0},
 		{name: "test uses testify", rel: "mime", pkg: build.Package{TestImports: []string{"github.com/stretchr/testify/require"}}, want: 0},
+		{name: "library imports sqlite", rel: "store", pkg: build.Package{Imports: []string{"modernc.org/sqlite"}}, want: 1},
+		{name: "library imports pgx", rel: "store", pkg: build.Package{Imports: []string{"github.com/jackc/pgx/v5/stdlib"}}, want: 1},
+		{name: "store test uses sqlite and dbtest", rel: "store", pkg: build.Package{TestImports: []string{"modernc.org/sqlite", module + "/internal/dbtest"}}, want: 0},
+		{name: "library imports dbtest", rel: "store", pkg: build.Package{Imports: []string{module + "/internal/dbtest"}}, want: 1},
+		{name: "dbtest links the drivers", rel: "internal/dbtest", pkg: build.Package{Imports: []string{"modernc.org/sqlite", "github.com/jackc/pgx/v5/stdlib"}}, want: 0},
+		{name: "other internal links a driver", rel: "internal/corpus", pkg: build.Package{Imports: []string{"modernc.org/sqlite"}}, want: 1},
+		{name: "store imports report", rel: "store", pkg: build.Package{Imports: []string{module + "/report", module + "/policy", module}}, want: 0},
+		{name: "report imports store", rel: "report", pkg: build.Package{Imports: []string{module + "/store"}}, want: 1},
 		{name: "example imports anything", rel: "examples/quickstart", pkg: build.Package{Imports: []string{module + "/submit", "example.org/x"}}, want: 0},
 	}
 	for _, tt := range tests {
