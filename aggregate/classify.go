@@ -229,7 +229,7 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 	if depth > maxDepth || !searchable(err) {
 		return report.ResultValidationFailure, "handshake-error"
 	}
-	if errors.As(err, &t.result) && t.result != nil {
+	if asType(err, &t.result) && t.result != nil {
 		re := t.result
 		rt, code := re.ResultType, re.ReasonCode
 		if rt == "" || code == "" {
@@ -247,7 +247,7 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 		return rt, code
 	}
 
-	if errors.As(err, &t.policy) && t.policy != nil {
+	if asType(err, &t.policy) && t.policy != nil {
 		pe := t.policy
 		code := pe.Code
 		switch {
@@ -266,7 +266,7 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 		return report.ResultSTARTTLSNotSupported, "starttls-not-offered"
 	}
 	// RFC 3207 §4: 454 TLS not available due to temporary reason.
-	if errors.As(err, &t.smtp) && t.smtp != nil && t.smtp.Code == 454 {
+	if asType(err, &t.smtp) && t.smtp != nil && t.smtp.Code == 454 {
 		return report.ResultSTARTTLSNotSupported, "starttls-unavailable"
 	}
 
@@ -301,7 +301,7 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 	}
 
 	// QUIC connections, and Go's wrapping of an alert it sent over QUIC.
-	if errors.As(err, &t.alert) {
+	if asType(err, &t.alert) {
 		return report.ResultValidationFailure, alertCode(uint8(t.alert))
 	}
 	switch fact, alert := t.opaque(err); fact {
@@ -313,10 +313,10 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 		return report.ResultValidationFailure, "protocol-version"
 	}
 
-	if errors.As(err, &t.record) {
+	if asType(err, &t.record) {
 		return report.ResultValidationFailure, "not-tls"
 	}
-	if errors.As(err, &t.ech) && t.ech != nil {
+	if asType(err, &t.ech) && t.ech != nil {
 		return report.ResultValidationFailure, "ech-rejected"
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
@@ -325,7 +325,7 @@ func (t *targets) classify(err error, depth int) (report.ResultType, string) {
 	if errors.Is(err, context.Canceled) {
 		return report.ResultValidationFailure, "canceled"
 	}
-	if errors.As(err, &t.net) && t.net != nil && !isNilPointer(t.net) && t.net.Timeout() {
+	if asType(err, &t.net) && t.net != nil && !isNilPointer(t.net) && t.net.Timeout() {
 		return report.ResultValidationFailure, "timeout"
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -379,14 +379,25 @@ func asValue[E error, P interface {
 	*E
 	error
 }](err error, v *E, p *P) bool {
-	if errors.As(err, v) {
+	if asType(err, v) {
 		return true
 	}
-	if errors.As(err, p) && *p != nil {
+	if asType(err, p) && *p != nil {
 		*v = **p
 		return true
 	}
 	return false
+}
+
+// asType is errors.As for a statically known target type: errors.AsType
+// (Go 1.26) needs no reflection and lets target stay off the heap, so a
+// classification does not allocate.
+func asType[E error](err error, target *E) bool {
+	v, ok := errors.AsType[E](err)
+	if ok {
+		*target = v
+	}
+	return ok
 }
 
 // Bounds on the error trees ClassifyTLSError searches.
@@ -483,7 +494,7 @@ func (t *targets) classifyInvalid(err error) (report.ResultType, string) {
 // is the leaf. Without it (the caller ran x509.Certificate.Verify itself)
 // c is taken to be the leaf.
 func (t *targets) isLeaf(err error, c *x509.Certificate) bool {
-	if c == nil || !errors.As(err, &t.verification) || t.verification == nil {
+	if c == nil || !asType(err, &t.verification) || t.verification == nil {
 		return true
 	}
 	certs := t.verification.UnverifiedCertificates
@@ -554,7 +565,7 @@ func (t *targets) opaque(err error) (opaqueFact, uint8) {
 		}
 		return factNone, 0
 	}
-	if errors.As(err, &t.op) && t.op != nil && t.op.Op == "remote error" && t.op.Err != nil && !isNilPointer(t.op.Err) {
+	if asType(err, &t.op) && t.op != nil && t.op.Op == "remote error" && t.op.Err != nil && !isNilPointer(t.op.Err) {
 		v := reflect.ValueOf(t.op.Err)
 		if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == alertPkgPath && v.Type().Name() == alertTypeName {
 			return factRemoteAlert, uint8(v.Uint())
