@@ -112,15 +112,32 @@ func (d Diagnostic) String() string {
 // Error implements error: a strict reader returns the deviation it refused
 // as a *Diagnostic, matched with errors.As whatever the package. It is
 // "tlsrpt: " and String, followed by ": " and Err's message when Err is set
-// and Message does not already contain that text.
+// and Message does not already contain that text, with or without its
+// package prefix (a first word of lower-case letters and digits followed
+// by ": ", such as "aggregate: ").
 func (d *Diagnostic) Error() string {
 	s := "tlsrpt: " + d.String()
 	if d.Err != nil {
-		if e := d.Err.Error(); !strings.Contains(d.Message, e) {
+		if e := d.Err.Error(); !strings.Contains(d.Message, e) && !strings.Contains(d.Message, trimPackage(e)) {
 			s += ": " + e
 		}
 	}
 	return s
+}
+
+// trimPackage returns the error message e without its package prefix, or
+// e when it has none.
+func trimPackage(e string) string {
+	pkg, rest, ok := strings.Cut(e, ": ")
+	if !ok || pkg == "" || rest == "" {
+		return e
+	}
+	for _, c := range pkg {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return e
+		}
+	}
+	return rest
 }
 
 // Unwrap returns Err, the underlying cause, or nil.

@@ -39,6 +39,8 @@ func TestDiagnosticError(t *testing.T) {
 		{"err appended", &tlsrpt.Diagnostic{Path: "p", Code: "c", Severity: tlsrpt.SeverityError, Message: "m", Err: sentinel}, "tlsrpt: error p: m [c]: boom"},
 		{"err after fix", &tlsrpt.Diagnostic{Offset: 3, Message: "m", Fix: "f", Err: sentinel}, "tlsrpt: at offset 3: m (fix: f): boom"},
 		{"err already in message", &tlsrpt.Diagnostic{Path: "p", Message: "read failed: boom", Err: sentinel}, "tlsrpt: p: read failed: boom"},
+		{"err in message without its package", &tlsrpt.Diagnostic{Path: "line 2", Code: "snapshot-corrupt", Message: "corrupt snapshot: policy id 0", Err: errors.New("aggregate: corrupt snapshot")}, "tlsrpt: line 2: corrupt snapshot: policy id 0 [snapshot-corrupt]"},
+		{"err with a prefix that is no package", &tlsrpt.Diagnostic{Path: "p", Message: "no such file", Err: errors.New("open x: no such file")}, "tlsrpt: p: no such file: open x: no such file"},
 		{"too large", &tlsrpt.Diagnostic{Path: "mime:message", Code: "mime-limit-message-size", Severity: tlsrpt.SeverityError, Message: "message size limit 10 exceeded", Err: tlsrpt.ErrTooLarge}, "tlsrpt: error mime:message: message size limit 10 exceeded [mime-limit-message-size]: tlsrpt: input too large"},
 	}
 	for _, tt := range tests {

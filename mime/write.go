@@ -322,7 +322,7 @@ func reportSubmitter(r *report.Report, explicit string) (string, error) {
 	ci, ciErr := report.ContactDomain(r.ContactInfo)
 	if explicit == "" {
 		if ciErr != nil {
-			return "", fieldError("report.contact-info", "gives no submitter domain; set WriteOptions.Submitter", ciErr)
+			return "", fieldError("report.contact-info", strings.TrimPrefix(ciErr.Error(), "report: ")+"; set WriteOptions.Submitter", ciErr)
 		}
 		return ci, nil
 	}
