@@ -3,6 +3,7 @@ package tlsrpt
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // ErrTooLarge is matched, with errors.Is, by every error that reports an
@@ -57,6 +58,12 @@ type Diagnostic struct {
 	// Fix says how to fix it, when there is a simple fix: replacement
 	// text or an instruction. Empty otherwise.
 	Fix string
+	// Err is the underlying cause, if any: an I/O error, a sentinel such
+	// as ErrTooLarge, a lower layer's error (a report decoder's
+	// *Diagnostic inside a mail part's). Unwrap returns it, so errors.Is
+	// and errors.As look through a *Diagnostic to it. String leaves it
+	// out; Error appends it.
+	Err error
 }
 
 // String formats d as "severity path at offset N: message [code] (fix:
@@ -103,5 +110,35 @@ func (d Diagnostic) String() string {
 }
 
 // Error implements error: a strict reader returns the deviation it refused
-// as a *Diagnostic, matched with errors.As whatever the package.
-func (d *Diagnostic) Error() string { return "tlsrpt: " + d.String() }
+// as a *Diagnostic, matched with errors.As whatever the package. It is
+// "tlsrpt: " and String, followed by ": " and Err's message when Err is set
+// and Message does not already contain that text, with or without its
+// package prefix (a first word of lower-case letters and digits followed
+// by ": ", such as "aggregate: ").
+func (d *Diagnostic) Error() string {
+	s := "tlsrpt: " + d.String()
+	if d.Err != nil {
+		if e := d.Err.Error(); !strings.Contains(d.Message, e) && !strings.Contains(d.Message, trimPackage(e)) {
+			s += ": " + e
+		}
+	}
+	return s
+}
+
+// trimPackage returns the error message e without its package prefix, or
+// e when it has none.
+func trimPackage(e string) string {
+	pkg, rest, ok := strings.Cut(e, ": ")
+	if !ok || pkg == "" || rest == "" {
+		return e
+	}
+	for _, c := range pkg {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return e
+		}
+	}
+	return rest
+}
+
+// Unwrap returns Err, the underlying cause, or nil.
+func (d *Diagnostic) Unwrap() error { return d.Err }

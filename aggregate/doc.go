@@ -132,7 +132,18 @@
 //     the rest is checked; otherwise the checksum, which covers the
 //     header too, makes it ErrCorrupt.
 //
-// Nothing of a rejected snapshot is merged.
+// Nothing of a rejected snapshot is merged. The error is a
+// *tlsrpt.Diagnostic, the one error shape of the module, whose Err is the
+// sentinel (errors.Is works as above) and whose Path ("line 3"), Offset
+// and Code say where and what:
+//
+//	code                            Err
+//	snapshot-not-snapshot           ErrNotSnapshot
+//	snapshot-unsupported-version    ErrUnsupportedVersion
+//	snapshot-corrupt                ErrCorrupt
+//	snapshot-truncated              ErrTruncated
+//	snapshot-too-large              ErrTooLarge (tlsrpt.ErrTooLarge)
+//	snapshot-read-error             the reader's error
 //
 // Version 1, written by earlier releases, is version 2 without the
 // "crc32c" member and without the fixed form of the end record. It is

@@ -2,8 +2,7 @@ package aggregate
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/go-tlsrpt/tlsrpt"
 )
@@ -17,8 +16,8 @@ var (
 	// ErrNoTime is returned by Record for a Session whose Time is zero.
 	ErrNoTime = errors.New("aggregate: session time is zero")
 	// ErrInvalidPolicy is returned by PolicyID for a policy that cannot
-	// appear in a report (see PolicyID), and wrapped by a SnapshotError
-	// for such a policy in a snapshot.
+	// appear in a report (see PolicyID); such a policy in a snapshot
+	// makes it ErrCorrupt.
 	ErrInvalidPolicy = errors.New("aggregate: invalid policy")
 	// ErrInvalidDetail is returned by Record for a failure detail that
 	// cannot appear in a report (see Record).
@@ -28,7 +27,8 @@ var (
 	ErrConfig = errors.New("aggregate: incomplete config")
 )
 
-// Errors wrapped by *SnapshotError. Callers branch on them with errors.Is.
+// Errors MergeSnapshot's *tlsrpt.Diagnostic wraps (its Err). Callers
+// branch on them with errors.Is.
 var (
 	// ErrNotSnapshot means the stream does not begin with a snapshot
 	// header line.
@@ -47,40 +47,63 @@ var (
 	ErrTruncated = errors.New("aggregate: truncated snapshot")
 	// ErrTooLarge means a snapshot exceeded Config.MaxSnapshotSize or
 	// one of its lines 1 MiB, wherever in the snapshot the cap fell; the
-	// *SnapshotError's Reason names the cap. It is
+	// Message of the *tlsrpt.Diagnostic names the cap. It is
 	// tlsrpt.ErrTooLarge (and report.ErrTooLarge), the value every cap in
 	// the module matches.
 	ErrTooLarge = tlsrpt.ErrTooLarge
 )
 
-// SnapshotError describes why MergeSnapshot rejected a snapshot. Nothing of
-// a rejected snapshot is merged.
-type SnapshotError struct {
-	// Line is the 1-based line number of the offending line; for
-	// ErrTruncated and ErrTooLarge it is the line being read when the
-	// problem was found.
-	Line int
-	// Reason says what is wrong, in lower case; may be empty.
-	Reason string
-	// Err is one of ErrNotSnapshot, ErrUnsupportedVersion, ErrCorrupt,
-	// ErrTruncated or ErrTooLarge, or an error of the underlying reader.
-	Err error
-}
+// Codes of the *tlsrpt.Diagnostic MergeSnapshot returns for a snapshot it
+// rejects, one per kind of problem; its Err is the sentinel named. The
+// codes are stable.
+const (
+	// CodeNotSnapshot: the stream does not begin with a snapshot header
+	// line. Err is ErrNotSnapshot.
+	CodeNotSnapshot tlsrpt.Code = "snapshot-not-snapshot"
+	// CodeUnsupportedVersion: the header names a format version this
+	// package cannot read. Err is ErrUnsupportedVersion.
+	CodeUnsupportedVersion tlsrpt.Code = "snapshot-unsupported-version"
+	// CodeSnapshotCorrupt: a line is malformed or inconsistent, or the
+	// snapshot does not match its checksum. Err is ErrCorrupt.
+	CodeSnapshotCorrupt tlsrpt.Code = "snapshot-corrupt"
+	// CodeSnapshotTruncated: the input is a proper prefix of a snapshot.
+	// Err is ErrTruncated.
+	CodeSnapshotTruncated tlsrpt.Code = "snapshot-truncated"
+	// CodeSnapshotTooLarge: the snapshot exceeds Config.MaxSnapshotSize
+	// or one of its lines 1 MiB; the Message names the cap. Err is
+	// ErrTooLarge.
+	CodeSnapshotTooLarge tlsrpt.Code = "snapshot-too-large"
+	// CodeSnapshotRead: the reader failed. Err is the reader's error.
+	CodeSnapshotRead tlsrpt.Code = "snapshot-read-error"
+)
 
-// Error implements error.
-func (e *SnapshotError) Error() string {
-	msg := "<nil>"
-	switch {
-	case e.Err == ErrTooLarge: // the module-wide value; say what was too large
-		msg = "snapshot too large"
-	case e.Err != nil:
-		msg = strings.TrimPrefix(e.Err.Error(), "aggregate: ")
+// snapshotError returns MergeSnapshot's error for the problem of kind err
+// (a sentinel of this file or the reader's error) on the given 1-based
+// line, which starts at byte offset (or, when the offset is not known,
+// 0); reason says what is wrong and may be empty.
+func snapshotError(err error, line int, offset int64, reason string) error {
+	code, what := CodeSnapshotRead, "cannot read snapshot"
+	switch err {
+	case ErrNotSnapshot:
+		code, what = CodeNotSnapshot, "not a snapshot"
+	case ErrUnsupportedVersion:
+		code, what = CodeUnsupportedVersion, "unsupported snapshot version"
+	case ErrCorrupt:
+		code, what = CodeSnapshotCorrupt, "corrupt snapshot"
+	case ErrTruncated:
+		code, what = CodeSnapshotTruncated, "truncated snapshot"
+	case ErrTooLarge:
+		code, what = CodeSnapshotTooLarge, "snapshot too large"
 	}
-	if e.Reason == "" {
-		return fmt.Sprintf("aggregate: snapshot line %d: %s", e.Line, msg)
+	if reason != "" {
+		what += ": " + reason
 	}
-	return fmt.Sprintf("aggregate: snapshot line %d: %s: %s", e.Line, msg, e.Reason)
+	return &tlsrpt.Diagnostic{
+		Path:     "line " + strconv.Itoa(line),
+		Offset:   int(offset),
+		Code:     code,
+		Severity: tlsrpt.SeverityError,
+		Message:  what,
+		Err:      err,
+	}
 }
-
-// Unwrap returns e.Err.
-func (e *SnapshotError) Unwrap() error { return e.Err }

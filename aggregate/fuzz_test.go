@@ -17,7 +17,7 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
-// snapshotErrors are the errors a *SnapshotError wraps when the reader
+// snapshotErrors are the errors MergeSnapshot's *tlsrpt.Diagnostic wraps when the reader
 // itself does not fail.
 var snapshotErrors = []error{aggregate.ErrNotSnapshot, aggregate.ErrUnsupportedVersion, aggregate.ErrCorrupt, aggregate.ErrTruncated, aggregate.ErrTooLarge}
 
@@ -67,9 +67,9 @@ func fuzzTarget(t testing.TB, max int64) (*aggregate.Aggregator, []byte) {
 }
 
 // FuzzMergeSnapshot feeds arbitrary bytes to MergeSnapshot. Properties: no
-// panic; a rejected snapshot is a *SnapshotError wrapping one of the
-// documented errors, with a line number (at most one past the last line,
-// for a missing line), and leaves the counts unchanged; an accepted one
+// panic; a rejected snapshot is a *tlsrpt.Diagnostic wrapping one of the
+// documented errors with its code, with a line number (at most one past
+// the last line, for a missing line) and 0 or that line's offset, and leaves the counts unchanged; an accepted one
 // round-trips (its counts, written and merged into an empty Aggregator,
 // write the same bytes), yields reports that pass Validate, and proper
 // prefixes of it (see cutPoints) are ErrTruncated (or ErrNotSnapshot, for
@@ -88,10 +88,7 @@ func FuzzMergeSnapshot(f *testing.F) {
 		a, before := fuzzTarget(t, 1<<20)
 		err := a.MergeSnapshot(bytes.NewReader(data))
 		if err != nil {
-			var se *aggregate.SnapshotError
-			if !errors.As(err, &se) || se.Line < 0 || se.Line > bytes.Count(data, []byte("\n"))+2 {
-				t.Fatalf("MergeSnapshot error %v (%T) lacks a good line number", err, err)
-			}
+			snapshotDiagnostic(t, err, data, 0)
 			if !isOneOf(err, snapshotErrors...) {
 				t.Fatalf("MergeSnapshot error %v wraps none of the documented errors", err)
 			}

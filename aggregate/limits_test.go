@@ -14,7 +14,7 @@ import (
 
 // TestCapsMatchTLSRPTErrTooLarge checks that every cap of the package
 // fails with an error matching tlsrpt.ErrTooLarge, the value every cap in
-// the module matches, and that the *SnapshotError names the cap.
+// the module matches, and that the *tlsrpt.Diagnostic names the cap.
 func TestCapsMatchTLSRPTErrTooLarge(t *testing.T) {
 	if aggregate.ErrTooLarge != tlsrpt.ErrTooLarge {
 		t.Fatalf("aggregate.ErrTooLarge = %v, want the value tlsrpt.ErrTooLarge", aggregate.ErrTooLarge)
@@ -44,7 +44,7 @@ func TestCapsMatchTLSRPTErrTooLarge(t *testing.T) {
 		cap    string // the cap that is exceeded
 		max    int64  // Config.MaxSnapshotSize
 		in     string
-		reason string // in the *SnapshotError's Reason
+		reason string // in the *tlsrpt.Diagnostic's Message
 	}{
 		{"one byte over MaxSnapshotSize", "Config.MaxSnapshotSize", int64(len(snap) - 1), snap, "more than"},
 		{"MaxSnapshotSize inside the header", "Config.MaxSnapshotSize", 10, snap, "more than 10 bytes"},
@@ -61,9 +61,9 @@ func TestCapsMatchTLSRPTErrTooLarge(t *testing.T) {
 			if !errors.Is(err, tlsrpt.ErrTooLarge) {
 				t.Fatalf("%s: MergeSnapshot = %v, want an error matching tlsrpt.ErrTooLarge", tt.cap, err)
 			}
-			var se *aggregate.SnapshotError
-			if !errors.As(err, &se) || !strings.Contains(se.Reason, tt.reason) {
-				t.Errorf("%s: MergeSnapshot = %v, want a *SnapshotError whose reason has %q", tt.cap, err, tt.reason)
+			var d *tlsrpt.Diagnostic
+			if !errors.As(err, &d) || d.Code != aggregate.CodeSnapshotTooLarge || !strings.Contains(d.Message, tt.reason) {
+				t.Errorf("%s: MergeSnapshot = %v, want a %s *tlsrpt.Diagnostic whose message has %q", tt.cap, err, aggregate.CodeSnapshotTooLarge, tt.reason)
 			}
 			if !strings.Contains(err.Error(), "snapshot too large") {
 				t.Errorf("%s: error %q does not say the snapshot is too large", tt.cap, err)

@@ -289,11 +289,15 @@ type staged struct {
 //
 // The snapshot is read completely and checked (its checksum included)
 // before anything is merged: on error nothing is merged and the error is a
-// *SnapshotError wrapping ErrNotSnapshot, ErrUnsupportedVersion,
-// ErrCorrupt, ErrTruncated (any proper prefix of a snapshot WriteSnapshot
-// wrote, the empty input included), ErrTooLarge (more than
+// *tlsrpt.Diagnostic with Path "line N" (N from 1; for a truncated or too
+// large snapshot the line being read), Offset the byte offset of that
+// line when known, and Code and Err one of CodeNotSnapshot and
+// ErrNotSnapshot, CodeUnsupportedVersion and ErrUnsupportedVersion,
+// CodeSnapshotCorrupt and ErrCorrupt, CodeSnapshotTruncated and
+// ErrTruncated (any proper prefix of a snapshot WriteSnapshot wrote, the
+// empty input included), CodeSnapshotTooLarge and ErrTooLarge (more than
 // Config.MaxSnapshotSize bytes, wherever the cap falls, or a line longer
-// than 1 MiB) or the reader's error. Version 1 snapshots, which
+// than 1 MiB), or CodeSnapshotRead and the reader's error. Version 1 snapshots, which
 // carry no checksum, are read too. Memory use is proportional to the
 // snapshot's size.
 func (a *Aggregator) MergeSnapshot(r io.Reader) error {
@@ -356,8 +360,13 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		lines:     make(map[detailCountKey]int),
 	}
 	line := 0
+	var offset, start int64 // of the next line, of the line read
 	fail := func(err error, format string, args ...any) error {
-		return &SnapshotError{Line: line, Reason: fmt.Sprintf(format, args...), Err: err}
+		reason := ""
+		if format != "" {
+			reason = fmt.Sprintf(format, args...)
+		}
+		return snapshotError(err, line, start, reason)
 	}
 	var (
 		version int
@@ -368,6 +377,8 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 	for {
 		raw, err := lr.next()
 		line++
+		start = offset
+		offset += int64(len(raw))
 		switch {
 		case errors.Is(err, ErrTooLarge):
 			// Before anything else: the cap may fall anywhere, and
@@ -439,7 +450,7 @@ func (a *Aggregator) readSnapshot(r io.Reader) (*staged, error) {
 		return nil, fail(ErrTruncated, "no end record")
 	}
 	if l, reason := st.check(); l != 0 {
-		return nil, &SnapshotError{Line: l, Reason: reason, Err: ErrCorrupt}
+		return nil, snapshotError(ErrCorrupt, l, 0, reason)
 	}
 	return st, nil
 }

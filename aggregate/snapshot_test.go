@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -187,6 +188,58 @@ type snapshotErrorTest struct {
 	wantLine int
 }
 
+// snapshotCodes are the codes of MergeSnapshot's errors by their Err.
+var snapshotCodes = map[error]tlsrpt.Code{
+	aggregate.ErrNotSnapshot:        aggregate.CodeNotSnapshot,
+	aggregate.ErrUnsupportedVersion: aggregate.CodeUnsupportedVersion,
+	aggregate.ErrCorrupt:            aggregate.CodeSnapshotCorrupt,
+	aggregate.ErrTruncated:          aggregate.CodeSnapshotTruncated,
+	aggregate.ErrTooLarge:           aggregate.CodeSnapshotTooLarge,
+}
+
+// snapshotDiagnostic checks that err, from MergeSnapshot of in, is a
+// *tlsrpt.Diagnostic at line wantLine (any line when wantLine is 0) whose
+// Offset is 0 or that line's start, and returns it.
+func snapshotDiagnostic(t testing.TB, err error, in []byte, wantLine int) *tlsrpt.Diagnostic {
+	t.Helper()
+	var d *tlsrpt.Diagnostic
+	if !errors.As(err, &d) {
+		t.Fatalf("MergeSnapshot = %v (%T), want a *tlsrpt.Diagnostic", err, err)
+	}
+	var line int
+	if _, err := fmt.Sscanf(d.Path, "line %d", &line); err != nil || d.Path != fmt.Sprintf("line %d", line) || line < 1 {
+		t.Fatalf("Path = %q, want \"line N\" (%v)", d.Path, err)
+	}
+	if wantLine != 0 && line != wantLine {
+		t.Errorf("Path = %q, want line %d (%v)", d.Path, wantLine, err)
+	}
+	if lines := bytes.Count(in, []byte("\n")); line > lines+2 {
+		t.Errorf("Path = %q, beyond the %d lines of the input", d.Path, lines)
+	}
+	// The offset of the line's start, when it is in the input.
+	start, n := 0, 1
+	for ; n < line && start <= len(in); n++ {
+		i := bytes.IndexByte(in[start:], '\n')
+		if i < 0 {
+			start = len(in) + 1
+			break
+		}
+		start += i + 1
+	}
+	if d.Offset != 0 && d.Offset != start {
+		t.Errorf("Offset = %d, want 0 or %d, the start of %s (%v)", d.Offset, start, d.Path, err)
+	}
+	if d.Severity != tlsrpt.SeverityError || d.Message == "" || d.Err == nil {
+		t.Errorf("Diagnostic %+v lacks Severity error, a Message or an Err", d)
+	}
+	if code, ok := snapshotCodes[d.Err]; ok && d.Code != code {
+		t.Errorf("Code = %q, want %q for %v", d.Code, code, d.Err)
+	} else if !ok && d.Code != aggregate.CodeSnapshotRead {
+		t.Errorf("Code = %q, want %q for the reader's error %v", d.Code, aggregate.CodeSnapshotRead, d.Err)
+	}
+	return d
+}
+
 // snapshotErrorTests is the table of TestMergeSnapshotErrors, which also
 // seeds the fuzz targets.
 func snapshotErrorTests() []snapshotErrorTest {
@@ -263,15 +316,12 @@ func TestMergeSnapshotErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("MergeSnapshot = %v, want %v", err, tt.want)
 			}
-			var se *aggregate.SnapshotError
-			if !errors.As(err, &se) {
-				t.Fatalf("MergeSnapshot = %T, want *SnapshotError", err)
+			d := snapshotDiagnostic(t, err, []byte(tt.in), tt.wantLine)
+			if d.Err != tt.want {
+				t.Errorf("Err = %v, want %v", d.Err, tt.want)
 			}
-			if se.Line != tt.wantLine {
-				t.Errorf("Line = %d, want %d (%v)", se.Line, tt.wantLine, err)
-			}
-			if !strings.HasPrefix(err.Error(), "aggregate: ") {
-				t.Errorf("error %q lacks the package prefix", err)
+			if !strings.HasPrefix(err.Error(), "tlsrpt: error line ") {
+				t.Errorf("error %q lacks the prefix", err)
 			}
 			if diff := cmp.Diff(string(before), string(snapshot(t, a))); diff != "" {
 				t.Errorf("a rejected snapshot changed the counts (-want +got):\n%s", diff)
@@ -289,6 +339,9 @@ func TestMergeSnapshotReadError(t *testing.T) {
 	err := aggregate.New(aggregate.Config{}).MergeSnapshot(r)
 	if !errors.Is(err, boom) {
 		t.Errorf("MergeSnapshot = %v, want the reader's error", err)
+	}
+	if d := snapshotDiagnostic(t, err, []byte(hdr+pol), 3); d.Code != aggregate.CodeSnapshotRead {
+		t.Errorf("Code = %q, want %q", d.Code, aggregate.CodeSnapshotRead)
 	}
 }
 
@@ -362,10 +415,10 @@ func TestMergeSnapshotDetailExceedsTotal(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := aggregate.New(aggregate.Config{}).MergeSnapshot(strings.NewReader(tt.in))
-			var se *aggregate.SnapshotError
-			if !errors.As(err, &se) || !errors.Is(err, aggregate.ErrCorrupt) || se.Line != tt.line {
-				t.Errorf("MergeSnapshot = %v, want ErrCorrupt at line %d", err, tt.line)
+			if !errors.Is(err, aggregate.ErrCorrupt) {
+				t.Fatalf("MergeSnapshot = %v, want ErrCorrupt at line %d", err, tt.line)
 			}
+			snapshotDiagnostic(t, err, []byte(tt.in), tt.line)
 		})
 	}
 	// Split over lines, the totals are compared, not each line.

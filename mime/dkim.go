@@ -41,30 +41,30 @@ var signedHeaders = []string{
 // check validates the options against the submitter domain.
 func (o *DKIMOptions) check(submitter string) error {
 	if o.Selector == "" || checkHeaderText(o.Selector) != "" || strings.ContainsAny(o.Selector, " ;=") {
-		return &FieldError{Field: "DKIMOptions.Selector", Reason: "is empty or not a selector"}
+		return fieldError("DKIMOptions.Selector", "is empty or not a selector", nil)
 	}
 	d, err := domain.ToASCII(o.Domain)
 	if err != nil {
-		return &FieldError{Field: "DKIMOptions.Domain", Reason: "is not a domain: " + err.Error()}
+		return fieldError("DKIMOptions.Domain", "is not a domain: "+err.Error(), err)
 	}
 	if len(o.Selector)+len("._domainkey.")+len(d) > 253 {
 		// RFC 1035 §2.3.4; it also keeps the s= tag, which cannot be
 		// folded, far from the 998-octet line limit (RFC 5322 §2.1.1).
-		return &FieldError{Field: "DKIMOptions.Selector", Reason: "is too long: <selector>._domainkey." + d + " exceeds 253 octets (RFC 1035 §2.3.4)"}
+		return fieldError("DKIMOptions.Selector", "is too long: <selector>._domainkey."+d+" exceeds 253 octets (RFC 1035 §2.3.4)", nil)
 	}
 	if !domain.IsSubdomainOrEqual(submitter, d) {
-		return &FieldError{Field: "DKIMOptions.Domain", Reason: "is neither the submitter domain " + submitter + " nor a parent of it (RFC 8460 §3)"}
+		return fieldError("DKIMOptions.Domain", "is neither the submitter domain "+submitter+" nor a parent of it (RFC 8460 §3)", nil)
 	}
 	switch o.Signer.(type) {
 	case *rsa.PrivateKey, ed25519.PrivateKey:
 	default:
 		if o.Signer == nil {
-			return &FieldError{Field: "DKIMOptions.Signer", Reason: "is nil"}
+			return fieldError("DKIMOptions.Signer", "is nil", nil)
 		}
 		switch o.Signer.Public().(type) {
 		case *rsa.PublicKey, ed25519.PublicKey:
 		default:
-			return &FieldError{Field: "DKIMOptions.Signer", Reason: "is neither an RSA nor an Ed25519 key"}
+			return fieldError("DKIMOptions.Signer", "is neither an RSA nor an Ed25519 key", nil)
 		}
 	}
 	return nil

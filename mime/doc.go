@@ -47,7 +47,8 @@
 // display name inside its quotes too), and what has no space to fold at
 // and cannot fit (a From or To word or addr-spec, a Message-ID, a
 // unique-id making the filename parameter too long, a DKIM selector
-// beyond a 253-octet key name) is a *FieldError. A Subject msg-id
+// beyond a 253-octet key name) is a *tlsrpt.Diagnostic with Code
+// mime-field (CodeField) and the field as Path. A Subject msg-id
 // containing "=?" is RFC 2047 encoded, since a reader's decoder would
 // otherwise take it for an encoded-word; domains are written as A-labels.
 //
@@ -156,6 +157,36 @@
 // an RFC 5322 msg-id, the second free text, and Google writes different
 // forms of the same value in each.
 //
+// # Error codes
+//
+// What Parse, Verify and Write refuse is a *tlsrpt.Diagnostic with
+// Severity tlsrpt.SeverityError, its Err the underlying cause, and one of
+// these codes (with Parser.Strict, also a warning code of the table
+// above). These are no warnings: nothing was tolerated.
+//
+//	code                       refused                                                   Err
+//	mime-limit-message-size    message over Parser/VerifyOptions.MaxMessageSize           ErrTooLarge
+//	mime-limit-parts           more entities or zip members than Parser.MaxParts          ErrTooLarge
+//	mime-limit-depth           nesting deeper than Parser.MaxDepth                        ErrTooLarge
+//	mime-limit-header-size     an entity header over Parser.MaxHeaderSize                 ErrTooLarge
+//	mime-limit-report-size     decompressed report data over Parser.MaxReportSize         ErrTooLarge, or the report decoder's error
+//	mime-limit-signatures      a DKIM signature beyond VerifyOptions.MaxSignatures        ErrTooLarge
+//	mime-report-undecodable    a report part that cannot be decoded                       the cause
+//	mime-field                 a Write input that cannot go into the message              the cause, or nil
+//
+// Path locates the problem as for warnings; for mime-field it names the
+// field ("WriteOptions.From", "report.contact-info",
+// "report.policies[1].policy.policy-domain"), and a mime-limit-signatures
+// error has the signature's position among the DKIM-Signature fields,
+// from 1, as Index. A mime-report-undecodable Diagnostic wraps the report
+// decoder's error: with Parser.Strict that is itself a *tlsrpt.Diagnostic,
+// which errors.As finds only after the part's, so look in the part's Err:
+//
+//	var part, dec *tlsrpt.Diagnostic
+//	if errors.As(err, &part) && part.Code == mime.CodeReportUndecodable && errors.As(part.Err, &dec) {
+//		// dec is the report decoder's refusal
+//	}
+//
 // # Limits
 //
 // Parse works on untrusted mail with bounded memory and time. A zero
@@ -167,12 +198,13 @@
 // report decoder's cap (MaxReportSize). Each cap is enforced while
 // reading: the message through a size-capped reader, gzip and zip members
 // through a capped decompressor, so a gzip or zip bomb stops at the cap in
-// milliseconds. An exceeded cap is a *LimitError naming it, which matches
-// ErrTooLarge (tlsrpt.ErrTooLarge). Verify reads at most 20 MiB
-// (VerifyOptions.MaxMessageSize), looks for the reports with the limits
-// of a zero Parser (a mail exceeding one is a *LimitError) and verifies
-// at most 8 signatures (MaxSignatures); each further one has an error
-// matching ErrTooLarge in its SignatureResult.
+// milliseconds. An exceeded cap is a *tlsrpt.Diagnostic whose Code names
+// it (see Error codes), which matches ErrTooLarge (tlsrpt.ErrTooLarge).
+// Verify reads at most 20 MiB (VerifyOptions.MaxMessageSize), looks for
+// the reports with the limits of a zero Parser (a mail exceeding one is
+// such a Diagnostic) and verifies at most 8 signatures (MaxSignatures);
+// each further one has a mime-limit-signatures error, matching
+// ErrTooLarge, in its SignatureResult.
 //
 // The whole message is held in memory (report mails are small); the
 // decoded parts are slices of it where no transfer encoding applies.
@@ -184,8 +216,8 @@
 // re-typed by other implementations, or in the forwarding and archiving
 // of report mails. Not tolerated: a part labelled as a TLS report whose
 // content is not gzip, zip or JSON, a truncated gzip stream and a zip
-// archive with more than one JSON member are a *PartError rather than a
-// guess.
+// archive with more than one JSON member are a mime-report-undecodable
+// error rather than a guess.
 //
 // dkimpy (Debian python3-dkim) compares a key's s= tag as a whole: it
 // accepts s=*, s=email and s=tlsrpt but rejects s=email:tlsrpt, which

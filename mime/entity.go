@@ -45,7 +45,7 @@ func nextLine(b []byte) (line, rest []byte) {
 
 // parseHeader splits an entity into its header fields and body. Lines may
 // end in CRLF or LF. Lines that are neither fields nor continuations are
-// skipped with a warning; a header larger than max is a *LimitError.
+// skipped with a warning; a header larger than max is a CodeLimitHeaderSize error.
 func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 	var h header
 	var folded [][]byte // the unfolded value of each field, being built
@@ -60,7 +60,7 @@ func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 		line, next := nextLine(rest)
 		size += len(rest) - len(next)
 		if int64(size) > s.maxHeader {
-			return nil, nil, &LimitError{Limit: "header size", Max: s.maxHeader, Path: path}
+			return nil, nil, limitError(CodeLimitHeaderSize, "header size", s.maxHeader, path, nil)
 		}
 		rest = next
 		if len(line) == 0 {

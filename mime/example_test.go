@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -157,12 +158,17 @@ func ExampleParse() {
 func ExampleParser() {
 	p := mime.Parser{MaxMessageSize: 64 << 10, MaxReportSize: 1 << 20}
 	_, err := p.Parse(strings.NewReader(strings.Repeat("x", 100<<10)))
-	fmt.Println(errors.Is(err, mime.ErrTooLarge), err)
+	var d *tlsrpt.Diagnostic
+	if errors.As(err, &d) {
+		fmt.Println(errors.Is(err, mime.ErrTooLarge), d.Code == mime.CodeLimitMessageSize)
+		fmt.Println(d.String())
+	}
 
 	_, err = p.Parse(strings.NewReader("Subject: cron\r\n\r\nall done\r\n"))
 	fmt.Println(errors.Is(err, mime.ErrNoReport))
 	// Output:
-	// true mime: message size limit 65536 exceeded
+	// true true
+	// error mime:message: message size limit 65536 exceeded [mime-limit-message-size]
 	// true
 }
 

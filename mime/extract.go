@@ -115,10 +115,10 @@ func (s *state) extract() (*Message, error) {
 		dec := report.Decoder{MaxSize: s.maxReport, Strict: s.strict}
 		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
 		if errors.Is(err, report.ErrTooLarge) {
-			return nil, &LimitError{Limit: "report size", Max: s.maxReport, Path: l.path, Err: err}
+			return nil, limitError(CodeLimitReportSize, "report size", s.maxReport, l.path, err)
 		}
 		if err != nil {
-			return nil, &PartError{Path: l.path, Err: err}
+			return nil, partError(l.path, err)
 		}
 		switch {
 		case c.how == byGenericType:
@@ -215,8 +215,7 @@ func (s *state) choose() ([]*candidate, error) {
 			if err != nil {
 				// A part named as RFC 8460 §5.1 prescribes is a report
 				// that cannot be read; any other part is just not one.
-				var le *LimitError
-				if _, named := filenameFields(l.filename); named || errors.As(err, &le) {
+				if _, named := filenameFields(l.filename); named || isLimit(err) {
 					return nil, err
 				}
 				continue
@@ -238,8 +237,7 @@ func (s *state) choose() ([]*candidate, error) {
 			}
 			c, err := s.prepare(l)
 			if err != nil {
-				var le *LimitError
-				if errors.As(err, &le) {
+				if isLimit(err) {
 					return nil, err
 				}
 				continue
@@ -389,7 +387,7 @@ func (s *state) prepare(l *leaf) (*candidate, error) {
 		c.json = content
 		err = s.spend(l.path, int64(len(content)))
 	default:
-		err = &PartError{Path: l.path, Err: errors.New("content is neither gzip, zip nor JSON")}
+		err = partError(l.path, errors.New("content is neither gzip, zip nor JSON"))
 	}
 	if err != nil {
 		return nil, err
@@ -405,7 +403,7 @@ func (c *candidate) warn(path string, code tlsrpt.Code, msg string) {
 func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, &PartError{Path: c.l.path, Err: err}
+		return nil, partError(c.l.path, err)
 	}
 	out, err := io.ReadAll(capped.NewReader(zr, s.maxReport-s.spent, errReportCap))
 	if err := s.spend(c.l.path, int64(len(out))); err != nil {
@@ -419,7 +417,7 @@ func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 		// no gzip member.
 		c.warn(c.l.path, CodeGzipTrailingData, "data after the gzip stream ignored")
 	case err != nil:
-		return nil, &PartError{Path: c.l.path, Err: err}
+		return nil, partError(c.l.path, err)
 	}
 	return out, nil
 }
@@ -431,17 +429,17 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 	// archive declares before archive/zip reads its whole central
 	// directory into memory (about 200 bytes per entry).
 	if n, ok := zipEntries(data); ok && n > s.maxParts {
-		return nil, &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: c.l.path}
+		return nil, limitError(CodeLimitParts, "parts", int64(s.maxParts), c.l.path, nil)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, &PartError{Path: c.l.path, Err: err}
+		return nil, partError(c.l.path, err)
 	}
 	var member *zip.File
 	members := 0
 	for i, f := range zr.File {
 		if i >= s.maxParts {
-			return nil, &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: c.l.path}
+			return nil, limitError(CodeLimitParts, "parts", int64(s.maxParts), c.l.path, nil)
 		}
 		if f.FileInfo().IsDir() {
 			continue
@@ -454,14 +452,14 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 		}
 	}
 	if members != 1 {
-		return nil, &PartError{Path: c.l.path, Err: errors.New("zip archive holds " + strconv.Itoa(members) + " JSON members, want 1")}
+		return nil, partError(c.l.path, errors.New("zip archive holds "+strconv.Itoa(members)+" JSON members, want 1"))
 	}
 	if member.UncompressedSize64 > uint64(s.maxReport-s.spent) {
 		return nil, s.overBudget(c.l.path)
 	}
 	rc, err := member.Open()
 	if err != nil {
-		return nil, &PartError{Path: c.l.path, Err: err}
+		return nil, partError(c.l.path, err)
 	}
 	defer rc.Close()
 	out, err := io.ReadAll(capped.NewReader(rc, s.maxReport-s.spent, errReportCap))
@@ -472,7 +470,7 @@ func (s *state) unzip(c *candidate, data []byte) ([]byte, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, &PartError{Path: c.l.path, Err: err}
+		return nil, partError(c.l.path, err)
 	}
 	if sniff(out) == "gzip" {
 		return s.gunzip(c, out)
@@ -507,5 +505,5 @@ func (s *state) spend(path string, n int64) error {
 }
 
 func (s *state) overBudget(path string) error {
-	return &LimitError{Limit: "report size", Max: s.maxReport, Path: path}
+	return limitError(CodeLimitReportSize, "report size", s.maxReport, path, nil)
 }

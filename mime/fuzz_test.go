@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 // FuzzParse checks that Parse never panics, that every error is one of the
@@ -49,9 +51,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("message of %d bytes over the cap: err = %v", len(data), err)
 		}
 		if err != nil {
-			var pe *PartError
-			var le *LimitError
-			if !errors.Is(err, ErrNoReport) && !errors.As(err, &pe) && !errors.As(err, &le) {
+			_, part := asCode(err, CodeReportUndecodable)
+			limit := false
+			for _, c := range []tlsrpt.Code{CodeLimitMessageSize, CodeLimitParts, CodeLimitDepth, CodeLimitHeaderSize, CodeLimitReportSize} {
+				if _, ok := asCode(err, c); ok {
+					limit = errors.Is(err, ErrTooLarge)
+				}
+			}
+			if !errors.Is(err, ErrNoReport) && !part && !limit {
 				t.Fatalf("undocumented error %T: %v", err, err)
 			}
 			if m != nil {
@@ -70,7 +77,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzWrite checks that Write either rejects its input with a *FieldError
+// FuzzWrite checks that Write either rejects its input with a CodeField error
 // or writes a message whose header holds exactly the expected fields (no
 // injection from any report field or option), whose lines all end in
 // CRLF, every line at most 998 octets long (RFC 5322 §2.1.1), and which
@@ -98,9 +105,8 @@ func FuzzWrite(f *testing.F) {
 		opts.From, opts.To[1], opts.Submitter, opts.MessageID = from, to, submitter, msgID
 		var b bytes.Buffer
 		if err := Write(&b, r, opts); err != nil {
-			var fe *FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %T %v is not a *FieldError", err, err)
+			if _, ok := asCode(err, CodeField); !ok {
+				t.Fatalf("error %T %v is not a %s *tlsrpt.Diagnostic", err, err, CodeField)
 			}
 			if b.Len() != 0 {
 				t.Fatal("bytes written before the error")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -81,9 +82,22 @@ func nested(depth int) []byte {
 	return []byte(b.String())
 }
 
-// TestParseLimits checks every Parser limit, each a *LimitError naming it
-// and matching tlsrpt.ErrTooLarge, the value every cap in the module
-// matches.
+// checkLimit checks that err is a limit's *tlsrpt.Diagnostic with code,
+// whose Err is ErrTooLarge or wraps it.
+func checkLimit(t *testing.T, err error, code tlsrpt.Code) {
+	t.Helper()
+	var d *tlsrpt.Diagnostic
+	if !errors.As(err, &d) || d.Code != code {
+		t.Fatalf("error %v is not a *tlsrpt.Diagnostic with code %q", err, code)
+	}
+	if d.Severity != tlsrpt.SeverityError || d.Path == "" || !strings.Contains(d.Message, " exceeded") || !errors.Is(d.Err, tlsrpt.ErrTooLarge) {
+		t.Errorf("limit error %+v: want Severity error, a Path, a message \"... limit N exceeded\", Err matching ErrTooLarge", d)
+	}
+}
+
+// TestParseLimits checks every Parser limit, each a *tlsrpt.Diagnostic
+// whose Code names it, matching tlsrpt.ErrTooLarge, the value every cap in
+// the module matches.
 func TestParseLimits(t *testing.T) {
 	standard := readFixture(t, "standard")
 	var manyParts strings.Builder
@@ -107,21 +121,21 @@ func TestParseLimits(t *testing.T) {
 		name   string
 		parser Parser
 		msg    []byte
-		limit  string
+		code   tlsrpt.Code
 	}{
-		{"message size", Parser{MaxMessageSize: 1000}, standard, "message size"},
-		{"message size, default", Parser{}, bytes.Repeat([]byte("x"), defaultMaxMessageSize+1), "message size"},
-		{"parts", Parser{}, []byte(manyParts.String()), "parts"},
-		{"parts, small cap", Parser{MaxParts: 2}, standard, "parts"},
-		{"depth", Parser{}, nested(20), "depth"},
-		{"depth, small cap", Parser{MaxDepth: 2}, nested(3), "depth"},
-		{"header size", Parser{MaxHeaderSize: 100}, standard, "header size"},
-		{"header size, default", Parser{}, []byte("X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody"), "header size"},
-		{"gzip bomb", Parser{}, reportMail("application/tlsrpt+gzip", gzipBomb(t, member, 1024)), "report size"},
-		{"gzip bomb, sniffed", Parser{MaxReportSize: 1 << 20}, reportMail("application/x-unknown", gzipBomb(t, member, 64)), "report size"},
-		{"zip bomb", Parser{MaxReportSize: 1 << 20}, reportMail("application/zip", zipOf(t, "r.json", make([]byte, 2<<20))), "report size"},
-		{"zip with 200 members", Parser{}, reportMail("application/zip", manyMembers.Bytes()), "parts"},
-		{"plain JSON over cap", Parser{MaxReportSize: 1024}, reportMail("application/tlsrpt+json", []byte(bigJSON)), "report size"},
+		{"message size", Parser{MaxMessageSize: 1000}, standard, CodeLimitMessageSize},
+		{"message size, default", Parser{}, bytes.Repeat([]byte("x"), defaultMaxMessageSize+1), CodeLimitMessageSize},
+		{"parts", Parser{}, []byte(manyParts.String()), CodeLimitParts},
+		{"parts, small cap", Parser{MaxParts: 2}, standard, CodeLimitParts},
+		{"depth", Parser{}, nested(20), CodeLimitDepth},
+		{"depth, small cap", Parser{MaxDepth: 2}, nested(3), CodeLimitDepth},
+		{"header size", Parser{MaxHeaderSize: 100}, standard, CodeLimitHeaderSize},
+		{"header size, default", Parser{}, []byte("X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody"), CodeLimitHeaderSize},
+		{"gzip bomb", Parser{}, reportMail("application/tlsrpt+gzip", gzipBomb(t, member, 1024)), CodeLimitReportSize},
+		{"gzip bomb, sniffed", Parser{MaxReportSize: 1 << 20}, reportMail("application/x-unknown", gzipBomb(t, member, 64)), CodeLimitReportSize},
+		{"zip bomb", Parser{MaxReportSize: 1 << 20}, reportMail("application/zip", zipOf(t, "r.json", make([]byte, 2<<20))), CodeLimitReportSize},
+		{"zip with 200 members", Parser{}, reportMail("application/zip", manyMembers.Bytes()), CodeLimitParts},
+		{"plain JSON over cap", Parser{MaxReportSize: 1024}, reportMail("application/tlsrpt+json", []byte(bigJSON)), CodeLimitReportSize},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,10 +145,7 @@ func TestParseLimits(t *testing.T) {
 			if !errors.Is(err, tlsrpt.ErrTooLarge) {
 				t.Fatalf("Parse error = %v, want one matching tlsrpt.ErrTooLarge", err)
 			}
-			var le *LimitError
-			if !errors.As(err, &le) || le.Limit != tt.limit {
-				t.Errorf("error %v is not a *LimitError for %q", err, tt.limit)
-			}
+			checkLimit(t, err, tt.code)
 			// Caps are enforced while reading: a 1 GiB bomb stops at the
 			// cap (32 MiB by default) in well under a second without -race.
 			if elapsed > 5*time.Second {
@@ -145,7 +156,7 @@ func TestParseLimits(t *testing.T) {
 }
 
 // TestVerifyLimits checks Verify's limits: its own message size cap and
-// the zero Parser's while it looks for the reports are a *LimitError, a
+// the zero Parser's while it looks for the reports are limit errors, a
 // signature beyond MaxSignatures has an error; all match
 // tlsrpt.ErrTooLarge.
 func TestVerifyLimits(t *testing.T) {
@@ -162,51 +173,72 @@ func TestVerifyLimits(t *testing.T) {
 	manyParts.WriteString("--b--\r\n")
 
 	tests := []struct {
-		name  string
-		opts  VerifyOptions
-		msg   string
-		limit string // the *LimitError's Limit, or "" for a signature's error
+		name string
+		opts VerifyOptions
+		msg  string
+		code tlsrpt.Code
 	}{
-		{"message size", VerifyOptions{Resolver: res, MaxMessageSize: 100}, signed, "message size"},
-		{"message size, default", VerifyOptions{Resolver: res}, strings.Repeat("x", defaultMaxMessageSize+1), "message size"},
-		{"Parser depth while finding the reports", VerifyOptions{Resolver: res}, string(nested(defaultMaxDepth + 4)), "depth"},
-		{"Parser parts while finding the reports", VerifyOptions{Resolver: res}, manyParts.String(), "parts"},
+		{"message size", VerifyOptions{Resolver: res, MaxMessageSize: 100}, signed, CodeLimitMessageSize},
+		{"message size, default", VerifyOptions{Resolver: res}, strings.Repeat("x", defaultMaxMessageSize+1), CodeLimitMessageSize},
+		{"Parser depth while finding the reports", VerifyOptions{Resolver: res}, string(nested(defaultMaxDepth + 4)), CodeLimitDepth},
+		{"Parser parts while finding the reports", VerifyOptions{Resolver: res}, manyParts.String(), CodeLimitParts},
 		{"Parser header size while finding the reports", VerifyOptions{Resolver: res},
-			"X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody", "header size"},
-		{"signatures", VerifyOptions{Resolver: res, MaxSignatures: 1}, twice, ""},
+			"X-Long: " + strings.Repeat("a", defaultMaxHeaderSize) + "\r\n\r\nbody", CodeLimitHeaderSize},
+		{"signatures", VerifyOptions{Resolver: res, MaxSignatures: 1}, twice, CodeLimitSignatures},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := Verify(context.Background(), strings.NewReader(tt.msg), &tt.opts)
-			if tt.limit == "" {
+			if tt.code == CodeLimitSignatures {
 				require.NoError(t, err)
 				require.Len(t, v.Signatures, 2)
 				if v.Signatures[0].Err != nil || !errors.Is(v.Signatures[1].Err, tlsrpt.ErrTooLarge) {
 					t.Errorf("MaxSignatures 1: errors %v, %v; want nil and one matching tlsrpt.ErrTooLarge", v.Signatures[0].Err, v.Signatures[1].Err)
+				}
+				checkLimit(t, v.Signatures[1].Err, tt.code)
+				var d *tlsrpt.Diagnostic
+				if errors.As(v.Signatures[1].Err, &d) && (d.Index != 2 || d.Path != "mime:header.DKIM-Signature") {
+					t.Errorf("signature limit error at %q #%d, want mime:header.DKIM-Signature #2", d.Path, d.Index)
 				}
 				return
 			}
 			if !errors.Is(err, tlsrpt.ErrTooLarge) {
 				t.Fatalf("Verify error = %v, want one matching tlsrpt.ErrTooLarge", err)
 			}
-			var le *LimitError
-			if !errors.As(err, &le) || le.Limit != tt.limit {
-				t.Errorf("error %v is not a *LimitError for %q", err, tt.limit)
-			}
+			checkLimit(t, err, tt.code)
 		})
 	}
 }
 
-func TestLimitErrorMatchesReportErrTooLarge(t *testing.T) {
-	// A report over the cap as plain JSON is caught by the report decoder
-	// or by Parse first; either way both sentinels match when the decoder
-	// hit it.
-	err := &LimitError{Limit: "report size", Max: 1, Err: report.ErrTooLarge}
-	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, report.ErrTooLarge) {
-		t.Errorf("LimitError does not match both sentinels")
+// TestLimitErrorCause checks that a limit's error matches ErrTooLarge and
+// its cause: a report over the cap as plain JSON is caught by the report
+// decoder or by Parse first; when the decoder hit it, its error is the Err.
+func TestLimitErrorCause(t *testing.T) {
+	decoderErr := fmt.Errorf("report: at offset 7: %w", report.ErrTooLarge)
+	other := errors.New("disk on fire")
+	tests := []struct {
+		name  string
+		cause error
+		want  string
+	}{
+		{"no cause", nil, "tlsrpt: error mime:part[2]: report size limit 1 exceeded [mime-limit-report-size]: tlsrpt: input too large"},
+		{"report decoder", decoderErr, "tlsrpt: error mime:part[2]: report size limit 1 exceeded [mime-limit-report-size]: report: at offset 7: tlsrpt: input too large"},
+		{"unrelated cause", other, "tlsrpt: error mime:part[2]: report size limit 1 exceeded [mime-limit-report-size]: tlsrpt: input too large\ndisk on fire"},
 	}
-	if got := err.Error(); got != "mime: report size limit 1 exceeded" {
-		t.Errorf("Error() = %q", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := limitError(CodeLimitReportSize, "report size", 1, "mime:part[2]", tt.cause)
+			if !errors.Is(err, ErrTooLarge) || !errors.Is(err, report.ErrTooLarge) || !errors.Is(err, tlsrpt.ErrTooLarge) {
+				t.Errorf("%v does not match ErrTooLarge", err)
+			}
+			if tt.cause != nil && !errors.Is(err, tt.cause) {
+				t.Errorf("%v does not match its cause %v", err, tt.cause)
+			}
+			checkLimit(t, err, CodeLimitReportSize)
+			if got := err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -232,10 +264,7 @@ func TestParsePartCapBoundsMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := Parse(bytes.NewReader(msg))
 	runtime.ReadMemStats(&after)
-	var le *LimitError
-	if !errors.As(err, &le) || le.Limit != "parts" {
-		t.Fatalf("Parse error = %v, want a parts *LimitError", err)
-	}
+	checkLimit(t, err, CodeLimitParts)
 	// Reading the message costs about 2-3 times its size; one slice header
 	// per delimiter would cost about 25 times.
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 5*uint64(len(msg)) {

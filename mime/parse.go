@@ -24,7 +24,8 @@ const (
 
 // Parser extracts TLS reports from e-mail messages. Its zero value is
 // ready to use with the documented default limits; every limit is enforced
-// while reading, and exceeding one is a *LimitError matching ErrTooLarge.
+// while reading, and exceeding one is a *tlsrpt.Diagnostic with a
+// CodeLimit* code, matching ErrTooLarge.
 type Parser struct {
 	// MaxMessageSize caps the bytes read from the message. Zero means
 	// 20 MiB.
@@ -51,7 +52,8 @@ type Parser struct {
 	// domain, a report outside multipart/report, ...) is a
 	// *tlsrpt.Diagnostic error, and the report is decoded with
 	// report.Decoder{Strict: true}, whose *tlsrpt.Diagnostic comes
-	// wrapped in a *PartError. The zero value is lenient.
+	// wrapped in the part's CodeReportUndecodable *tlsrpt.Diagnostic (its
+	// Err). The zero value is lenient.
 	Strict bool
 }
 
@@ -130,16 +132,18 @@ var errMessageCap = errors.New("mime: message size cap")
 // Reports are decoded with a lenient report.Decoder. Every tolerated
 // deviation is a Warning.
 //
-// Errors: ErrNoReport when the message holds no TLS report; a *LimitError
-// (matching ErrTooLarge) when a limit was exceeded; a *PartError when a
-// part labelled as a TLS report cannot be decoded; with Strict, a
+// Errors: ErrNoReport when the message holds no TLS report; a
+// *tlsrpt.Diagnostic with a CodeLimit* code (matching ErrTooLarge) when a
+// limit was exceeded; a *tlsrpt.Diagnostic with Code CodeReportUndecodable,
+// whose Err is the cause, when a part labelled as a TLS report cannot be
+// decoded; with Strict, a
 // *tlsrpt.Diagnostic for the first tolerated deviation; the reader's
 // error.
 func (p *Parser) Parse(r io.Reader) (*Message, error) {
 	s := p.newState()
 	data, err := io.ReadAll(capped.NewReader(r, s.maxMessage, errMessageCap))
 	if errors.Is(err, errMessageCap) {
-		return nil, &LimitError{Limit: "message size", Max: s.maxMessage}
+		return nil, limitError(CodeLimitMessageSize, "message size", s.maxMessage, "mime:message", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -241,10 +245,10 @@ func (s *state) message(data []byte, path string, depth int) error {
 func (s *state) entity(h header, body []byte, path string, depth int, info *msgInfo, inReport, inDigest bool) error {
 	s.parts++
 	if s.parts > s.maxParts {
-		return &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: path}
+		return limitError(CodeLimitParts, "parts", int64(s.maxParts), path, nil)
 	}
 	if depth > s.maxDepth {
-		return &LimitError{Limit: "depth", Max: int64(s.maxDepth), Path: path}
+		return limitError(CodeLimitDepth, "depth", int64(s.maxDepth), path, nil)
 	}
 	ctv, _ := h.get("Content-Type")
 	mt, params := s.mediaType(ctv, path, "Content-Type")
@@ -287,7 +291,7 @@ func (s *state) entity(h header, body []byte, path string, depth int, info *msgI
 				if pt, _ := ph.get("Content-Type"); strings.HasPrefix(strings.ToLower(strings.TrimSpace(pt)), "message/") ||
 					strings.HasPrefix(strings.ToLower(strings.TrimSpace(pt)), "text/rfc822-headers") {
 					if s.parts++; s.parts > s.maxParts {
-						return &LimitError{Limit: "parts", Max: int64(s.maxParts), Path: cp}
+						return limitError(CodeLimitParts, "parts", int64(s.maxParts), cp, nil)
 					}
 					continue
 				}

@@ -113,7 +113,7 @@ var parseTests = []struct {
 	{name: "error-zip-two-members", reason: "zip with two JSON members", err: errPart},
 }
 
-// errPart stands for "a *PartError" in parseTests.
+// errPart stands for "a CodeReportUndecodable error" in parseTests.
 var errPart = errors.New("part error")
 
 func TestParseFixtures(t *testing.T) {
@@ -123,9 +123,8 @@ func TestParseFixtures(t *testing.T) {
 			m, err := Parse(bytes.NewReader(readFixture(t, tt.name)))
 			switch {
 			case tt.err == errPart:
-				var pe *PartError
-				if !errors.As(err, &pe) {
-					t.Fatalf("Parse error = %v, want a *PartError (%s)", err, tt.reason)
+				if d, ok := asCode(err, CodeReportUndecodable); !ok || d.Err == nil || d.Path == "" {
+					t.Fatalf("Parse error = %v, want a %s *tlsrpt.Diagnostic with a Path and an Err (%s)", err, CodeReportUndecodable, tt.reason)
 				}
 				return
 			case tt.err != nil:
@@ -301,7 +300,7 @@ func TestParseStrict(t *testing.T) {
 	t.Run("report decoded strictly", func(t *testing.T) {
 		// A conforming message whose report lacks the "Z" of its
 		// datetimes: lenient accepts with a report warning, strict fails
-		// with the decoder's error inside a *PartError.
+		// with the decoder's *tlsrpt.Diagnostic as the Err of the part's.
 		var b bytes.Buffer
 		if err := Write(&b, testReport(), testOptions()); err != nil {
 			t.Fatal(err)
@@ -319,10 +318,13 @@ func TestParseStrict(t *testing.T) {
 			t.Fatalf("lenient Parse: %v, warnings %v", err, m)
 		}
 		_, err = strict.Parse(bytes.NewReader(msg))
-		var pe *PartError
+		part, ok := asCode(err, CodeReportUndecodable)
+		if !ok {
+			t.Fatalf("strict Parse error = %v, want a %s *tlsrpt.Diagnostic", err, CodeReportUndecodable)
+		}
 		var de *tlsrpt.Diagnostic
-		if !errors.As(err, &pe) || !errors.As(err, &de) {
-			t.Fatalf("strict Parse error = %v, want a *report.DecodeError in a *PartError", err)
+		if !errors.As(part.Err, &de) || de.Code == CodeReportUndecodable || !strings.HasPrefix(de.Path, "date-range") {
+			t.Fatalf("strict Parse error = %v, want the report decoder's *tlsrpt.Diagnostic as the part's Err, got %+v", err, de)
 		}
 	})
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -73,8 +73,10 @@ type SignatureResult struct {
 	// Err is nil when the signature verified (RFC 6376 §6), otherwise the
 	// reason; dkim.IsTempFail and dkim.IsPermFail classify it. A signature
 	// with l= has an error even when its hash matched (go-msgauth refuses
-	// l=); one beyond VerifyOptions.MaxSignatures, not verified, has an
-	// error matching ErrTooLarge.
+	// l=); one beyond VerifyOptions.MaxSignatures, not verified, has a
+	// *tlsrpt.Diagnostic with Code CodeLimitSignatures, Index its
+	// position among the DKIM-Signature fields (from 1), matching
+	// ErrTooLarge.
 	Err error
 	// Aligned reports whether Domain equals the TLS-Report-Submitter
 	// domain or is a parent of it: the "reporting domain" of RFC 8460 §3.
@@ -101,9 +103,24 @@ type SignatureResult struct {
 	ServiceEmailOnly bool
 }
 
-// errSignatureLimit marks the signatures beyond VerifyOptions.MaxSignatures,
-// which were not verified. It matches ErrTooLarge.
-var errSignatureLimit = fmt.Errorf("mime: signature not verified (MaxSignatures exceeded): %w", ErrTooLarge)
+// signatureLimitError returns the error of a signature beyond
+// VerifyOptions.MaxSignatures, which was not verified: the n-th
+// DKIM-Signature field (from 1) of the message at path. It matches
+// ErrTooLarge.
+func signatureLimitError(path string, n, max int) error {
+	hp := path + ".header.DKIM-Signature"
+	if path == "mime:message" {
+		hp = "mime:header.DKIM-Signature"
+	}
+	return &tlsrpt.Diagnostic{
+		Path:     hp,
+		Index:    n,
+		Code:     CodeLimitSignatures,
+		Severity: tlsrpt.SeverityError,
+		Message:  "signature limit " + strconv.Itoa(max) + " exceeded: signature not verified",
+		Err:      ErrTooLarge,
+	}
+}
 
 // errSignatureUnread marks a DKIM-Signature field the verifier did not
 // read as a signature, which was not verified.
@@ -128,8 +145,9 @@ var errSignatureUnread = errors.New("mime: signature not verified (not recognise
 // on it survived the forwarding. See Verification.Carrier.
 //
 // The error is non-nil only when the message cannot be read or exceeds a
-// limit (a *LimitError: MaxMessageSize, or a default Parser limit while
-// looking for the reports); signature failures are in the results.
+// limit (a *tlsrpt.Diagnostic with a CodeLimit* code, matching
+// ErrTooLarge: MaxMessageSize, or a default Parser limit while looking for
+// the reports); signature failures are in the results.
 func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verification, error) {
 	if opts == nil {
 		opts = &VerifyOptions{}
@@ -137,7 +155,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 	maxSize := orDefault(opts.MaxMessageSize, defaultMaxMessageSize)
 	data, err := io.ReadAll(capped.NewReader(r, maxSize, errMessageCap))
 	if errors.Is(err, errMessageCap) {
-		return nil, &LimitError{Limit: "message size", Max: maxSize}
+		return nil, limitError(CodeLimitMessageSize, "message size", maxSize, "mime:message", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -224,7 +242,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 			// read; those after the last of them are over the cap.
 			res.Err = errSignatureUnread
 			if tooMany && i >= j {
-				res.Err = errSignatureLimit
+				res.Err = signatureLimitError(v.Carrier, i+1, maxSigs)
 			}
 			continue
 		}
@@ -243,9 +261,9 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 // findCarrier returns the message carrying the reports of the mail data
 // as a zero Parser finds them: the mail itself, or the attached message
 // holding them. It returns the mail itself when there is no report to
-// find (Parse then fails with ErrNoReport or a *PartError, so nothing is
-// vouched for), nil when the reports are in more than one message, and a
-// *LimitError when a limit stopped the search (a Parser with other
+// find (Parse then fails with ErrNoReport or a CodeReportUndecodable
+// error, so nothing is vouched for), nil when the reports are in more than one message, and a
+// limit's error when a limit stopped the search (a Parser with other
 // limits might find other reports).
 func findCarrier(data []byte) (*msgInfo, error) {
 	s := new(Parser).newState()
@@ -253,9 +271,8 @@ func findCarrier(data []byte) (*msgInfo, error) {
 		return nil, err
 	}
 	chosen, err := s.choose()
-	var le *LimitError
 	switch {
-	case errors.As(err, &le):
+	case isLimit(err):
 		return nil, err
 	case err != nil:
 		return s.top, nil

@@ -180,7 +180,7 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Signatures[0].Err != nil || !errors.Is(v.Signatures[1].Err, errSignatureLimit) {
+	if v.Signatures[0].Err != nil || !errors.Is(v.Signatures[1].Err, ErrTooLarge) {
 		t.Errorf("MaxSignatures 1: %v, %v", v.Signatures[0].Err, v.Signatures[1].Err)
 	}
 

@@ -72,7 +72,8 @@ const (
 // a header is checked first: control characters (CR, LF and NUL included)
 // are rejected, non-ASCII text is RFC 2047 encoded, domains are converted
 // to A-labels (or rejected when not valid host names). On any such error
-// nothing is written to w; the error is a *FieldError.
+// nothing is written to w; the error is a *tlsrpt.Diagnostic with Code
+// CodeField whose Path names the field.
 //
 // The report JSON is json.Marshal(r). With Date, MessageID, Boundary and
 // UniqueID set and no DKIM, the output is byte-for-byte deterministic.
@@ -100,17 +101,17 @@ func Write(w io.Writer, r *report.Report, opts *WriteOptions) error {
 // build returns the complete unsigned message.
 func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	if r == nil {
-		return nil, &FieldError{Field: "report", Reason: "is nil"}
+		return nil, fieldError("report", "is nil", nil)
 	}
 	from, err := formatAddress("WriteOptions.From", opts.From)
 	if err != nil {
 		return nil, err
 	}
 	if !fieldFits("From", from) {
-		return nil, &FieldError{Field: "WriteOptions.From", Reason: reasonTooLongWord}
+		return nil, fieldError("WriteOptions.From", reasonTooLongWord, nil)
 	}
 	if len(opts.To) == 0 {
-		return nil, &FieldError{Field: "WriteOptions.To", Reason: "no recipient"}
+		return nil, fieldError("WriteOptions.To", "no recipient", nil)
 	}
 	to := make([]string, len(opts.To))
 	for i, a := range opts.To {
@@ -120,7 +121,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 		}
 		// The addresses are joined with ", ": each may start the field.
 		if !fieldFits("To", to[i]+",") {
-			return nil, &FieldError{Field: field, Reason: reasonTooLongWord}
+			return nil, fieldError(field, reasonTooLongWord, nil)
 		}
 	}
 	policyDomain, err := reportPolicyDomain(r)
@@ -137,14 +138,14 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 		}
 	}
 	if reason := checkHeaderText(r.ReportID); reason != "" {
-		return nil, &FieldError{Field: "report.report-id", Reason: reason}
+		return nil, fieldError("report.report-id", reason, nil)
 	}
 	if r.ReportID == "" {
-		return nil, &FieldError{Field: "report.report-id", Reason: "is empty"}
+		return nil, fieldError("report.report-id", "is empty", nil)
 	}
 	begin, end := r.DateRange.Start.Unix(), r.DateRange.End.Unix()
 	if begin < 0 || end < begin {
-		return nil, &FieldError{Field: "report.date-range", Reason: "is not a range after 1970"}
+		return nil, fieldError("report.date-range", "is not a range after 1970", nil)
 	}
 
 	date := opts.Date
@@ -159,13 +160,13 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	if boundary == "" {
 		boundary = "tlsrpt-" + randomHex(12)
 	} else if !validBoundary(boundary) {
-		return nil, &FieldError{Field: "WriteOptions.Boundary", Reason: "is not an RFC 2046 boundary"}
+		return nil, fieldError("WriteOptions.Boundary", "is not an RFC 2046 boundary", nil)
 	}
 	unique := opts.UniqueID
 	if unique == "" {
 		unique = randomHex(8)
 	} else if !isAlnum(unique) {
-		return nil, &FieldError{Field: "WriteOptions.UniqueID", Reason: "must be letters and digits (RFC 8460 §5.1)"}
+		return nil, fieldError("WriteOptions.UniqueID", "must be letters and digits (RFC 8460 §5.1)", nil)
 	}
 
 	// RFC 8460 §5.1 filename.
@@ -179,14 +180,14 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	if !fieldFits("Content-Disposition", disposition) {
 		// The domains are at most 253 octets each: only the unique-id
 		// can make the filename parameter too long.
-		return nil, &FieldError{Field: "WriteOptions.UniqueID", Reason: "makes the attachment filename too long for a header line (RFC 5322 §2.1.1: 998 octets)"}
+		return nil, fieldError("WriteOptions.UniqueID", "makes the attachment filename too long for a header line (RFC 5322 §2.1.1: 998 octets)", nil)
 	}
 
 	data, err := json.Marshal(r)
 	if err != nil {
 		// The canonical encoder refuses what RFC 8460 JSON cannot carry
 		// (invalid UTF-8, for one).
-		return nil, &FieldError{Field: "report", Reason: "cannot be encoded: " + err.Error(), Err: err}
+		return nil, fieldError("report", "cannot be encoded: "+err.Error(), err)
 	}
 	if !opts.Uncompressed {
 		var zb bytes.Buffer
@@ -200,7 +201,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	}
 	summary, summaryCTE := encodeSummary(summaryText(r, policyDomain, submitter, filename, mediaType))
 	if bytes.Contains(summary, []byte("--"+boundary)) {
-		return nil, &FieldError{Field: "WriteOptions.Boundary", Reason: "occurs in the message body"}
+		return nil, fieldError("WriteOptions.Boundary", "occurs in the message body", nil)
 	}
 
 	// RFC 8460 §5.3 Subject: Report Domain: <policy domain> Submitter:
@@ -208,7 +209,7 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 	subject := "Report Domain: " + policyDomain + " Submitter: " + submitter +
 		" Report-ID: " + encodeText("<"+subjectReportID(r.ReportID, submitter)+">")
 	if longestToken(subject) > hardLineLimit-len("Subject: ") {
-		return nil, &FieldError{Field: "report.report-id", Reason: "too long for a header line"}
+		return nil, fieldError("report.report-id", "too long for a header line", nil)
 	}
 
 	var b strings.Builder
@@ -269,22 +270,22 @@ func writeBase64(b *strings.Builder, data []byte) {
 // RFC 2047-encoding a non-ASCII display name.
 func formatAddress(field, s string) (string, error) {
 	if reason := checkHeaderText(s); reason != "" {
-		return "", &FieldError{Field: field, Reason: reason}
+		return "", fieldError(field, reason, nil)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return "", &FieldError{Field: field, Reason: "is not an address: " + err.Error()}
+		return "", fieldError(field, "is not an address: "+err.Error(), err)
 	}
 	local, dom, ok := strings.Cut(a.Address, "@")
 	if !ok || local == "" {
-		return "", &FieldError{Field: field, Reason: "is not an address"}
+		return "", fieldError(field, "is not an address", nil)
 	}
 	if !isASCII(local) {
-		return "", &FieldError{Field: field, Reason: "has a non-ASCII local part (SMTPUTF8 is not supported)"}
+		return "", fieldError(field, "has a non-ASCII local part (SMTPUTF8 is not supported)", nil)
 	}
 	d, err := domain.ToASCII(dom)
 	if err != nil {
-		return "", &FieldError{Field: field, Reason: "has an invalid domain: " + err.Error()}
+		return "", fieldError(field, "has an invalid domain: "+err.Error(), err)
 	}
 	a.Address = local + "@" + d
 	return a.String(), nil
@@ -293,20 +294,20 @@ func formatAddress(field, s string) (string, error) {
 // reportPolicyDomain returns the single policy domain of r as an A-label.
 func reportPolicyDomain(r *report.Report) (string, error) {
 	if len(r.Policies) == 0 {
-		return "", &FieldError{Field: "report.policies", Reason: "is empty: no policy domain"}
+		return "", fieldError("report.policies", "is empty: no policy domain", nil)
 	}
 	var first string
 	for i, p := range r.Policies {
 		field := "report.policies[" + strconv.Itoa(i) + "].policy.policy-domain"
 		d, err := domain.ToASCII(p.Policy.Domain)
 		if err != nil {
-			return "", &FieldError{Field: field, Reason: "is not a domain: " + err.Error()}
+			return "", fieldError(field, "is not a domain: "+err.Error(), err)
 		}
 		if i == 0 {
 			first = d
 		} else if d != first {
 			// RFC 8460 §5.3: one report message per policy domain.
-			return "", &FieldError{Field: field, Reason: "differs from the first policy domain " + strconv.Quote(first) + " (one report per policy domain)"}
+			return "", fieldError(field, "differs from the first policy domain "+strconv.Quote(first)+" (one report per policy domain)", nil)
 		}
 	}
 	return first, nil
@@ -316,34 +317,29 @@ func reportPolicyDomain(r *report.Report) (string, error) {
 // contact-info (RFC 8460 §5.3), or explicit when given.
 func reportSubmitter(r *report.Report, explicit string) (string, error) {
 	if reason := checkHeaderText(explicit); reason != "" {
-		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: reason}
+		return "", fieldError("WriteOptions.Submitter", reason, nil)
 	}
 	ci, ciErr := report.ContactDomain(r.ContactInfo)
 	if explicit == "" {
 		if ciErr != nil {
-			return "", &FieldError{Field: "report.contact-info", Reason: strings.TrimPrefix(ciErr.Error(), "report: ") + "; set WriteOptions.Submitter", Err: ciErr}
+			return "", fieldError("report.contact-info", strings.TrimPrefix(ciErr.Error(), "report: ")+"; set WriteOptions.Submitter", ciErr)
 		}
 		return ci, nil
 	}
 	sub, err := domain.ToASCII(explicit)
 	if err != nil {
-		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "is not a domain: " + err.Error()}
+		return "", fieldError("WriteOptions.Submitter", "is not a domain: "+err.Error(), err)
 	}
 	// An https contact-info's host may lie below the submitter domain.
 	if ciErr == nil && ci != sub && (!strings.Contains(r.ContactInfo, "://") || !domain.IsSubdomainOrEqual(ci, sub)) {
-		return "", &FieldError{Field: "WriteOptions.Submitter", Reason: "differs from the contact-info domain " + strconv.Quote(ci) + " (RFC 8460 §5.3)"}
+		return "", fieldError("WriteOptions.Submitter", "differs from the contact-info domain "+strconv.Quote(ci)+" (RFC 8460 §5.3)", nil)
 	}
 	return sub, nil
 }
 
-// reasonTooLongWord is the FieldError reason for an address that cannot be
+// reasonTooLongWord is the CodeField message for an address that cannot be
 // folded into lines of at most 998 octets (RFC 5322 §2.1.1).
 const reasonTooLongWord = "has a word too long for a header line (RFC 5322 §2.1.1: 998 octets; a display name folds only at its spaces, an addr-spec not at all)"
-
-// errString is a plain error value for reasons embedded in FieldError.
-type errString string
-
-func (e errString) Error() string { return string(e) }
 
 // messageID returns the Message-ID header value with angle brackets.
 func messageID(id, submitter string) (string, error) {
@@ -353,11 +349,11 @@ func messageID(id, submitter string) (string, error) {
 	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
 	left, right, ok := strings.Cut(id, "@")
 	if !ok || left == "" || right == "" || !isMsgIDText(id) {
-		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is not an RFC 5322 msg-id (id-left@id-right)"}
+		return "", fieldError("WriteOptions.MessageID", "is not an RFC 5322 msg-id (id-left@id-right)", nil)
 	}
 	if !fieldFits("Message-ID", "<"+id+">") {
 		// RFC 5322 §3.6.4: a msg-id has no whitespace to fold at.
-		return "", &FieldError{Field: "WriteOptions.MessageID", Reason: "is too long for a header line (RFC 5322 §2.1.1: 998 octets; a msg-id cannot be folded)"}
+		return "", fieldError("WriteOptions.MessageID", "is too long for a header line (RFC 5322 §2.1.1: 998 octets; a msg-id cannot be folded)", nil)
 	}
 	return "<" + id + ">", nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -250,12 +251,12 @@ func TestWriteErrors(t *testing.T) {
 			tt.edit(r, opts)
 			var b bytes.Buffer
 			err := Write(&b, r, opts)
-			var fe *FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("Write error = %v, want a *FieldError", err)
+			fe, ok := asCode(err, CodeField)
+			if !ok {
+				t.Fatalf("Write error = %v, want a %s *tlsrpt.Diagnostic", err, CodeField)
 			}
-			if fe.Field != tt.field {
-				t.Errorf("FieldError.Field = %q, want %q (%v)", fe.Field, tt.field, err)
+			if fe.Path != tt.field || fe.Severity != tlsrpt.SeverityError || fe.Message == "" {
+				t.Errorf("Diagnostic %+v, want Path %q, Severity error and a Message (%v)", fe, tt.field, err)
 			}
 			if b.Len() != 0 {
 				t.Errorf("Write wrote %d bytes before failing", b.Len())
@@ -549,7 +550,7 @@ func TestSubjectReportID(t *testing.T) {
 
 // TestWriteLineLimit checks RFC 5322 §2.1.1 (a line is at most 998
 // octets): long values are folded where the syntax has whitespace to fold
-// at and refused with a *FieldError where it has none.
+// at and refused with a CodeField error where it has none.
 func TestWriteLineLimit(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("x", n) }
 	// "Message-ID: <" + id + ">" is exactly 998 octets.
@@ -558,7 +559,7 @@ func TestWriteLineLimit(t *testing.T) {
 		name   string
 		reason string
 		edit   func(*report.Report, *WriteOptions)
-		field  string // the *FieldError's Field; "" for success
+		field  string // the CodeField error's Path; "" for success
 	}{
 		{name: "long display name with spaces", reason: "folded inside the quoted-string (RFC 5322 §3.2.4 allows FWS there)",
 			edit: func(_ *report.Report, o *WriteOptions) {
@@ -591,9 +592,8 @@ func TestWriteLineLimit(t *testing.T) {
 			var b bytes.Buffer
 			err := Write(&b, r, opts)
 			if tt.field != "" {
-				var fe *FieldError
-				if !errors.As(err, &fe) || fe.Field != tt.field {
-					t.Fatalf("Write error = %v, want a *FieldError for %s (%s)", err, tt.field, tt.reason)
+				if fe, ok := asCode(err, CodeField); !ok || fe.Path != tt.field {
+					t.Fatalf("Write error = %v, want a %s *tlsrpt.Diagnostic for %s (%s)", err, CodeField, tt.field, tt.reason)
 				}
 				if b.Len() != 0 {
 					t.Errorf("Write wrote %d bytes before failing", b.Len())

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/mail"
 	"sync"
 	"time"
@@ -22,9 +23,13 @@ import (
 // and MailSender are.
 type Deliverer struct {
 	// HTTPClient sends the HTTPS POSTs. Nil means a client with
-	// http.DefaultTransport. An *http.Client is used through a copy that
-	// does not follow redirects (see HTTPDoer); its Timeout applies.
-	HTTPClient HTTPDoer
+	// http.DefaultTransport. It is used through a shallow copy whose
+	// CheckRedirect returns http.ErrUseLastResponse, so that the Deliverer
+	// sees and handles every redirect itself (307/308 re-sent up to
+	// MaxRedirects, others refused); its Transport, Jar and Timeout apply.
+	// A Transport that follows redirects itself and turns the POST into
+	// another method gets ErrRedirect.
+	HTTPClient *http.Client
 	// InsecureSkipVerify allows delivering over HTTPS when the endpoint's
 	// certificate does not verify: the POST is first tried with
 	// verification and, on a certificate error, once more without it; the

@@ -13,8 +13,7 @@ import (
 // Compile-time checks that the standard library satisfies the small
 // interfaces.
 var (
-	_ ContextDialer = (*net.Dialer)(nil)
-	_ MailSender    = (*SMTPSender)(nil)
+	_ MailSender = (*SMTPSender)(nil)
 )
 
 func TestSMTPDirectWithDNSServer(t *testing.T) {

@@ -29,20 +29,9 @@ const defaultUserAgent = "go-tlsrpt (+https://github.com/go-tlsrpt/tlsrpt)"
 // Deliverer.MaxRedirects is zero.
 const defaultMaxRedirects = 3
 
-// HTTPDoer sends an HTTP request. *http.Client satisfies it.
-//
-// When the HTTPDoer is an *http.Client, the Deliverer uses a shallow copy
-// whose CheckRedirect returns http.ErrUseLastResponse, so that it sees and
-// handles every redirect itself. Any other HTTPDoer must not follow
-// redirects; a response to a request whose method is no longer POST is
-// reported as a refused redirect.
-type HTTPDoer interface {
-	Do(req *http.Request) (*http.Response, error)
-}
-
 // poster delivers a report body to https rua URIs.
 type poster struct {
-	client       HTTPDoer
+	client       *http.Client // nil: a client with http.DefaultTransport
 	insecure     bool
 	userAgent    string
 	maxRedirects int
@@ -61,18 +50,17 @@ type httpResult struct {
 // on 301/302/303, dropping the report.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// clientFor returns the HTTPDoer to use, never following redirects, and
-// with certificate verification disabled when skipVerify is set. The
-// cleanup function releases connections of a transport built here.
-func (p *poster) clientFor(skipVerify bool) (HTTPDoer, func(), bool) {
+// clientFor returns the client to use: a shallow copy of p.client whose
+// CheckRedirect returns http.ErrUseLastResponse, so that the Deliverer
+// sees and handles every redirect itself, with certificate verification
+// disabled when skipVerify is set; ok is false when that is not possible
+// (a Transport other than *http.Transport). The cleanup function releases
+// connections of a transport built here.
+func (p *poster) clientFor(skipVerify bool) (client *http.Client, cleanup func(), ok bool) {
 	noop := func() {}
-	c, isClient := p.client.(*http.Client)
-	if p.client != nil && !isClient {
-		return p.client, noop, !skipVerify
-	}
 	var cc http.Client
-	if c != nil {
-		cc = *c
+	if p.client != nil {
+		cc = *p.client
 	}
 	cc.CheckRedirect = noRedirect
 	if !skipVerify {
@@ -120,7 +108,7 @@ func (p *poster) post(ctx context.Context, u string, body []byte, contentType st
 }
 
 // postWith runs the POST and follows 307/308 redirects, re-sending body.
-func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body []byte, contentType string) httpResult {
+func (p *poster) postWith(ctx context.Context, client *http.Client, u string, body []byte, contentType string) httpResult {
 	fail := func(retryable bool, status int, err error) httpResult {
 		return httpResult{status: status, err: &DeliveryError{URI: u, Retryable: retryable, StatusCode: status, Err: err}}
 	}
@@ -153,8 +141,8 @@ func (p *poster) postWith(ctx context.Context, client HTTPDoer, u string, body [
 		drain(resp.Body)
 		status := resp.StatusCode
 		if resp.Request != nil && resp.Request.Method != http.MethodPost {
-			// An HTTPDoer followed a redirect and turned the POST into a
-			// GET: the report never reached anyone.
+			// The client's Transport followed a redirect itself and turned
+			// the POST into a GET: the report never reached anyone.
 			return httpResult{status: status, err: &DeliveryError{URI: u, StatusCode: status,
 				Location: resp.Request.URL.String(), Err: ErrRedirect}}
 		}

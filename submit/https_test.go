@@ -375,16 +375,17 @@ func TestHTTPSConnectionReset(t *testing.T) {
 	}
 }
 
-func TestHTTPSDoerFollowingToGET(t *testing.T) {
-	// An HTTPDoer that is not an *http.Client and follows redirects the
-	// net/http way: the Deliverer must notice the GET.
+func TestHTTPSTransportFollowingToGET(t *testing.T) {
+	// A Transport that follows redirects itself the net/http way: the
+	// Deliverer must notice the GET.
 	e := newEndpoint(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/old" {
 			http.Redirect(w, r, "/new", http.StatusFound)
 		}
 	})
-	doer := doerFunc(e.srv.Client().Do)
-	_, err := (&Deliverer{HTTPClient: doer}).Deliver(context.Background(), testReport(), record(t, e.srv.URL+"/old"))
+	client := e.srv.Client()
+	client.Transport = followingTransport{base: client.Transport}
+	_, err := (&Deliverer{HTTPClient: client}).Deliver(context.Background(), testReport(), record(t, e.srv.URL+"/old"))
 	if !errors.Is(err, ErrRedirect) || temporary(err) {
 		t.Fatalf("error %v, want permanent ErrRedirect", err)
 	}
@@ -393,9 +394,26 @@ func TestHTTPSDoerFollowingToGET(t *testing.T) {
 	}
 }
 
-type doerFunc func(*http.Request) (*http.Response, error)
+// followingTransport follows 301, 302 and 303 redirects with a GET, as
+// net/http's client does, inside RoundTrip.
+type followingTransport struct{ base http.RoundTripper }
 
-func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+func (f followingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(r)
+	if err != nil || resp.StatusCode < 301 || resp.StatusCode > 303 {
+		return resp, err
+	}
+	loc, err := resp.Location()
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	get, err := http.NewRequestWithContext(r.Context(), http.MethodGet, loc.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return f.base.RoundTrip(get)
+}
 
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)

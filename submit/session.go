@@ -53,11 +53,11 @@ func (s *session) close() {
 
 // dial opens a TCP connection to addr.
 func (s *SMTPSender) dial(ctx context.Context, addr string) (net.Conn, error) {
-	d := s.Dialer
-	if d == nil {
-		d = &net.Dialer{Timeout: defaultConnectTimeout}
+	dial := s.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: defaultConnectTimeout}).DialContext
 	}
-	return d.DialContext(ctx, "tcp", addr)
+	return dial(ctx, "tcp", addr)
 }
 
 // tlsConfig returns the TLS configuration for host.

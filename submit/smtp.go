@@ -17,11 +17,6 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
-// ContextDialer opens network connections. *net.Dialer satisfies it.
-type ContextDialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
-
 // SMTPSender is a MailSender speaking SMTP (RFC 5321) with
 // github.com/emersion/go-smtp, either through a relay or submission
 // server, or directly to the MX hosts of each recipient's domain. The
@@ -57,15 +52,17 @@ type SMTPSender struct {
 	// HelloName is the name sent with EHLO. Empty means "localhost"; an
 	// MTA should set its own host name, many MX hosts reject "localhost".
 	HelloName string
-	// Dialer opens TCP connections. Nil means a net.Dialer with a 30 s
-	// connect timeout.
-	Dialer ContextDialer
+	// DialContext opens the TCP connections ("tcp", "host:port"), the
+	// shape of http.Transport.DialContext and policy.STSFetcher's; a
+	// (*net.Dialer).DialContext method value fits. Nil means a net.Dialer
+	// with a 30 s connect timeout.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // defaultCommandTimeout is RFC 5321 §4.5.3.2's five minutes.
 const defaultCommandTimeout = 5 * time.Minute
 
-// defaultConnectTimeout bounds a TCP connect when Dialer is nil, so that
+// defaultConnectTimeout bounds a TCP connect when DialContext is nil, so that
 // one unreachable MX address does not use up the caller's deadline.
 const defaultConnectTimeout = 30 * time.Second
 

@@ -507,6 +507,40 @@ func TestSMTPImplicitTLSRelay(t *testing.T) {
 	}
 }
 
+// TestSMTPDialContext checks that SMTPSender.DialContext opens the
+// connections, with the network and address of the relay: here a name
+// only the caller's dialer knows.
+func TestSMTPDialContext(t *testing.T) {
+	ms := &mailServer{}
+	srv := smtp.NewServer(ms)
+	srv.Domain = "relay.example"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	var dialed []string
+	var d net.Dialer
+	s := &SMTPSender{
+		Relay:            "relay.invalid:2525",
+		OpportunisticTLS: true,
+		DialContext: func(ctx context.Context, network, address string) (net.Conn, error) {
+			dialed = append(dialed, network+" "+address)
+			return d.DialContext(ctx, network, l.Addr().String())
+		},
+	}
+	if _, err := s.SendMail(context.Background(), "a@sender.example", []string{"b@example.net"}, []byte("\r\nbody\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"tcp relay.invalid:2525"}, dialed); diff != "" {
+		t.Errorf("dialed (-want +got):\n%s", diff)
+	}
+	if m := ms.received(); len(m) != 1 {
+		t.Fatalf("received %+v", m)
+	}
+}
+
 func TestSMTPDirectResolution(t *testing.T) {
 	tests := []struct {
 		name      string
