@@ -11,7 +11,8 @@ import (
 // Mbox is a Source splitting an mbox file into messages (RFC 4155; the
 // mboxrd variant). A message starts at a "From " line that begins the
 // file or follows an empty line; the separator line itself is not part of
-// the message, nor is the empty line before the next separator. In the
+// the message, nor is the empty line before the next separator or at the
+// end of the file (RFC 4155 ends every message with one). In the
 // message, lines that match ">*From " lose one ">" (mboxrd unquoting,
 // which reads mboxo files correctly too, except for body lines that began
 // with ">From " before the mboxo writer quoted them). Line ends are kept as
@@ -125,10 +126,9 @@ func (m *Mbox) Next(ctx context.Context) (*Item, error) {
 			continue
 		}
 		if err == io.EOF {
+			// A held empty line at the end is the one that ends every
+			// message of an mbox file (RFC 4155).
 			m.done = true
-			if held != nil {
-				add(held) // a final empty line without separator after it
-			}
 			break
 		}
 		if err != nil {
