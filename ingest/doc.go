@@ -57,9 +57,48 @@
 // An IMAP source implements the same interface (Item.ID
 // "UIDVALIDITY/UID", marking sets \Seen).
 //
-// Receiver is the https rua endpoint (RFC 8460 §5.4): an http.Handler
-// that decodes POSTed reports and hands them to its Handle function; HTTPS
-// submissions are not authenticated (RFC 8460 §7).
+// # Receiving
+//
+// [Receiver] is an http.Handler for an https rua endpoint (RFC 8460
+// §5.4). It answers:
+//
+//   - 200 after [Receiver.Handle] returned nil for the decoded report,
+//     and only then;
+//   - 405 (with Allow: POST) for any method but POST;
+//   - 413 when the body exceeds [Receiver.MaxBodySize] (enforced while
+//     reading, and up front from Content-Length) or the decompressed
+//     report exceeds [Receiver.MaxReportSize];
+//   - 408 when reading the body times out ([Receiver.BodyTimeout] or the
+//     server's ReadTimeout), however much of it arrived, even when the
+//     bytes so far are not the start of a report;
+//   - 415 when the body is neither gzip nor JSON and the Content-Type does
+//     not claim a report either (text/html, multipart/form-data, ...), or
+//     for a Content-Encoding other than gzip;
+//   - 400, with a plain-text reason, when the body claims or looks like a
+//     report but does not decode;
+//   - 500 when Handle fails (the sender keeps the report and retries) or
+//     when Handle is nil;
+//   - 503 with Retry-After: 60 (RFC 9110 §15.6.4) when
+//     [Receiver.MaxConcurrent] requests are already being read, decoded
+//     or handled and no slot frees up within a second; the body is not
+//     read, and the sender retries (RFC 8460 §5.5).
+//
+// The format is sniffed before the label is trusted: gzip magic (1f 8b)
+// or '{' after an optional BOM and any amount of white space (RFC 8259
+// §2; it is skipped while reading and counts against MaxBodySize). A
+// mislabelled body that decodes is accepted with a [CodeMediaTypeMismatch]
+// warning next to the decoder's own warnings.
+//
+// The enclosing http.Server must bound what the handler cannot: set
+// ReadHeaderTimeout (for example 10 s) against slow-header clients,
+// ReadTimeout (for example 60 s) or rely on BodyTimeout for the body,
+// WriteTimeout, IdleTimeout, and MaxHeaderBytes (for example 16 KiB; the
+// default is 1 MiB). RFC 8460 §7 warns that rua endpoints can be flooded:
+// put a rate limit per client address in front of the Receiver, and a
+// limit of connections per address too, since a slow body holds one of
+// the MaxConcurrent slots for up to BodyTimeout. HTTPS submissions are
+// not authenticated (§7): treat every field of a received report as
+// untrusted text.
 //
 // # Trust
 //
@@ -126,4 +165,47 @@
 // reading it, and a message over the cap is an Item with Err, not the end
 // of the run. DKIM verification checks at most mime.DefaultMaxSignatures
 // signatures per message.
+//
+// Receiver: request body 4 MiB unless MaxBodySize is set, decompressed
+// report the report.Decoder default unless MaxReportSize is set, body
+// read time 30 s unless BodyTimeout is set, 4 requests at once unless
+// MaxConcurrent is set. A small gzip body can decode into a report taking
+// about 6 times MaxReportSize in allocations (some 120 MiB at the default
+// 20 MiB), so with the defaults decoding allocates about 0.5 GiB at most
+// however many requests arrive (BenchmarkReceiverConcurrentBombs measured
+// a peak RSS of 0.3 to 0.65 GiB under 128 and 256 concurrent 40 to 60 KB
+// gzip bombs).
+//
+// # Interoperability
+//
+//   - Every report mail of the shared corpus (Google, Microsoft, Mail.ru,
+//     RFC 8460 examples as re-typed by Stalwart) reads as a report, with
+//     mime.Parser's warnings; the cron mail beside them is other mail.
+//   - QUIRK(Mail.ru): signs as d=corp.mail.ru with TLS-Report-Submitter
+//     mail.ru: aligned by organizational domain.
+//   - QUIRK(Fastmail): splits its results over several
+//     Authentication-Results fields on top of each other (bimi, arc,
+//     dkim, ...); all of them are believed, up to the MX's Received line.
+//   - QUIRK(go-msgauth authres): comments are not removed by its parser,
+//     which splits results at every ";", even inside a comment; comments
+//     are removed before parsing.
+//   - QUIRK(mail archives): LF line ends, an mbox "From " line at the top,
+//     X-Mozilla-Status fields: read as mime.Parser reads them.
+//   - QUIRK(unknown HTTP senders): gzip sent as Content-Encoding instead of
+//     as the entity is accepted by the Receiver with [CodeContentEncoding].
+//   - QUIRK(generic HTTP clients): application/json, application/gzip,
+//     application/octet-stream, text/plain or no Content-Type at all are
+//     accepted by the Receiver when the body sniffs as a report, with a
+//     warning; the bare "application/tlsrpt" of the RFC 8460 §5.3.1
+//     example as re-typed by some implementations counts as a report
+//     label.
+//
+// # Standards
+//
+// RFC 8460 §3 (DKIM on report mail), §5.3 (report mail), §5.4 (HTTPS
+// submission), §7 (unauthenticated submissions); RFC 6376 (DKIM, x=
+// §3.5); RFC 8601 (Authentication-Results, §5 removal of forged fields);
+// RFC 7489 §3.2 (organizational domain), §7.2 and §7.3 (DMARC reports);
+// RFC 3464 (DSN); RFC 5965 (ARF); RFC 4155 (mbox); the Maildir
+// specification (https://cr.yp.to/proto/maildir.html).
 package ingest
