@@ -24,10 +24,11 @@ func init() {
 	register(&verb{name: "read", summary: "read reports from files, Maildirs, mbox files, IMAP or stdin: fate and trust of each message", run: runRead})
 }
 
-// openIMAP opens an imap:// or imaps:// URL as a Source. It is nil in a
-// build without IMAP support; the IMAP source sets it from an init
-// function in its own file of this package.
-var openIMAP func(ctx context.Context, u *url.URL) (ingest.Source, error)
+// openIMAP opens an imap:// or imaps:// URL, as given on the command
+// line, as a Source (an io.Closer is closed after the run). It is nil in
+// a build without IMAP support; IMAP support sets it from an init
+// function in its own file of this package (cmd/tlsrpt/imap.go).
+var openIMAP func(ctx context.Context, rawURL string) (ingest.Source, error)
 
 const readHelp = `Usage: tlsrpt read [--json] [--trust-authserv ID]... [--no-dkim] INPUT...
 
@@ -191,19 +192,18 @@ var errNoIMAP = errors.New("imap: not available in this build")
 // messages.
 func openInput(ctx context.Context, e *env, arg string) (ingest.Source, func(id string) string, error) {
 	if strings.HasPrefix(arg, "imap://") || strings.HasPrefix(arg, "imaps://") {
-		u, err := url.Parse(arg)
-		if err != nil {
-			return nil, nil, err
-		}
 		if openIMAP == nil {
 			return nil, nil, errNoIMAP
 		}
-		src, err := openIMAP(ctx, u)
+		src, err := openIMAP(ctx, arg)
 		if err != nil {
 			return nil, nil, err
 		}
-		redacted := u.Redacted()
-		return src, func(id string) string { return redacted + "#" + id }, nil
+		label := arg
+		if u, err := url.Parse(arg); err == nil {
+			label = u.Redacted()
+		}
+		return src, func(id string) string { return label + "#" + id }, nil
 	}
 	if arg == "-" {
 		br := bufio.NewReader(e.stdin)
