@@ -143,16 +143,20 @@ func reportMail(t testing.TB, submitter string, reports ...*report.Report) strin
 	return b.String()
 }
 
-// forward returns a mail that attaches inner as message/rfc822 (a
-// forwarded report), so that inner is mime:part[2].message.
-func forward(inner string) string {
-	bd := "F" + strconv.Itoa(len(inner))
-	return "From: Postmaster <postmaster@forwarder.example>\r\nTo: analyst@example.net\r\n" +
+// forward returns a mail that attaches each inner as message/rfc822 (a
+// forwarded report), so that the first is mime:part[2].message.
+func forward(inner ...string) string {
+	bd := "F" + strconv.Itoa(len(strings.Join(inner, "")))
+	var b strings.Builder
+	b.WriteString("From: Postmaster <postmaster@forwarder.example>\r\nTo: analyst@example.net\r\n" +
 		"Date: Sun, 03 Mar 2024 09:00:00 +0100\r\nMessage-ID: <fwd1@forwarder.example>\r\n" +
 		"Subject: Fwd: TLS report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + bd + "\"\r\n\r\n" +
-		"--" + bd + "\r\nContent-Type: text/plain\r\n\r\nSee the attached report.\r\n" +
-		"--" + bd + "\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n" +
-		"--" + bd + "--\r\n"
+		"--" + bd + "\r\nContent-Type: text/plain\r\n\r\nSee the attached report.\r\n")
+	for _, in := range inner {
+		b.WriteString("--" + bd + "\r\nContent-Type: message/rfc822\r\n\r\n" + in + "\r\n")
+	}
+	b.WriteString("--" + bd + "--\r\n")
+	return b.String()
 }
 
 // arrive prepends the trace fields an MX adds on delivery: its own

@@ -114,8 +114,8 @@ type Result struct {
 	Mail *Facts
 	// Diagnostics lists what was tolerated or noticed while reading: the
 	// mime package's warnings (paths "mime:…"), the report decoder's
-	// (JSON paths, Index the report's 0-based position when there are
-	// several), and this package's (codes Code*).
+	// (JSON paths; for a zip archive, Index is the report's 0-based
+	// position in Reports), and this package's (codes Code*).
 	Diagnostics []tlsrpt.Diagnostic
 }
 

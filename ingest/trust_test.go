@@ -145,6 +145,15 @@ func TestTrust(t *testing.T) {
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "google.com", Selector: testSelector}},
 		},
 		{
+			name: "two forwarded reports", reason: "each attached message vouches for its own report only; no signature covers both",
+			mail: forward(google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+				google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{})),
+			want: []verdict{
+				{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSeveralCarriers}},
+				{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSeveralCarriers}},
+			},
+		},
+		{
 			name: "forwarded, signed by the forwarder only", reason: "the outer signature never vouches for an attached report",
 			mail: evil.sign(t, forward(reportMail(t, "google.com", testReport("google.com"))), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNoSignature}}},
