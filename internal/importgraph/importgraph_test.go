@@ -26,6 +26,7 @@ var allowedSiblings = map[string][]string{
 	"mime":      {".", "report", "policy"},
 	"submit":    {".", "report", "mime", "dnsrecord", "policy"},
 	"store":     {".", "report", "policy"},
+	"ingest":    {".", "report", "mime", "policy"},
 }
 
 // allowedThirdParty lists the import path prefixes outside the standard
@@ -46,6 +47,15 @@ var allowedThirdParty = []string{
 // files may not use.
 var pureStdlib = map[string][]string{
 	"report": {"crypto/tls", "crypto/x509", "net", "net/http", "net/smtp", "syscall", "os"},
+}
+
+// cmdOnlyThirdParty lists the dependencies only the command (cmd/…) may
+// use: SQL drivers and the metrics client (a library that imports
+// aggregate does not compile a database engine it did not ask for).
+var cmdOnlyThirdParty = []string{
+	"modernc.org/sqlite",
+	"github.com/jackc/pgx/v5/",
+	"github.com/prometheus/client_golang/",
 }
 
 // testOnlyThirdParty may be imported by tests (and by the test-helper
@@ -115,8 +125,11 @@ func problems(rel string, pkg *build.Package) []string {
 	errorf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	isExample := rel == "examples" || strings.HasPrefix(rel, "examples/")
 	isInternal := strings.HasPrefix(rel, "internal/")
+	// The command may import any package of the module; nothing imports
+	// the command.
+	isCmd := rel == "cmd" || strings.HasPrefix(rel, "cmd/")
 	allowed, known := allowedSiblings[rel]
-	if !known && !isExample && !isInternal {
+	if !known && !isExample && !isInternal && !isCmd {
 		errorf("package %s is not in the design's package graph; add it to allowedSiblings on purpose", rel)
 	}
 	check := func(imports []string, test bool) {
@@ -131,11 +144,17 @@ func problems(rel string, pkg *build.Package) []string {
 					errorf("%s imports %s: nothing may import the examples", rel, imp)
 					continue
 				}
+				if target == "cmd" || strings.HasPrefix(target, "cmd/") {
+					if !(test && target == rel) {
+						errorf("%s imports %s: nothing may import the command", rel, imp)
+					}
+					continue
+				}
 				if testHelpers[target] && !test && !isExample && !testHelpers[rel] {
 					errorf("%s imports %s: test-helper packages are for _test.go files only", rel, imp)
 					continue
 				}
-				if isExample || strings.HasPrefix(target, "internal/") {
+				if isExample || isCmd || strings.HasPrefix(target, "internal/") {
 					continue
 				}
 				if test && target == rel {
@@ -157,7 +176,7 @@ func problems(rel string, pkg *build.Package) []string {
 					continue
 				}
 				testOnly := (test || testHelpers[rel]) && hasPrefix(testOnlyThirdParty, imp)
-				ok := hasPrefix(allowedThirdParty, imp) || testOnly
+				ok := hasPrefix(allowedThirdParty, imp) || testOnly || (isCmd && hasPrefix(cmdOnlyThirdParty, imp))
 				if isInternal && !strings.HasPrefix(imp, "golang.org/x/net/") && !testOnly {
 					ok = false
 				}
@@ -232,6 +251,13 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "store imports report", rel: "store", pkg: build.Package{Imports: []string{module + "/report", module + "/policy", module}}, want: 0},
 		{name: "report imports store", rel: "report", pkg: build.Package{Imports: []string{module + "/store"}}, want: 1},
 		{name: "example imports anything", rel: "examples/quickstart", pkg: build.Package{Imports: []string{module + "/submit", "example.org/x"}}, want: 0},
+		{name: "ingest imports mime", rel: "ingest", pkg: build.Package{Imports: []string{module + "/mime", module + "/report", "github.com/emersion/go-msgauth/authres"}}, want: 0},
+		{name: "ingest imports submit", rel: "ingest", pkg: build.Package{Imports: []string{module + "/submit"}}, want: 1},
+		{name: "cmd imports any package", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{module + "/ingest", module + "/submit", module + "/dnsrecord", "modernc.org/sqlite"}}, want: 0},
+		{name: "cmd imports an unlisted dependency", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{"example.org/x"}}, want: 1},
+		{name: "library imports cmd", rel: "ingest", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
+		{name: "library test imports cmd", rel: "mime", pkg: build.Package{XTestImports: []string{module + "/cmd/tlsrpt"}}, want: 1},
+		{name: "internal imports cmd", rel: "internal/corpus", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
