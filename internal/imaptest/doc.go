@@ -10,7 +10,10 @@
 // STARTTLS, RFC 3501 §6.2.1) and TLSAddr (implicit TLS, RFC 8314 §3.3). Both
 // present a self-signed certificate for 127.0.0.1 and localhost generated for
 // this server; RootCAs trusts it. The test's cleanup stops the master
-// process and every process it started.
+// process and every process it started, and removes the directory. If the
+// test binary dies without running its cleanups (a -timeout panic), Linux
+// sends the master SIGTERM (Pdeathsig) and it exits within a few seconds,
+// taking its children along; the directory /tmp/imaptest-* stays.
 //
 // The harness talks to the server through its own small IMAP exchange
 // (Append, CreateMailbox, DeleteMailbox, Status) built on the standard
