@@ -22,9 +22,9 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/imaptest"
 )
 
-// dmarcAggregateMail is a DMARC aggregate report (RFC 7489 §7.2) with the
+// imapDMARCMail is a DMARC aggregate report (RFC 7489 §7.2) with the
 // XML uncompressed, as some small reporters send it.
-const dmarcAggregateMail = "From: noreply-dmarc@reporter.example\r\n" +
+const imapDMARCMail = "From: noreply-dmarc@reporter.example\r\n" +
 	"To: dmarc@example.com\r\n" +
 	"Subject: Report Domain: example.com Submitter: reporter.example Report-ID: 42\r\n" +
 	"Date: Mon, 02 Mar 2026 00:10:00 +0000\r\n" +
@@ -37,8 +37,8 @@ const dmarcAggregateMail = "From: noreply-dmarc@reporter.example\r\n" +
 	"<report_id>42</report_id></report_metadata><policy_published><domain>example.com</domain>" +
 	"</policy_published></feedback>\r\n"
 
-// plainMail is ordinary mail that is no report of any kind.
-const plainMail = "From: alice@example.com\r\n" +
+// imapPlainMail is ordinary mail that is no report of any kind.
+const imapPlainMail = "From: alice@example.com\r\n" +
 	"To: tlsrpt@example.com\r\n" +
 	"Subject: lunch?\r\n" +
 	"Date: Mon, 02 Mar 2026 12:00:00 +0000\r\n" +
@@ -46,11 +46,11 @@ const plainMail = "From: alice@example.com\r\n" +
 	"\r\n" +
 	"Noon at the usual place.\r\n"
 
-// crlf returns msg as IMAP carries it: every bare LF preceded by CR.
+// imapCRLF returns msg as IMAP carries it: every bare LF preceded by CR.
 // Dovecot stores an appended message as given and sends LF line ends as
 // CRLF on FETCH (RFC 3501 §2.3.1 messages are CRLF text); CRLF and bare
 // CR are kept.
-func crlf(msg []byte) []byte {
+func imapCRLF(msg []byte) []byte {
 	var b bytes.Buffer
 	for i, c := range msg {
 		if c == '\n' && (i == 0 || msg[i-1] != '\r') {
@@ -61,16 +61,16 @@ func crlf(msg []byte) []byte {
 	return b.Bytes()
 }
 
-type fixture struct {
+type imapFixture struct {
 	name string
 	msg  []byte
 }
 
-// fixtures returns the corpus mails (when ../shared/corpus exists; the
+// imapFixtures returns the corpus mails (when ../shared/corpus exists; the
 // "corpus" subtest is skipped otherwise) and the two mails above.
-func fixtures(t *testing.T) []fixture {
+func imapFixtures(t *testing.T) []imapFixture {
 	t.Helper()
-	var out []fixture
+	var out []imapFixture
 	t.Run("corpus", func(t *testing.T) {
 		dir := corpus.Dir(t, "emails")
 		names, err := filepath.Glob(filepath.Join(dir, "*.eml"))
@@ -79,23 +79,23 @@ func fixtures(t *testing.T) []fixture {
 		for _, n := range names {
 			b, err := os.ReadFile(n)
 			require.NoError(t, err)
-			out = append(out, fixture{name: filepath.Base(n), msg: b})
+			out = append(out, imapFixture{name: filepath.Base(n), msg: b})
 		}
 	})
-	return append(out, fixture{"dmarc-aggregate", []byte(dmarcAggregateMail)}, fixture{"plain", []byte(plainMail)})
+	return append(out, imapFixture{"dmarc-aggregate", []byte(imapDMARCMail)}, imapFixture{"plain", []byte(imapPlainMail)})
 }
 
-// newSource returns an IMAP source for s over implicit TLS trusting its
+// newIMAPSource returns an IMAP source for s over implicit TLS trusting its
 // certificate; the test closes it.
-func newSource(t *testing.T, s *imaptest.Server) *IMAP {
+func newIMAPSource(t *testing.T, s *imaptest.Server) *IMAP {
 	t.Helper()
 	src := &IMAP{Addr: s.TLSAddr, TLSConfig: s.TLSConfig(), Username: s.User, Password: s.Password}
 	t.Cleanup(func() { src.Close() })
 	return src
 }
 
-// drain calls Next until io.EOF and returns the items.
-func drain(t *testing.T, src Source) []*Item {
+// drainSource calls Next until io.EOF and returns the items.
+func drainSource(t *testing.T, src Source) []*Item {
 	t.Helper()
 	var items []*Item
 	for {
@@ -108,7 +108,7 @@ func drain(t *testing.T, src Source) []*Item {
 	}
 }
 
-func ids(items []*Item) []string {
+func itemIDs(items []*Item) []string {
 	var out []string
 	for _, it := range items {
 		out = append(out, it.ID)
@@ -116,7 +116,7 @@ func ids(items []*Item) []string {
 	return out
 }
 
-func appendAll(t *testing.T, s *imaptest.Server, mailbox string, fx []fixture) []string {
+func appendFixtures(t *testing.T, s *imaptest.Server, mailbox string, fx []imapFixture) []string {
 	t.Helper()
 	var out []string
 	for _, f := range fx {
@@ -132,16 +132,16 @@ func appendAll(t *testing.T, s *imaptest.Server, mailbox string, fx []fixture) [
 
 func TestIMAPCorpusRoundTripAndMark(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	fx := fixtures(t)
-	wantIDs := appendAll(t, s, "INBOX", fx)
+	fx := imapFixtures(t)
+	wantIDs := appendFixtures(t, s, "INBOX", fx)
 
-	src := newSource(t, s)
-	items := drain(t, src)
-	if diff := cmp.Diff(wantIDs, ids(items)); diff != "" {
+	src := newIMAPSource(t, s)
+	items := drainSource(t, src)
+	if diff := cmp.Diff(wantIDs, itemIDs(items)); diff != "" {
 		t.Fatalf("item IDs (-want +got):\n%s", diff)
 	}
 	for i, it := range items {
-		want := crlf(fx[i].msg)
+		want := imapCRLF(fx[i].msg)
 		if it.Err != nil || !bytes.Equal(it.Data, want) || it.Size != int64(len(want)) {
 			t.Errorf("%s (%s): Err %v, Size %d, %d bytes equal to the CRLF form of what was appended: %v",
 				it.ID, fx[i].name, it.Err, it.Size, len(it.Data), bytes.Equal(it.Data, want))
@@ -165,14 +165,14 @@ func TestIMAPCorpusRoundTripAndMark(t *testing.T) {
 	require.NoError(t, src.Close())
 
 	// A second run finds nothing new.
-	if again := drain(t, newSource(t, s)); len(again) != 0 {
-		t.Errorf("second run returned %q", ids(again))
+	if again := drainSource(t, newIMAPSource(t, s)); len(again) != 0 {
+		t.Errorf("second run returned %q", itemIDs(again))
 	}
 }
 
 func TestIMAPSecurity(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	s.Append(t, "INBOX", []byte(plainMail))
+	s.Append(t, "INBOX", []byte(imapPlainMail))
 	tests := []struct {
 		name     string
 		security IMAPSecurity
@@ -188,9 +188,9 @@ func TestIMAPSecurity(t *testing.T) {
 			src := &IMAP{Addr: tt.addr, Security: tt.security, TLSConfig: s.TLSConfig(),
 				Username: s.User, Password: s.Password, All: true}
 			defer src.Close()
-			items := drain(t, src)
-			if len(items) != 1 || string(items[0].Data) != plainMail {
-				t.Errorf("got %d items %q", len(items), ids(items))
+			items := drainSource(t, src)
+			if len(items) != 1 || string(items[0].Data) != imapPlainMail {
+				t.Errorf("got %d items %q", len(items), itemIDs(items))
 			}
 		})
 	}
@@ -281,13 +281,13 @@ func TestIMAPBadPassword(t *testing.T) {
 
 func TestIMAPPasswordFile(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	s.Append(t, "INBOX", []byte(plainMail))
+	s.Append(t, "INBOX", []byte(imapPlainMail))
 	file := filepath.Join(t.TempDir(), "password")
 	require.NoError(t, os.WriteFile(file, []byte(s.Password+"\n"), 0o600))
 	src := &IMAP{Addr: s.TLSAddr, TLSConfig: s.TLSConfig(), Username: s.User, PasswordFile: file}
 	defer src.Close()
-	if items := drain(t, src); len(items) != 1 {
-		t.Errorf("got %q", ids(items))
+	if items := drainSource(t, src); len(items) != 1 {
+		t.Errorf("got %q", itemIDs(items))
 	}
 }
 
@@ -304,13 +304,13 @@ func TestIMAPMoveTo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := imaptest.Start(t, imaptest.Config{IMAPCapability: tt.capability})
-			fx := []fixture{{"dmarc", []byte(dmarcAggregateMail)}, {"plain", []byte(plainMail)}, {"third", []byte(plainMail)}}
-			appendAll(t, s, "INBOX", fx)
+			fx := []imapFixture{{"dmarc", []byte(imapDMARCMail)}, {"plain", []byte(imapPlainMail)}, {"third", []byte(imapPlainMail)}}
+			appendFixtures(t, s, "INBOX", fx)
 			// Another message already flagged \Deleted must survive a
 			// fallback move (UID EXPUNGE, not EXPUNGE).
-			keep := s.Append(t, "INBOX", []byte(plainMail), `\Seen`, `\Deleted`)
+			keep := s.Append(t, "INBOX", []byte(imapPlainMail), `\Seen`, `\Deleted`)
 
-			src := newSource(t, s)
+			src := newIMAPSource(t, s)
 			src.MoveTo = "Processed/TLS"
 			first, err := src.Next(context.Background())
 			if tt.wantErr != "" {
@@ -320,7 +320,7 @@ func TestIMAPMoveTo(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			items := append([]*Item{first}, drain(t, src)...)
+			items := append([]*Item{first}, drainSource(t, src)...)
 			if len(items) != 3 {
 				t.Fatalf("got %d items", len(items))
 			}
@@ -336,9 +336,9 @@ func TestIMAPMoveTo(t *testing.T) {
 			if _, ok := flags[keep]; !ok || len(flags) != 2 {
 				t.Errorf("INBOX after moving two: %q, want UID %d (\\Deleted, not ours) and the third", flags, keep)
 			}
-			again := drain(t, newSource(t, s))
-			if len(again) != 1 || string(again[0].Data) != plainMail || again[0].ID != items[2].ID {
-				t.Errorf("second run returned %q, want only %s", ids(again), items[2].ID)
+			again := drainSource(t, newIMAPSource(t, s))
+			if len(again) != 1 || string(again[0].Data) != imapPlainMail || again[0].ID != items[2].ID {
+				t.Errorf("second run returned %q, want only %s", itemIDs(again), items[2].ID)
 			}
 		})
 	}
@@ -355,16 +355,16 @@ func TestIMAPMoveToSameMailbox(t *testing.T) {
 // only some, is followed by one that returns exactly the unconfirmed ones.
 func TestIMAPResume(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	var fx []fixture
+	var fx []imapFixture
 	for i := range 6 {
-		fx = append(fx, fixture{fmt.Sprint(i), []byte(strings.Replace(plainMail, "lunch?", fmt.Sprintf("lunch %d?", i), 1))})
+		fx = append(fx, imapFixture{fmt.Sprint(i), []byte(strings.Replace(imapPlainMail, "lunch?", fmt.Sprintf("lunch %d?", i), 1))})
 	}
-	all := appendAll(t, s, "INBOX", fx)
+	all := appendFixtures(t, s, "INBOX", fx)
 
 	// Run 1: read four, confirm three, then the process "dies": no
 	// Close, the context ends.
 	ctx, cancel := context.WithCancel(context.Background())
-	src := newSource(t, s)
+	src := newIMAPSource(t, s)
 	for i := range 4 {
 		it, err := src.Next(ctx)
 		require.NoError(t, err)
@@ -380,17 +380,17 @@ func TestIMAPResume(t *testing.T) {
 
 	// Run 2 reads the unconfirmed ones, including the one returned but
 	// not confirmed, and confirms them.
-	src2 := newSource(t, s)
-	items := drain(t, src2)
-	if diff := cmp.Diff(all[3:], ids(items)); diff != "" {
+	src2 := newIMAPSource(t, s)
+	items := drainSource(t, src2)
+	if diff := cmp.Diff(all[3:], itemIDs(items)); diff != "" {
 		t.Errorf("second run (-want +got):\n%s", diff)
 	}
 	for _, it := range items {
 		require.NoError(t, src2.MarkProcessed(context.Background(), it.ID))
 	}
 	// Run 3: nothing.
-	if items := drain(t, newSource(t, s)); len(items) != 0 {
-		t.Errorf("third run returned %q", ids(items))
+	if items := drainSource(t, newIMAPSource(t, s)); len(items) != 0 {
+		t.Errorf("third run returned %q", itemIDs(items))
 	}
 }
 
@@ -398,9 +398,9 @@ func TestIMAPResume(t *testing.T) {
 // MarkProcessed; both go on over a new connection.
 func TestIMAPReconnect(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	fx := []fixture{{"a", []byte(plainMail)}, {"b", []byte(dmarcAggregateMail)}}
-	all := appendAll(t, s, "INBOX", fx)
-	src := newSource(t, s)
+	fx := []imapFixture{{"a", []byte(imapPlainMail)}, {"b", []byte(imapDMARCMail)}}
+	all := appendFixtures(t, s, "INBOX", fx)
+	src := newIMAPSource(t, s)
 	ctx := context.Background()
 	it, err := src.Next(ctx)
 	require.NoError(t, err)
@@ -409,7 +409,7 @@ func TestIMAPReconnect(t *testing.T) {
 	s.Kick(t)
 	it2, err := src.Next(ctx)
 	require.NoError(t, err)
-	if it2.ID != all[1] || string(it2.Data) != dmarcAggregateMail {
+	if it2.ID != all[1] || string(it2.Data) != imapDMARCMail {
 		t.Errorf("after reconnecting: %s, want %s", it2.ID, all[1])
 	}
 	if st := s.Status(t, "INBOX"); st.Unseen != 1 {
@@ -420,15 +420,15 @@ func TestIMAPReconnect(t *testing.T) {
 func TestIMAPUIDValidity(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
 	ctx := context.Background()
-	fx := []fixture{{"a", []byte(plainMail)}, {"b", []byte(plainMail)}, {"c", []byte(plainMail)}}
+	fx := []imapFixture{{"a", []byte(imapPlainMail)}, {"b", []byte(imapPlainMail)}, {"c", []byte(imapPlainMail)}}
 	box := "Reports"
-	first := appendAll(t, s, box, fx)
+	first := appendFixtures(t, s, box, fx)
 
 	// All without MoveTo: marked messages stay selected, the checkpoint
 	// skips them.
-	src := newSource(t, s)
+	src := newIMAPSource(t, s)
 	src.Mailbox, src.All = box, true
-	items := drain(t, src)
+	items := drainSource(t, src)
 	require.Len(t, items, 3)
 	require.NoError(t, src.MarkProcessed(ctx, items[0].ID))
 	require.NoError(t, src.MarkProcessed(ctx, items[2].ID)) // out of order: the checkpoint stops at the gap
@@ -442,10 +442,10 @@ func TestIMAPUIDValidity(t *testing.T) {
 	}
 	src.Close()
 
-	src2 := newSource(t, s)
+	src2 := newIMAPSource(t, s)
 	src2.Mailbox, src2.All, src2.After = box, true, checkpoint
-	if items := drain(t, src2); len(items) != 0 {
-		t.Errorf("run after the checkpoint returned %q", ids(items))
+	if items := drainSource(t, src2); len(items) != 0 {
+		t.Errorf("run after the checkpoint returned %q", itemIDs(items))
 	}
 	if got := src2.Checkpoint(); got != checkpoint {
 		t.Errorf("Checkpoint of a run that marked nothing = %q, want After %q", got, checkpoint)
@@ -455,11 +455,11 @@ func TestIMAPUIDValidity(t *testing.T) {
 	// The mailbox is recreated: new UIDVALIDITY, UIDs start over. The
 	// old checkpoint is ignored and every message is read.
 	s.DeleteMailbox(t, box)
-	second := appendAll(t, s, box, fx[:2])
+	second := appendFixtures(t, s, box, fx[:2])
 	require.NotEqual(t, strings.Split(first[0], "/")[0], strings.Split(second[0], "/")[0])
-	src3 := newSource(t, s)
+	src3 := newIMAPSource(t, s)
 	src3.Mailbox, src3.All, src3.After = box, true, checkpoint
-	if diff := cmp.Diff(second, ids(drain(t, src3))); diff != "" {
+	if diff := cmp.Diff(second, itemIDs(drainSource(t, src3))); diff != "" {
 		t.Errorf("run after recreation (-want +got):\n%s", diff)
 	}
 	if got := src3.Checkpoint(); got != "" {
@@ -474,12 +474,12 @@ func TestIMAPUIDValidity(t *testing.T) {
 	}
 
 	// Recreated during a run: the reconnection notices.
-	src4 := newSource(t, s)
+	src4 := newIMAPSource(t, s)
 	src4.Mailbox = box
 	it, err := src4.Next(ctx)
 	require.NoError(t, err)
 	s.DeleteMailbox(t, box)
-	s.Append(t, box, []byte(plainMail))
+	s.Append(t, box, []byte(imapPlainMail))
 	s.Kick(t)
 	if err := src4.MarkProcessed(ctx, it.ID); !errors.Is(err, ErrIMAPUIDValidity) {
 		t.Errorf("MarkProcessed after recreation = %v, want ErrIMAPUIDValidity", err)
@@ -494,11 +494,11 @@ func TestIMAPUIDValidity(t *testing.T) {
 
 func TestIMAPTooLarge(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	big := []byte(plainMail + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n", 200))
-	all := appendAll(t, s, "INBOX", []fixture{{"big", big}, {"small", []byte(plainMail)}})
-	src := newSource(t, s)
+	big := []byte(imapPlainMail + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n", 200))
+	all := appendFixtures(t, s, "INBOX", []imapFixture{{"big", big}, {"small", []byte(imapPlainMail)}})
+	src := newIMAPSource(t, s)
 	src.MaxMessageSize = 4096
-	items := drain(t, src)
+	items := drainSource(t, src)
 	require.Len(t, items, 2)
 	tooLarge := items[0]
 	if tooLarge.ID != all[0] || !errors.Is(tooLarge.Err, tlsrpt.ErrTooLarge) || tooLarge.Data != nil || tooLarge.Size != int64(len(big)) {
@@ -509,7 +509,7 @@ func TestIMAPTooLarge(t *testing.T) {
 	if !errors.As(tooLarge.Err, &le) || le.Max != 4096 {
 		t.Errorf("Err = %#v, want a LimitError with Max 4096", tooLarge.Err)
 	}
-	if items[1].Err != nil || string(items[1].Data) != plainMail {
+	if items[1].Err != nil || string(items[1].Data) != imapPlainMail {
 		t.Errorf("small message: %v", items[1].Err)
 	}
 	// The too-large message gets its fate and is marked like any other.
@@ -517,7 +517,7 @@ func TestIMAPTooLarge(t *testing.T) {
 	require.NoError(t, src.Close())
 	// Dovecot's logout line counts the body bytes it sent: only the
 	// small message's.
-	want := fmt.Sprintf("body_count=1 body_bytes=%d", len(plainMail))
+	want := fmt.Sprintf("body_count=1 body_bytes=%d", len(imapPlainMail))
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(s.Log(), want) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -531,10 +531,10 @@ func TestIMAPTooLarge(t *testing.T) {
 // message gets a fate, and the final ones are marked.
 func TestIMAPRun(t *testing.T) {
 	s := imaptest.Start(t, imaptest.Config{})
-	big := []byte(plainMail + strings.Repeat("x", 8192) + "\r\n")
-	fx := append(fixtures(t), fixture{"big", big})
-	appendAll(t, s, "INBOX", fx)
-	src := newSource(t, s)
+	big := []byte(imapPlainMail + strings.Repeat("x", 8192) + "\r\n")
+	fx := append(imapFixtures(t), imapFixture{"big", big})
+	appendFixtures(t, s, "INBOX", fx)
+	src := newIMAPSource(t, s)
 	src.MaxMessageSize = 8192
 	rd := &Reader{MarkProcessed: true, NoDKIM: true}
 	var fates []Fate
