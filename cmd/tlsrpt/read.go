@@ -43,7 +43,11 @@ INPUT is
             mbox "From " line is read as an mbox file (mboxrd)
   DIR       a Maildir (it has cur/, new/ and tmp/; nothing is moved), or
             else every regular file in it
-  imap://…  an IMAP mailbox (when this build has IMAP support)
+  imap://user@host[:port]/Mailbox   an IMAP mailbox over STARTTLS
+  imaps://user@host[:port]/Mailbox  the same over implicit TLS; unseen
+            messages are read and nothing is marked. The password comes from
+            $TLSRPT_IMAP_PASSWORD or the file named by
+            $TLSRPT_IMAP_PASSWORD_FILE, never from the URL
   -         standard input, one input
 
 A mailed report is trusted when a valid DKIM signature aligned with its
@@ -140,9 +144,13 @@ func runRead(ctx context.Context, e *env, args []string) int {
 	sourceFailed := false
 	for _, arg := range o.arguments {
 		src, label, err := openInput(ctx, e, arg)
-		if errors.Is(err, errNoIMAP) {
+		if errors.Is(err, errNoIMAP) || errors.Is(err, errBadIMAPURL) {
 			out.Flush()
-			fmt.Fprintf(e.stderr, "tlsrpt read: %s: %v\n", arg, err)
+			shown := arg
+			if u, perr := url.Parse(arg); perr == nil {
+				shown = u.Redacted() // never echo a password
+			}
+			fmt.Fprintf(e.stderr, "tlsrpt read: %s: %v\n", shown, err)
 			return exitUsage
 		}
 		if err != nil {
@@ -184,6 +192,10 @@ func runRead(ctx context.Context, e *env, args []string) int {
 	}
 	return exitOK
 }
+
+// errBadIMAPURL marks an imap:// or imaps:// argument that is not a
+// usable IMAP URL (a usage error, not a temporary failure).
+var errBadIMAPURL = errors.New("not a usable IMAP URL")
 
 // errNoIMAP is the answer to an imap:// input in a build without IMAP.
 var errNoIMAP = errors.New("imap: not available in this build")

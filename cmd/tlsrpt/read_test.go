@@ -214,7 +214,7 @@ func TestReadExitCodes(t *testing.T) {
 		{"temporary DNS failure", []string{"read", "flaky.eml", "unsigned.eml"}, exitTemporary},
 		{"no input", []string{"read"}, exitUsage},
 		{"unknown flag", []string{"read", "--frobnicate", "x"}, exitUsage},
-		{"imap", []string{"read", "imaps://user@imap.example.net/INBOX"}, exitUsage},
+		{"imap URL with a password", []string{"read", "imaps://user:secret@imap.example.net/INBOX"}, exitUsage},
 		{"no verb", nil, exitUsage},
 		{"unknown verb", []string{"frobnicate"}, exitUsage},
 		{"help", []string{"-h"}, exitOK},
@@ -229,9 +229,9 @@ func TestReadExitCodes(t *testing.T) {
 			}
 		})
 	}
-	_, _, stderr := runTool(t, w, "", "read", "imap://imap.example.net/INBOX")
-	if !strings.Contains(stderr, "imap: not available in this build") {
-		t.Errorf("imap stderr %q", stderr)
+	_, _, stderr := runTool(t, w, "", "read", "imaps://user:secret@imap.example.net/INBOX")
+	if !strings.Contains(stderr, "password") || strings.Contains(stderr, "secret") {
+		t.Errorf("imap stderr %q: want a refusal of the password in the URL that does not echo it", stderr)
 	}
 	_, stdout, _ := runTool(t, w, "", "read", "-h")
 	if !strings.Contains(stdout, "Example:") || !strings.Contains(stdout, "Exit status") {

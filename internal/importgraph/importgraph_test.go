@@ -39,6 +39,7 @@ var allowedThirdParty = []string{
 	"github.com/emersion/go-msgauth/",
 	"github.com/emersion/go-smtp",
 	"github.com/emersion/go-sasl",
+	"github.com/emersion/go-imap/v2/",
 }
 
 // pureStdlib lists, for packages that must do no network or TLS work

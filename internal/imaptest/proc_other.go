@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package imaptest
+
+import "syscall"
+
+func setPdeathsig(*syscall.SysProcAttr) {}
