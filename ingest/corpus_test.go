@@ -9,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/imaptest"
 )
 
 // corpusAuthServIDs are the authserv-ids of the MX hosts that received
@@ -70,6 +72,11 @@ func TestCorpusSources(t *testing.T) {
 	}
 	md := writeMaildir(t, msgs, nil)
 	mbox := mboxrd(msgs...)
+	// The same mails in a real Dovecot mailbox, in the same order.
+	imapd := imaptest.Start(t, imaptest.Config{})
+	for _, m := range msgs {
+		imapd.Append(t, "INBOX", []byte(m))
+	}
 
 	offline := dnstest.Start(t, dnstest.Zone{}).Resolver() // every key NXDOMAIN
 	readers := map[string]*Reader{
@@ -89,9 +96,25 @@ func TestCorpusSources(t *testing.T) {
 				return nil
 			})
 			require.NoError(t, err)
+			var fromIMAP []observed
+			st3, err := rd.Run(context.Background(), newIMAPSource(t, imapd), func(r *Result) error {
+				fromIMAP = append(fromIMAP, observe(r))
+				return nil
+			})
+			require.NoError(t, err)
 			require.NoError(t, st1.Check())
 			if diff := cmp.Diff(st1, st2); diff != "" {
 				t.Errorf("stats Maildir vs mbox (-maildir +mbox):\n%s", diff)
+			}
+			// IMAP serves the messages with CRLF line ends (RFC 3501
+			// §2.3.1), so the LF-only mails lose their bare-LF warning;
+			// fates, kinds, reports and verdicts are the same.
+			if diff := cmp.Diff(st1, st3); diff != "" {
+				t.Errorf("stats Maildir vs IMAP (-maildir +imap):\n%s", diff)
+			}
+			ignoreWarnings := cmpopts.IgnoreFields(observed{}, "Warnings")
+			if diff := cmp.Diff(fromMaildir, fromIMAP, ignoreWarnings); diff != "" {
+				t.Errorf("results Maildir vs IMAP (-maildir +imap):\n%s", diff)
 			}
 			if diff := cmp.Diff(fromMaildir, fromMbox); diff != "" {
 				t.Errorf("results Maildir vs mbox (-maildir +mbox):\n%s", diff)
