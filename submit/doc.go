@@ -1,7 +1,7 @@
 // Package submit delivers SMTP TLS reports (RFC 8460) to every rua
 // destination of a TLSRPT record, over HTTPS and SMTP, tells the caller
-// truthfully what happened at each one and when to try again, and
-// receives reports over HTTPS for analyzers.
+// truthfully what happened at each one and when to try again. (The
+// HTTPS report receiver of analyzers is ingest.Receiver.)
 //
 // # Delivering
 //
@@ -79,60 +79,8 @@
 // report does not bounce into a loop. An MTA with its own queue
 // implements MailSender itself.
 //
-// # Receiving
-//
-// [Receiver] is an http.Handler for an https rua endpoint (§5.4). It
-// answers:
-//
-//   - 200 after [Receiver.Handle] returned nil for the decoded report,
-//     and only then;
-//   - 405 (with Allow: POST) for any method but POST;
-//   - 413 when the body exceeds [Receiver.MaxBodySize] (enforced while
-//     reading, and up front from Content-Length) or the decompressed
-//     report exceeds [Receiver.MaxReportSize];
-//   - 408 when reading the body times out ([Receiver.BodyTimeout] or the
-//     server's ReadTimeout), however much of it arrived, even when the
-//     bytes so far are not the start of a report;
-//   - 415 when the body is neither gzip nor JSON and the Content-Type does
-//     not claim a report either (text/html, multipart/form-data, ...), or
-//     for a Content-Encoding other than gzip;
-//   - 400, with a plain-text reason, when the body claims or looks like a
-//     report but does not decode;
-//   - 500 when Handle fails (the sender keeps the report and retries) or
-//     when Handle is nil;
-//   - 503 with Retry-After: 60 (RFC 9110 §15.6.4) when
-//     [Receiver.MaxConcurrent] requests are already being read, decoded
-//     or handled and no slot frees up within a second; the body is not
-//     read, and the sender retries (RFC 8460 §5.5).
-//
-// The format is sniffed before the label is trusted: gzip magic (1f 8b)
-// or '{' after an optional BOM and any amount of white space (RFC 8259
-// §2; it is skipped while reading and counts against MaxBodySize). A
-// mislabelled body that decodes is accepted with a [WarnMediaTypeMismatch]
-// warning next to the decoder's own warnings.
-//
-// The enclosing http.Server must bound what the handler cannot: set
-// ReadHeaderTimeout (for example 10 s) against slow-header clients,
-// ReadTimeout (for example 60 s) or rely on BodyTimeout for the body,
-// WriteTimeout, IdleTimeout, and MaxHeaderBytes (for example 16 KiB; the
-// default is 1 MiB). RFC 8460 §7 warns that rua endpoints can be flooded:
-// put a rate limit per client address in front of the Receiver, and a
-// limit of connections per address too, since a slow body holds one of
-// the MaxConcurrent slots for up to BodyTimeout. HTTPS
-// submissions are not authenticated (§7): treat every field of a received
-// report as untrusted text.
-//
 // # Limits
 //
-//   - Receiver: request body [DefaultMaxBodySize] (4 MiB), decompressed
-//     report the report.Decoder default unless MaxReportSize is set, body
-//     read time [DefaultBodyTimeout] (30 s), 4 requests at once unless
-//     MaxConcurrent is set. A small gzip body can decode into a report
-//     taking about 6 times MaxReportSize in allocations (some 120 MiB at
-//     the default 20 MiB), so with the defaults decoding allocates about
-//     0.5 GiB at most however many requests arrive
-//     (BenchmarkReceiverConcurrentBombs measured a peak RSS of 0.3 to
-//     0.65 GiB under 128 and 256 concurrent 40 to 60 KB gzip bombs).
 //   - Deliverer: at most 64 KiB of each HTTP response body is read (then
 //     discarded); 3 redirects ([Deliverer.MaxRedirects]); the caller's context
 //     bounds each delivery; up to eight destinations are tried at once.
@@ -145,16 +93,6 @@
 //
 // # Interoperability
 //
-//   - QUIRK(unknown HTTP senders): gzip sent as Content-Encoding instead of
-//     as the entity is accepted with [WarnContentEncoding].
-//   - QUIRK(generic HTTP clients): application/json, application/gzip,
-//     application/octet-stream, text/plain or no Content-Type at all are
-//     accepted when the body sniffs as a report, with a warning; the bare
-//     "application/tlsrpt" of the RFC 8460 §5.3.1 example as re-typed by
-//     some implementations counts as a report label.
-//   - Every report of the shared corpus (Google, Microsoft, Mail.ru,
-//     Stalwart-style and others), posted with its media type, is accepted;
-//     the lenient report.Decoder does the repairs and lists them.
 //   - Some HTTPS rua endpoints answer 200 to anything, or 301 to another
 //     path: the Deliverer reports a 3xx as a permanent failure with the
 //     Location, so that the operator can fix the record.

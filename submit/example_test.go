@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -69,43 +68,6 @@ func ExampleDeliverer_Deliver() {
 	// delivered: true true
 	// https accepted 201
 	// http skipped 0
-}
-
-// Mount a Receiver as the https rua endpoint of an analyzer.
-func ExampleReceiver() {
-	rv := &submit.Receiver{
-		Handle: func(ctx context.Context, r *submit.Received) error {
-			// Store the report; an error makes the sender retry later.
-			fmt.Println("received", r.Report.ReportID, "from", r.Report.OrganizationName, "gzip:", r.Compressed)
-			return nil
-		},
-		MaxBodySize: 1 << 20,
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/tlsrpt", rv)
-	srv := httptest.NewTLSServer(mux)
-	defer srv.Close()
-	// In production, use an http.Server with ReadHeaderTimeout, ReadTimeout
-	// and MaxHeaderBytes set (see the package documentation).
-
-	body, _ := json.Marshal(exampleReport())
-	resp, err := srv.Client().Post(srv.URL+"/tlsrpt", submit.MediaTypeJSON, bytes.NewReader(body))
-	if err != nil {
-		panic(err)
-	}
-	resp.Body.Close()
-	fmt.Println(resp.Status)
-
-	resp, err = srv.Client().Get(srv.URL + "/tlsrpt")
-	if err != nil {
-		panic(err)
-	}
-	resp.Body.Close()
-	fmt.Println(resp.Status, resp.Header.Get("Allow"))
-	// Output:
-	// received 2026-11-24_example.net from Sender Inc. gzip: false
-	// 200 OK
-	// 405 Method Not Allowed POST
 }
 
 // Schedule retries of a failed delivery in an MTA's own queue.

@@ -1,57 +1,11 @@
 package submit
 
 import (
-	"bytes"
-	"context"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
-
-func FuzzReceiver(f *testing.F) {
-	canonical := readFixture(f, "canonical.json")
-	f.Add(MediaTypeJSON, "", canonical)
-	f.Add(MediaTypeGzip, "", gz(f, canonical))
-	f.Add(MediaTypeJSON, "gzip", gz(f, canonical))
-	f.Add("", "", readFixture(f, "bom-mxhost-string.json"))
-	f.Add("application/json", "", readFixture(f, "no-z-datetime.json"))
-	f.Add(MediaTypeGzip, "", gz(f, readFixture(f, "null-contact-empty-arrays.json")))
-	f.Add("text/html", "", []byte("<html>"))
-	f.Add(MediaTypeGzip, "", gz(f, canonical)[:30])
-	f.Add(MediaTypeJSON, "br", []byte("{}"))
-	f.Add("application/tlsrpt; x=\"", "", []byte(`{"organization-name":1}`))
-	// White space past the sniff buffer (TestReceiverLeadingWhiteSpace).
-	f.Add(MediaTypeJSON, "", append(bytes.Repeat([]byte(" \t\r\n"), 2<<10), canonical...))
-	f.Add("", "", append(append([]byte("\xef\xbb\xbf"), bytes.Repeat([]byte("\n"), 600)...), canonical...))
-	f.Add(MediaTypeJSON, "", bytes.Repeat([]byte(" "), 70<<10))
-	allowed := map[int]bool{200: true, 400: true, 408: true, 413: true, 415: true}
-	f.Fuzz(func(t *testing.T, ctype, encoding string, body []byte) {
-		called := 0
-		rv := &Receiver{MaxBodySize: 64 << 10, MaxReportSize: 256 << 10, Handle: func(_ context.Context, r *Received) error {
-			called++
-			if r.Report == nil {
-				t.Fatal("Handle called without a report")
-			}
-			if r.Size != int64(len(body)) {
-				t.Fatalf("Size %d, body %d bytes", r.Size, len(body))
-			}
-			return nil
-		}}
-		req := httptest.NewRequest("POST", "/", bytes.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		req.Header.Set("Content-Encoding", encoding)
-		w := httptest.NewRecorder()
-		rv.ServeHTTP(w, req)
-		if !allowed[w.Code] {
-			t.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-		if (w.Code == 200) != (called == 1) || called > 1 {
-			t.Fatalf("status %d but Handle called %d times", w.Code, called)
-		}
-	})
-}
 
 func FuzzParseRetryAfter(f *testing.F) {
 	now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)

@@ -11,22 +11,21 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/go-tlsrpt/tlsrpt/mime"
+	"github.com/go-tlsrpt/tlsrpt/ingest"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/go-tlsrpt/tlsrpt/submit"
 )
 
 // postbox keeps the reports POSTed to the analyzer's https rua endpoint.
 type postbox struct {
 	mu       sync.Mutex
-	received []*submit.Received
+	received []*ingest.Received
 }
 
 // receiver returns the analyzer's https rua endpoint (RFC 8460 §5.4).
 func (p *postbox) receiver() http.Handler {
-	return &submit.Receiver{
+	return &ingest.Receiver{
 		// Handle stores the report; an error would make the sender retry.
-		Handle: func(_ context.Context, r *submit.Received) error {
+		Handle: func(_ context.Context, r *ingest.Received) error {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			p.received = append(p.received, r)
@@ -35,7 +34,7 @@ func (p *postbox) receiver() http.Handler {
 	}
 }
 
-func (p *postbox) all() []*submit.Received {
+func (p *postbox) all() []*ingest.Received {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.received)
@@ -44,28 +43,24 @@ func (p *postbox) all() []*submit.Received {
 // analyze plays the analyzer: it reads the report mails that reached its
 // MX host and the reports POSTed to its endpoint, and summarises each.
 func analyze(ctx context.Context, w io.Writer, world *world) error {
+	// RFC 8460 §3: ignore mailed reports without a valid DKIM signature by
+	// the reporting domain. The Reader verifies it for each report.
+	rd := &ingest.Reader{Resolver: world.dns}
 	for _, m := range world.inbox.all() {
-		// RFC 8460 §3: ignore mailed reports without a valid DKIM signature
-		// by the reporting domain.
-		v, err := mime.Verify(ctx, bytes.NewReader(m.data), &mime.VerifyOptions{LookupTXT: world.dns.LookupTXT})
-		if err != nil {
-			return err
+		res := rd.Read(ctx, bytes.NewReader(m.data))
+		if res.Fate != ingest.FateReport {
+			return fmt.Errorf("mail to %s: %s: %v", m.to, res.Fate, res.Err)
 		}
 		via := "by mail to " + m.to
 		if m.tls {
 			via += " over STARTTLS"
 		}
-		sig := v.Authentic() // a valid, aligned signature without l=
-		if sig == nil {
-			fmt.Fprintf(w, "ignored a mail %s: no valid DKIM signature of submitter %s\n", via, v.Submitter)
-			continue
-		}
-		msg, err := mime.Parse(bytes.NewReader(m.data))
-		if err != nil {
-			return err
-		}
-		for _, r := range msg.Reports {
-			summarize(w, r, via+", DKIM pass (d="+sig.Domain+")", msg.Warnings)
+		for _, r := range res.Reports {
+			if r.Trust.Verdict != ingest.VerdictTrusted {
+				fmt.Fprintf(w, "ignored a mail %s: no valid DKIM signature of submitter %s\n", via, res.Mail.Submitter)
+				continue
+			}
+			summarize(w, r.Report, via+", DKIM pass (d="+r.Trust.Domain+")", res.Diagnostics)
 		}
 	}
 	for _, r := range world.posts.all() {

@@ -7,12 +7,13 @@
 //  2. After the day it builds one report per policy domain, looks up each
 //     domain's TLS-RPT record with dnsrecord.Lookup and delivers the report
 //     with submit.Deliverer: as a DKIM-signed mail over SMTP with STARTTLS
-//     to the domain's MX host, and as an HTTPS POST to a submit.Receiver
+//     to the domain's MX host, and as an HTTPS POST to an ingest.Receiver
 //     (RFC 8460 §5.3, §5.4).
-//  3. The analyzer side reads what arrived: it checks the mail's DKIM
-//     signature with mime.Verify (RFC 8460 §3: unsigned mailed reports are
-//     ignored), extracts the report with mime.Parse, and prints a summary
-//     per policy domain with the meaning of each failure's result type.
+//  3. The analyzer side reads what arrived with ingest.Reader: it finds
+//     the report in the mail and checks its DKIM signature (RFC 8460 §3:
+//     reports without a valid signature of the reporting domain are
+//     ignored), and prints a summary per policy domain with the meaning of
+//     each failure's result type.
 //
 // The DNS is a map answered in-process, the SMTP server is
 // github.com/emersion/go-smtp on 127.0.0.1, the HTTPS server is net/http on

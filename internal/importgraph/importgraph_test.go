@@ -25,6 +25,7 @@ var allowedSiblings = map[string][]string{
 	"aggregate": {".", "report", "policy"},
 	"mime":      {".", "report", "policy"},
 	"submit":    {".", "report", "mime", "dnsrecord", "policy"},
+	"ingest":    {".", "report", "mime", "policy"},
 }
 
 // allowedThirdParty lists the import path prefixes outside the standard
@@ -45,6 +46,16 @@ var allowedThirdParty = []string{
 // files may not use.
 var pureStdlib = map[string][]string{
 	"report": {"crypto/tls", "crypto/x509", "net", "net/http", "net/smtp", "syscall", "os"},
+}
+
+// cmdOnlyThirdParty lists the dependencies only the command (cmd/…) may
+// use: SQL drivers and the metrics client (DESIGN: a library that
+// imports aggregate does not compile a database engine it did not ask
+// for).
+var cmdOnlyThirdParty = []string{
+	"modernc.org/sqlite",
+	"github.com/jackc/pgx/v5/",
+	"github.com/prometheus/client_golang/",
 }
 
 var testOnlyThirdParty = []string{
@@ -101,8 +112,11 @@ func problems(rel string, pkg *build.Package) []string {
 	errorf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	isExample := rel == "examples" || strings.HasPrefix(rel, "examples/")
 	isInternal := strings.HasPrefix(rel, "internal/")
+	// The command may import any package of the module; nothing imports
+	// the command.
+	isCmd := rel == "cmd" || strings.HasPrefix(rel, "cmd/")
 	allowed, known := allowedSiblings[rel]
-	if !known && !isExample && !isInternal {
+	if !known && !isExample && !isInternal && !isCmd {
 		errorf("package %s is not in the design's package graph; add it to allowedSiblings on purpose", rel)
 	}
 	check := func(imports []string, test bool) {
@@ -117,7 +131,13 @@ func problems(rel string, pkg *build.Package) []string {
 					errorf("%s imports %s: nothing may import the examples", rel, imp)
 					continue
 				}
-				if isExample || strings.HasPrefix(target, "internal/") {
+				if target == "cmd" || strings.HasPrefix(target, "cmd/") {
+					if !(test && target == rel) {
+						errorf("%s imports %s: nothing may import the command", rel, imp)
+					}
+					continue
+				}
+				if isExample || isCmd || strings.HasPrefix(target, "internal/") {
 					continue
 				}
 				if test && target == rel {
@@ -138,7 +158,8 @@ func problems(rel string, pkg *build.Package) []string {
 				if isExample {
 					continue
 				}
-				ok := hasPrefix(allowedThirdParty, imp) || (test && hasPrefix(testOnlyThirdParty, imp))
+				ok := hasPrefix(allowedThirdParty, imp) || (test && hasPrefix(testOnlyThirdParty, imp)) ||
+					(isCmd && hasPrefix(cmdOnlyThirdParty, imp))
 				if isInternal && !strings.HasPrefix(imp, "golang.org/x/net/") && !(test && hasPrefix(testOnlyThirdParty, imp)) {
 					ok = false
 				}
@@ -205,6 +226,13 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "submit imports mime", rel: "submit", pkg: build.Package{Imports: []string{module + "/mime", "net/http"}}, want: 0},
 		{name: "test uses testify", rel: "mime", pkg: build.Package{TestImports: []string{"github.com/stretchr/testify/require"}}, want: 0},
 		{name: "example imports anything", rel: "examples/quickstart", pkg: build.Package{Imports: []string{module + "/submit", "example.org/x"}}, want: 0},
+		{name: "ingest imports mime", rel: "ingest", pkg: build.Package{Imports: []string{module + "/mime", module + "/report", "github.com/emersion/go-msgauth/authres"}}, want: 0},
+		{name: "ingest imports submit", rel: "ingest", pkg: build.Package{Imports: []string{module + "/submit"}}, want: 1},
+		{name: "cmd imports any package", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{module + "/ingest", module + "/submit", module + "/dnsrecord", "modernc.org/sqlite"}}, want: 0},
+		{name: "cmd imports an unlisted dependency", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{"example.org/x"}}, want: 1},
+		{name: "library imports cmd", rel: "ingest", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
+		{name: "library test imports cmd", rel: "mime", pkg: build.Package{XTestImports: []string{module + "/cmd/tlsrpt"}}, want: 1},
+		{name: "internal imports cmd", rel: "internal/corpus", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package submit
+package ingest
 
 import (
 	"bufio"
@@ -14,20 +14,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
-// Receiver defaults.
 const (
-	// DefaultMaxBodySize caps an HTTPS request body when
-	// Receiver.MaxBodySize is zero. Real gzip reports are a few KiB.
-	DefaultMaxBodySize = 4 << 20
-	// DefaultBodyTimeout bounds reading a request body when
-	// Receiver.BodyTimeout is zero.
-	DefaultBodyTimeout = 30 * time.Second
-)
-
-const (
+	// defaultMaxBodySize is Receiver.MaxBodySize when zero: 4 MiB. Real
+	// gzip reports are a few KiB.
+	defaultMaxBodySize = 4 << 20
+	// defaultBodyTimeout is Receiver.BodyTimeout when zero.
+	defaultBodyTimeout = 30 * time.Second
 	// defaultMaxConcurrent is Receiver.MaxConcurrent when zero.
 	defaultMaxConcurrent = 4
 	// busyWait is how long a request waits for a decode slot before 503.
@@ -37,17 +33,10 @@ const (
 	busyRetryAfter = "60"
 )
 
-// Warning codes the Receiver adds to a report's warnings.
+// The media types of RFC 8460 §6.4 and §6.5.
 const (
-	// WarnMediaTypeMismatch: the Content-Type did not name the format the
-	// body has (a gzip body labelled +json, JSON labelled +gzip, or
-	// application/json, application/gzip, text/plain, ...).
-	WarnMediaTypeMismatch = "media-type-mismatch"
-	// WarnMediaTypeMissing: no Content-Type was sent.
-	WarnMediaTypeMissing = "media-type-missing"
-	// WarnContentEncoding: the sender used Content-Encoding: gzip instead
-	// of sending the gzip file as the entity (RFC 8460 §5.4).
-	WarnContentEncoding = "content-encoding-used"
+	mediaTypeGzip = "application/tlsrpt+gzip"
+	mediaTypeJSON = "application/tlsrpt+json"
 )
 
 // Received is one report received over HTTPS, with the facts of the
@@ -57,7 +46,8 @@ type Received struct {
 	// Report is the decoded report.
 	Report *report.Report
 	// Warnings lists what the lenient decoder repaired, plus the
-	// Receiver's own warnings about the request (paths are empty).
+	// Receiver's own warnings about the request (paths are empty; codes
+	// CodeMediaTypeMismatch, CodeMediaTypeMissing, CodeContentEncoding).
 	Warnings []report.Warning
 	// RemoteAddr is the http.Request's RemoteAddr (no proxy headers are
 	// interpreted).
@@ -86,14 +76,14 @@ type Receiver struct {
 	// It is called concurrently from many requests.
 	Handle func(ctx context.Context, r *Received) error
 	// MaxBodySize caps the request body in bytes, enforced while reading;
-	// larger bodies get 413. Zero means DefaultMaxBodySize.
+	// larger bodies get 413. Zero means 4 MiB.
 	MaxBodySize int64
 	// MaxReportSize caps the decompressed report (report.Decoder.MaxSize).
 	// Zero means the decoder's default.
 	MaxReportSize int64
 	// BodyTimeout bounds reading the body (set as a read deadline through
-	// http.ResponseController); a slower body gets 408. Zero means
-	// DefaultBodyTimeout, negative means no deadline from the Receiver.
+	// http.ResponseController); a slower body gets 408. Zero means 30
+	// seconds, negative means no deadline from the Receiver.
 	BodyTimeout time.Duration
 	// MaxConcurrent caps how many requests the Receiver works on at once,
 	// from the first read of the body until Handle returns, and so its
@@ -129,7 +119,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	max := rv.MaxBodySize
 	if max <= 0 {
-		max = DefaultMaxBodySize
+		max = defaultMaxBodySize
 	}
 	if r.ContentLength > max {
 		plain(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(max, 10)+" bytes")
@@ -139,7 +129,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctype := r.Header.Get("Content-Type")
 	mediaType, _, perr := stdmime.ParseMediaType(ctype)
 	if ctype == "" {
-		warnings = append(warnings, report.Warning{Code: WarnMediaTypeMissing, Message: "no Content-Type; format sniffed from the body"})
+		warnings = append(warnings, report.Warning{Code: CodeMediaTypeMissing, Severity: tlsrpt.SeverityWarning, Message: "no Content-Type; format sniffed from the body"})
 	} else if perr != nil {
 		mediaType = strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
 	}
@@ -149,7 +139,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// QUIRK(unknown HTTP senders): gzip as a transfer coding instead of
 		// the entity (RFC 8460 §5.4). The decoder sniffs gzip, so the
 		// bytes decode the same; say so.
-		warnings = append(warnings, report.Warning{Code: WarnContentEncoding, Message: "Content-Encoding: " + enc + " used; the gzip report should be the entity itself"})
+		warnings = append(warnings, report.Warning{Code: CodeContentEncoding, Severity: tlsrpt.SeverityWarning, Message: "Content-Encoding: " + enc + " used; the gzip report should be the entity itself"})
 	default:
 		plain(w, http.StatusUnsupportedMediaType, "unsupported Content-Encoding "+strconv.Quote(enc))
 		return
@@ -167,7 +157,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	timeout := rv.BodyTimeout
 	if timeout == 0 {
-		timeout = DefaultBodyTimeout
+		timeout = defaultBodyTimeout
 	}
 	if timeout > 0 {
 		// Best effort: not every ResponseWriter supports deadlines.
@@ -175,7 +165,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	br := bufio.NewReaderSize(counter, 512)
-	kind, src, sniffErr := sniff(br)
+	kind, src, sniffErr := sniffBody(br)
 	if sniffErr != nil {
 		bodyError(w, sniffErr, max)
 		return
@@ -185,13 +175,13 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case kind == kindUnknown && mediaType != "" && !claimsReport(mediaType):
 		// Decision: sniff first; 415 only when the body is neither gzip
 		// nor JSON-looking and the label does not claim a report either.
-		plain(w, http.StatusUnsupportedMediaType, "expected "+MediaTypeGzip+" or "+MediaTypeJSON+", got "+strconv.Quote(mediaType))
+		plain(w, http.StatusUnsupportedMediaType, "expected "+mediaTypeGzip+" or "+mediaTypeJSON+", got "+strconv.Quote(mediaType))
 		return
 	case kind == kindUnknown:
 		plain(w, http.StatusBadRequest, "body is neither gzip nor JSON")
 		return
 	case mediaType != "" && kind != labelled || mediaType != "" && !isTLSRPTType(mediaType):
-		warnings = append(warnings, report.Warning{Code: WarnMediaTypeMismatch,
+		warnings = append(warnings, report.Warning{Code: CodeMediaTypeMismatch, Severity: tlsrpt.SeverityWarning,
 			Message: "Content-Type " + strconv.Quote(mediaType) + " but the body is " + kind.String()})
 	}
 
@@ -344,11 +334,7 @@ func (k bodyKind) String() string {
 	return "unknown"
 }
 
-// utf8BOM is the UTF-8 byte order mark some senders put before the JSON
-// text (RFC 8259 §8.1 forbids it; the decoder skips it with a warning).
-var utf8BOM = []byte("\xef\xbb\xbf")
-
-// sniff peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
+// sniffBody peeks at the start of the body: gzip magic 1f 8b (RFC 1952), or
 // '{' after an optional UTF-8 byte order mark and any amount of white
 // space (RFC 8259 §2 allows any). It returns the reader to decode from:
 // br itself, or, when the white space outgrew br's buffer, br past it,
@@ -361,7 +347,7 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // partial BOM timed out (408, which senders retry; RFC 9110 §15.5.9) or
 // ran over the cap (413), it did not prove to be neither gzip nor JSON
 // (400).
-func sniff(br *bufio.Reader) (bodyKind, io.Reader, error) {
+func sniffBody(br *bufio.Reader) (bodyKind, io.Reader, error) {
 	head, err := br.Peek(2)
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		return kindGzip, br, nil
@@ -400,9 +386,9 @@ func sniff(br *bufio.Reader) (bodyKind, io.Reader, error) {
 // labelKind maps a media type to the format it announces.
 func labelKind(mt string) bodyKind {
 	switch mt {
-	case MediaTypeGzip, "application/gzip", "application/x-gzip":
+	case mediaTypeGzip, "application/gzip", "application/x-gzip":
 		return kindGzip
-	case MediaTypeJSON, "application/json", "text/json":
+	case mediaTypeJSON, "application/json", "text/json":
 		return kindJSON
 	case "application/tlsrpt", "application/octet-stream", "text/plain":
 		// QUIRK(RFC 8460 §5.3.1 example re-typed by stalwart): the bare
@@ -419,4 +405,4 @@ func claimsReport(mt string) bool {
 }
 
 // isTLSRPTType reports whether mt is one of the two registered types.
-func isTLSRPTType(mt string) bool { return mt == MediaTypeGzip || mt == MediaTypeJSON }
+func isTLSRPTType(mt string) bool { return mt == mediaTypeGzip || mt == mediaTypeJSON }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package submit
+package ingest
 
 import (
 	"bufio"
@@ -126,7 +126,7 @@ func BenchmarkReceiverConcurrentBombs(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						status := -1
-						resp, err := client.Post(url, MediaTypeGzip, bytes.NewReader(body))
+						resp, err := client.Post(url, mediaTypeGzip, bytes.NewReader(body))
 						if err == nil {
 							io.Copy(io.Discard, resp.Body)
 							resp.Body.Close()

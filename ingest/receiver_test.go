@@ -1,9 +1,8 @@
-package submit
+package ingest
 
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -11,34 +10,24 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
-
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
-
-// gz compresses b.
-func gz(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -67,12 +56,12 @@ func (s *store) handle(_ context.Context, r *Received) error {
 }
 
 // receiverCodes returns the codes of the Receiver's own warnings.
-func receiverCodes(ws []report.Warning) []string {
-	var out []string
+func receiverCodes(ws []report.Warning) []tlsrpt.Code {
+	var out []tlsrpt.Code
 	for _, w := range ws {
 		switch w.Code {
-		case WarnMediaTypeMismatch, WarnMediaTypeMissing, WarnContentEncoding:
-			out = append(out, string(w.Code))
+		case CodeMediaTypeMismatch, CodeMediaTypeMissing, CodeContentEncoding:
+			out = append(out, w.Code)
 		}
 	}
 	return out
@@ -89,41 +78,41 @@ func TestReceiver(t *testing.T) {
 		body        []byte
 		receiver    Receiver
 		wantStatus  int
-		wantCodes   []string // the Receiver's own warning codes
+		wantCodes   []tlsrpt.Code // the Receiver's own warning codes
 		wantGzip    bool
 	}{
-		{name: "gzip", contentType: MediaTypeGzip, body: gz(t, canonical), wantStatus: 200, wantGzip: true},
-		{name: "json", contentType: MediaTypeJSON, body: canonical, wantStatus: 200},
-		{name: "json with charset", contentType: MediaTypeJSON + "; charset=utf-8", body: canonical, wantStatus: 200},
+		{name: "gzip", contentType: mediaTypeGzip, body: gz(t, canonical), wantStatus: 200, wantGzip: true},
+		{name: "json", contentType: mediaTypeJSON, body: canonical, wantStatus: 200},
+		{name: "json with charset", contentType: mediaTypeJSON + "; charset=utf-8", body: canonical, wantStatus: 200},
 		{name: "upper-case media type", contentType: "Application/TLSRPT+GZIP", body: gz(t, canonical), wantStatus: 200, wantGzip: true},
-		{name: "gzip labelled json", contentType: MediaTypeJSON, body: gz(t, canonical), wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}, wantGzip: true},
-		{name: "json labelled gzip", contentType: MediaTypeGzip, body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}},
-		{name: "application/json", contentType: "application/json", body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}},
-		{name: "application/octet-stream gzip", contentType: "application/octet-stream", body: gz(t, canonical), wantStatus: 200, wantCodes: []string{WarnMediaTypeMismatch}, wantGzip: true},
-		{name: "no content type", body: canonical, wantStatus: 200, wantCodes: []string{WarnMediaTypeMissing}},
+		{name: "gzip labelled json", contentType: mediaTypeJSON, body: gz(t, canonical), wantStatus: 200, wantCodes: []tlsrpt.Code{CodeMediaTypeMismatch}, wantGzip: true},
+		{name: "json labelled gzip", contentType: mediaTypeGzip, body: canonical, wantStatus: 200, wantCodes: []tlsrpt.Code{CodeMediaTypeMismatch}},
+		{name: "application/json", contentType: "application/json", body: canonical, wantStatus: 200, wantCodes: []tlsrpt.Code{CodeMediaTypeMismatch}},
+		{name: "application/octet-stream gzip", contentType: "application/octet-stream", body: gz(t, canonical), wantStatus: 200, wantCodes: []tlsrpt.Code{CodeMediaTypeMismatch}, wantGzip: true},
+		{name: "no content type", body: canonical, wantStatus: 200, wantCodes: []tlsrpt.Code{CodeMediaTypeMissing}},
 		{name: "malformed content type", contentType: "application/tlsrpt+json; =", body: canonical, wantStatus: 200},
-		{name: "content-encoding gzip", contentType: MediaTypeJSON, encoding: "gzip", body: gz(t, canonical), wantStatus: 200,
-			wantCodes: []string{WarnContentEncoding, WarnMediaTypeMismatch}, wantGzip: true},
-		{name: "bom and mx-host string", contentType: MediaTypeJSON, body: readFixture(t, "bom-mxhost-string.json"), wantStatus: 200},
-		{name: "no Z datetime", contentType: MediaTypeJSON, body: readFixture(t, "no-z-datetime.json"), wantStatus: 200},
-		{name: "null contact", contentType: MediaTypeGzip, body: gz(t, readFixture(t, "null-contact-empty-arrays.json")), wantStatus: 200, wantGzip: true},
+		{name: "content-encoding gzip", contentType: mediaTypeJSON, encoding: "gzip", body: gz(t, canonical), wantStatus: 200,
+			wantCodes: []tlsrpt.Code{CodeContentEncoding, CodeMediaTypeMismatch}, wantGzip: true},
+		{name: "bom and mx-host string", contentType: mediaTypeJSON, body: readFixture(t, "bom-mxhost-string.json"), wantStatus: 200},
+		{name: "no Z datetime", contentType: mediaTypeJSON, body: readFixture(t, "no-z-datetime.json"), wantStatus: 200},
+		{name: "null contact", contentType: mediaTypeGzip, body: gz(t, readFixture(t, "null-contact-empty-arrays.json")), wantStatus: 200, wantGzip: true},
 
 		{name: "GET", method: "GET", wantStatus: 405},
-		{name: "PUT", method: "PUT", contentType: MediaTypeJSON, body: canonical, wantStatus: 405},
+		{name: "PUT", method: "PUT", contentType: mediaTypeJSON, body: canonical, wantStatus: 405},
 		{name: "html", contentType: "text/html", body: []byte("<html>hello</html>"), wantStatus: 415},
 		{name: "form", contentType: "multipart/form-data; boundary=x", body: []byte("--x\r\n\r\nfoo\r\n--x--\r\n"), wantStatus: 415},
-		{name: "brotli", contentType: MediaTypeJSON, encoding: "br", body: canonical, wantStatus: 415},
-		{name: "gzip label, html body", contentType: MediaTypeGzip, body: []byte("<html>"), wantStatus: 400},
+		{name: "brotli", contentType: mediaTypeJSON, encoding: "br", body: canonical, wantStatus: 415},
+		{name: "gzip label, html body", contentType: mediaTypeGzip, body: []byte("<html>"), wantStatus: 400},
 		{name: "bare application/tlsrpt, garbage", contentType: "application/tlsrpt", body: []byte("garbage"), wantStatus: 400},
-		{name: "truncated gzip", contentType: MediaTypeGzip, body: gz(t, canonical)[:40], wantStatus: 400},
-		{name: "broken json", contentType: MediaTypeJSON, body: []byte(`{"organization-name":`), wantStatus: 400},
-		{name: "json array", contentType: MediaTypeJSON, body: []byte(`[1,2]`), wantStatus: 400},
-		{name: "empty body", contentType: MediaTypeJSON, wantStatus: 400},
-		{name: "oversized body", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
-		{name: "oversized Content-Length", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
-		{name: "exactly at the cap", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: int64(len(canonical))}, wantStatus: 200},
-		{name: "gzip bomb", contentType: MediaTypeGzip, body: bomb, receiver: Receiver{MaxReportSize: 1 << 20}, wantStatus: 413},
-		{name: "handler fails", contentType: MediaTypeJSON, body: canonical, receiver: Receiver{Handle: func(context.Context, *Received) error { return errors.New("disk full") }}, wantStatus: 500},
+		{name: "truncated gzip", contentType: mediaTypeGzip, body: gz(t, canonical)[:40], wantStatus: 400},
+		{name: "broken json", contentType: mediaTypeJSON, body: []byte(`{"organization-name":`), wantStatus: 400},
+		{name: "json array", contentType: mediaTypeJSON, body: []byte(`[1,2]`), wantStatus: 400},
+		{name: "empty body", contentType: mediaTypeJSON, wantStatus: 400},
+		{name: "oversized body", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
+		{name: "oversized Content-Length", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
+		{name: "exactly at the cap", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: int64(len(canonical))}, wantStatus: 200},
+		{name: "gzip bomb", contentType: mediaTypeGzip, body: bomb, receiver: Receiver{MaxReportSize: 1 << 20}, wantStatus: 413},
+		{name: "handler fails", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{Handle: func(context.Context, *Received) error { return errors.New("disk full") }}, wantStatus: 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,7 +177,7 @@ func TestReceiver(t *testing.T) {
 func TestReceiverNilHandle(t *testing.T) {
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/", bytes.NewReader(readFixture(t, "canonical.json")))
-	req.Header.Set("Content-Type", MediaTypeJSON)
+	req.Header.Set("Content-Type", mediaTypeJSON)
 	new(Receiver).ServeHTTP(w, req)
 	if w.Code != 500 {
 		t.Fatalf("zero Receiver answered %d; it must not claim to have stored a report", w.Code)
@@ -210,9 +199,9 @@ func TestReceiverCorpus(t *testing.T) {
 		ctype := ""
 		switch {
 		case strings.HasSuffix(name, ".json.gz"):
-			ctype = MediaTypeGzip
+			ctype = mediaTypeGzip
 		case strings.HasSuffix(name, ".json"):
-			ctype = MediaTypeJSON
+			ctype = mediaTypeJSON
 		default:
 			continue
 		}
@@ -247,7 +236,7 @@ func TestReceiverSlowBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n{", MediaTypeJSON)
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n{", mediaTypeJSON)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -280,8 +269,7 @@ func TestReceiverConcurrent(t *testing.T) {
 	defer srv.Close()
 	client := srv.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = workers
-	rep := testReport()
-	rec := record(t, srv.URL)
+	rep := testReport("sender.example")
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var failures sync.Map
@@ -294,10 +282,8 @@ func TestReceiverConcurrent(t *testing.T) {
 				r.ReportID = fmt.Sprintf("report-%04d", i)
 				// Every fourth report gzip-compressed (the compressor's set-up
 				// dominates the cost under the race detector).
-				d := &Deliverer{HTTPClient: client, Uncompressed: i%4 != 0}
-				res, err := d.Deliver(context.Background(), &r, rec)
-				if err != nil || !res.Delivered() {
-					failures.Store(i, err)
+				if status, err := post(t, client, srv.URL, &r, i%4 == 0); err != nil || status != http.StatusOK {
+					failures.Store(i, fmt.Sprint(status, err))
 				}
 			}
 		}()
@@ -321,24 +307,50 @@ func TestReceiverConcurrent(t *testing.T) {
 	}
 }
 
-func TestDeliverToReceiverRoundTrip(t *testing.T) {
+// post POSTs r as a sender does (RFC 8460 §5.4: the canonical JSON,
+// gzip-compressed or not, with its media type) and returns the status.
+func post(t testing.TB, client *http.Client, url string, r *report.Report, compressed bool) (int, error) {
+	body, ctype := reportJSON(t, r), mediaTypeJSON
+	if compressed {
+		body, ctype = gz(t, body), mediaTypeGzip
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("User-Agent", "test-sender/1")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// TestReceiverRoundTrip posts a report over real TLS, gzip-compressed and
+// not, and checks that Handle gets it unchanged with the request's facts.
+// (Package submit's Deliverer posts the same form; examples/quickstart
+// runs the two together.)
+func TestReceiverRoundTrip(t *testing.T) {
 	st := &store{}
 	srv := httptest.NewTLSServer(&Receiver{Handle: st.handle})
 	defer srv.Close()
-	for _, uncompressed := range []bool{false, true} {
-		d := &Deliverer{HTTPClient: srv.Client(), Uncompressed: uncompressed}
-		if _, err := d.Deliver(context.Background(), testReport(), record(t, srv.URL+"/v1/tlsrpt")); err != nil {
-			t.Fatal(err)
-		}
+	want := testReport("sender.example")
+	for _, compressed := range []bool{true, false} {
+		status, err := post(t, srv.Client(), srv.URL+"/v1/tlsrpt", want, compressed)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status)
 	}
 	if len(st.got) != 2 {
 		t.Fatalf("%d stored", len(st.got))
 	}
 	for i, got := range st.got {
-		if diff := cmp.Diff(testReport(), got.Report, reportCmp); diff != "" {
+		if diff := cmp.Diff(want, got.Report, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
 			t.Errorf("report %d (-want +got):\n%s", i, diff)
 		}
-		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != defaultUserAgent {
+		if len(got.Warnings) != 0 || got.Compressed != (i == 0) || got.UserAgent != "test-sender/1" {
 			t.Errorf("report %d: warnings %v, compressed %v, UA %q", i, got.Warnings, got.Compressed, got.UserAgent)
 		}
 	}
@@ -355,15 +367,15 @@ func TestReceiverStalledBody(t *testing.T) {
 		prefix      []byte // sent after the header; then the client stalls
 		serverRead  bool   // time out with http.Server.ReadTimeout instead of BodyTimeout
 	}{
-		{name: "first gzip byte, BodyTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}},
-		{name: "first gzip byte, server ReadTimeout", contentType: MediaTypeGzip, prefix: []byte{0x1f}, serverRead: true},
-		{name: "partial BOM, BodyTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}},
-		{name: "partial BOM, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte{0xef, 0xbb}, serverRead: true},
+		{name: "first gzip byte, BodyTimeout", contentType: mediaTypeGzip, prefix: []byte{0x1f}},
+		{name: "first gzip byte, server ReadTimeout", contentType: mediaTypeGzip, prefix: []byte{0x1f}, serverRead: true},
+		{name: "partial BOM, BodyTimeout", contentType: mediaTypeJSON, prefix: []byte{0xef, 0xbb}},
+		{name: "partial BOM, server ReadTimeout", contentType: mediaTypeJSON, prefix: []byte{0xef, 0xbb}, serverRead: true},
 		{name: "partial BOM, no Content-Type", prefix: []byte{0xef, 0xbb}},
 		{name: "first gzip byte, non-report label", contentType: "text/html", prefix: []byte{0x1f}},
-		{name: "white space", contentType: MediaTypeJSON, prefix: []byte("  \r\n")},
-		{name: "white space, server ReadTimeout", contentType: MediaTypeJSON, prefix: []byte("  \r\n"), serverRead: true},
-		{name: "open brace", contentType: MediaTypeJSON, prefix: []byte("{")},
+		{name: "white space", contentType: mediaTypeJSON, prefix: []byte("  \r\n")},
+		{name: "white space, server ReadTimeout", contentType: mediaTypeJSON, prefix: []byte("  \r\n"), serverRead: true},
+		{name: "open brace", contentType: mediaTypeJSON, prefix: []byte("{")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -417,16 +429,16 @@ func TestReceiverLeadingWhiteSpace(t *testing.T) {
 		wantStatus  int
 		wantBOM     bool // the decoder's BOM warning survives the skipping
 	}{
-		{name: "10 KB", contentType: MediaTypeJSON, body: cat(ws(10<<10), canonical), wantStatus: 200},
-		{name: "exactly one buffer", contentType: MediaTypeJSON, body: cat(ws(512), canonical), wantStatus: 200},
-		{name: "1 MiB and more", contentType: MediaTypeJSON, body: cat(ws(1<<20+8), canonical), wantStatus: 200},
-		{name: "BOM then 10 KB", contentType: MediaTypeJSON, body: cat(bom, ws(10<<10), canonical), wantStatus: 200, wantBOM: true},
+		{name: "10 KB", contentType: mediaTypeJSON, body: cat(ws(10<<10), canonical), wantStatus: 200},
+		{name: "exactly one buffer", contentType: mediaTypeJSON, body: cat(ws(512), canonical), wantStatus: 200},
+		{name: "1 MiB and more", contentType: mediaTypeJSON, body: cat(ws(1<<20+8), canonical), wantStatus: 200},
+		{name: "BOM then 10 KB", contentType: mediaTypeJSON, body: cat(bom, ws(10<<10), canonical), wantStatus: 200, wantBOM: true},
 		{name: "10 KB, no Content-Type", body: cat(ws(10<<10), canonical), wantStatus: 200},
-		{name: "up to the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: int64(8<<10 + len(canonical)), wantStatus: 200},
-		{name: "beyond the cap", contentType: MediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: 4 << 10, wantStatus: 413},
-		{name: "white space only, beyond the cap", contentType: MediaTypeJSON, body: ws(8 << 10), maxBody: 4 << 10, wantStatus: 413},
-		{name: "white space only", contentType: MediaTypeJSON, body: ws(10 << 10), wantStatus: 400},
-		{name: "white space then garbage", contentType: MediaTypeJSON, body: cat(ws(10<<10), []byte("garbage")), wantStatus: 400},
+		{name: "up to the cap", contentType: mediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: int64(8<<10 + len(canonical)), wantStatus: 200},
+		{name: "beyond the cap", contentType: mediaTypeJSON, body: cat(ws(8<<10), canonical), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only, beyond the cap", contentType: mediaTypeJSON, body: ws(8 << 10), maxBody: 4 << 10, wantStatus: 413},
+		{name: "white space only", contentType: mediaTypeJSON, body: ws(10 << 10), wantStatus: 400},
+		{name: "white space then garbage", contentType: mediaTypeJSON, body: cat(ws(10<<10), []byte("garbage")), wantStatus: 400},
 		{name: "white space then html", contentType: "text/html", body: cat(ws(10<<10), []byte("<html>")), wantStatus: 415},
 	}
 	for _, tt := range tests {
@@ -524,12 +536,11 @@ func TestReceiverBusy(t *testing.T) {
 			}
 			answers := make(chan answer, tt.posts)
 			for i := range tt.posts {
-				r := *testReport()
+				r := *testReport("sender.example")
 				r.ReportID = fmt.Sprintf("busy-%02d", i)
-				body, err := (&Deliverer{Uncompressed: true}).encode(&r)
-				require.NoError(t, err)
+				body := reportJSON(t, &r)
 				go func() {
-					resp, err := client.Post(srv.URL, MediaTypeJSON, bytes.NewReader(body))
+					resp, err := client.Post(srv.URL, mediaTypeJSON, bytes.NewReader(body))
 					if err != nil {
 						answers <- answer{id: r.ReportID, err: err}
 						return
@@ -573,7 +584,7 @@ func TestReceiverBusy(t *testing.T) {
 				case http.StatusOK:
 					wantDelivered[a.id] = 1
 				case http.StatusServiceUnavailable:
-					if d := parseRetryAfter(a.retryAfter, time.Now()); d <= 0 {
+					if d, err := strconv.Atoi(a.retryAfter); err != nil || d <= 0 {
 						t.Errorf("%s: 503 with Retry-After %q", a.id, a.retryAfter)
 					}
 				}

@@ -1,7 +1,7 @@
-//go:build !race
+//go:build race
 
-package submit
+package ingest
 
 // raceEnabled reports whether the test binary has the race detector, which
 // multiplies memory use.
-const raceEnabled = false
+const raceEnabled = true

@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/policy"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// testSelector is the DKIM selector of the test keys.
+const testSelector = "tlsrpt"
+
+// signedHeaders are the fields the test signatures cover (as mime.Write).
+var signedHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
+	"TLS-Report-Domain", "TLS-Report-Submitter"}
+
+// signingKey is an Ed25519 DKIM key of a domain and its key record.
+type signingKey struct {
+	domain string
+	key    ed25519.PrivateKey
+	record string
+}
+
+func newSigningKey(t testing.TB, d string) signingKey {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}
+}
+
+// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed);
+// a non-zero expires sets x=.
+func (k signingKey) sign(t testing.TB, msg string, expires time.Time) string {
+	t.Helper()
+	var b strings.Builder
+	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
+		Domain: k.domain, Selector: testSelector, Signer: k.key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: signedHeaders, Expiration: expires,
+	})
+	require.NoError(t, err)
+	return b.String()
+}
+
+// dns serves the key records of keys from a real DNS server on loopback
+// (internal/dnstest); names in servfail answer SERVFAIL, a temporary
+// failure.
+func dns(t testing.TB, keys []signingKey, servfail ...string) tlsrpt.Resolver {
+	t.Helper()
+	z := dnstest.Zone{TXT: map[string][][]string{}, RCode: map[string]dnsmessage.RCode{}}
+	for _, k := range keys {
+		z.TXT[testSelector+"._domainkey."+k.domain] = [][]string{{k.record}}
+	}
+	for _, d := range servfail {
+		z.RCode[testSelector+"._domainkey."+d] = dnsmessage.RCodeServerFailure
+	}
+	return dnstest.Start(t, z).Resolver()
+}
+
+// testReport returns a report whose contact-info is at d.
+func testReport(d string) *report.Report {
+	return &report.Report{
+		OrganizationName: "Sender Inc.",
+		DateRange: report.DateRange{
+			Start: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+			End:   time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
+		},
+		ContactInfo: "mailto:tlsrpt@" + d,
+		ReportID:    "2026-11-24T00:00:00Z_example.net",
+		Policies: []report.PolicyResult{{
+			Policy: policy.Policy{
+				Type:    policy.TypeSTS,
+				Strings: []string{"version: STSv1", "mode: enforce", "mx: mx.example.net", "max_age: 86400"},
+				Domain:  "example.net",
+				MXHosts: []string{"mx.example.net"},
+			},
+			Summary: report.Summary{TotalSuccessfulSessionCount: 10, TotalFailureSessionCount: 1},
+			FailureDetails: []report.FailureDetail{{
+				ResultType:          report.ResultCertificateExpired,
+				SendingMTAIP:        netip.MustParseAddr("192.0.2.1"),
+				ReceivingMXHostname: "mx.example.net",
+				FailedSessionCount:  1,
+			}},
+		}},
+	}
+}
+
+// reportJSON is the canonical JSON of r.
+func reportJSON(t testing.TB, r *report.Report) []byte {
+	t.Helper()
+	js, err := json.Marshal(r)
+	require.NoError(t, err)
+	return js
+}
+
+// gz compresses b.
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+// reportMail returns an RFC 8460 §5.3 report mail (CRLF, unsigned) whose
+// header names submitter, with one application/tlsrpt+json part per
+// report after the text part (mime:part[2], mime:part[3], …). top is
+// prepended to the header (trace fields an MX would add come after
+// signing).
+func reportMail(t testing.TB, submitter string, reports ...*report.Report) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
+		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
+		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
+		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
+		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
+	for _, r := range reports {
+		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
+		b.Write(reportJSON(t, r))
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--R--\r\n")
+	return b.String()
+}
+
+// forward returns a mail that attaches inner as message/rfc822 (a
+// forwarded report), so that inner is mime:part[2].message.
+func forward(inner string) string {
+	bd := "F" + strconv.Itoa(len(inner))
+	return "From: Postmaster <postmaster@forwarder.example>\r\nTo: analyst@example.net\r\n" +
+		"Date: Sun, 03 Mar 2024 09:00:00 +0100\r\nMessage-ID: <fwd1@forwarder.example>\r\n" +
+		"Subject: Fwd: TLS report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + bd + "\"\r\n\r\n" +
+		"--" + bd + "\r\nContent-Type: text/plain\r\n\r\nSee the attached report.\r\n" +
+		"--" + bd + "\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n" +
+		"--" + bd + "--\r\n"
+}
+
+// arrive prepends the trace fields an MX adds on delivery: its own
+// Received line, then its Authentication-Results on top.
+func arrive(msg, authservID, results string) string {
+	return "Authentication-Results: " + authservID + "; " + results + "\r\n" +
+		"Received: from sender.example by " + authservID + " with ESMTPS; Sat, 02 Mar 2024 01:02:04 +0000\r\n" + msg
+}
