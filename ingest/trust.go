@@ -118,7 +118,7 @@ func (rd *Reader) trustMail(ctx context.Context, data []byte, msg *mime.Message)
 // contact-info names another organizational domain is not vouched for.
 func (v *vouch) judge(i int, rep *report.Report) Trust {
 	t := Trust{Verdict: VerdictTrusted, Domain: v.domain, Selector: v.selector, AuthServID: v.authServID, Reasons: v.notes}
-	if cd, err := mime.ContactDomain(rep.ContactInfo); err == nil && !aligned(cd, v.domain) {
+	if cd, err := report.ContactDomain(rep.ContactInfo); err == nil && !aligned(cd, v.domain) {
 		t = Trust{Verdict: VerdictUntrusted, Reasons: append(append([]tlsrpt.Diagnostic(nil), v.notes...), tlsrpt.Diagnostic{
 			Index: i, Path: "contact-info", Code: CodeContactNotVouched, Severity: tlsrpt.SeverityError,
 			Message: "report " + strconv.Itoa(i+1) + ": contact-info domain " + strconv.Quote(cd) + " is not vouched for by " + strconv.Quote(v.domain),
