@@ -100,7 +100,7 @@ found in some domain (a domain with neither TLS-RPT nor MTA-STS counts);
 Examples:
   tlsrpt check example.com
   tlsrpt check --probe --resolver 127.0.0.1:53 example.com example.net
-  tlsrpt check --json --no-mx example.com | jq '.mta-sts.findings[]'
+  tlsrpt check --json --no-mx example.com example.net | jq -r 'select(.verdict != "ok") | .domain'
 `
 
 // checkOptions are the flags of check.

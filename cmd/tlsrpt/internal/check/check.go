@@ -272,7 +272,7 @@ const (
 	CodeDANENoTLSRPT        tlsrpt.Code = "dane-no-tlsrpt"       // info: DANE results go to _smtp._tls.<mx>, which has no record
 	CodeRUANoMail           tlsrpt.Code = "rua-no-mail"          // error (probe): a mailto: domain that receives no mail
 	CodeRUAImplicitMX       tlsrpt.Code = "rua-implicit-mx"      // info (probe): a mailto: domain without MX records
-	CodeRUAUnreachable      tlsrpt.Code = "rua-unreachable"      // warning (probe): an https: host that does not answer
+	CodeRUAUnreachable      tlsrpt.Code = "rua-unreachable"      // error (probe): an https: host without an address; warning: one that does not answer
 	CodeRUACertificate      tlsrpt.Code = "rua-certificate"      // warning (probe): an https: host whose certificate does not verify
 )
 

@@ -139,6 +139,7 @@ func TestCheck(t *testing.T) {
 		{"uncovered.test", check.VerdictProblems, []string{
 			"mta-sts error mx-not-covered",
 			"mta-sts warning mx-pattern-unused",
+			"mta-sts info max-age-below-week",
 		}},
 		{"orphan.test", check.VerdictOK, []string{
 			"mta-sts info no-mta-sts",
@@ -146,6 +147,11 @@ func TestCheck(t *testing.T) {
 		}},
 		{"norua.test", check.VerdictProblems, []string{
 			"tlsrpt error rua-no-mail",
+			"mta-sts info no-mta-sts",
+		}},
+		{"ruabad.test", check.VerdictProblems, []string{
+			"tlsrpt error rua-unreachable",
+			"tlsrpt warning rua-certificate",
 			"mta-sts info no-mta-sts",
 		}},
 		{"noaddr.test", check.VerdictProblems, []string{

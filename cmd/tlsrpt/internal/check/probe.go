@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,7 +94,10 @@ func (c *Config) probeHTTPS(ctx context.Context, s *TLSRPT, ru *RUA) {
 		return
 	}
 	resp, err := client.Do(req)
-	var cve *tls.CertificateVerificationError
+	var (
+		cve    *tls.CertificateVerificationError
+		dnsErr *net.DNSError
+	)
 	switch {
 	case errors.As(err, &cve):
 		ru.Probe = "certificate does not verify"
@@ -101,11 +105,16 @@ func (c *Config) probeHTTPS(ctx context.Context, s *TLSRPT, ru *RUA) {
 			Message: "the certificate of " + req.URL.Host + " (rua " + ru.URI + ") does not verify: " + cve.Err.Error() +
 				"; RFC 8460 §3 lets senders ignore this, but not all do",
 			Fix: "serve a certificate for " + req.URL.Hostname() + " from a public authority, with its intermediates"})
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		ru.Probe = "no such host"
+		s.Findings = append(s.Findings, Finding{Severity: tlsrpt.SeverityError, Code: CodeRUAUnreachable,
+			Message: req.URL.Hostname() + " (rua " + ru.URI + ") has no address, so reports posted there are lost",
+			Fix:     "publish the address of " + req.URL.Hostname() + ", or remove the destination"})
 	case err != nil:
 		ru.Probe = "no answer"
 		s.Findings = append(s.Findings, Finding{Severity: tlsrpt.SeverityWarning, Code: CodeRUAUnreachable,
 			Message: req.URL.Host + " (rua " + ru.URI + ") does not answer over HTTPS, so reports posted there may be lost: " + unwrapURLError(err),
-			Fix:     "check that the host resolves and accepts HTTPS connections from the Internet"})
+			Fix:     "check that the host accepts HTTPS connections from the Internet"})
 	default:
 		resp.Body.Close()
 		ru.Probe = "HEAD answered " + strconv.Itoa(resp.StatusCode) + " over verified TLS (reports are POSTed; this shows the host is reachable)"

@@ -80,7 +80,7 @@ var Policies = map[string]string{
 	"badid.test":      "version: STSv1\nmode: enforce\nmx: mx.good.test\nmax_age: 1209600\n",
 	"blank.test":      "version: STSv1\nmode: enforce\nmx: mx.good.test\nmax_age: 1209600\n\n",
 	"webpki.test":     "version: STSv1\nmode: enforce\nmx: mx.good.test\nmax_age: 1209600\n",
-	"uncovered.test":  "version: STSv1\nmode: enforce\nmx: mail.uncovered.test\nmax_age: 1209600\n",
+	"uncovered.test":  "version: STSv1\nmode: enforce\nmx: mail.uncovered.test\nmax_age: 86400\n",
 	"orphan.test":     "version: STSv1\nmode: enforce\nmx: mx.good.test\nmax_age: 1209600\n",
 }
 
@@ -102,9 +102,10 @@ var Domains = []struct{ Name, Shows string }{
 	{"blank.test", "a policy ending in a blank line"},
 	{"gone.test", "an _mta-sts record; the policy host answers 404"},
 	{"webpki.test", "an _mta-sts record; the policy host's certificate is for another name"},
-	{"uncovered.test", "a policy whose mx pattern does not match the MX host"},
+	{"uncovered.test", "a policy whose mx pattern does not match the MX host, with a max_age of a day"},
 	{"orphan.test", "a policy served without an _mta-sts record"},
 	{"norua.test", "a mailto: rua at a domain that does not exist (found with --probe)"},
+	{"ruabad.test", "https: rua hosts without an address and with a certificate for another name (found with --probe)"},
 	{"noaddr.test", "an MX host without an address, with a TLS-RPT record at its own name"},
 	{"servfail.test", "the TXT query for _smtp._tls answers SERVFAIL"},
 }
@@ -145,6 +146,7 @@ func Standard(tb testing.TB) *World {
 	for host := range webCerts {
 		w.ConnectTo[host+":443"] = web
 	}
+	w.ConnectTo["reports.badcert.test:443"] = web // presents the certificate of reports.good.test
 
 	lo := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	txt := func(s ...string) [][]string {
@@ -185,6 +187,7 @@ func Standard(tb testing.TB) *World {
 			"_smtp._tls.uncovered.test":      rua("uncovered.test"),
 			"_mta-sts.uncovered.test":        sts,
 			"_smtp._tls.orphan.test":         rua("orphan.test"),
+			"_smtp._tls.ruabad.test":         txt("v=TLSRPTv1; rua=https://reports.ruabad.test/tlsrpt,https://reports.badcert.test/tlsrpt"),
 			"_smtp._tls.norua.test":          rua("nomail.test"),
 			"_smtp._tls.noaddr.test":         rua("noaddr.test"),
 			"mx.noaddr.test":                 rua("noaddr.test"),
@@ -198,7 +201,7 @@ func Standard(tb testing.TB) *World {
 			"tlsabad.test": mx("mx.tlsabad.test"), "apex.test": mx("mx.good.test"), "none.test": mx("mx.good.test"), "typo.test": mx("mx.good.test"),
 			"httponly.test": mx("mx.good.test"), "badid.test": mx("mx.good.test"), "blank.test": mx("mx.good.test"),
 			"gone.test": mx("mx.good.test"), "webpki.test": mx("mx.good.test"), "uncovered.test": mx("mx.good.test"),
-			"orphan.test": mx("mx.good.test"), "norua.test": mx("mx.good.test"), "noaddr.test": mx("mx.noaddr.test"),
+			"orphan.test": mx("mx.good.test"), "norua.test": mx("mx.good.test"), "ruabad.test": mx("mx.good.test"), "noaddr.test": mx("mx.noaddr.test"),
 			"servfail.test": mx("mx.good.test"),
 		},
 		Addr: map[string][]netip.Addr{
