@@ -71,8 +71,10 @@
 // and no null MX; an https: host answers HEAD over TLS verified against
 // the roots. HEAD, not POST: a POST would hand the receiver something that
 // is not a report, which it may store or count; any answer shows the host
-// is reachable, not that it accepts reports. Probe findings about https:
-// hosts are warnings; a mailto: domain that receives no mail is an error.
+// is reachable, not that it accepts reports. A mailto: domain that
+// receives no mail and an https: host without an address are errors; an
+// https: host that does not answer, or whose certificate does not verify
+// (RFC 8460 §3 lets senders ignore that), is a warning.
 //
 // The text output has, per domain, a verdict line ("ok", "problems found"
 // or "incomplete, retry later", with the counts), then the TLS-RPT and

@@ -119,7 +119,14 @@ func (c *Config) checkMTASTS(ctx context.Context, r *Result, mx mxList) (stsOutc
 // report, and the step that failed.
 func stsFailure(pe *policy.Error, err error, url, d string) Finding {
 	detail := "no detail"
-	if pe.Err != nil {
+	var dg *tlsrpt.Diagnostic
+	switch {
+	case errors.As(pe.Err, &dg) && dg.Path != "":
+		// A strict reader's refusal, as a diagnostic: where and why.
+		detail = dg.Path + ": " + dg.Message
+	case errors.As(pe.Err, &dg):
+		detail = dg.Message
+	case pe.Err != nil:
 		detail = strings.TrimPrefix(unwrapURLError(pe.Err), "policy: ")
 	}
 	var f Finding
