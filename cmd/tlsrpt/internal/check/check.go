@@ -97,8 +97,9 @@ type Result struct {
 	// Findings are about the domain as a whole: its MX records, nothing
 	// published at all.
 	Findings []Finding `json:"findings"`
-	TLSRPT   TLSRPT    `json:"tlsrpt"`
-	MTASTS   MTASTS    `json:"mta-sts"`
+	// TLSRPT and MTASTS are what the domain publishes.
+	TLSRPT TLSRPT `json:"tlsrpt"`
+	MTASTS MTASTS `json:"mta-sts"`
 	// MX are the MX hosts in order of preference, or the domain itself
 	// when it has no MX records (the implicit MX of RFC 5321 §5.1).
 	MX []MXHost `json:"mx"`
@@ -121,6 +122,8 @@ type TLSRPT struct {
 
 // RUA is one destination of the record.
 type RUA struct {
+	// URI is the destination as the record has it; Scheme its scheme in
+	// lower case.
 	URI    string `json:"uri"`
 	Scheme string `json:"scheme"`
 	// Usable says whether senders deliver there: a mailto: URI with an
@@ -187,6 +190,9 @@ type MXHost struct {
 
 // Certificate is the verdict on an MX host's certificate.
 type Certificate struct {
+	// Subject and Issuer are the distinguished names (RFC 2253 form),
+	// DNSNames the subject alternative names, NotBefore and NotAfter the
+	// validity period.
 	Subject   string    `json:"subject"`
 	Issuer    string    `json:"issuer"`
 	DNSNames  []string  `json:"dns-names"`
@@ -223,13 +229,16 @@ type DANE struct {
 // Finding is one problem or piece of advice. Diagnostics of the lint
 // functions keep their code, severity, message, fix and location.
 type Finding struct {
+	// Severity is error, warning or info (see the package documentation).
 	Severity tlsrpt.Severity `json:"severity"`
 	// Code is stable: for a failure senders report, its result type; for
 	// a lint diagnostic, the code of package dnsrecord or policy; else one
 	// of this package's Code* constants.
-	Code    tlsrpt.Code `json:"code"`
-	Message string      `json:"message"`
-	Fix     string      `json:"fix,omitempty"`
+	Code tlsrpt.Code `json:"code"`
+	// Message says what is wrong, for people; Fix how to fix it, when
+	// there is a simple fix.
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
 	// Path ("line N" of a policy), Index (of a TXT string among those at
 	// the name) and Offset (in that string, or of the policy line) locate
 	// a lint diagnostic.
@@ -251,29 +260,29 @@ type Finding struct {
 // The codes of findings that are neither lint diagnostics nor result
 // types. They are stable.
 const (
-	CodeInvalidDomain       tlsrpt.Code = "invalid-domain"        // error: the argument is not a domain name
-	CodeNothingPublished    tlsrpt.Code = "nothing-published"     // error: neither TLS-RPT nor MTA-STS
-	CodeNoTLSRPT            tlsrpt.Code = "no-tlsrpt"             // warning: no TXT record at _smtp._tls.<domain>
-	CodeNoMTASTS            tlsrpt.Code = "no-mta-sts"            // info: no TXT record at _mta-sts.<domain>
-	CodeWrongLocation       tlsrpt.Code = "wrong-location"        // warning: a TLS-RPT record where senders never look
-	CodeStrictPrefix        tlsrpt.Code = "strict-prefix"         // warning: discarded by the literal "v=TLSRPTv1;" rule
-	CodeNoUsableRUA         tlsrpt.Code = "no-usable-rua"         // error: no mailto: or https: destination
-	CodePolicyWithoutRecord tlsrpt.Code = "policy-without-record" // warning: a policy is served but no _mta-sts record points to it
-	CodeDNS                 tlsrpt.Code = "dns-failure"           // temporary: a DNS query failed
-	CodeNoMX                tlsrpt.Code = "implicit-mx"           // info: no MX records; mail goes to the domain's address
-	CodeNullMX              tlsrpt.Code = "null-mx"               // info: the domain accepts no mail (RFC 7505)
-	CodeNoMail              tlsrpt.Code = "no-mail-host"          // error: no MX records and no address
-	CodeMXNoAddress         tlsrpt.Code = "mx-no-address"         // error: an MX host without A or AAAA records
-	CodeConnect             tlsrpt.Code = "connect-failed"        // temporary: no TCP connection to port 25
-	CodeSMTP                tlsrpt.Code = "smtp-failure"          // temporary: the SMTP session failed before STARTTLS
-	CodeOldTLS              tlsrpt.Code = "old-tls-version"       // warning: TLS 1.0 or 1.1
-	CodeExpiresSoon         tlsrpt.Code = "certificate-expires-soon"
-	CodeTLSAUnauthenticated tlsrpt.Code = "tlsa-unauthenticated" // warning: TLSA records without the AD bit
-	CodeDANENoTLSRPT        tlsrpt.Code = "dane-no-tlsrpt"       // info: DANE results go to _smtp._tls.<mx>, which has no record
-	CodeRUANoMail           tlsrpt.Code = "rua-no-mail"          // error (probe): a mailto: domain that receives no mail
-	CodeRUAImplicitMX       tlsrpt.Code = "rua-implicit-mx"      // info (probe): a mailto: domain without MX records
-	CodeRUAUnreachable      tlsrpt.Code = "rua-unreachable"      // error (probe): an https: host without an address; warning: one that does not answer
-	CodeRUACertificate      tlsrpt.Code = "rua-certificate"      // warning (probe): an https: host whose certificate does not verify
+	CodeInvalidDomain       tlsrpt.Code = "invalid-domain"           // error: the argument is not a domain name
+	CodeNothingPublished    tlsrpt.Code = "nothing-published"        // error: neither TLS-RPT nor MTA-STS
+	CodeNoTLSRPT            tlsrpt.Code = "no-tlsrpt"                // warning: no TXT record at _smtp._tls.<domain>
+	CodeNoMTASTS            tlsrpt.Code = "no-mta-sts"               // info: no TXT record at _mta-sts.<domain>
+	CodeWrongLocation       tlsrpt.Code = "wrong-location"           // warning: a TLS-RPT record where senders never look
+	CodeStrictPrefix        tlsrpt.Code = "strict-prefix"            // warning: discarded by the literal "v=TLSRPTv1;" rule
+	CodeNoUsableRUA         tlsrpt.Code = "no-usable-rua"            // error: no mailto: or https: destination
+	CodePolicyWithoutRecord tlsrpt.Code = "policy-without-record"    // warning: a policy is served but no _mta-sts record points to it
+	CodeDNS                 tlsrpt.Code = "dns-failure"              // temporary: a DNS query failed
+	CodeNoMX                tlsrpt.Code = "implicit-mx"              // info: no MX records; mail goes to the domain's address
+	CodeNullMX              tlsrpt.Code = "null-mx"                  // info: the domain accepts no mail (RFC 7505)
+	CodeNoMail              tlsrpt.Code = "no-mail-host"             // error: no MX records and no address
+	CodeMXNoAddress         tlsrpt.Code = "mx-no-address"            // error: an MX host without A or AAAA records
+	CodeConnect             tlsrpt.Code = "connect-failed"           // temporary: no TCP connection to port 25
+	CodeSMTP                tlsrpt.Code = "smtp-failure"             // temporary: the SMTP session failed before STARTTLS
+	CodeOldTLS              tlsrpt.Code = "old-tls-version"          // warning: TLS 1.0 or 1.1
+	CodeExpiresSoon         tlsrpt.Code = "certificate-expires-soon" // warning: a valid certificate in its last 14 days
+	CodeTLSAUnauthenticated tlsrpt.Code = "tlsa-unauthenticated"     // warning: TLSA records without the AD bit
+	CodeDANENoTLSRPT        tlsrpt.Code = "dane-no-tlsrpt"           // info: DANE results go to _smtp._tls.<mx>, which has no record
+	CodeRUANoMail           tlsrpt.Code = "rua-no-mail"              // error (probe): a mailto: domain that receives no mail
+	CodeRUAImplicitMX       tlsrpt.Code = "rua-implicit-mx"          // info (probe): a mailto: domain without MX records
+	CodeRUAUnreachable      tlsrpt.Code = "rua-unreachable"          // error (probe): an https: host without an address; warning: one that does not answer
+	CodeRUACertificate      tlsrpt.Code = "rua-certificate"          // warning (probe): an https: host whose certificate does not verify
 )
 
 // Check assesses domainName, a U-label or A-label name. It never fails:
