@@ -1,5 +1,7 @@
-// Command tlsrpt works with SMTP TLS Reporting (RFC 8460): it reads the
-// reports senders mail or post, and tells which of them to trust.
+// Command tlsrpt works with SMTP TLS Reporting (RFC 8460): it checks a
+// mail domain's TLS-RPT and MTA-STS setup and its MX hosts' TLS the way
+// sending MTAs see them, reads the reports senders mail or post, and tells
+// which of them to trust.
 //
 // Install it with
 //
@@ -12,8 +14,168 @@
 //
 // # Verbs
 //
-//	read   read reports from files, Maildirs, mbox files, IMAP or stdin:
-//	       the fate and trust of each message
+//	check    check a domain's TLS-RPT and MTA-STS setup and its MX hosts'
+//	         STARTTLS, certificates and DANE
+//	read     read reports from files, Maildirs, mbox files, IMAP or stdin:
+//	         the fate and trust of each message
+//	version  print the module version and the Go version of the build
+//
+// # tlsrpt check
+//
+//	tlsrpt check [--json] [--resolver HOST:PORT] [--timeout DURATION] [--no-mx] [--probe] DOMAIN...
+//
+// For each DOMAIN, check looks at what senders look at:
+//
+//   - TLS-RPT (RFC 8460 §3): the TXT strings at _smtp._tls.DOMAIN, the
+//     record senders select and parse strictly, the advice of
+//     dnsrecord.Lint on the whole set (an http: rua as the only destination
+//     is an error: no report can be delivered), the record's fate under the
+//     literal "v=TLSRPTv1;" selection rule, and TLS-RPT records published
+//     where senders never look: the apex, _smtp_tls.DOMAIN,
+//     _tls._smtp.DOMAIN, smtp._tls.DOMAIN, _smtp.tls.DOMAIN,
+//     _smtp._tls.DOMAIN.DOMAIN (a zone file's origin appended) and each MX
+//     host's own name.
+//   - MTA-STS (RFC 8461): the _mta-sts.DOMAIN strings and
+//     policy.LintSTSRecord's advice; the policy fetched by
+//     policy.STSFetcher exactly as senders fetch it (certificate for
+//     mta-sts.DOMAIN, no redirects, 200, text/plain, 64 KiB), also when the
+//     record is broken, so that one problem does not hide the next; the
+//     advice of policy.LintSTSPolicy with the domain's MX hosts (every MX
+//     host matched by an mx pattern, mode, max_age); a policy served
+//     without a record.
+//   - each MX host: its addresses; an SMTP session on port 25 (EHLO,
+//     STARTTLS, EHLO) with the first address that accepts; the TLS
+//     version; the certificate: valid for the MX host name, its dates and
+//     days left (a warning under 14), its chain to the system roots (on
+//     Unix, SSL_CERT_FILE and SSL_CERT_DIR choose them); DANE: the TLSA
+//     records at _25._tcp.MX with the resolver's AD bit, matched against
+//     the presented chain (DANE-EE, DANE-TA), and whether
+//     _smtp._tls.MX, where senders report DANE results, has a record.
+//
+// A problem a sending MTA would put in its report names the result type
+// and failure-reason-code it would report (aggregate.ClassifyTLSError on
+// the same error) and the result type's advice (report.ResultType.Advice).
+// A certificate problem is an error while an MTA-STS policy (testing or
+// enforce) applies, a warning when no policy applies, and an info when a
+// DNSSEC-authenticated TLSA record matches the server.
+//
+// Flags: --json writes one JSON object per domain (JSON Lines) instead of
+// text. --resolver sends every DNS query, the TLSA queries included, to
+// HOST:PORT (port 53 when left out); by default lookups use the system
+// resolver and TLSA queries the first nameserver of /etc/resolv.conf. The
+// AD bit means something only from a validating resolver reached over a
+// path nobody can tamper with. --timeout bounds each DNS query, SMTP
+// session, policy fetch and probe (30s). --no-mx skips the SMTP sessions
+// (the MX records are still looked up). --probe checks that each rua
+// destination can receive: a mailto: domain has MX records (or an address)
+// and no null MX; an https: host answers HEAD over TLS verified against
+// the roots. HEAD, not POST: a POST would hand the receiver something that
+// is not a report, which it may store or count; any answer shows the host
+// is reachable, not that it accepts reports. A mailto: domain that
+// receives no mail and an https: host without an address are errors; an
+// https: host that does not answer, or whose certificate does not verify
+// (RFC 8460 §3 lets senders ignore that), is a warning.
+//
+// The text output has, per domain, a verdict line ("ok", "problems found"
+// or "incomplete, retry later", with the counts), then the TLS-RPT and
+// MTA-STS sections and a paragraph per MX host. A finding is one line,
+// "error", "warning", "info" or "could not check", with its location (TXT
+// #index offset N, or line N of the policy) and its code in brackets,
+// followed by "fix:" and, for failures senders report, "senders report
+// <result-type> (<reason-code>): <advice>".
+//
+// With --json, each line is one object with these members (the schema is
+// stable: members may be added, none is removed or changes meaning within
+// a major version):
+//
+//	domain      string   the domain checked, a lower-case A-label
+//	verdict     string   ok | problems | incomplete
+//	errors      number   findings that are errors
+//	warnings    number   findings that are warnings
+//	unchecked   number   findings that are temporary (could not check)
+//	findings    array    findings about the domain as a whole
+//	tlsrpt      object
+//	  name      string   "_smtp._tls.<domain>"
+//	  txt       array    the TXT strings at name as published (character-strings joined)
+//	  record    string   canonical form of the record senders use (omitempty)
+//	  rua       array    {uri, scheme, usable (bool: mailto: or https: with a
+//	                     destination), destination (address or URL, omitempty),
+//	                     probe (what --probe found, omitempty)}
+//	  findings  array
+//	mta-sts     object
+//	  name      string   "_mta-sts.<domain>"
+//	  txt       array    the TXT strings at name
+//	  id        string   id of the record senders use (omitempty)
+//	  policy-url string  https://mta-sts.<domain>/.well-known/mta-sts.txt
+//	  fetched   bool     the policy was fetched and parsed as senders do
+//	  policy    string   the policy file as served, also when invalid (omitempty)
+//	  mode      string   enforce | testing | none (omitempty)
+//	  max-age   number   seconds (omitempty)
+//	  mx        array    the mx patterns
+//	  findings  array
+//	mx          array    per MX host, in order of preference:
+//	  host, preference          string, number
+//	  implicit                  bool: no MX records, the domain itself (omitempty)
+//	  sts-pattern               string: the policy's mx pattern matching host (omitempty)
+//	  addresses                 array of string: A and AAAA records
+//	  checked                   bool: an SMTP session was attempted (false with --no-mx)
+//	  address                   string: the address of the session (omitempty)
+//	  starttls                  bool: TLS was negotiated
+//	  tls-version               string: "TLS 1.3" (omitempty)
+//	  certificate               object (omitempty): subject, issuer, dns-names,
+//	                            not-before, not-after (RFC 3339), days-left
+//	                            (negative once expired), valid-for-host,
+//	                            trusted (chain to the roots, judged within
+//	                            the validity period), tlsa-3-1-1 (the DANE-EE
+//	                            record for the server's key)
+//	  dane                      object (omitempty, only with TLSA records): name,
+//	                            tlsa (array), authenticated (AD bit), match (omitempty)
+//	  findings                  array
+//
+// A finding is
+//
+//	severity     string   error | warning | info
+//	code         string   the result type for failures senders report; else
+//	                      a code of package dnsrecord (Lint) or policy
+//	                      (LintSTSRecord, LintSTSPolicy), or one of check's own:
+//	                      invalid-domain, nothing-published, no-tlsrpt,
+//	                      no-mta-sts, wrong-location, strict-prefix,
+//	                      no-usable-rua, policy-without-record, dns-failure,
+//	                      implicit-mx, null-mx, no-mail-host, mx-no-address,
+//	                      connect-failed, smtp-failure, old-tls-version,
+//	                      certificate-expires-soon, tlsa-unauthenticated,
+//	                      dane-no-tlsrpt, rua-no-mail, rua-implicit-mx,
+//	                      rua-unreachable, rua-certificate
+//	message      string
+//	fix          string   (omitempty)
+//	path         string   "line N" of the policy (omitempty)
+//	index        number   the TXT string, among those at the name (omitempty: 0)
+//	offset       number   byte offset in it, or of the policy line (omitempty: 0)
+//	result-type  string   what a sender reports (omitempty)
+//	reason-code  string   the failure-reason-code it reports (omitempty)
+//	advice       string   the result type's advice (omitempty)
+//	temporary    bool     could not check; severity is warning (omitempty)
+//
+// Exit status of check: 0 no errors (warnings and advice may be printed);
+// 1 errors in some domain (a domain with neither TLS-RPT nor MTA-STS
+// counts); 2 usage error; 3 something could not be checked (a DNS query
+// failed, port 25 could not be reached, a server refused the session):
+// retry later. 3 wins over 1.
+//
+// Test hooks, not for production use and not shown in the help:
+// --connect-to HOST:PORT=ADDR:PORT (repeatable) connects to ADDR:PORT
+// whenever HOST:PORT is asked for (MX hosts, the policy host, https:
+// destinations), judging certificates against HOST; --now RFC3339 is the
+// clock MX certificates are judged at (the policy fetch uses the real
+// clock). The tests run the command in a child process with SSL_CERT_FILE
+// naming their own root.
+//
+// # tlsrpt version
+//
+// version prints "tlsrpt VERSION [(REVISION[, modified])] GOVERSION
+// OS/ARCH": the module version from the build information (a tag when
+// installed with go install …@version, "(devel)" when built from a
+// checkout) and the Go toolchain that built it.
 //
 // # tlsrpt read
 //
@@ -68,7 +230,7 @@
 // offset and index omitempty); codes are those of packages mime, report
 // and ingest.
 //
-// # Exit status
+// Exit status of read:
 //
 //	0  every input was read; no report is untrusted, nothing malformed
 //	1  some input is untrusted, malformed, too large

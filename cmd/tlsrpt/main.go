@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,10 +16,10 @@ import (
 
 // Exit codes, the same for every verb.
 const (
-	exitOK        = 0 // everything read, trusted or not a report
-	exitFailed    = 1 // some input untrusted, malformed or too large
+	exitOK        = 0 // nothing wrong: everything read and trusted, every check passed
+	exitFailed    = 1 // problems found: input untrusted or malformed, a setup with errors
 	exitUsage     = 2 // bad arguments, unknown verb, unavailable feature
-	exitTemporary = 3 // a temporary failure: retry later
+	exitTemporary = 3 // a temporary failure: something could not be read or checked; retry later
 )
 
 // env is what a verb may use of the outside world; tests replace it.
@@ -86,6 +87,26 @@ func run(ctx context.Context, e *env, args []string) int {
 	return v.run(ctx, e, args[1:])
 }
 
+// parseInterspersed parses args with fs, taking flags and arguments in
+// any order ("--" ends the flags), and returns the arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var out []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return out, nil
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(out, rest...), nil
+		}
+		out = append(out, rest[0])
+		args = rest[1:]
+	}
+}
+
 // usage prints the verb list.
 func usage(w io.Writer) {
 	fmt.Fprint(w, "Usage: tlsrpt VERB [flags] [arguments]\n\n"+
@@ -103,5 +124,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), verbs[n].summary)
 	}
 	fmt.Fprint(w, "\nRun \"tlsrpt VERB -h\" for a verb's flags.\n"+
-		"Exit status: 0 ok, 1 some input untrusted or malformed, 2 usage error, 3 temporary failure (retry later).\n")
+		"Exit status: 0 ok, 1 problems found (untrusted or malformed input, errors in a\n"+
+		"domain's setup), 2 usage error, 3 temporary failure (retry later).\n")
 }

@@ -104,26 +104,16 @@ func parseReadFlags(e *env, args []string) (*readOptions, int) {
 	help := false
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
-	for {
-		if err := fs.Parse(args); err != nil {
-			fmt.Fprintf(e.stderr, "tlsrpt read: %v\n\n%s", err, readHelp)
-			return nil, exitUsage
-		}
-		if help {
-			fmt.Fprint(e.stdout, readHelp)
-			return nil, exitOK
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
-			o.arguments = append(o.arguments, rest...)
-			break
-		}
-		o.arguments = append(o.arguments, rest[0])
-		args = rest[1:]
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tlsrpt read: %v\n\n%s", err, readHelp)
+		return nil, exitUsage
 	}
+	if help {
+		fmt.Fprint(e.stdout, readHelp)
+		return nil, exitOK
+	}
+	o.arguments = rest
 	if len(o.arguments) == 0 {
 		fmt.Fprintf(e.stderr, "tlsrpt read: no input\n\n%s", readHelp)
 		return nil, exitUsage

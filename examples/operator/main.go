@@ -1,123 +1,133 @@
-// Operator checks what a mail domain publishes for SMTP TLS Reporting
-// (RFC 8460) and MTA-STS (RFC 8461), the way a postmaster would before and
-// after changing DNS: it looks up the TLS-RPT record at _smtp._tls.<domain>
-// and the MTA-STS record at _mta-sts.<domain> with the system resolver,
-// prints how each parses and the advice of dnsrecord.Lint, and with -fetch
-// also fetches the MTA-STS policy and checks it with policy.LintSTSPolicy
-// against the domain's MX hosts. From the repository root:
+// Operator shows the library calls behind `tlsrpt check`, the command an
+// operator runs (go install github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt@latest;
+// tlsrpt check example.com). For the domain given as argument it looks up
+// the TLS-RPT record and lints every TXT string at its name, fetches the
+// MTA-STS policy exactly as senders do and lints it against the MX hosts,
+// and matches each MX host's DANE TLSA records against the certificate
+// chain it presents after STARTTLS. From the repository root:
 //
 //	go run ./examples/operator example.com
-//	go run ./examples/operator -fetch example.com
 //
-// Offline, it checks a record text or a policy file before publishing it:
-//
-//	go run ./examples/operator -record 'v=TLSRPTv1; rua=mailto:tlsrpt@example.com'
-//	go run ./examples/operator -sts-policy mta-sts.txt -mx mx1.example.com,mx2.example.com
-//
-// The policy is fetched as RFC 8461 §3.3 says a sender does: from
-// https://mta-sts.<domain>/.well-known/mta-sts.txt, with a verified
-// certificate, without following redirects, within one minute and reading
-// at most 64 KiB. The exit status is 1 when something is invalid (a record
-// or policy that senders reject, an MX host the policy does not cover, a
-// failed lookup or fetch) and 2 for bad flags.
+// It asks the system resolver, and 127.0.0.1:53 (a local validating
+// resolver) for TLSA records and their AD bit.
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
+	"github.com/go-tlsrpt/tlsrpt/policy"
 )
 
-// errInvalid means a check found an error; the details were printed.
-var errInvalid = errors.New("invalid")
-
 func main() {
+	if len(os.Args) != 2 || strings.HasPrefix(os.Args[1], "-") {
+		fmt.Fprintln(os.Stderr, "usage: operator DOMAIN   (the full check: tlsrpt check DOMAIN)")
+		os.Exit(2)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := &checker{resolver: net.DefaultResolver, client: policyClient()}
-	err := c.run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, errInvalid):
-		os.Exit(1)
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "operator:", err)
-		os.Exit(2)
-	}
+	c := &checker{Resolver: net.DefaultResolver, Fetcher: &policy.STSFetcher{}, DNS: &policy.DNSClient{},
+		Dial: (&net.Dialer{}).DialContext, Out: os.Stdout}
+	c.check(ctx, os.Args[1])
 }
 
-// checker runs the checks and remembers whether any found an error.
+// checker holds what the checks talk to; the test points it at loopback
+// servers.
 type checker struct {
-	resolver tlsrpt.Resolver // *net.Resolver in main
-	client   *http.Client    // fetches MTA-STS policies
-	out      io.Writer
-	invalid  bool
+	Resolver tlsrpt.Resolver
+	Fetcher  *policy.STSFetcher
+	DNS      policy.DNSExchanger
+	Dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	Out      io.Writer
 }
 
-// policyClient returns the HTTP client for MTA-STS policies (RFC 8461
-// §3.3): certificates verified, no redirects, a one-minute timeout.
-func policyClient() *http.Client {
-	return &http.Client{
-		Timeout: time.Minute,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a 3xx is then an error status
-		},
+func (c *checker) check(ctx context.Context, domain string) {
+	// RFC 8460 §3: the record senders use, and advice on all the TXT
+	// strings Lookup saw at _smtp._tls.<domain>.
+	rec, txts, err := dnsrecord.Lookup(ctx, c.Resolver, domain, nil)
+	if err != nil {
+		fmt.Fprintln(c.Out, "TLS-RPT:", err)
+	} else {
+		fmt.Fprintln(c.Out, "TLS-RPT:", rec)
 	}
-}
-
-// run parses the flags in args and runs the checks they ask for.
-func (c *checker) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("operator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	record := fs.String("record", "", "check this TLS-RPT record text offline instead of looking one up")
-	stsPolicy := fs.String("sts-policy", "", "check this MTA-STS policy file offline")
-	mx := fs.String("mx", "", "comma-separated MX hosts to check -sts-policy against")
-	fetch := fs.Bool("fetch", false, "also fetch and check the domain's MTA-STS policy over HTTPS")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: operator [-fetch] domain ...\n       operator -record TXT\n       operator -sts-policy FILE [-mx host,...]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c.out, c.invalid = stdout, false
-	offline := *record != "" || *stsPolicy != ""
-	if offline == (fs.NArg() > 0) || *mx != "" && *stsPolicy == "" {
-		fs.Usage()
-		return flag.ErrHelp
+	for _, d := range dnsrecord.Lint(txts...) {
+		fmt.Fprintln(c.Out, "  ", d)
 	}
 
-	if *record != "" && !c.checkTLSRPT([]string{*record}) {
-		c.invalid = true
+	// RFC 8461 §3: the policy as senders fetch it. A failure is an
+	// *policy.Error, which aggregate.ClassifyTLSError maps to the result
+	// type senders report.
+	var hosts []string
+	mxs, _ := c.Resolver.LookupMX(ctx, domain+".")
+	for _, mx := range mxs {
+		hosts = append(hosts, strings.TrimSuffix(mx.Host, "."))
 	}
-	if *stsPolicy != "" {
-		text, err := readPolicyFile(*stsPolicy)
+	res, err := c.Fetcher.Fetch(ctx, domain)
+	var pe *policy.Error
+	switch {
+	case errors.As(err, &pe):
+		rt, code := aggregate.ClassifyTLSError(err)
+		fmt.Fprintf(c.Out, "MTA-STS: senders report %s (%s): %v\n  advice: %s\n", rt, code, pe.Err, rt.Advice())
+	case err != nil:
+		fmt.Fprintln(c.Out, "MTA-STS:", err) // no usable _mta-sts record: no policy
+	default:
+		fmt.Fprintf(c.Out, "MTA-STS: mode %s, mx %s\n", res.Policy.Mode, strings.Join(res.Policy.MX, ", "))
+		for _, d := range policy.LintSTSPolicy(res.Text, hosts) {
+			fmt.Fprintln(c.Out, "  ", d)
+		}
+	}
+
+	// RFC 7672: each MX host's TLSA records against its certificate chain.
+	for _, h := range hosts {
+		rrs, authenticated, err := policy.LookupTLSA(ctx, c.DNS, h, 25)
+		if err != nil || len(rrs) == 0 {
+			fmt.Fprintf(c.Out, "DANE %s: no TLSA records (%v)\n", h, err)
+			continue
+		}
+		chain, err := c.chain(ctx, h)
 		if err != nil {
-			return err
+			fmt.Fprintf(c.Out, "DANE %s: no TLS session: %v\n", h, err)
+			continue
 		}
-		fmt.Fprintf(stdout, "MTA-STS policy %s\n", *stsPolicy)
-		var hosts []string
-		if *mx != "" {
-			hosts = strings.Split(*mx, ",")
+		if rr, err := policy.MatchTLSA(rrs, chain, time.Time{}, h); err != nil {
+			rt, code := aggregate.ClassifyTLSError(err)
+			fmt.Fprintf(c.Out, "DANE %s: senders report %s (%s)\n", h, rt, code)
+		} else {
+			fmt.Fprintf(c.Out, "DANE %s: %s matches (DNSSEC-authenticated: %v)\n", h, rr, authenticated)
 		}
-		c.checkSTSPolicy(text, hosts)
 	}
-	for _, domain := range fs.Args() {
-		c.checkDomain(ctx, domain, *fetch)
+}
+
+// chain returns the certificates host presents after STARTTLS on port 25.
+// DANE judges them, not the roots: the handshake accepts any.
+func (c *checker) chain(ctx context.Context, host string) ([]*x509.Certificate, error) {
+	conn, err := c.Dial(ctx, "tcp", net.JoinHostPort(host, "25"))
+	if err != nil {
+		return nil, err
 	}
-	if c.invalid {
-		return errInvalid
+	defer conn.Close()
+	cl, err := smtp.NewClientStartTLS(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	defer cl.Close()
+	if err := cl.Hello("localhost"); err != nil { // EHLO again: the handshake
+		return nil, err
+	}
+	st, _ := cl.TLSConnectionState()
+	cl.Quit()
+	return st.PeerCertificates, nil
 }
