@@ -170,7 +170,15 @@ func (f *STSFetcher) lookupRecord(ctx context.Context, d string) (*STSRecord, er
 
 // fetchPolicy fetches and parses the policy file of the A-label domain d
 // for the record id; now stamps the result.
-func (f *STSFetcher) fetchPolicy(ctx context.Context, d, id string, now time.Time) (*STSResult, error) {
+func (f *STSFetcher) fetchPolicy(ctx context.Context, d, id string, now time.Time) (res *STSResult, err error) {
+	defer func() {
+		// The caller gave up: its cancellation wins over whatever the
+		// interrupted fetch saw (a response can race the cancel), and is
+		// no failure to report.
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			res, err = nil, fmt.Errorf("policy: fetching the mta-sts policy of %s: %w", d, ctx.Err())
+		}
+	}()
 	timeout := f.Timeout
 	if timeout <= 0 {
 		timeout = defaultSTSTimeout
