@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -126,7 +127,16 @@ func TestNoServerLeftBehind(t *testing.T) {
 					t.Errorf("cluster directory %s left behind (%v)", dir, err)
 				}
 			} else {
-				os.RemoveAll(dir) // a killed binary cannot clean up its directory
+				// A killed binary cannot clean up its directory: the next
+				// cluster start does.
+				if _, err := os.Stat(filepath.Join(dir, ownerFile)); err != nil {
+					t.Fatalf("no owner file in %s: %v", dir, err)
+				}
+				removeStale()
+				if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("stale cluster directory %s not removed (%v)", dir, err)
+					os.RemoveAll(dir)
+				}
 			}
 		})
 	}

@@ -183,8 +183,15 @@ func startCluster(bin string) (_ *server, err error) {
 		gid, _ := strconv.Atoi(u.Gid)
 		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
+	removeStale()
 	dir, err := os.MkdirTemp("", "tlsrpt-pg-")
 	if err != nil {
+		return nil, err
+	}
+	// The owner file lets a later run remove the directory if this test
+	// binary is killed before Main cleans up.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	defer func() {
@@ -222,6 +229,35 @@ func startCluster(bin string) (_ *server, err error) {
 		lastErr = err
 	}
 	return nil, lastErr
+}
+
+// ownerFile holds the pid of the test binary that made a cluster
+// directory.
+const ownerFile = "owner.pid"
+
+// removeStale removes the cluster directories of test binaries that died
+// without cleaning up (their postmasters died with them, see Pdeathsig).
+// A directory without owner file, or whose owner lives, is left alone.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "tlsrpt-pg-*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(string(b))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		if pm, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			if line, _, _ := bytes.Cut(pm, []byte("\n")); len(line) > 0 {
+				if p, err := strconv.Atoi(string(line)); err == nil && syscall.Kill(p, 0) != syscall.ESRCH {
+					continue // its postmaster still runs
+				}
+			}
+		}
+		os.RemoveAll(d)
+	}
 }
 
 // freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
