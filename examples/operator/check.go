@@ -212,9 +212,13 @@ func readPolicyFile(name string) (string, error) {
 	return readCapped(f)
 }
 
-// readCapped reads at most one byte more than policy.MaxSTSPolicySize, so
-// that LintSTSPolicy reports a larger policy as too large.
+// maxPolicySize is the 64 KiB cap package policy applies to an MTA-STS
+// policy file (RFC 8461 §3.3).
+const maxPolicySize = 64 << 10
+
+// readCapped reads at most one byte more than maxPolicySize, so that
+// LintSTSPolicy reports a larger policy as too large.
 func readCapped(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, policy.MaxSTSPolicySize+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxPolicySize+1))
 	return string(b), err
 }
