@@ -36,7 +36,7 @@ type detailKey struct {
 // checkNewDetail, which only new keys need. It does not allocate for an
 // already-normal detail.
 func normalizeDetail(fd *Failure, k *detailKey) error {
-	if !fd.ResultType.Known() {
+	if fd.ResultType.Category() == report.CategoryUnknown {
 		// RFC 8460 §4.3: a producer sends a registered result type.
 		return fmt.Errorf("%w: result-type %q is not registered", ErrInvalidDetail, fd.ResultType)
 	}

@@ -32,7 +32,7 @@ type policyEntry struct {
 }
 
 // PolicyID registers p and returns its handle. Registering an equal policy
-// (as policy.Policy.Equal defines it) returns the same PolicyID, so callers
+// (one with the same policy.Policy.Key) returns the same PolicyID, so callers
 // may call PolicyID once per session, or once per cached policy and keep
 // the handle.
 //

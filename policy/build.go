@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
@@ -21,33 +22,6 @@ func NoPolicyFound(domainName string) (Policy, error) {
 	return Policy{Type: TypeNoPolicyFound, Domain: d}, nil
 }
 
-// FromSTS returns the policy block for the valid MTA-STS policy p of the
-// policy domain domainName (RFC 8460 §4.4, §4.5): policy-string holds the
-// lines of p.String() without terminators (version, mode, one element per
-// mx, max_age, extensions) and mx-host the mx patterns, "*." kept; mx
-// patterns are lower-cased in both. It fails if the domain is invalid or
-// p.Validate does.
-//
-// To report a policy exactly as the receiver served it, including its
-// errors and its line order, use FromSTSText.
-func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
-	d, err := normalizeDomain(domainName)
-	if err != nil {
-		return Policy{}, err
-	}
-	if err := p.Validate(); err != nil {
-		return Policy{}, err
-	}
-	// mx-host holds A-labels (RFC 8460 §4.4): lower-case the patterns in
-	// both members.
-	q := *p
-	q.MX = make([]string, len(p.MX))
-	for i, m := range p.MX {
-		q.MX[i], _ = normalizeMXPattern(m) // Validate checked them
-	}
-	return Policy{Type: TypeSTS, Strings: q.lines(), Domain: d, MXHosts: q.MX}, nil
-}
-
 // FromSTSText returns the policy block for an MTA-STS policy file as the
 // receiver served it, valid or not (RFC 8460 §4.5: "including any errors
 // present"): policy-string holds every non-empty line in order with its
@@ -55,14 +29,20 @@ func FromSTS(domainName string, p *STSPolicy) (Policy, error) {
 // well-formed pattern, lower-cased. This is what an MTA reports with
 // sts-policy-invalid, and what it reports when it wants the receiver's
 // line order (Google's reports list max_age before the mx lines). A text
-// longer than MaxSTSPolicySize is an error matching
-// errors.Is(err, tlsrpt.ErrTooLarge).
+// longer than 64 KiB, the largest policy ParseSTSPolicy accepts, is an
+// error matching errors.Is(err, tlsrpt.ErrTooLarge).
+//
+// For an STSPolicy p that ParseSTSPolicy returned, FromSTSText(domainName,
+// p.String()) gives the policy block in the canonical order: version,
+// mode, the mx lines, max_age, the extensions. For one built by hand,
+// check it with p.Validate first and write its mx patterns in lower case,
+// as ParseSTSPolicy stores them (FromSTSText lower-cases mx-host only).
 func FromSTSText(domainName, text string) (Policy, error) {
 	d, err := normalizeDomain(domainName)
 	if err != nil {
 		return Policy{}, err
 	}
-	if len(text) > MaxSTSPolicySize {
+	if len(text) > maxSTSPolicySize {
 		return Policy{}, errTooLarge
 	}
 	pol := Policy{Type: TypeSTS, Domain: d}
@@ -96,7 +76,7 @@ func FromTLSA(baseDomain string, rrs []TLSA) (Policy, error) {
 	pol := Policy{Type: TypeTLSA, Domain: d}
 	for _, rr := range rrs {
 		if len(rr.Data) == 0 {
-			return Policy{}, &SyntaxError{Offset: 0, Reason: "tlsa record " + rr.String() + " has no certificate association data"}
+			return Policy{}, tlsaSyntaxError(0, "tlsa record "+rr.String()+" has no certificate association data")
 		}
 		pol.Strings = append(pol.Strings, rr.String())
 	}
@@ -112,7 +92,8 @@ func FromTLSA(baseDomain string, rrs []TLSA) (Policy, error) {
 // and two non-standard shapes are unwrapped: Microsoft's single string
 // holding a JSON array of presentation strings, and a single string of
 // RRs separated by ";" (RFC 8460 §4's prose form). The first unparsable
-// string is returned as a *SyntaxError. To learn which repairs were
+// string's error is returned: a *tlsrpt.Diagnostic with CodeTLSASyntax
+// whose Offset is in that string. To learn which repairs were
 // needed, decode the report with package report's Decoder, or call
 // ParseTLSA on each string.
 func (p Policy) TLSARecords() ([]TLSA, error) {
@@ -145,33 +126,28 @@ func (p Policy) TLSARecords() ([]TLSA, error) {
 }
 
 // STS parses the policy-string of an sts policy back into an STSPolicy by
-// joining the lines with LF and calling ParseSTSPolicy. It fails, with an
-// *STSPolicyError whose Line is the index into Strings plus one, for an
-// invalid or missing policy (Mail.ru, for example, sends sts policies
-// without policy-string).
+// joining the lines with LF and calling ParseSTSPolicy. It fails, with
+// ParseSTSPolicy's *tlsrpt.Diagnostic, whose Path "line N" has N the index
+// into Strings plus one, for an invalid or missing policy (Mail.ru, for
+// example, sends sts policies without policy-string).
 func (p Policy) STS() (*STSPolicy, error) {
 	return ParseSTSPolicy(strings.Join(p.Strings, "\n"))
 }
 
+// CodeInvalidDomain is the Code of the error the constructors, STSFetcher,
+// STSCache and LookupTLSA return for a domain that is not a valid domain
+// name: a *tlsrpt.Diagnostic with Path "policy-domain" whose Message
+// quotes the name and gives the IDNA error. Package report's Validate
+// uses the same code for an invalid policy-domain.
+const CodeInvalidDomain tlsrpt.Code = "invalid-domain"
+
+// normalizeDomain returns name as a lower-case A-label without a trailing
+// dot, or the CodeInvalidDomain error.
 func normalizeDomain(name string) (string, error) {
 	d, err := domain.ToASCII(name)
 	if err != nil {
-		return "", &DomainError{Domain: name, Err: err}
+		return "", &tlsrpt.Diagnostic{Path: "policy-domain", Code: CodeInvalidDomain, Severity: tlsrpt.SeverityError,
+			Message: "invalid policy domain " + strconv.Quote(name) + ": " + err.Error()}
 	}
 	return d, nil
 }
-
-// DomainError is returned by the constructors for a policy domain that is
-// not a valid domain name.
-type DomainError struct {
-	Domain string // the name as given
-	Err    error  // the IDNA error
-}
-
-// Error implements error.
-func (e *DomainError) Error() string {
-	return "policy: invalid policy domain " + strconv.Quote(e.Domain) + ": " + e.Err.Error()
-}
-
-// Unwrap returns the underlying error.
-func (e *DomainError) Unwrap() error { return e.Err }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,9 +26,10 @@ func TestNoPolicyFound(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := NoPolicyFound(tt.in)
 			if tt.wantErr {
-				var de *DomainError
-				if !errors.As(err, &de) || de.Domain != tt.in || !strings.HasPrefix(err.Error(), "policy: ") || errors.Unwrap(err) == nil {
-					t.Fatalf("NoPolicyFound(%q) error = %v, want *DomainError", tt.in, err)
+				var d *tlsrpt.Diagnostic
+				if !errors.As(err, &d) || d.Path != "policy-domain" || d.Code != CodeInvalidDomain || d.Severity != tlsrpt.SeverityError ||
+					!strings.HasPrefix(d.Message, "invalid policy domain "+strconv.Quote(tt.in)+": ") || len(d.Message) <= len("invalid policy domain "+strconv.Quote(tt.in)+": ") {
+					t.Fatalf("NoPolicyFound(%q) error = %#v, want a CodeInvalidDomain *tlsrpt.Diagnostic naming the name and the IDNA error", tt.in, err)
 				}
 				return
 			}
@@ -41,13 +43,15 @@ func TestNoPolicyFound(t *testing.T) {
 	}
 }
 
-func TestFromSTS(t *testing.T) {
-	// Google-style order in the file; FromSTS uses the canonical order.
+// TestFromSTSTextCanonical builds the policy block of a parsed policy in
+// the canonical order, FromSTSText(domain, p.String()).
+func TestFromSTSTextCanonical(t *testing.T) {
+	// Google-style order in the file; p.String() has the canonical order.
 	p, err := ParseSTSPolicy("version: STSv1\nmode: enforce\nmax_age: 86400\nmx: in1-smtp.messagingengine.com\nmx: *.example.net\nx: y\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := FromSTS("Example.com", p)
+	got, err := FromSTSText("Example.com", p.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,11 +62,7 @@ func TestFromSTS(t *testing.T) {
 		MXHosts: []string{"in1-smtp.messagingengine.com", "*.example.net"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("FromSTS mismatch (-want +got):\n%s", diff)
-	}
-	got.MXHosts[0] = "changed"
-	if p.MX[0] != "in1-smtp.messagingengine.com" {
-		t.Error("FromSTS shares the MX slice with the STSPolicy")
+		t.Errorf("FromSTSText(p.String()) mismatch (-want +got):\n%s", diff)
 	}
 	back, err := got.STS()
 	if err != nil {
@@ -72,21 +72,36 @@ func TestFromSTS(t *testing.T) {
 		t.Errorf("Policy.STS mismatch (-want +got):\n%s", diff)
 	}
 
-	upper, err := FromSTS("example.com", &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"MX.Example.COM", "*.EXAMPLE.net"}})
+	// A policy built by hand: Validate checks it; FromSTSText lower-cases
+	// mx-host, and the mx lines once the patterns are lower case, as
+	// ParseSTSPolicy stores them.
+	built := &STSPolicy{Mode: ModeTesting, MaxAgeSeconds: 1, MX: []string{"MX.Example.COM", "*.EXAMPLE.net"}}
+	if err := built.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	upper, err := FromSTSText("example.com", built.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"mx.example.com", "*.example.net"}, upper.MXHosts); diff != "" {
-		t.Errorf("FromSTS did not lower-case mx-host (-want +got):\n%s", diff)
+		t.Errorf("mx-host not lower-cased (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("mx: mx.example.com", upper.Strings[2]); diff != "" {
-		t.Errorf("FromSTS did not lower-case the mx line (-want +got):\n%s", diff)
+	parsed, err := ParseSTSPolicy(built.String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := FromSTS("example.com", &STSPolicy{Mode: "bogus"}); err == nil {
-		t.Error("FromSTS accepted an invalid policy")
+	lower, err := FromSTSText("example.com", parsed.String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := FromSTS("", p); err == nil {
-		t.Error("FromSTS accepted an empty domain")
+	if diff := cmp.Diff("mx: mx.example.com", lower.Strings[2]); diff != "" {
+		t.Errorf("mx line not lower-cased (-want +got):\n%s", diff)
+	}
+	if err := (&STSPolicy{Mode: "bogus"}).Validate(); err == nil {
+		t.Error("Validate accepted an invalid built policy")
+	}
+	if _, err := FromSTSText("", p.String()); err == nil {
+		t.Error("FromSTSText accepted an empty domain")
 	}
 	if _, err := (Policy{Type: TypeSTS}).STS(); err == nil {
 		t.Error("Policy.STS accepted an sts policy without policy-string (Mail.ru shape)")
@@ -130,11 +145,12 @@ func TestFromSTSText(t *testing.T) {
 			}
 		})
 	}
-	if _, err := FromSTSText("example.com", strings.Repeat("x", MaxSTSPolicySize+1)); !errors.Is(err, tlsrpt.ErrTooLarge) {
+	if _, err := FromSTSText("example.com", strings.Repeat("x", maxSTSPolicySize+1)); !errors.Is(err, tlsrpt.ErrTooLarge) {
 		t.Errorf("oversized text: error = %v, want tlsrpt.ErrTooLarge", err)
 	}
-	if _, err := FromSTSText("..", "version: STSv1"); err == nil {
-		t.Error("invalid domain accepted")
+	var d *tlsrpt.Diagnostic
+	if _, err := FromSTSText("..", "version: STSv1"); !errors.As(err, &d) || d.Code != CodeInvalidDomain {
+		t.Errorf("invalid domain: error = %v, want CodeInvalidDomain", err)
 	}
 }
 
@@ -153,8 +169,8 @@ func TestFromTLSA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p1.Equal(p2) || p1.Key() != p2.Key() {
-		t.Error("RRset order changed equality")
+	if p1.Key() != p2.Key() {
+		t.Error("RRset order changed the Key")
 	}
 	rrs, err := p1.TLSARecords()
 	if err != nil {
@@ -167,12 +183,12 @@ func TestFromTLSA(t *testing.T) {
 	if err != nil || empty.Type != TypeTLSA || len(empty.Strings) != 0 {
 		t.Errorf("empty RRset: %+v, %v", empty, err)
 	}
-	var se *SyntaxError
-	if _, err := FromTLSA("mx.example.com", []TLSA{{Usage: 3}}); !errors.As(err, &se) {
-		t.Errorf("RR without data: error = %v, want *SyntaxError", err)
+	var d *tlsrpt.Diagnostic
+	if _, err := FromTLSA("mx.example.com", []TLSA{{Usage: 3}}); !errors.As(err, &d) || d.Code != CodeTLSASyntax {
+		t.Errorf("RR without data: error = %v, want CodeTLSASyntax", err)
 	}
-	if _, err := FromTLSA("", []TLSA{a}); err == nil {
-		t.Error("empty base domain accepted")
+	if _, err := FromTLSA("", []TLSA{a}); !errors.As(err, &d) || d.Code != CodeInvalidDomain {
+		t.Errorf("empty base domain: error = %v, want CodeInvalidDomain", err)
 	}
 }
 
@@ -198,9 +214,9 @@ func TestTLSARecords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rrs, err := Policy{Type: TypeTLSA, Strings: tt.strs}.TLSARecords()
 			if tt.wantErr {
-				var se *SyntaxError
-				if !errors.As(err, &se) {
-					t.Fatalf("error = %v, want *SyntaxError", err)
+				var d *tlsrpt.Diagnostic
+				if !errors.As(err, &d) || d.Code != CodeTLSASyntax {
+					t.Fatalf("error = %v, want a *tlsrpt.Diagnostic with CodeTLSASyntax", err)
 				}
 				return
 			}

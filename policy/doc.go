@@ -10,12 +10,14 @@
 //
 // [Policy] is the report's policy object, with the JSON members
 // policy-type, policy-string, policy-domain and mx-host. Build one with
-// [NoPolicyFound], [FromSTS] (a parsed MTA-STS policy), [FromSTSText] (the
-// policy file as served, errors included, RFC 8460 §4.5) or [FromTLSA]
-// (a TLSA RRset, RFC 8460 §4.5 with RFC 6698 §2.2 presentation strings).
-// Domains are stored as lower-case A-labels without a trailing dot.
-// [Policy.Key] and [Policy.Equal] identify a policy for aggregation: the
-// order of a TLSA RRset and the case of its hex data do not matter.
+// [NoPolicyFound], [FromSTSText] (the policy file as served, errors
+// included, RFC 8460 §4.5; FromSTSText(domain, p.String()) for a parsed
+// policy p in canonical order) or [FromTLSA] (a TLSA RRset, RFC 8460 §4.5
+// with RFC 6698 §2.2 presentation strings). Domains are stored as
+// lower-case A-labels without a trailing dot; an invalid one is an error
+// with [CodeInvalidDomain]. [Policy.Key] identifies a policy for
+// aggregation (compare p.Key() == q.Key()): the order of a TLSA RRset and
+// the case of its hex data do not matter.
 // json.Marshal and json.Unmarshal follow one rule, strict in and canonical
 // out: [Policy.MarshalJSON] writes the canonical object (fixed member
 // order, arrays never null) and [Policy.UnmarshalJSON] accepts exactly the
@@ -26,13 +28,12 @@
 // # MTA-STS
 //
 // [ParseSTSPolicy] and [ReadSTSPolicy] parse the policy file strictly by
-// RFC 8461 §3.2 and report the line of the first problem
-// ([*STSPolicyError]); [STSPolicy.String] is the canonical file and
-// [STSPolicy.MatchMX] applies the RFC 8461 §4.1 MX matching rule (a
-// wildcard covers exactly the whole left-most label). [ParseSTSRecord]
-// parses the _mta-sts TXT record (RFC 8461 §3.1; errors are
-// [*SyntaxError] with a byte offset) and [SelectSTSRecord] applies §3.1's
-// rule for several TXT strings. [LintSTSPolicy] gives operators advice,
+// RFC 8461 §3.2 and report the first problem with its line and byte
+// offset; [STSPolicy.String] is the canonical file and [STSPolicy.MatchMX]
+// applies the RFC 8461 §4.1 MX matching rule (a wildcard covers exactly
+// the whole left-most label). [ParseSTSRecord] parses the _mta-sts TXT
+// record (RFC 8461 §3.1; errors have a byte offset) and [SelectSTSRecord]
+// applies §3.1's rule for several TXT strings. [LintSTSPolicy] gives operators advice,
 // with stable codes, before they move a policy from testing to enforce;
 // [LintSTSRecord] does the same for the TXT strings at _mta-sts.<domain>
 // (version case and whitespace, id length and characters, several
@@ -92,19 +93,37 @@
 // failure: the evaluators say so with ErrNoSTSRecord (and its
 // neighbours) or an empty RRset.
 //
+// # Errors and codes
+//
+// The parsers return the deviation they refuse as a *tlsrpt.Diagnostic
+// with Severity error, matched with errors.As whatever the input:
+// ParseSTSPolicy, ReadSTSPolicy, Policy.STS and STSPolicy.Validate with
+// the Path "line N" (or the field) and the codes of LintSTSPolicy;
+// ParseSTSRecord, SelectSTSRecord and STSRecord.Validate with
+// CodeRecordSyntax, the code LintSTSRecord gives the same record;
+// ParseTLSA, FromTLSA and Policy.TLSARecords with [CodeTLSASyntax];
+// Policy.UnmarshalJSON with the JSON path and the code package report's
+// strict Decoder uses; the constructors, STSFetcher, STSCache and
+// LookupTLSA with Path "policy-domain" and CodeInvalidDomain for a name
+// that is not a domain. The Code* constants list the stable codes:
+// [CodeSyntax] and its neighbours (LintSTSPolicy and the policy file),
+// [CodeRecordSyntax] and its neighbours (LintSTSRecord and the TXT
+// record), [CodeTLSAStringFormat] and [CodeTLSASyntax] (TLSA
+// presentation strings), and [CodeInvalidDomain].
+//
 // # Limits
 //
-//   - An MTA-STS policy file is at most [MaxSTSPolicySize] (64 KiB, the
-//     maximum RFC 8461 §3.3 suggests); ReadSTSPolicy stops reading one
-//     byte past it and returns an error matching
-//     errors.Is(err, tlsrpt.ErrTooLarge).
+//   - An MTA-STS policy file is at most 64 KiB (65536 bytes, the maximum
+//     RFC 8461 §3.3 suggests): ParseSTSPolicy, FromSTSText and
+//     LintSTSPolicy (CodeTooLarge) refuse a longer text, and ReadSTSPolicy
+//     stops reading one byte past the cap, with an error matching
+//     errors.Is(err, tlsrpt.ErrTooLarge). The cap is fixed.
 //   - max_age is at most 31557600 s (about a year); field names at most
 //     32 characters; record ids 1 to 32 letters and digits; host names at
 //     most 253 characters with labels of at most 63.
 //   - Parsing is linear in the input and never panics; the fuzz targets
 //     check that and the parse/format round trips.
-//   - Fetching an MTA-STS policy reads at most MaxSTSPolicySize bytes of
-//     body (a larger one is sts-policy-fetch-error with the code
+//   - Fetching an MTA-STS policy reads at most 64 KiB of body (a larger one is sts-policy-fetch-error with the code
 //     policy-too-large, matching errors.Is(err, tlsrpt.ErrTooLarge)) and
 //     64 KiB of response headers, and takes at most STSFetcher.Timeout,
 //     one minute by default (RFC 8461 §3.3), from connecting to the last
@@ -140,8 +159,7 @@
 // [Policy.Key] compares TLSA hex case-insensitively so Microsoft's upper
 // case and other senders' lower case aggregate together. Google lists
 // max_age before the mx lines in sts policy-strings while Microsoft keeps
-// the RFC 8461 example order; [FromSTSText] reproduces the served order,
-// [FromSTS] uses the canonical order.
+// the RFC 8461 example order; [FromSTSText] reproduces the served order.
 //
 // STSFetcher accepts the policy as text/plain with any parameters, such
 // as whatever charset the web server adds (the policy grammar fixes the

@@ -146,7 +146,7 @@ func ExampleMatchTLSA() {
 		fmt.Println(pe.Failure, pe.Code, pe.Policy.Type, pe.Policy.Domain)
 	}
 	// Output:
-	// DANE-EE SPKI SHA2-256 <nil>
+	// 3 1 1 <nil>
 	// tlsa-invalid tlsa-mismatch tlsa mx.example.com
 }
 

@@ -31,14 +31,14 @@ func ExampleParseSTSPolicy() {
 
 func ExampleParseSTSPolicy_error() {
 	_, err := policy.ParseSTSPolicy("version: STSv1\nmode: enforce\nmx: mail.example.com.\nmax_age: 86400\n")
-	var pe *policy.STSPolicyError
-	if errors.As(err, &pe) {
-		fmt.Println(pe.Line, pe.Key)
+	var d *tlsrpt.Diagnostic
+	if errors.As(err, &d) {
+		fmt.Println(d.Path, d.Offset, d.Code)
 	}
 	fmt.Println(err)
 	// Output:
-	// 3 mx
-	// policy: mta-sts policy line 3 column 5: mx "mail.example.com.": trailing dot in host name
+	// line 3 33 mx-trailing-dot
+	// tlsrpt: error line 3 at offset 33: mx "mail.example.com.": trailing dot in host name [mx-trailing-dot]
 }
 
 func ExampleSTSPolicy_String() {
@@ -62,7 +62,7 @@ func ExampleParseSTSRecord() {
 	// Output:
 	// 20240131T101500
 	// v=STSv1; id=20240131T101500
-	// policy: syntax error at offset 16: invalid character '-' in the value of id
+	// tlsrpt: error at offset 16: invalid character '-' in the value of id [record-syntax]
 }
 
 func ExampleNoPolicyFound() {
@@ -77,13 +77,14 @@ func ExampleNoPolicyFound() {
 	// {"policy-type":"no-policy-found","policy-string":[],"policy-domain":"xn--gpher-jua.example","mx-host":[]}
 }
 
-func ExampleFromSTS() {
+// The policy block of a parsed policy, in the canonical order.
+func ExampleFromSTSText_canonical() {
 	sts, err := policy.ParseSTSPolicy("version: STSv1\nmode: enforce\nmax_age: 1209600\nmx: *.mail.example.com\n")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	p, err := policy.FromSTS("example.com", sts)
+	p, err := policy.FromSTSText("example.com", sts.String())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -142,7 +143,7 @@ func ExampleParseTLSA() {
 		return
 	}
 	// The RFC 8460 §4.5 form: no repairs.
-	fmt.Println(rr.Usage, rr.Selector, rr.MatchingType, len(rr.Data), len(repairs))
+	fmt.Println(rr.Usage, rr.Selector, rr.MatchingType, len(rr.Data), len(repairs), rr.Usage == policy.UsageDANEEE)
 
 	// As a zone file might write it: read, with one Diagnostic per repair.
 	rr, repairs, err = policy.ParseTLSA("3 1 1 ( 5c046ff012891b5f0d6176024c5c25ff\n\t486a7c12b8000fdf8b418ab3ecf6d309 )")
@@ -158,11 +159,11 @@ func ExampleParseTLSA() {
 	_, _, err = policy.ParseTLSA("DANE-EE SPKI SHA2-256 5c04")
 	fmt.Println(err)
 	// Output:
-	// DANE-EE SPKI SHA2-256 32 0
+	// 3 1 1 32 0 true
 	// 3 1 1 5c046ff012891b5f0d6176024c5c25ff486a7c12b8000fdf8b418ab3ecf6d309
 	// 6 grouping parentheses around the certificate association data (RFC 8460 §4.5)
 	// 7 whitespace inside the certificate association data (RFC 8460 §4.5)
-	// policy: syntax error at offset 0: RFC 7218 mnemonic "DANE-EE" is not the presentation form; write 3
+	// tlsrpt: error at offset 0: RFC 7218 mnemonic "DANE-EE" is not the presentation form; write 3 [tlsa-syntax]
 }
 
 func ExamplePolicy_TLSARecords() {
@@ -183,12 +184,14 @@ func ExamplePolicy_TLSARecords() {
 	// 3 1 1 7ff8b87bb269715fef08a0f4f0033d7a2f3b680470a30e878ceb2d3e244af3ea
 }
 
-func ExamplePolicy_Equal() {
+func ExamplePolicy_Key() {
+	// The same RRset, as two senders might write it: Keys compare equal.
 	a := policy.Policy{Type: policy.TypeTLSA, Domain: "mx.example.com", Strings: []string{"3 1 1 AB", "3 1 1 cd"}}
 	b := policy.Policy{Type: policy.TypeTLSA, Domain: "MX.example.com", Strings: []string{"3 1 1 CD", "3 1 1 ab"}}
-	fmt.Println(a.Equal(b), a.Key() == b.Key())
+	c := policy.Policy{Type: policy.TypeTLSA, Domain: "mx.example.com", Strings: []string{"3 1 1 ab"}}
+	fmt.Println(a.Key() == b.Key(), a.Key() == c.Key())
 	// Output:
-	// true true
+	// true false
 }
 
 func ExampleLintSTSPolicy() {
@@ -209,7 +212,7 @@ func ExampleLintSTSRecord() {
 	// Output:
 	// info at offset 0: not an MTA-STS record; senders ignore it [record-other]
 	// error #1 at offset 12: the id "2024-06-01" has characters other than letters and digits (RFC 8461 §3.1) [record-id-invalid] (fix: id=20240601)
-	// error #1 at offset 16: senders ignore this record: syntax error at offset 16: invalid character '-' in the value of id [record-syntax]
+	// error #1 at offset 16: senders ignore this record: invalid character '-' in the value of id [record-syntax]
 }
 
 func ExampleSelectSTSRecord() {
@@ -254,7 +257,7 @@ func ExampleSTSPolicy_Validate() {
 	p.MX = []string{"mail.example.com"}
 	fmt.Println(p.Validate())
 	// Output:
-	// policy: invalid mta-sts policy: missing mx field (required unless mode is none)
+	// tlsrpt: error mx: missing mx field (required unless mode is none) [missing-field]
 	// <nil>
 }
 

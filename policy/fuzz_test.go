@@ -13,29 +13,45 @@ import (
 )
 
 // FuzzParseSTSPolicy checks that ParseSTSPolicy never panics, that every
-// error is typed, and that a parsed policy survives String → Parse and
-// FromSTS → Policy.STS unchanged and passes Validate. LintSTSPolicy and
-// FromSTSText must not panic on the same input either, and every
-// LintSTSPolicy diagnostic points at the start of a line or at the whole.
+// error is a *tlsrpt.Diagnostic inside the input (or ErrTooLarge) that
+// LintSTSPolicy reports for the same line as CodeSyntax, and that a
+// parsed policy survives String → Parse and FromSTSText(String()) →
+// Policy.STS unchanged and passes Validate. LintSTSPolicy and FromSTSText
+// must not panic on the same input either, and every LintSTSPolicy
+// diagnostic points at the start of a line or at the whole.
 func FuzzParseSTSPolicy(f *testing.F) {
 	for _, tt := range stsPolicyTests {
 		f.Add(tt.in)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		p, err := ParseSTSPolicy(text)
+		lintSyntax := map[string]bool{} // the Paths of the CodeSyntax findings
 		for _, d := range LintSTSPolicy(text, []string{"mx1.example.com", "a.b.example"}) {
 			if d.Message == "" || d.Offset < 0 || d.Offset > len(text) || d.Path == "" && d.Offset != 0 ||
 				d.Path != "" && !strings.HasPrefix(d.Path, "line ") || d.Offset > 0 && text[d.Offset-1] != '\n' {
 				t.Fatalf("bad diagnostic %+v", d)
+			}
+			if d.Code == CodeSyntax {
+				lintSyntax[d.Path] = true
 			}
 		}
 		if _, ferr := FromSTSText("example.com", text); ferr != nil && !errors.Is(ferr, tlsrpt.ErrTooLarge) {
 			t.Fatalf("FromSTSText: %v", ferr)
 		}
 		if err != nil {
-			var pe *STSPolicyError
-			if !errors.As(err, &pe) && !errors.Is(err, tlsrpt.ErrTooLarge) {
+			if errors.Is(err, tlsrpt.ErrTooLarge) {
+				return
+			}
+			var d *tlsrpt.Diagnostic
+			if !errors.As(err, &d) {
 				t.Fatalf("untyped error %T %v", err, err)
+			}
+			if d.Severity != tlsrpt.SeverityError || d.Code == "" || d.Message == "" || d.Offset < 0 || d.Offset > len(text) ||
+				d.Path == "" && (d.Code != CodeMissingField || d.Offset != len(text)) || d.Path != "" && !strings.HasPrefix(d.Path, "line ") {
+				t.Fatalf("bad error %#v", d)
+			}
+			if !lintSyntax[d.Path] {
+				t.Fatalf("LintSTSPolicy has no %s finding for %q, where ParseSTSPolicy fails: %v", CodeSyntax, d.Path, err)
 			}
 			return
 		}
@@ -49,9 +65,9 @@ func FuzzParseSTSPolicy(f *testing.F) {
 		if diff := cmp.Diff(p, again); diff != "" {
 			t.Fatalf("round trip mismatch (-want +got):\n%s", diff)
 		}
-		pol, err := FromSTS("example.com", p)
+		pol, err := FromSTSText("example.com", p.String())
 		if err != nil {
-			t.Fatalf("FromSTS: %v", err)
+			t.Fatalf("FromSTSText: %v", err)
 		}
 		back, err := pol.STS()
 		if err != nil {
@@ -77,12 +93,12 @@ func FuzzParseSTSRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, txt string) {
 		r, err := ParseSTSRecord(txt)
 		if err != nil {
-			var se *SyntaxError
-			if !errors.As(err, &se) && !errors.Is(err, ErrNotSTSRecord) {
+			var d *tlsrpt.Diagnostic
+			if !errors.As(err, &d) && !errors.Is(err, ErrNotSTSRecord) {
 				t.Fatalf("untyped error %T %v", err, err)
 			}
-			if se != nil && (se.Offset < 0 || se.Offset > len(txt)) {
-				t.Fatalf("offset %d outside the input of length %d", se.Offset, len(txt))
+			if d != nil && (d.Offset < 0 || d.Offset > len(txt) || d.Code != CodeRecordSyntax || d.Severity != tlsrpt.SeverityError) {
+				t.Fatalf("bad error %#v for the input of length %d", d, len(txt))
 			}
 			return
 		}
@@ -111,8 +127,8 @@ func FuzzParseTLSA(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		rr, ds, err := ParseTLSA(s)
 		if err != nil {
-			var se *SyntaxError
-			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(s) || len(ds) > 0 {
+			var d *tlsrpt.Diagnostic
+			if !errors.As(err, &d) || d.Offset < 0 || d.Offset > len(s) || d.Code != CodeTLSASyntax || len(ds) > 0 {
 				t.Fatalf("bad error %#v with %v", err, ds)
 			}
 			return

@@ -68,12 +68,6 @@ func (p Policy) Key() string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// Equal reports whether p and q describe the same applied policy, as Key
-// defines it.
-func (p Policy) Equal(q Policy) bool {
-	return p.Key() == q.Key()
-}
-
 func appendKeyString(b []byte, s string, fold bool) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	if !fold || !hasUpperASCII(s) {

@@ -22,28 +22,28 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // TestCapsMatchTLSRPTErrTooLarge checks that the package's one size cap,
-// MaxSTSPolicySize (RFC 8461 §3.3), fails with an error matching
+// maxSTSPolicySize (RFC 8461 §3.3), fails with an error matching
 // tlsrpt.ErrTooLarge in every function that enforces it, exactly one byte
 // past the cap, and that ReadSTSPolicy stops reading there.
 func TestCapsMatchTLSRPTErrTooLarge(t *testing.T) {
 	head := "version: STSv1\nmode: none\nmax_age: 1\nx: "
-	exact := head + strings.Repeat("a", MaxSTSPolicySize-len(head))
+	exact := head + strings.Repeat("a", maxSTSPolicySize-len(head))
 	over := exact + "a"
 	tests := []struct {
 		name string
 		cap  string
 		call func(t *testing.T, text string) error
 	}{
-		{"ParseSTSPolicy", "MaxSTSPolicySize", func(_ *testing.T, text string) error { _, err := ParseSTSPolicy(text); return err }},
-		{"FromSTSText", "MaxSTSPolicySize", func(_ *testing.T, text string) error { _, err := FromSTSText("example.com", text); return err }},
-		{"ReadSTSPolicy", "MaxSTSPolicySize", func(t *testing.T, text string) error {
-			if len(text) > MaxSTSPolicySize {
+		{"ParseSTSPolicy", "maxSTSPolicySize", func(_ *testing.T, text string) error { _, err := ParseSTSPolicy(text); return err }},
+		{"FromSTSText", "maxSTSPolicySize", func(_ *testing.T, text string) error { _, err := FromSTSText("example.com", text); return err }},
+		{"ReadSTSPolicy", "maxSTSPolicySize", func(t *testing.T, text string) error {
+			if len(text) > maxSTSPolicySize {
 				text += strings.Repeat("b", 1<<20) // a body that goes on
 			}
 			cr := &countingReader{r: strings.NewReader(text)}
 			_, err := ReadSTSPolicy(cr)
-			if cr.n > MaxSTSPolicySize+1 {
-				t.Errorf("ReadSTSPolicy read %d bytes, want at most MaxSTSPolicySize+1", cr.n)
+			if cr.n > maxSTSPolicySize+1 {
+				t.Errorf("ReadSTSPolicy read %d bytes, want at most maxSTSPolicySize+1", cr.n)
 			}
 			return err
 		}},

@@ -10,10 +10,11 @@ import (
 )
 
 // The codes of the Diagnostics LintSTSPolicy returns. They are stable:
-// tools may match on them.
+// tools may match on them. The errors of ParseSTSPolicy and
+// STSPolicy.Validate use the same codes for the same mistakes.
 const (
-	CodeSyntax          tlsrpt.Code = "syntax"             // error: ParseSTSPolicy rejects the policy; the message is its reason
-	CodeTooLarge        tlsrpt.Code = "too-large"          // error: larger than MaxSTSPolicySize
+	CodeSyntax          tlsrpt.Code = "syntax"             // error: ParseSTSPolicy rejects the policy (the message is its reason); ParseSTSPolicy's own code for a malformed line no other code names
+	CodeTooLarge        tlsrpt.Code = "too-large"          // error: larger than 64 KiB
 	CodeBOM             tlsrpt.Code = "bom"                // error: the file starts with a UTF-8 byte order mark
 	CodeBlankLine       tlsrpt.Code = "blank-line"         // error: an empty or whitespace-only line
 	CodeLeadingSpace    tlsrpt.Code = "leading-whitespace" // error: whitespace before a field name
@@ -55,7 +56,7 @@ var missingFix = map[string]string{
 // (RFC 8461 §4.1), and every pattern should match an MX host.
 //
 // A Diagnostic about one line of the policy has Path "line N" (N counted
-// from 1, as in STSPolicyError.Line) and Offset, the byte offset in text
+// from 1, as in the errors of ParseSTSPolicy) and Offset, the byte offset in text
 // where the line starts; one about the policy as a whole or about the MX
 // host list has Path "" and Offset 0. The ones about the whole come first,
 // then the others in line order. Index is 0. The codes are the Code*
@@ -74,17 +75,17 @@ func LintSTSPolicy(text string, mxHosts []string) []tlsrpt.Diagnostic {
 	add := func(code tlsrpt.Code, sev tlsrpt.Severity, line int, msg, fix string) {
 		out = append(out, lineDiag{line, tlsrpt.Diagnostic{Code: code, Severity: sev, Message: msg, Fix: fix}})
 	}
-	if len(text) > MaxSTSPolicySize {
+	if len(text) > maxSTSPolicySize {
 		add(CodeTooLarge, tlsrpt.SeverityError, 0, "the policy is larger than 64 KiB; senders stop reading at 64 KiB (RFC 8461 §3.3)", "serve only the policy lines")
 		return lineDiagnostics(out, text)
 	}
-	if _, err := ParseSTSPolicy(text); err != nil {
-		var pe *STSPolicyError
-		line := 0
-		if errors.As(err, &pe) {
-			line = pe.Line
+	if _, line, err := parseSTSPolicy(text); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "policy: ")
+		var d *tlsrpt.Diagnostic
+		if errors.As(err, &d) {
+			msg = d.Message
 		}
-		add(CodeSyntax, tlsrpt.SeverityError, line, "senders treat this policy as invalid and ignore it: "+strings.TrimPrefix(err.Error(), "policy: "), "")
+		add(CodeSyntax, tlsrpt.SeverityError, line, "senders treat this policy as invalid and ignore it: "+msg, "")
 	}
 
 	// A tolerant pass, to give specific advice even when the strict parse

@@ -116,7 +116,7 @@ func TestLintSTSPolicy(t *testing.T) {
 			hint: "must be lower case"},
 		{name: "txt record pasted", text: "v=STSv1; id=20240101\nversion: STSv1\nmode: enforce\nmx: mx1.example.com\nmax_age: 1209600\n",
 			want: []lintCode{{CodeSyntax, tlsrpt.SeverityError, 1}, {CodeNoColon, tlsrpt.SeverityError, 1}}, hint: "_mta-sts TXT record"},
-		{name: "too large", text: strings.Repeat("x", MaxSTSPolicySize+1),
+		{name: "too large", text: strings.Repeat("x", maxSTSPolicySize+1),
 			want: []lintCode{{CodeTooLarge, tlsrpt.SeverityError, 0}}},
 		{name: "empty", text: "", want: []lintCode{{CodeNotPolicy, tlsrpt.SeverityError, 0}, {CodeSyntax, tlsrpt.SeverityError, 1}, {CodeBlankLine, tlsrpt.SeverityError, 1}}},
 		{name: "html", text: "<html>\n<body>Not Found</body>\n</html>\n",
@@ -155,7 +155,7 @@ func TestLintSTSPolicyString(t *testing.T) {
 		got = append(got, f.String())
 	}
 	want := []string{
-		`error line 3 at offset 29: senders treat this policy as invalid and ignore it: mta-sts policy line 3 column 5: mx "mx1.example.com.": trailing dot in host name [syntax]`,
+		`error line 3 at offset 29: senders treat this policy as invalid and ignore it: mx "mx1.example.com.": trailing dot in host name [syntax]`,
 		`error line 3 at offset 29: mx patterns are written without a trailing dot: mx1.example.com [mx-trailing-dot] (fix: mx: mx1.example.com)`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -12,7 +12,7 @@ import (
 // The codes of the Diagnostics LintSTSRecord returns. They are distinct
 // from the codes of LintSTSPolicy, and stable.
 const (
-	CodeRecordSyntax      tlsrpt.Code = "record-syntax"       // error: ParseSTSRecord rejects the record; the message is its reason
+	CodeRecordSyntax      tlsrpt.Code = "record-syntax"       // error: ParseSTSRecord rejects the record (the message is its reason); also the Code of ParseSTSRecord's error
 	CodeRecordNone        tlsrpt.Code = "record-none"         // error: no TXT string begins with v=STSv1
 	CodeRecordMultiple    tlsrpt.Code = "record-multiple"     // error: several TXT strings begin with v=STSv1; senders use none (RFC 8461 §3.1)
 	CodeRecordVersion     tlsrpt.Code = "record-version"      // error or warning: a near miss of v=STSv1 (case, whitespace, quotes, not first)
@@ -138,12 +138,12 @@ func prefix(s string, n int) string {
 func lintSTSFields(add recordAdder, i int, t string) {
 	_, parseErr := ParseSTSRecord(t)
 	if parseErr != nil {
-		var se *SyntaxError
-		off := 0
-		if errors.As(parseErr, &se) {
-			off = se.Offset
+		off, msg := 0, strings.TrimPrefix(parseErr.Error(), "policy: ")
+		var d *tlsrpt.Diagnostic
+		if errors.As(parseErr, &d) {
+			off, msg = d.Offset, d.Message
 		}
-		add(CodeRecordSyntax, tlsrpt.SeverityError, i, off, "senders ignore this record: "+strings.TrimPrefix(parseErr.Error(), "policy: "), "")
+		add(CodeRecordSyntax, tlsrpt.SeverityError, i, off, "senders ignore this record: "+msg, "")
 	}
 	if end := len(strings.TrimRight(t, " \t")); end < len(t) && !strings.HasSuffix(t[:end], ";") {
 		add(CodeRecordWhitespace, tlsrpt.SeverityError, i, end, "whitespace at the end of the record is allowed only after \";\"", "remove the whitespace at the end")

@@ -20,7 +20,7 @@ const (
 // (RFC 8460 §4.4). Its JSON member names are policy-type, policy-string,
 // policy-domain and mx-host.
 //
-// The constructors (NoPolicyFound, FromSTS, FromSTSText, FromTLSA) store
+// The constructors (NoPolicyFound, FromSTSText, FromTLSA) store
 // Domain as a lower-case A-label without a trailing dot; UnmarshalJSON
 // keeps what the JSON said. Strings and MXHosts may be nil; MarshalJSON
 // encodes them as empty arrays. json.Unmarshal and json.Marshal follow one

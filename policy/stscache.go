@@ -75,9 +75,10 @@ type STSCache struct {
 // domain domainName, fetching it when the rules of STSCache say so.
 //
 // The errors are those of STSFetcher.Fetch: ErrNoSTSRecord,
-// ErrMultipleSTSRecords and *SyntaxError when the domain has no usable
-// MTA-STS record and no policy is cached (deliver as if it had no
-// policy); an *Error, with the failure to report, when the fetch failed
+// ErrMultipleSTSRecords and ParseSTSRecord's *tlsrpt.Diagnostic when the
+// domain has no usable MTA-STS record and no policy is cached (deliver as
+// if it had no policy); a *tlsrpt.Diagnostic with CodeInvalidDomain for a
+// domainName that is not a domain name; an *Error, with the failure to report, when the fetch failed
 // and no policy is cached — within five minutes of a failure for the same
 // id, that failure again, without fetching; the context's error. Errors
 // of the Store are returned wrapped; when only its Put fails, Lookup

@@ -26,8 +26,10 @@ const defaultSTSTimeout = time.Minute
 // sending MTA must (RFC 8461 §3): the _mta-sts TXT record first, then the
 // policy file over HTTPS. Its zero value is ready to use, asks
 // net.DefaultResolver and trusts the system roots; it is safe for
-// concurrent use. An STSFetcher keeps no state between calls: to cache
-// policies as RFC 8461 §5.1 expects, use an STSCache.
+// concurrent use. It reads at most 64 KiB (65536 bytes) of policy body,
+// the maximum policy size RFC 8461 §3.3 suggests. An STSFetcher keeps no
+// state between calls: to cache policies as RFC 8461 §5.1 expects, use
+// an STSCache.
 type STSFetcher struct {
 	// Resolver looks up the _mta-sts TXT record; nil means
 	// net.DefaultResolver.
@@ -88,16 +90,18 @@ type STSResult struct {
 //     8461 §3.3): the certificate must be valid for mta-sts.<domain> and
 //     chain to RootCAs; redirects are not followed; only status 200 and
 //     the media type text/plain (any parameters) are accepted; the body
-//     may be at most MaxSTSPolicySize bytes; the whole GET must end
+//     may be at most 64 KiB (65536 bytes); the whole GET must end
 //     within Timeout. No HTTP cache is involved.
 //  3. It parses the body with ParseSTSPolicy.
 //
 // When the domain has no usable MTA-STS record — no TXT record there,
 // none beginning with v=STSv1, several, or a malformed one — the error
-// matches ErrNoSTSRecord, ErrMultipleSTSRecords or is a *SyntaxError: RFC
-// 8461 §3.1 says to deliver as if the domain had no MTA-STS policy, and
-// there is no failure to report. When the caller's context ends, the
-// error is the context's, wrapped. Every other failure is an *Error to
+// matches ErrNoSTSRecord, ErrMultipleSTSRecords or is ParseSTSRecord's
+// *tlsrpt.Diagnostic (CodeRecordSyntax): RFC 8461 §3.1 says to deliver as
+// if the domain had no MTA-STS policy, and there is no failure to report.
+// A domainName that is not a domain name is a *tlsrpt.Diagnostic with
+// CodeInvalidDomain. When the caller's context ends, the error is the
+// context's, wrapped. Every other failure is an *Error to
 // report, whose Policy is the sts policy block of the domain (the policy
 // as served for FailureSTSInvalid, without policy-string and mx-host
 // otherwise) and whose Code is one of:
@@ -111,9 +115,9 @@ type STSResult struct {
 //	                         http-redirect               a 3xx status (RFC 8461 §3.3: never followed)
 //	                         http-status-<n>             any other status but 200, e.g. http-status-404
 //	                         content-type                a media type other than text/plain
-//	                         policy-too-large            a body over MaxSTSPolicySize (errors.Is tlsrpt.ErrTooLarge)
+//	                         policy-too-large            a body over 64 KiB (errors.Is tlsrpt.ErrTooLarge)
 //	                         fetch-failed                anything else, such as a body cut short
-//	sts-policy-invalid       policy-syntax               ParseSTSPolicy failed (Err is the *STSPolicyError)
+//	sts-policy-invalid       policy-syntax               ParseSTSPolicy failed (Err is its *tlsrpt.Diagnostic)
 //	sts-webpki-invalid       hostname-mismatch           the certificate is not valid for mta-sts.<domain>
 //	                         certificate-expired         the server certificate expired
 //	                         chain-certificate-expired   an intermediate or root expired
@@ -163,7 +167,7 @@ func (f *STSFetcher) lookupRecord(ctx context.Context, d string) (*STSRecord, er
 		if errors.Is(err, ErrNoSTSRecord) || errors.Is(err, ErrMultipleSTSRecords) {
 			return nil, fmt.Errorf("policy: %s: %w", name, err)
 		}
-		return nil, err // *SyntaxError, with its offset
+		return nil, err // *tlsrpt.Diagnostic, with its offset
 	}
 	return rec, nil
 }
@@ -228,7 +232,7 @@ func (f *STSFetcher) fetchPolicy(ctx context.Context, d, id string, now time.Tim
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/plain" {
 		return nil, stsFetchError(d, "content-type", errors.New("media type "+strconv.Quote(ct)+", want text/plain"))
 	}
-	body, err := io.ReadAll(capped.NewReader(resp.Body, MaxSTSPolicySize, errTooLarge))
+	body, err := io.ReadAll(capped.NewReader(resp.Body, maxSTSPolicySize, errTooLarge))
 	switch {
 	case errors.Is(err, tlsrpt.ErrTooLarge):
 		return nil, stsFetchError(d, "policy-too-large", err)

@@ -80,7 +80,7 @@ func TestSTSFetcherFetch(t *testing.T) {
 		RCode: map[string]dnsmessage.RCode{"_mta-sts.broken.example": dnsmessage.RCodeServerFailure},
 	})
 
-	big := "version: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 86400\nx: " + strings.Repeat("a", MaxSTSPolicySize) + "\n"
+	big := "version: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 86400\nx: " + strings.Repeat("a", maxSTSPolicySize) + "\n"
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -156,7 +156,7 @@ func TestSTSFetcherFetch(t *testing.T) {
 		{name: "no record", domain: "none.example", wantErr: ErrNoSTSRecord},
 		{name: "no name", domain: "missing.example", wantErr: ErrNoSTSRecord},
 		{name: "two records", domain: "two.example", wantErr: ErrMultipleSTSRecords},
-		{name: "malformed record", domain: "bad.example", wantErr: new(SyntaxError)},
+		{name: "malformed record", domain: "bad.example", wantErr: &tlsrpt.Diagnostic{Code: CodeRecordSyntax}},
 		{name: "SERVFAIL", domain: "broken.example", failure: FailureSTSFetch, code: "dns-error"},
 	}
 	for _, tt := range tests {
@@ -186,9 +186,10 @@ func TestSTSFetcherFetch(t *testing.T) {
 				t.Errorf("result %+v with error %v", res, err)
 			}
 			if tt.wantErr != nil {
-				if se, ok := tt.wantErr.(*SyntaxError); ok {
-					if !errors.As(err, &se) {
-						t.Errorf("err = %v, want a *SyntaxError", err)
+				if want, ok := tt.wantErr.(*tlsrpt.Diagnostic); ok {
+					var d *tlsrpt.Diagnostic
+					if !errors.As(err, &d) || d.Code != want.Code {
+						t.Errorf("err = %v, want a *tlsrpt.Diagnostic with Code %s", err, want.Code)
 					}
 				} else if !errors.Is(err, tt.wantErr) {
 					t.Errorf("err = %v, want %v", err, tt.wantErr)
@@ -249,9 +250,9 @@ func TestSTSFetcherFetchCanceled(t *testing.T) {
 // TestSTSFetcherInvalidDomain rejects a name that is not a domain.
 func TestSTSFetcherInvalidDomain(t *testing.T) {
 	var f STSFetcher
-	var de *DomainError
-	if _, err := f.Fetch(context.Background(), "a..b"); !errors.As(err, &de) {
-		t.Errorf("err = %v, want *DomainError", err)
+	var d *tlsrpt.Diagnostic
+	if _, err := f.Fetch(context.Background(), "a..b"); !errors.As(err, &d) || d.Code != CodeInvalidDomain || d.Path != "policy-domain" {
+		t.Errorf("err = %v, want a *tlsrpt.Diagnostic with CodeInvalidDomain", err)
 	}
 }
 

@@ -10,10 +10,10 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 )
 
-// MaxSTSPolicySize is the largest MTA-STS policy file ParseSTSPolicy and
+// maxSTSPolicySize is the largest MTA-STS policy file ParseSTSPolicy and
 // ReadSTSPolicy accept, in bytes: the 64 KiB RFC 8461 §3.3 suggests as the
 // maximum policy size.
-const MaxSTSPolicySize = 64 << 10
+const maxSTSPolicySize = 64 << 10
 
 // maxSTSMaxAge is the largest max_age RFC 8461 §3.2 allows: 31557600
 // seconds, about one year.
@@ -55,12 +55,13 @@ type STSPolicy struct {
 }
 
 // ReadSTSPolicy reads and parses an MTA-STS policy file from r, reading at
-// most MaxSTSPolicySize bytes: a longer body is an error matching
+// most 64 KiB (65536 bytes, the maximum RFC 8461 §3.3 suggests): a longer
+// body is an error matching
 // errors.Is(err, tlsrpt.ErrTooLarge), detected without reading more than
 // one byte past the cap. Other errors are those of ParseSTSPolicy and of
 // r.
 func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
-	data, err := io.ReadAll(capped.NewReader(r, MaxSTSPolicySize, errTooLarge))
+	data, err := io.ReadAll(capped.NewReader(r, maxSTSPolicySize, errTooLarge))
 	if err != nil {
 		return nil, err
 	}
@@ -78,15 +79,32 @@ func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
 // control character; tabs may only surround it. It requires version STSv1, a mode, a max_age
 // and, unless the mode is none, at least one mx line. For every field but
 // mx the first occurrence wins; later duplicates and unknown fields must
-// still be well-formed lines. A text longer than MaxSTSPolicySize is an
-// error matching errors.Is(err, tlsrpt.ErrTooLarge); any other problem is
-// an *STSPolicyError naming the line.
+// still be well-formed lines. A text longer than 64 KiB (65536 bytes) is
+// an error matching errors.Is(err, tlsrpt.ErrTooLarge).
+//
+// Any other problem is a *tlsrpt.Diagnostic with Severity error. For a
+// problem on a line its Path is "line N" (N counted from 1, as in the
+// Paths of LintSTSPolicy) and its Offset the byte offset of the problem
+// in text; for a missing field Path is empty and Offset is len(text). Its
+// Code is the one LintSTSPolicy gives the same mistake where there is
+// one (CodeBlankLine, CodeLeadingSpace, CodeNoColon, CodeBOM,
+// CodeVersionInvalid, CodeModeInvalid, CodeMaxAgeInvalid,
+// CodeMXTrailingDot, CodeMXInvalid, CodeMissingField) and CodeSyntax for
+// any other malformed line; its Message names the field when the line
+// has one.
 //
 // mx patterns are stored in lower case. To check a policy and get advice
 // rather than a single error, use LintSTSPolicy.
 func ParseSTSPolicy(text string) (*STSPolicy, error) {
-	if len(text) > MaxSTSPolicySize {
-		return nil, errTooLarge
+	p, _, err := parseSTSPolicy(text)
+	return p, err
+}
+
+// parseSTSPolicy is ParseSTSPolicy; it also returns the 1-based line of a
+// *tlsrpt.Diagnostic error, or 0.
+func parseSTSPolicy(text string) (*STSPolicy, int, error) {
+	if len(text) > maxSTSPolicySize {
+		return nil, 0, errTooLarge
 	}
 	p := &STSPolicy{}
 	var haveVersion, haveMode, haveMaxAge bool
@@ -95,6 +113,7 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 	rest := text
 	for {
 		lineNo++
+		start := len(text) - len(rest) // the offset of line in text
 		var line string
 		i := strings.IndexByte(rest, '\n')
 		if i < 0 {
@@ -106,11 +125,13 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 		}
 		key, value, vcol, perr := splitPolicyLine(line)
 		if perr != nil {
-			perr.Line = lineNo
-			return nil, perr
+			if lineNo == 1 && strings.HasPrefix(line, "\ufeff") {
+				perr.code, perr.msg = CodeBOM, "the text begins with a UTF-8 byte order mark, not a field name"
+			}
+			return nil, lineNo, perr.diagnostic(lineNo, start)
 		}
-		fail := func(reason string) (*STSPolicy, error) {
-			return nil, &STSPolicyError{Line: lineNo, Column: vcol, Key: key, Reason: reason}
+		fail := func(code tlsrpt.Code, reason string) (*STSPolicy, int, error) {
+			return nil, lineNo, (&lineError{col: vcol, code: code, msg: reason}).diagnostic(lineNo, start)
 		}
 		switch key {
 		case "version":
@@ -118,7 +139,7 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 				break // RFC 8461 §3.2: the first occurrence is used
 			}
 			if value != "STSv1" {
-				return fail("version is " + strconv.Quote(value) + ", want STSv1")
+				return fail(CodeVersionInvalid, "version is "+strconv.Quote(value)+", want STSv1")
 			}
 			haveVersion = true
 		case "mode":
@@ -126,7 +147,7 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 				break
 			}
 			if r := checkMode(Mode(value)); r != "" {
-				return fail(r)
+				return fail(CodeModeInvalid, r)
 			}
 			p.Mode, haveMode = Mode(value), true
 		case "max_age":
@@ -135,14 +156,14 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 			}
 			n, r := parseMaxAge(value)
 			if r != "" {
-				return fail(r)
+				return fail(CodeMaxAgeInvalid, r)
 			}
 			p.MaxAgeSeconds, haveMaxAge = n, true
 		case "mx":
 			// RFC 8461 §3.2: mx may be repeated; every occurrence counts.
 			pat, r := normalizeMXPattern(value)
 			if r != "" {
-				return fail(r)
+				return fail(mxCode(value), r)
 			}
 			if p.MX == nil {
 				p.MX = make([]string, 0, 4)
@@ -160,32 +181,55 @@ func ParseSTSPolicy(text string) (*STSPolicy, error) {
 			break
 		}
 	}
-	missing := func(key string) (*STSPolicy, error) {
-		return nil, &STSPolicyError{Key: key, Reason: "missing " + key + " field"}
+	missing := func(key, reason string) (*STSPolicy, int, error) {
+		return nil, 0, &tlsrpt.Diagnostic{Offset: len(text), Code: CodeMissingField, Severity: tlsrpt.SeverityError, Message: "missing " + key + " field" + reason}
 	}
 	switch {
 	case !haveVersion:
-		return missing("version")
+		return missing("version", "")
 	case !haveMode:
-		return missing("mode")
+		return missing("mode", "")
 	case !haveMaxAge:
-		return missing("max_age")
+		return missing("max_age", "")
 	case len(p.MX) == 0 && p.Mode != ModeNone:
 		// RFC 8461 §3.2: mx is required at least once unless mode is none.
-		return nil, &STSPolicyError{Key: "mx", Reason: "missing mx field (required unless mode is none)"}
+		return missing("mx", " (required unless mode is none)")
 	}
-	return p, nil
+	return p, 0, nil
+}
+
+// mxCode returns the code of an invalid mx pattern: CodeMXTrailingDot for
+// the common mistake of a trailing dot, CodeMXInvalid otherwise.
+func mxCode(pattern string) tlsrpt.Code {
+	if len(pattern) > 1 && strings.HasSuffix(pattern, ".") {
+		return CodeMXTrailingDot
+	}
+	return CodeMXInvalid
+}
+
+// lineError is a problem splitPolicyLine or parseSTSPolicy found on one
+// line of a policy: its 1-based byte column, code and message.
+type lineError struct {
+	col  int
+	code tlsrpt.Code
+	msg  string
+}
+
+// diagnostic returns e as the error of ParseSTSPolicy for line lineNo,
+// which begins at byte offset start of the text.
+func (e *lineError) diagnostic(lineNo, start int) *tlsrpt.Diagnostic {
+	return &tlsrpt.Diagnostic{Path: "line " + strconv.Itoa(lineNo), Offset: start + e.col - 1, Code: e.code, Severity: tlsrpt.SeverityError, Message: e.msg}
 }
 
 // splitPolicyLine splits one policy line (without its terminator) into key
 // and value by the RFC 8461 §3.2 grammar: ext-name ":" *WSP value *WSP.
-// vcol is the 1-based column of the value. The returned error lacks Line.
-func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyError) {
-	bad := func(col int, key, reason string) (string, string, int, *STSPolicyError) {
-		return "", "", col, &STSPolicyError{Column: col, Key: key, Reason: reason}
+// vcol is the 1-based column of the value.
+func splitPolicyLine(line string) (key, value string, vcol int, err *lineError) {
+	bad := func(col int, code tlsrpt.Code, msg string) (string, string, int, *lineError) {
+		return "", "", col, &lineError{col: col, code: code, msg: msg}
 	}
 	if line == "" {
-		return bad(1, "", "empty line")
+		return bad(1, CodeBlankLine, "empty line")
 	}
 	// RFC 8461 §3.2 sts-policy-ext-name = alphanum *31(alphanum / "_" / "-" / ".")
 	n := 0
@@ -194,23 +238,29 @@ func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyEr
 	}
 	switch {
 	case n == 0 && isWSP(line[0]):
-		return bad(1, "", "whitespace before the field name")
+		return bad(1, CodeLeadingSpace, "whitespace before the field name")
 	case n == 0:
-		return bad(1, "", "expected a field name, found "+quoteByte(line[0]))
+		return bad(1, CodeSyntax, "expected a field name, found "+quoteByte(line[0]))
 	case !isAlnum(line[0]):
-		return bad(1, line[:n], "field name must begin with a letter or digit")
+		return bad(1, CodeSyntax, "field name "+strconv.Quote(line[:n])+" must begin with a letter or digit")
 	case n > 32:
-		return bad(33, line[:n], "field name longer than 32 characters")
+		return bad(33, CodeSyntax, "field name "+strconv.Quote(line[:32])+"... longer than 32 characters")
 	}
 	key = line[:n]
+	// A line without any colon is not "key: value" at all (LintSTSPolicy's
+	// no-colon); one with a misplaced colon is malformed.
+	colonCode := CodeSyntax
+	if strings.IndexByte(line[n:], ':') < 0 {
+		colonCode = CodeNoColon
+	}
 	if n == len(line) {
-		return bad(n+1, key, "missing ':' after field name")
+		return bad(n+1, colonCode, "missing ':' after field name "+strconv.Quote(key))
 	}
 	if line[n] != ':' {
 		if isWSP(line[n]) {
-			return bad(n+1, key, "whitespace before ':'")
+			return bad(n+1, colonCode, "whitespace before ':' after field name "+strconv.Quote(key))
 		}
-		return bad(n+1, key, "expected ':' after field name, found "+quoteByte(line[n]))
+		return bad(n+1, colonCode, "expected ':' after field name "+strconv.Quote(key)+", found "+quoteByte(line[n]))
 	}
 	// RFC 8461 §3.2 sts-policy-field-delim = ":" *WSP
 	v := n + 1
@@ -223,7 +273,7 @@ func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyEr
 		end--
 	}
 	if v == end {
-		return bad(v+1, key, "empty value")
+		return bad(v+1, CodeSyntax, "empty value for field "+strconv.Quote(key))
 	}
 	// RFC 8461 §3.2 sts-policy-ext-value: VCHAR / UTF-8, internal SP only.
 	for i := v; i < end; {
@@ -232,14 +282,14 @@ func splitPolicyLine(line string) (key, value string, vcol int, err *STSPolicyEr
 		case c == ' ' || (c > ' ' && c < 0x7f):
 			i++
 		case c < utf8.RuneSelf:
-			return bad(i+1, key, "control character "+quoteByte(c)+" in value")
+			return bad(i+1, CodeSyntax, "control character "+quoteByte(c)+" in the value of field "+strconv.Quote(key))
 		default:
 			// UTF8-2 / UTF8-3 / UTF8-4 (RFC 3629 §4): any well-formed
 			// sequence, U+0080..U+009F included. Rejecting more than the
 			// grammar would make a sender ignore a valid policy.
 			r, size := utf8.DecodeRuneInString(line[i:end])
 			if r == utf8.RuneError && size <= 1 {
-				return bad(i+1, key, "invalid UTF-8 in value")
+				return bad(i+1, CodeSyntax, "invalid UTF-8 in the value of field "+strconv.Quote(key))
 			}
 			i += size
 		}
@@ -282,38 +332,44 @@ func parseMaxAge(s string) (int, string) {
 // max_age within 0..maxSTSMaxAge, well-formed mx patterns (at least one
 // unless the mode is none) and extensions whose names and values match
 // the RFC 8461 §3.2 grammar and do not reuse a defined field name. The
-// error is an *STSPolicyError with Line 0.
+// error is a *tlsrpt.Diagnostic with Severity error, the Code
+// ParseSTSPolicy gives the same mistake (CodeSyntax for a malformed
+// extension), Offset 0 and a Path naming the field of p: "mode",
+// "max_age", "mx", "mx[i]" or "extensions[i]".
 func (p *STSPolicy) Validate() error {
-	bad := func(key, reason string) error { return &STSPolicyError{Key: key, Reason: reason} }
+	bad := func(path string, code tlsrpt.Code, msg string) error {
+		return &tlsrpt.Diagnostic{Path: path, Code: code, Severity: tlsrpt.SeverityError, Message: msg}
+	}
 	if r := checkMode(p.Mode); r != "" {
-		return bad("mode", r)
+		return bad("mode", CodeModeInvalid, r)
 	}
 	if p.MaxAgeSeconds < 0 || p.MaxAgeSeconds > maxSTSMaxAge {
-		return bad("max_age", "max_age "+strconv.Itoa(p.MaxAgeSeconds)+" is outside 0..31557600")
+		return bad("max_age", CodeMaxAgeInvalid, "max_age "+strconv.Itoa(p.MaxAgeSeconds)+" is outside 0..31557600")
 	}
 	if len(p.MX) == 0 && p.Mode != ModeNone {
-		return bad("mx", "missing mx field (required unless mode is none)")
+		return bad("mx", CodeMissingField, "missing mx field (required unless mode is none)")
 	}
-	for _, m := range p.MX {
+	for i, m := range p.MX {
 		if _, r := normalizeMXPattern(m); r != "" {
-			return bad("mx", r)
+			return bad("mx["+strconv.Itoa(i)+"]", mxCode(m), r)
 		}
 	}
 	var seen nameSet
-	for _, e := range p.Extensions {
+	for i, e := range p.Extensions {
+		path := "extensions[" + strconv.Itoa(i) + "]"
 		switch e.Name {
 		case "version", "mode", "max_age", "mx":
-			return bad(e.Name, "extension uses the defined field name "+strconv.Quote(e.Name))
+			return bad(path, CodeSyntax, "extension uses the defined field name "+strconv.Quote(e.Name))
 		}
 		if !seen.addNew(e.Name) {
-			return bad(e.Name, "extension "+strconv.Quote(e.Name)+" appears twice")
+			return bad(path, CodeSyntax, "extension "+strconv.Quote(e.Name)+" appears twice")
 		}
 		k, v, _, err := splitPolicyLine(e.Name + ": " + e.Value)
 		if err != nil {
-			return bad(e.Name, "extension "+strconv.Quote(e.Name)+": "+err.Reason)
+			return bad(path, CodeSyntax, "extension "+strconv.Quote(e.Name)+": "+err.msg)
 		}
 		if k != e.Name || v != e.Value {
-			return bad(e.Name, "extension "+strconv.Quote(e.Name)+": name or value does not survive formatting")
+			return bad(path, CodeSyntax, "extension "+strconv.Quote(e.Name)+": name or value does not survive formatting")
 		}
 	}
 	return nil
@@ -322,7 +378,7 @@ func (p *STSPolicy) Validate() error {
 // lines returns the policy's fields as "key: value" strings in canonical
 // order: version, mode, every mx in the policy's order, max_age, then the
 // extensions in the policy's order. These are the RFC 8460 §4.5
-// policy-string elements FromSTS uses.
+// policy-string elements FromSTSText(domain, p.String()) gives.
 func (p *STSPolicy) lines() []string {
 	lines := make([]string, 0, 3+len(p.MX)+len(p.Extensions))
 	lines = append(lines, "version: STSv1", "mode: "+string(p.Mode))
@@ -339,8 +395,8 @@ func (p *STSPolicy) lines() []string {
 // String returns the canonical policy file: version, mode, every mx in the
 // policy's order, max_age, then the extensions in the policy's order, as
 // "key: value" lines each terminated by CRLF as RFC 8461 §3.2's prose
-// asks (FromSTS puts the same lines, without terminators, in
-// policy-string). It is what a domain should serve;
+// asks (FromSTSText(domain, p.String()) puts the same lines, without
+// terminators, in policy-string). It is what a domain should serve;
 // ParseSTSPolicy(p.String()) equals p for a p that Validate accepts.
 func (p *STSPolicy) String() string {
 	var b strings.Builder

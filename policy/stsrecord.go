@@ -27,7 +27,9 @@ type STSRecord struct {
 // joined without spaces first (RFC 8461 §3.1).
 //
 // A text that does not begin with "v=STSv1" (followed by a delimiter or
-// the end) is ErrNotSTSRecord; any other problem is a *SyntaxError.
+// the end) is ErrNotSTSRecord; any other problem is a *tlsrpt.Diagnostic
+// with the byte Offset of the problem in txt, Code CodeRecordSyntax and
+// Severity error (the same finding LintSTSRecord reports).
 func ParseSTSRecord(txt string) (*STSRecord, error) {
 	if !hasSTSVersion(txt) {
 		return nil, ErrNotSTSRecord // also "v=STSv10"
@@ -43,13 +45,13 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 			j++
 		}
 		if j == len(txt) && j > i {
-			return nil, &SyntaxError{Offset: i, Reason: "whitespace at the end of the record"}
+			return nil, recordSyntaxError(i, "whitespace at the end of the record")
 		}
 		if j == len(txt) {
 			break
 		}
 		if txt[j] != ';' {
-			return nil, &SyntaxError{Offset: j, Reason: "expected ';' between fields, found " + quoteByte(txt[j])}
+			return nil, recordSyntaxError(j, "expected ';' between fields, found "+quoteByte(txt[j]))
 		}
 		j++
 		for j < len(txt) && isWSP(txt[j]) {
@@ -57,7 +59,7 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 		}
 		if j == len(txt) {
 			if !haveID && len(rec.Extensions) == 0 {
-				return nil, &SyntaxError{Offset: j, Reason: "missing id field"}
+				return nil, recordSyntaxError(j, "missing id field")
 			}
 			break // [sts-field-delim] at the end
 		}
@@ -68,13 +70,13 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 		}
 		switch {
 		case n == j:
-			return nil, &SyntaxError{Offset: j, Reason: "expected a field name, found " + quoteByte(txt[j])}
+			return nil, recordSyntaxError(j, "expected a field name, found "+quoteByte(txt[j]))
 		case !isAlnum(txt[j]):
-			return nil, &SyntaxError{Offset: j, Reason: "field name must begin with a letter or digit"}
+			return nil, recordSyntaxError(j, "field name must begin with a letter or digit")
 		case n-j > 32:
-			return nil, &SyntaxError{Offset: j + 32, Reason: "field name longer than 32 characters"}
+			return nil, recordSyntaxError(j+32, "field name longer than 32 characters")
 		case n == len(txt) || txt[n] != '=':
-			return nil, &SyntaxError{Offset: n, Reason: "expected '=' after field name " + txt[j:n]}
+			return nil, recordSyntaxError(n, "expected '=' after field name "+txt[j:n])
 		}
 		name := txt[j:n]
 		v := n + 1
@@ -86,9 +88,9 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 			}
 			switch {
 			case e == v:
-				return nil, &SyntaxError{Offset: v, Reason: "empty id; want 1 to 32 letters and digits"}
+				return nil, recordSyntaxError(v, "empty id; want 1 to 32 letters and digits")
 			case e-v > 32:
-				return nil, &SyntaxError{Offset: v + 32, Reason: "id longer than 32 characters"}
+				return nil, recordSyntaxError(v+32, "id longer than 32 characters")
 			}
 			if !haveID {
 				rec.ID, haveID = txt[v:e], true
@@ -99,19 +101,19 @@ func ParseSTSRecord(txt string) (*STSRecord, error) {
 				e++
 			}
 			if e == v {
-				return nil, &SyntaxError{Offset: v, Reason: "empty value for field " + name}
+				return nil, recordSyntaxError(v, "empty value for field "+name)
 			}
 			if extSeen.addNew(name) {
 				rec.Extensions = append(rec.Extensions, tlsrpt.Extension{Name: name, Value: txt[v:e]})
 			}
 		}
 		if e < len(txt) && txt[e] != ';' && !isWSP(txt[e]) {
-			return nil, &SyntaxError{Offset: e, Reason: "invalid character " + quoteByte(txt[e]) + " in the value of " + name}
+			return nil, recordSyntaxError(e, "invalid character "+quoteByte(txt[e])+" in the value of "+name)
 		}
 		i = e
 	}
 	if !haveID {
-		return nil, &SyntaxError{Offset: len(txt), Reason: "missing id field"}
+		return nil, recordSyntaxError(len(txt), "missing id field")
 	}
 	return rec, nil
 }
@@ -124,7 +126,8 @@ func isExtValueByte(c byte) bool {
 // _mta-sts.<domain> (each already joined from its character-strings):
 // strings that do not begin with the field "v=STSv1" are discarded, and exactly one
 // must remain and parse. Otherwise the domain has no usable MTA-STS
-// policy: ErrNoSTSRecord, ErrMultipleSTSRecords or the *SyntaxError.
+// policy: ErrNoSTSRecord, ErrMultipleSTSRecords or ParseSTSRecord's
+// *tlsrpt.Diagnostic.
 func SelectSTSRecord(txts []string) (*STSRecord, error) {
 	found := -1
 	for i, t := range txts {
@@ -156,8 +159,9 @@ func hasSTSVersion(txt string) bool {
 // Validate reports whether r would be a valid record: an id of 1 to 32
 // letters and digits, and extensions that match the RFC 8461 §3.1
 // grammar, are not named id and are not repeated, so that
-// ParseSTSRecord(r.String()) gives r back. The error is a *SyntaxError
-// whose Offset points into r.String().
+// ParseSTSRecord(r.String()) gives r back. The error is a
+// *tlsrpt.Diagnostic with CodeRecordSyntax whose Offset points into
+// r.String().
 func (r *STSRecord) Validate() error {
 	s := r.String()
 	got, err := ParseSTSRecord(s)
@@ -165,12 +169,12 @@ func (r *STSRecord) Validate() error {
 		return err
 	}
 	if got.ID != r.ID {
-		return &SyntaxError{Offset: len("v=STSv1; id="), Reason: "id must be 1 to 32 letters and digits"}
+		return recordSyntaxError(len("v=STSv1; id="), "id must be 1 to 32 letters and digits")
 	}
 	off := len("v=STSv1; id=") + len(r.ID)
 	for i, e := range r.Extensions {
 		if i >= len(got.Extensions) || got.Extensions[i] != e {
-			return &SyntaxError{Offset: off + 2, Reason: "extension " + e.Name + " is malformed, repeated or named id"}
+			return recordSyntaxError(off+2, "extension "+e.Name+" is malformed, repeated or named id")
 		}
 		off += len(e.Name) + len(e.Value) + 3
 	}

@@ -14,7 +14,7 @@ var stsRecordTests = []struct {
 	name       string
 	in         string
 	want       *STSRecord
-	wantErr    error // sentinel, or nil with wantOffset >= 0 for *SyntaxError
+	wantErr    error // sentinel, or nil with wantOffset >= 0 for a CodeRecordSyntax *tlsrpt.Diagnostic
 	wantOffset int
 	reason     string
 }{
@@ -65,12 +65,12 @@ func TestParseSTSRecord(t *testing.T) {
 				}
 				return
 			case tt.want == nil:
-				var se *SyntaxError
-				if !errors.As(err, &se) {
-					t.Fatalf("ParseSTSRecord(%q) error = %v, want *SyntaxError", tt.in, err)
+				var d *tlsrpt.Diagnostic
+				if !errors.As(err, &d) || d.Code != CodeRecordSyntax || d.Severity != tlsrpt.SeverityError || d.Path != "" || d.Message == "" {
+					t.Fatalf("ParseSTSRecord(%q) error = %#v, want a *tlsrpt.Diagnostic with CodeRecordSyntax", tt.in, err)
 				}
-				if se.Offset != tt.wantOffset {
-					t.Fatalf("ParseSTSRecord(%q) offset = %d (%s), want %d", tt.in, se.Offset, se.Reason, tt.wantOffset)
+				if d.Offset != tt.wantOffset {
+					t.Fatalf("ParseSTSRecord(%q) offset = %d (%s), want %d", tt.in, d.Offset, d.Message, tt.wantOffset)
 				}
 				return
 			}
@@ -122,9 +122,9 @@ func TestSTSRecordValidate(t *testing.T) {
 			if tt.valid != (err == nil) {
 				t.Fatalf("Validate() = %v, want valid %v", err, tt.valid)
 			}
-			var se *SyntaxError
-			if err != nil && !errors.As(err, &se) {
-				t.Fatalf("Validate() = %T, want *SyntaxError", err)
+			var d *tlsrpt.Diagnostic
+			if err != nil && (!errors.As(err, &d) || d.Code != CodeRecordSyntax) {
+				t.Fatalf("Validate() = %#v, want a *tlsrpt.Diagnostic with CodeRecordSyntax", err)
 			}
 		})
 	}
@@ -155,9 +155,9 @@ func TestSelectSTSRecord(t *testing.T) {
 					t.Fatalf("error = %v, want %v", err, tt.wantErr)
 				}
 			case tt.syntax:
-				var se *SyntaxError
-				if !errors.As(err, &se) {
-					t.Fatalf("error = %v, want *SyntaxError", err)
+				var d *tlsrpt.Diagnostic
+				if !errors.As(err, &d) || d.Code != CodeRecordSyntax {
+					t.Fatalf("error = %v, want a *tlsrpt.Diagnostic with CodeRecordSyntax", err)
 				}
 			default:
 				if err != nil || rec.ID != tt.wantID {

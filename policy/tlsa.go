@@ -8,7 +8,9 @@ import (
 	"github.com/go-tlsrpt/tlsrpt"
 )
 
-// Usage is the certificate usage field of a TLSA record (RFC 6698 §2.1.1).
+// Usage is the certificate usage field of a TLSA record (RFC 6698 §2.1.1). It prints
+// as its decimal value, as in the presentation form; the constants name
+// the RFC 7218 mnemonics.
 type Usage uint8
 
 // The certificate usages of RFC 6698 §2.1.1, with their RFC 7218 names.
@@ -19,7 +21,9 @@ const (
 	UsageDANEEE Usage = 3 // DANE-EE: domain-issued certificate
 )
 
-// Selector is the selector field of a TLSA record (RFC 6698 §2.1.2).
+// Selector is the selector field of a TLSA record (RFC 6698 §2.1.2). It prints
+// as its decimal value, as in the presentation form; the constants name
+// the RFC 7218 mnemonics.
 type Selector uint8
 
 // The selectors of RFC 6698 §2.1.2, with their RFC 7218 names.
@@ -29,7 +33,8 @@ const (
 )
 
 // MatchingType is the matching type field of a TLSA record (RFC 6698
-// §2.1.3).
+// §2.1.3). It prints as its decimal value, as in the presentation form;
+// the constants name the RFC 7218 mnemonics.
 type MatchingType uint8
 
 // The matching types of RFC 6698 §2.1.3, with their RFC 7218 names.
@@ -38,54 +43,6 @@ const (
 	MatchingSHA256 MatchingType = 1 // SHA2-256
 	MatchingSHA512 MatchingType = 2 // SHA2-512
 )
-
-// String returns the RFC 7218 mnemonic (PKIX-TA, PKIX-EE, DANE-TA,
-// DANE-EE, PrivCert) or the decimal value for an unassigned usage.
-func (u Usage) String() string {
-	switch u {
-	case UsagePKIXTA:
-		return "PKIX-TA"
-	case UsagePKIXEE:
-		return "PKIX-EE"
-	case UsageDANETA:
-		return "DANE-TA"
-	case UsageDANEEE:
-		return "DANE-EE"
-	case 255:
-		return "PrivCert"
-	}
-	return strconv.Itoa(int(u))
-}
-
-// String returns the RFC 7218 mnemonic (Cert, SPKI, PrivSel) or the
-// decimal value for an unassigned selector.
-func (s Selector) String() string {
-	switch s {
-	case SelectorCert:
-		return "Cert"
-	case SelectorSPKI:
-		return "SPKI"
-	case 255:
-		return "PrivSel"
-	}
-	return strconv.Itoa(int(s))
-}
-
-// String returns the RFC 7218 mnemonic (Full, SHA2-256, SHA2-512,
-// PrivMatch) or the decimal value for an unassigned matching type.
-func (m MatchingType) String() string {
-	switch m {
-	case MatchingFull:
-		return "Full"
-	case MatchingSHA256:
-		return "SHA2-256"
-	case MatchingSHA512:
-		return "SHA2-512"
-	case 255:
-		return "PrivMatch"
-	}
-	return strconv.Itoa(int(m))
-}
 
 // TLSA is one TLSA resource record's data (RFC 6698 §2.1): the DANE
 // policy of an MX host is the RRset at _25._tcp.<host> (RFC 7672).
@@ -117,11 +74,18 @@ func (t TLSA) appendText(b []byte) []byte {
 	return hex.AppendEncode(b, t.Data)
 }
 
-// CodeTLSAStringFormat is the Code of the Diagnostics ParseTLSA returns
-// for a TLSA RR it read although it is not in the RFC 8460 §4.5
-// presentation form; package report's Decoder uses the same code for the
-// same repair.
-const CodeTLSAStringFormat tlsrpt.Code = "tlsa-string-format"
+// The codes of the Diagnostics ParseTLSA returns. They are stable: tools
+// may match on them.
+const (
+	// CodeTLSAStringFormat (warning): ParseTLSA read a TLSA RR although it
+	// is not in the RFC 8460 §4.5 presentation form; package report's
+	// Decoder uses the same code for the same repair.
+	CodeTLSAStringFormat tlsrpt.Code = "tlsa-string-format"
+	// CodeTLSASyntax (error): the string is not a TLSA RR in RFC 6698
+	// §2.2 presentation form at all; ParseTLSA, FromTLSA and
+	// Policy.TLSARecords return it as a *tlsrpt.Diagnostic.
+	CodeTLSASyntax tlsrpt.Code = "tlsa-syntax"
+)
 
 // ParseTLSA parses one TLSA RR in RFC 6698 §2.2 presentation form: three
 // unsigned decimal fields 0..255 and the certificate association data as
@@ -139,7 +103,8 @@ const CodeTLSAStringFormat tlsrpt.Code = "tlsa-string-format"
 // rejects a string exactly when the error is non-nil or the Diagnostics
 // are not empty. Anything else, such as RFC 7218 mnemonics ("DANE-EE")
 // instead of numbers, a value above 255 or an invalid or odd number of hex
-// digits, is a *SyntaxError.
+// digits, is an error: a *tlsrpt.Diagnostic with the byte Offset in s,
+// CodeTLSASyntax and Severity error.
 //
 // ParseTLSA checks syntax only: a SHA2-256 digest of the wrong length
 // parses (RFC 7671 §5 makes such a record unusable, not malformed).
@@ -190,17 +155,17 @@ func ParseTLSA(s string) (TLSA, []tlsrpt.Diagnostic, error) {
 					k++
 				}
 				if v, ok := tlsaMnemonic(f, s[j:k]); ok {
-					return TLSA{}, nil, &SyntaxError{Offset: j, Reason: "RFC 7218 mnemonic " + strconv.Quote(s[j:k]) + " is not the presentation form; write " + strconv.Itoa(v)}
+					return TLSA{}, nil, tlsaSyntaxError(j, "RFC 7218 mnemonic "+strconv.Quote(s[j:k])+" is not the presentation form; write "+strconv.Itoa(v))
 				}
 			}
 			return TLSA{}, nil, tlsaErr(s, j, "expected an unsigned decimal number for "+tlsaFieldName[f])
 		}
 		if j-i > 3 {
-			return TLSA{}, nil, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
+			return TLSA{}, nil, tlsaSyntaxError(i, tlsaFieldName[f]+" "+s[i:j]+" is larger than 255")
 		}
 		n, _ := strconv.Atoi(s[i:j])
 		if n > 255 {
-			return TLSA{}, nil, &SyntaxError{Offset: i, Reason: tlsaFieldName[f] + " " + s[i:j] + " is larger than 255"}
+			return TLSA{}, nil, tlsaSyntaxError(i, tlsaFieldName[f]+" "+s[i:j]+" is larger than 255")
 		}
 		fields[f] = uint8(n)
 		i = j
@@ -235,16 +200,16 @@ func ParseTLSA(s string) (TLSA, []tlsrpt.Diagnostic, error) {
 				repair(k, "whitespace inside the certificate association data (RFC 8460 §4.5)")
 			}
 		case c == '(' || c == ')':
-			return TLSA{}, nil, &SyntaxError{Offset: k, Reason: "misplaced parenthesis in the certificate association data"}
+			return TLSA{}, nil, tlsaSyntaxError(k, "misplaced parenthesis in the certificate association data")
 		default:
-			return TLSA{}, nil, &SyntaxError{Offset: k, Reason: "invalid hex digit " + quoteByte(c) + " in the certificate association data"}
+			return TLSA{}, nil, tlsaSyntaxError(k, "invalid hex digit "+quoteByte(c)+" in the certificate association data")
 		}
 	}
 	if digits == 0 {
-		return TLSA{}, nil, &SyntaxError{Offset: i, Reason: "missing certificate association data"}
+		return TLSA{}, nil, tlsaSyntaxError(i, "missing certificate association data")
 	}
 	if digits%2 != 0 {
-		return TLSA{}, nil, &SyntaxError{Offset: end, Reason: "odd number of hex digits in the certificate association data"}
+		return TLSA{}, nil, tlsaSyntaxError(end, "odd number of hex digits in the certificate association data")
 	}
 	t.Data = make([]byte, 0, digits/2)
 	hi := -1
@@ -276,9 +241,9 @@ var tlsaFieldName = [3]string{"certificate usage", "selector", "matching type"}
 
 func tlsaErr(s string, i int, reason string) error {
 	if i >= len(s) {
-		return &SyntaxError{Offset: i, Reason: reason + ", found end of text"}
+		return tlsaSyntaxError(i, reason+", found end of text")
 	}
-	return &SyntaxError{Offset: i, Reason: reason + ", found " + quoteByte(s[i])}
+	return tlsaSyntaxError(i, reason+", found "+quoteByte(s[i]))
 }
 
 // tlsaMnemonic maps an RFC 7218 mnemonic for field f to its number.

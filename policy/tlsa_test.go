@@ -31,13 +31,13 @@ func mustHex(t testing.TB, s string) []byte {
 // tlsaTests is shared with the fuzz seed corpus. A string in the RFC 8460
 // §4.5 form parses without Diagnostics (want); a zone-file form parses with
 // Diagnostics, the first at wantOffset (repaired); anything else is a
-// *SyntaxError at wantOffset (repaired "error").
+// CodeTLSASyntax *tlsrpt.Diagnostic at wantOffset (repaired "error").
 var tlsaTests = []struct {
 	name       string
 	in         string
 	want       string // canonical String() when the input is in RFC 8460 §4.5 form; "" otherwise
 	wantOffset int
-	lenient    string // when want is "": "error" for a *SyntaxError, else the canonical String() after the repairs
+	lenient    string // when want is "": "error" for a CodeTLSASyntax error, else the canonical String() after the repairs
 	reason     string
 }{
 	{name: "dane-ee spki sha256", in: "3 1 1 " + strings.ToLower(hexA), want: "3 1 1 " + strings.ToLower(hexA)},
@@ -85,12 +85,12 @@ func TestParseTLSA(t *testing.T) {
 					t.Errorf("ParseTLSA(%q).String() = %q, want %q", tt.in, got.String(), tt.want)
 				}
 			case tt.lenient == "error":
-				var se *SyntaxError
-				if !errors.As(err, &se) || len(ds) > 0 {
-					t.Fatalf("ParseTLSA(%q) = %v, %v; want *SyntaxError", tt.in, ds, err)
+				var d *tlsrpt.Diagnostic
+				if !errors.As(err, &d) || len(ds) > 0 || d.Code != CodeTLSASyntax || d.Severity != tlsrpt.SeverityError || d.Message == "" {
+					t.Fatalf("ParseTLSA(%q) = %v, %#v; want a *tlsrpt.Diagnostic with CodeTLSASyntax", tt.in, ds, err)
 				}
-				if se.Offset != tt.wantOffset {
-					t.Errorf("ParseTLSA(%q) offset = %d (%s), want %d", tt.in, se.Offset, se.Reason, tt.wantOffset)
+				if d.Offset != tt.wantOffset {
+					t.Errorf("ParseTLSA(%q) offset = %d (%s), want %d", tt.in, d.Offset, d.Message, tt.wantOffset)
 				}
 				return
 			default:
@@ -130,26 +130,53 @@ func TestTLSAFields(t *testing.T) {
 	if len(rr.Data) != 32 {
 		t.Errorf("len(Data) = %d, want 32", len(rr.Data))
 	}
-	names := []string{rr.Usage.String(), rr.Selector.String(), rr.MatchingType.String(),
-		UsagePKIXTA.String(), UsagePKIXEE.String(), UsageDANETA.String(), Usage(255).String(), Usage(7).String(),
-		SelectorCert.String(), Selector(255).String(), Selector(9).String(),
-		MatchingFull.String(), MatchingSHA512.String(), MatchingType(255).String(), MatchingType(3).String()}
-	wantNames := []string{"DANE-EE", "SPKI", "SHA2-256", "PKIX-TA", "PKIX-EE", "DANE-TA", "PrivCert", "7",
-		"Cert", "PrivSel", "9", "Full", "SHA2-512", "PrivMatch", "3"}
-	if diff := cmp.Diff(wantNames, names); diff != "" {
-		t.Errorf("mnemonics mismatch (-want +got):\n%s", diff)
+	// The fields print in decimal, as in the presentation form.
+	if got := fmt.Sprint(rr.Usage, rr.Selector, rr.MatchingType); got != "3 1 1" {
+		t.Errorf("fields print as %q, want \"3 1 1\"", got)
+	}
+}
+
+// TestTLSAMnemonics checks the RFC 7218 mnemonics ParseTLSA names in its
+// error, with the number to write instead.
+func TestTLSAMnemonics(t *testing.T) {
+	tests := []struct {
+		field int
+		name  string
+		want  int
+	}{
+		{0, "PKIX-TA", int(UsagePKIXTA)}, {0, "PKIX-EE", int(UsagePKIXEE)}, {0, "DANE-TA", int(UsageDANETA)},
+		{0, "dane-ee", int(UsageDANEEE)}, {0, "PrivCert", 255},
+		{1, "Cert", int(SelectorCert)}, {1, "SPKI", int(SelectorSPKI)}, {1, "PrivSel", 255},
+		{2, "Full", int(MatchingFull)}, {2, "SHA2-256", int(MatchingSHA256)}, {2, "SHA2-512", int(MatchingSHA512)}, {2, "PrivMatch", 255},
+	}
+	for _, tt := range tests {
+		if got, ok := tlsaMnemonic(tt.field, tt.name); !ok || got != tt.want {
+			t.Errorf("tlsaMnemonic(%d, %q) = %d, %v; want %d", tt.field, tt.name, got, ok, tt.want)
+		}
+		fields := []string{"3", "1", "1", "ab"}
+		fields[tt.field] = tt.name
+		_, _, err := ParseTLSA(strings.Join(fields, " "))
+		var d *tlsrpt.Diagnostic
+		if !errors.As(err, &d) || !strings.HasSuffix(d.Message, "; write "+strconv.Itoa(tt.want)) {
+			t.Errorf("ParseTLSA with %q: %v, want the number %d named", tt.name, err, tt.want)
+		}
+	}
+	for f, name := range []string{"DANE-XX", "SPKI2", "SHA1"} {
+		if _, ok := tlsaMnemonic(f, name); ok {
+			t.Errorf("tlsaMnemonic(%d, %q) accepted an unknown name", f, name)
+		}
 	}
 }
 
 // TestConstantTypes asserts every constant is typed (STYLE: wire values).
 func TestConstantTypes(t *testing.T) {
-	got := fmt.Sprintf("%T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T",
+	got := fmt.Sprintf("%T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T %T",
 		UsagePKIXTA, UsagePKIXEE, UsageDANETA, UsageDANEEE, SelectorCert, SelectorSPKI,
 		MatchingFull, MatchingSHA256, MatchingSHA512, ModeEnforce, ModeTesting, ModeNone,
-		TypeTLSA, TypeSTS, TypeNoPolicyFound, CodeTLSAStringFormat, CodeSyntax, CodeRecordSyntax)
+		TypeTLSA, TypeSTS, TypeNoPolicyFound, CodeTLSAStringFormat, CodeSyntax, CodeRecordSyntax, CodeTLSASyntax, CodeInvalidDomain)
 	want := "policy.Usage policy.Usage policy.Usage policy.Usage policy.Selector policy.Selector " +
 		"policy.MatchingType policy.MatchingType policy.MatchingType policy.Mode policy.Mode policy.Mode " +
-		"policy.Type policy.Type policy.Type tlsrpt.Code tlsrpt.Code tlsrpt.Code"
+		"policy.Type policy.Type policy.Type tlsrpt.Code tlsrpt.Code tlsrpt.Code tlsrpt.Code tlsrpt.Code"
 	if got != want {
 		t.Errorf("constant types:\n got %s\nwant %s", got, want)
 	}

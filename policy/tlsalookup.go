@@ -163,7 +163,8 @@ func isResponseTo(resp, query []byte) bool {
 // The query sets RD, AD (RFC 6840 §5.7) and, in an EDNS0 OPT record
 // advertising 1232 bytes, DO (RFC 3225), so that a validating resolver
 // says in the AD bit of its answer whether it authenticated the data.
-// host may be a U-label or A-label name.
+// host may be a U-label or A-label name; any other is a
+// *tlsrpt.Diagnostic with CodeInvalidDomain.
 //
 // It returns the records of the answer that belong to the name (after
 // the CNAMEs in the answer) and whether the answer had the AD bit set:

@@ -119,10 +119,12 @@
 //
 // ResultType holds a result-type as sent; the 11 values of the IANA
 // registry (RFC 8460 §4.3, §6.6) are typed constants, and ResultTypes lists
-// them in registry order. Known tells them from values registered later or
-// invented by a sender. Category groups them as §4.3 does: TLS negotiation
-// (§4.3.1, including validation-failure, which §4.3.3 lists again as the
-// general failure), MTA-STS (§4.3.2.2) and DANE (§4.3.2.1). Description and
+// them in registry order. Category groups them as §4.3 does: TLS
+// negotiation (§4.3.1, including validation-failure, which §4.3.3 lists
+// again as the general failure), MTA-STS (§4.3.2.2) and DANE (§4.3.2.1);
+// it is CategoryUnknown for values registered later or invented by a
+// sender, so t.Category() != CategoryUnknown tells a registered result
+// type from the others. Description and
 // Advice explain a failure to the operator of the receiving domain: what
 // failed, and what to check.
 //

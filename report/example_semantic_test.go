@@ -14,15 +14,15 @@ import (
 // domain.
 func ExampleResultType() {
 	for _, rt := range []report.ResultType{report.ResultSTSWebPKIInvalid, "smtp-downgrade"} {
-		fmt.Println(rt, "-", rt.Category(), "- known:", rt.Known())
+		fmt.Println(rt, "-", rt.Category(), "- registered:", rt.Category() != report.CategoryUnknown)
 		fmt.Println("  what failed:", rt.Description())
 		fmt.Println("  what to check:", rt.Advice())
 	}
 	// Output:
-	// sts-webpki-invalid - mta-sts - known: true
+	// sts-webpki-invalid - mta-sts - registered: true
 	//   what failed: The HTTPS server for the MTA-STS policy did not present a certificate the sender could validate for the mta-sts host name.
 	//   what to check: Check that the certificate served for mta-sts.<domain> is current, covers that exact name, comes from a publicly trusted authority and is sent with its intermediate certificates.
-	// smtp-downgrade - unknown - known: false
+	// smtp-downgrade - unknown - registered: false
 	//   what failed: The result type is not one this library knows; its meaning is defined by the registry entry or the sender that introduced it.
 	//   what to check: Look the value up in the IANA "STARTTLS Validation Result Types" registry, and use the failure-reason-code, receiving-mx-hostname and additional-information of the same failure for details.
 }

@@ -138,16 +138,11 @@ func ResultTypes() []ResultType {
 	}
 }
 
-// Known reports whether t is one of the 11 registered result types. The
-// comparison is exact: "Certificate-Expired" is not known (the lenient
-// Decoder repairs capitalised result types and reports a Warning for it).
-func (t ResultType) Known() bool {
-	_, ok := semLookup(t)
-	return ok
-}
-
 // Category returns the group t belongs to, or CategoryUnknown when t is not
-// a registered value.
+// a registered value: t.Category() != CategoryUnknown tells the 11
+// registered result types from the others. The comparison is exact:
+// "Certificate-Expired" is not registered (the lenient Decoder repairs
+// capitalised result types and reports a Warning for it).
 func (t ResultType) Category() Category {
 	if info, ok := semLookup(t); ok {
 		return info.category

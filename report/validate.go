@@ -60,7 +60,8 @@ import (
 //     when failure-details is not empty; each failed-session-count is at
 //     least 1 (§4.4). The sum of the failed-session-counts is not compared
 //     with the total: one session may fail in several ways (§4).
-//   - result-type is one of the 11 registered values (ResultType.Known).
+//   - result-type is one of the 11 registered values (its Category is not
+//     CategoryUnknown).
 //     A failure-reason-code is not required, not even for
 //     certificate-not-trusted and validation-failure: RFC 8460 §4.3.1 says
 //     they SHOULD carry one (aggregate.ClassifyTLSError gives one), but a
@@ -303,7 +304,7 @@ func (v *semValidator) failures(base string, fds []FailureDetail) {
 		switch {
 		case fd.ResultType == "":
 			v.add(CodeMissingMember, path+".result-type", "missing result-type (RFC 8460 §4.4)")
-		case !fd.ResultType.Known():
+		case fd.ResultType.Category() == CategoryUnknown:
 			v.addf(CodeUnknownResultType, path+".result-type", "%q is not a registered result type (RFC 8460 §4.3)", fd.ResultType)
 		}
 		v.ip(path+".sending-mta-ip", fd.SendingMTAIP)

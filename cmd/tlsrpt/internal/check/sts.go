@@ -214,8 +214,8 @@ func (c *Config) fetchPolicyText(ctx context.Context, d string) (string, error) 
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("status %s", resp.Status)
 	}
-	// One byte more than the cap, so that LintSTSPolicy sees a policy
-	// that is too large.
-	b, err := io.ReadAll(io.LimitReader(resp.Body, policy.MaxSTSPolicySize+1))
+	// One byte more than the 64 KiB cap (RFC 8461 §3.3), so that LintSTSPolicy sees
+	// a policy that is too large.
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10+1))
 	return string(b), err
 }
