@@ -16,7 +16,7 @@ const (
 	CodeSyntax          tlsrpt.Code = "syntax"             // error: ParseSTSPolicy rejects the policy (the message is its reason); ParseSTSPolicy's own code for a malformed line no other code names
 	CodeTooLarge        tlsrpt.Code = "too-large"          // error: larger than 64 KiB
 	CodeBOM             tlsrpt.Code = "bom"                // error: the file starts with a UTF-8 byte order mark
-	CodeBlankLine       tlsrpt.Code = "blank-line"         // error: an empty or whitespace-only line
+	CodeBlankLine       tlsrpt.Code = "blank-line"         // error: an empty or whitespace-only line (a warning at the end of the file, which senders skip)
 	CodeLeadingSpace    tlsrpt.Code = "leading-whitespace" // error: whitespace before a field name
 	CodeNoColon         tlsrpt.Code = "no-colon"           // error: a line that is not "key: value"
 	CodeKeyCase         tlsrpt.Code = "key-case"           // error: "Mode:" etc.; keys are case-sensitive, senders ignore the line
@@ -106,6 +106,10 @@ func LintSTSPolicy(text string, mxHosts []string) []tlsrpt.Diagnostic {
 		n := i + 1
 		line := strings.TrimSuffix(raw, "\r")
 		if strings.TrimSpace(line) == "" {
+			if n > 1 && isBlank(strings.Join(lines[i:], "\n")) {
+				add(CodeBlankLine, tlsrpt.SeverityWarning, n, "empty line at the end; RFC 8461 §3.2 allows none, though senders skip it", "delete the empty line")
+				break
+			}
 			add(CodeBlankLine, tlsrpt.SeverityError, n, "empty line; RFC 8461 §3.2 allows none, and strict senders reject the policy", "delete the empty line")
 			continue
 		}

@@ -72,9 +72,10 @@ func ReadSTSPolicy(r io.Reader) (*STSPolicy, error) {
 // "key: value" lines separated by LF or CRLF, an optional terminator after
 // the last line, no empty lines, no whitespace before a key or around the
 // colon other than after it. The grammar has no place for an empty line
-// (a second terminator at the end included) or a UTF-8 byte order mark
-// (the text must begin with a field name), so both are errors;
-// LintSTSPolicy names them. A value may hold any well-formed UTF-8
+// or a UTF-8 byte order mark (the text must begin with a field name), so
+// both are errors, which LintSTSPolicy names; only empty (or white-space)
+// lines at the very end are skipped, as senders skip them (LintSTSPolicy
+// warns about them). A value may hold any well-formed UTF-8
 // (U+0080..U+009F included, as the grammar's UTF8-2 allows) but no ASCII
 // control character; tabs may only surround it. It requires version STSv1, a mode, a max_age
 // and, unless the mode is none, at least one mx line. For every field but
@@ -122,6 +123,14 @@ func parseSTSPolicy(text string) (*STSPolicy, int, error) {
 			// RFC 8461 §3.2 sts-policy-term = LF / CRLF (EID 6253: the
 			// prose says CRLF, the grammar allows both).
 			line, rest = strings.TrimSuffix(rest[:i], "\r"), rest[i+1:]
+		}
+		if lineNo > 1 && isBlank(line) && isBlank(rest) {
+			// QUIRK(hand-written policies): the file ends in empty
+			// lines. RFC 8461 §3.2's grammar has no place for them, but
+			// senders read such policies, so a consumer does too;
+			// LintSTSPolicy warns. An empty line before a field is
+			// still an error.
+			break
 		}
 		key, value, vcol, perr := splitPolicyLine(line)
 		if perr != nil {
@@ -458,4 +467,9 @@ func quoteByte(c byte) string {
 		return "byte 0x" + strconv.FormatUint(uint64(c), 16)
 	}
 	return strconv.QuoteRune(rune(c))
+}
+
+// isBlank reports whether s holds nothing but spaces, tabs, CR and LF.
+func isBlank(s string) bool {
+	return strings.Trim(s, " \t\r\n") == ""
 }

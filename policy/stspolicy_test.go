@@ -140,8 +140,10 @@ var stsPolicyTests = []struct {
 	// Errors.
 	{name: "empty", in: "", wantErr: &stsErr{line: 1, col: 1, code: CodeBlankLine, msg: "empty line"}},
 	{name: "blank line in the middle", in: "version: STSv1\n\nmode: enforce\n", wantErr: &stsErr{line: 2, col: 1, code: CodeBlankLine, msg: "empty line"}},
-	{name: "two final terminators", in: "version: STSv1\nmode: none\nmax_age: 1\n\n", wantErr: &stsErr{line: 4, col: 1, code: CodeBlankLine, msg: "empty line"}},
-	{name: "crlf blank line", in: "version: STSv1\r\n\r\n", wantErr: &stsErr{line: 2, col: 1, code: CodeBlankLine, msg: "empty line"}},
+	{name: "two final terminators", in: "version: STSv1\nmode: none\nmax_age: 1\n\n", want: &STSPolicy{Mode: ModeNone, MaxAgeSeconds: 1},
+		reason: "empty lines at the very end are skipped, as senders skip them"},
+	{name: "trailing white-space lines", in: "version: STSv1\r\nmode: none\r\nmax_age: 1\r\n\r\n \t\r\n", want: &STSPolicy{Mode: ModeNone, MaxAgeSeconds: 1}},
+	{name: "blank line before a field", in: "version: STSv1\r\n\r\nmode: none\r\nmax_age: 1\r\n", wantErr: &stsErr{line: 2, col: 1, code: CodeBlankLine, msg: "empty line"}},
 	{name: "leading space", in: "version: STSv1\n mode: enforce\n", wantErr: &stsErr{line: 2, col: 1, code: CodeLeadingSpace, msg: "whitespace before the field name"}},
 	{name: "space before colon", in: "version : STSv1\n", wantErr: &stsErr{line: 1, col: 8, key: "version", code: CodeSyntax, msg: "whitespace before ':'"}},
 	{name: "no colon", in: "version STSv1\n", wantErr: &stsErr{line: 1, col: 8, key: "version", code: CodeNoColon, msg: "whitespace before ':'"}},

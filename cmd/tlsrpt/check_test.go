@@ -115,7 +115,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"nothing published", []string{"none.test"}, exitFailed, []string{"[nothing-published]"}},
 		{"http: rua only", []string{"httponly.test"}, exitFailed, []string{"error TXT #0 offset 51: no rua URI uses mailto: or https:"}},
 		{"bad _mta-sts id, policy still fetched", []string{"badid.test"}, exitFailed, []string{"[record-id-invalid]", "policy https://mta-sts.badid.test/.well-known/mta-sts.txt: mode enforce"}},
-		{"blank line in the policy", []string{"blank.test"}, exitFailed, []string{"senders report sts-policy-invalid (policy-syntax)", "error line 5: empty line"}},
+		{"trailing blank line in the policy", []string{"blank.test"}, exitOK, []string{"warning line 5", "empty line at the end"}},
 		{"policy 404", []string{"gone.test"}, exitFailed, []string{"senders report sts-policy-fetch-error (http-status-404)"}},
 		{"policy host certificate", []string{"webpki.test"}, exitFailed, []string{"senders report sts-webpki-invalid (hostname-mismatch)"}},
 		{"MX not covered", []string{"uncovered.test"}, exitFailed, []string{"[mx-not-covered]", "[max-age-below-week]"}},
