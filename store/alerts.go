@@ -179,4 +179,3 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 	})
 	return out, nil
 }
-

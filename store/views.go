@@ -213,7 +213,8 @@ type Summary struct {
 	ByMX         []Count `json:"by_mx"`
 	BySendingIP  []Count `json:"by_sending_ip"`
 	// ByReporter and ByPolicy (policy type, and "sts/MODE" for sts) count
-	// the sessions of the policies, most sessions first.
+	// the sessions of the policies, most sessions first (with a failure
+	// filter, Failed counts the matching failure details).
 	ByReporter []Count `json:"by_reporter"`
 	ByPolicy   []Count `json:"by_policy"`
 	// Previous is the total of the window of the same length just before
@@ -341,6 +342,26 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 			out = append(out, c)
 			return nil
 		})
+		if err != nil || !ff {
+			sortCounts(out)
+			return out, err
+		}
+		// The failed sessions are those of the matching failure details.
+		failed := map[string]int64{}
+		q = "SELECT " + col + ", CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
+			whereOf(fconds) + " GROUP BY " + col
+		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var k string
+			var n int64
+			if err := scan(&k, &n); err != nil {
+				return err
+			}
+			failed[k] = n
+			return nil
+		})
+		for i := range out {
+			out[i].Failed = failed[out[i].Key]
+		}
 		sortCounts(out)
 		return out, err
 	}

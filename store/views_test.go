@@ -144,6 +144,15 @@ func TestSummarizeCorpus(t *testing.T) {
 				if diff := cmp.Diff(days, gotDays); diff != "" {
 					t.Errorf("sessions per day and domain (-want +got):\n%s", diff)
 				}
+				var byReporter Totals
+				for _, c := range sum.ByReporter {
+					byReporter.Successful += c.Successful
+					byReporter.Failed += c.Failed
+				}
+				byReporter.Reports = want.Reports
+				if diff := cmp.Diff(want, byReporter); diff != "" {
+					t.Errorf("ByReporter sums (-want +got):\n%s", diff)
+				}
 				var byType int64
 				for _, c := range sum.ByResultType {
 					byType += c.Failed
