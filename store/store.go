@@ -144,5 +144,5 @@ func SQLiteDSN(path string) string {
 	u := url.URL{Path: path}
 	return "file:" + u.EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }

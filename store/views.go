@@ -282,7 +282,7 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 		sum.Total.Failed += t.Failed
 	}
 	// Distinct reports over the whole window (a report may span domains).
-	if err := s.queryRow(ctx, "SELECT COUNT(DISTINCT report_key) FROM tlsrpt_policy_rows"+whereOf(pconds), pargs, &sum.Total.Reports); err != nil {
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM tlsrpt_reports WHERE report_key IN (SELECT report_key FROM tlsrpt_policy_rows"+whereOf(pconds)+")", pargs, &sum.Total.Reports); err != nil {
 		return nil, err
 	}
 
