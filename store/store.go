@@ -136,8 +136,9 @@ func detectDialect(ctx context.Context, db *sql.DB) (Dialect, error) {
 // file), write-ahead logging with synchronous=NORMAL (see "Durability" in
 // the package documentation), foreign keys enforced, a page cache of up to
 // 32 MiB per connection (the unique indexes on content hash and report-id
-// take random inserts), and write transactions that take the write lock
-// when they begin.
+// take random inserts), temporary B-trees in memory (the sorts of the
+// views' GROUP BY and COUNT(DISTINCT)), and write transactions that take
+// the write lock when they begin.
 //
 //	db, err := sql.Open("sqlite", store.SQLiteDSN("/var/lib/tlsrpt/reports.db"))
 func SQLiteDSN(path string) string {
