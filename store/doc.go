@@ -54,6 +54,32 @@
 // for SQL dashboards (Grafana, Metabase); their columns are named as the
 // export's.
 //
+// # Views
+//
+// Summarize, Readiness and Alerts are the analyzer's answers, computed by
+// GROUP BY queries over the two views (the same SQL on both engines, only
+// the UTC-day expression differs), never by loading every row.
+//
+//   - Summarize: totals and failure rate, per UTC day and policy domain,
+//     breakdowns (result type, family, reporter, policy type/mode, the most
+//     failing receiving MX hosts and sending IPs) and the previous window's
+//     totals, for any ViewFilter.
+//   - Readiness: whether a domain's MTA-STS policy can go from testing to
+//     enforce: the sessions that would have failed (MTA-STS failures, TLS
+//     negotiation failures on MX hosts the policy covers), the evidence
+//     (reporters, sessions, days) and a verdict; ReadinessConfig sets the
+//     thresholds (zero value: 3 reporters, 1,000 sessions, 7 days).
+//   - Alerts: findings as tlsrpt.Diagnostic (CodeFailureRateRise,
+//     CodeNewResultType, CodeReporterStopped) comparing a window with the
+//     one before; the caller decides how to notify.
+//
+// Attribution: a report's counts go whole to the UTC day its date range
+// begins, the day Filter's Since and Until select it by. A report
+// covering more than 24 hours is counted whole on its first day and in
+// DayTotals.MultiDay: counts are never split into fractions. Successful
+// sessions carry no result type, MX or IP (RFC 8460 §4.3), so the
+// failure-detail conditions of ViewFilter narrow the failed counts only.
+//
 // # Export
 //
 // Export writes the rows as CSV (FormatCSV) or JSON Lines

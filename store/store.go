@@ -136,13 +136,14 @@ func detectDialect(ctx context.Context, db *sql.DB) (Dialect, error) {
 // file), write-ahead logging with synchronous=NORMAL (see "Durability" in
 // the package documentation), foreign keys enforced, a page cache of up to
 // 32 MiB per connection (the unique indexes on content hash and report-id
-// take random inserts), and write transactions that take the write lock
-// when they begin.
+// take random inserts), temporary B-trees in memory (the sorts of the
+// views' GROUP BY and COUNT(DISTINCT)), and write transactions that take
+// the write lock when they begin.
 //
 //	db, err := sql.Open("sqlite", store.SQLiteDSN("/var/lib/tlsrpt/reports.db"))
 func SQLiteDSN(path string) string {
 	u := url.URL{Path: path}
 	return "file:" + u.EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }

@@ -14,11 +14,16 @@
 //
 // # Verbs
 //
-//	check    check a domain's TLS-RPT and MTA-STS setup and its MX hosts'
-//	         STARTTLS, certificates and DANE
-//	read     read reports from files, Maildirs, mbox files, IMAP or stdin:
-//	         the fate and trust of each message
-//	version  print the module version and the Go version of the build
+//	alerts     failure-rate rises, new result types, silent reporters, from
+//	           the store
+//	check      check a domain's TLS-RPT and MTA-STS setup and its MX hosts'
+//	           STARTTLS, certificates and DANE
+//	read       read reports from files, Maildirs, mbox files, IMAP or stdin:
+//	           the fate and trust of each message
+//	readiness  whether a domain's MTA-STS policy can move from testing to
+//	           enforce, from the store
+//	summary    sessions and failure rates per domain and day from the store
+//	version    print the module version and the Go version of the build
 //
 // # tlsrpt check
 //
@@ -176,6 +181,30 @@
 // OS/ARCH": the module version from the build information (a tag when
 // installed with go install …@version, "(devel)" when built from a
 // checkout) and the Go toolchain that built it.
+//
+// # The store verbs
+//
+//	tlsrpt summary   [--json] [--db DSN] [window] [filters]
+//	tlsrpt readiness [--json] [--db DSN] [window] [--min-reporters N] [--min-sessions N] [--min-days N] DOMAIN
+//	tlsrpt alerts    [--json] [--db DSN] [window] [--min-sessions N] [--factor X] [--margin PP]
+//
+// They read a store (package store): --db sqlite:PATH or postgres://…
+// (postgresql:// too). Without --db the store is the SQLite file
+// $XDG_DATA_HOME/tlsrpt/tlsrpt.db, or ~/.local/share/tlsrpt/tlsrpt.db when
+// XDG_DATA_HOME is not set; a missing SQLite file is a usage error (exit
+// status 2), not an empty store. The window is --since (YYYY-MM-DD, UTC, or
+// RFC 3339) to --until (exclusive; default the end of today, UTC), or the
+// --days before --until (7 for summary and alerts, 30 for readiness).
+// Filters: --domain, --reporter, --policy-type, --mode, --trust select
+// policies; --result-type, --family, --mx, --ip select failure details and
+// narrow the failed counts only. Reports count whole on the UTC day their
+// date range starts.
+//
+// Text output is aligned tables. --json writes one JSON object: summary
+// the store.Summary, readiness the store.Readiness (member names as their
+// json tags), alerts an array of {path, code, severity, message, fix}.
+// readiness exits 1 for not-ready and not-enough-data; alerts exits 1 when
+// there are findings, for cron.
 //
 // # tlsrpt read
 //

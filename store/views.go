@@ -1,0 +1,445 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/policy"
+	"github.com/go-tlsrpt/tlsrpt/report"
+)
+
+// ViewFilter selects what Summarize, Readiness and Alerts look at. The
+// zero value selects everything. The conditions combine with AND.
+//
+// Filter's fields (dates, domain, reporter, trust), PolicyType and Mode
+// select policy rows. ResultType, Category, MX and SendingIP are
+// properties of failure details only (RFC 8460 §4.3: a successful session
+// has no result type): when one of them is set, failed counts are the
+// sums of the matching failure details' failed-session-count, while
+// successful counts stay those of the selected policies.
+type ViewFilter struct {
+	Filter
+	// PolicyType keeps policies of this type (sts, tlsa, no-policy-found).
+	PolicyType policy.Type
+	// Mode keeps sts policies in this mode (enforce, testing, none).
+	Mode string
+	// ResultType keeps failure details of this result type.
+	ResultType report.ResultType
+	// Category keeps failure details whose result type is in this family
+	// (report.CategoryNegotiation, CategorySTS, CategoryDANE,
+	// CategoryUnknown for result types the report package does not know).
+	Category report.Category
+	// MX keeps failure details with this receiving-mx-hostname, compared
+	// case-insensitively, without trailing dot.
+	MX string
+	// SendingIP keeps failure details with this sending-mta-ip.
+	SendingIP netip.Addr
+	// Top is the number of rows kept in Summary.ByMX and BySendingIP, the
+	// most failing first; 0 means 10, a negative value keeps all.
+	Top int
+}
+
+// hasFailureFilter reports whether f sets a failure-detail condition.
+func (f ViewFilter) hasFailureFilter() bool {
+	return f.ResultType != "" || f.Category != "" || f.MX != "" || f.SendingIP.IsValid()
+}
+
+// policyWhere returns the conditions on policy columns.
+func (f ViewFilter) policyWhere(d Dialect) ([]string, []any) {
+	var conds []string
+	var args []any
+	if !f.Since.IsZero() {
+		conds = append(conds, "begin_date >= ?")
+		args = append(args, timeArg(d, f.Since))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "begin_date < ?")
+		args = append(args, timeArg(d, f.Until))
+	}
+	if f.Domain != "" {
+		conds = append(conds, "policy_domain = ?")
+		args = append(args, normalizeName(f.Domain))
+	}
+	if f.Reporter != "" {
+		conds = append(conds, "organization_name = ?")
+		args = append(args, f.Reporter)
+	}
+	if f.Trust != "" {
+		conds = append(conds, "trust = ?")
+		args = append(args, string(f.Trust))
+	}
+	if f.PolicyType != "" {
+		conds = append(conds, "policy_type = ?")
+		args = append(args, string(f.PolicyType))
+	}
+	if f.Mode != "" {
+		conds = append(conds, "policy_mode = ?")
+		args = append(args, f.Mode)
+	}
+	return conds, args
+}
+
+// failureWhere returns the policy conditions and those on failure
+// columns.
+func (f ViewFilter) failureWhere(d Dialect) ([]string, []any) {
+	conds, args := f.policyWhere(d)
+	if f.ResultType != "" {
+		conds = append(conds, "result_type = ?")
+		args = append(args, string(f.ResultType))
+	}
+	if f.Category != "" {
+		var in []string
+		for _, t := range report.ResultTypes() {
+			if t.Category() == f.Category {
+				in = append(in, "'"+string(t)+"'")
+			}
+		}
+		switch {
+		case f.Category == report.CategoryUnknown:
+			var all []string
+			for _, t := range report.ResultTypes() {
+				all = append(all, "'"+string(t)+"'")
+			}
+			conds = append(conds, "result_type NOT IN ("+strings.Join(all, ", ")+")")
+		case len(in) == 0:
+			conds = append(conds, "1 = 0")
+		default:
+			conds = append(conds, "result_type IN ("+strings.Join(in, ", ")+")")
+		}
+	}
+	if f.MX != "" {
+		conds = append(conds, "LOWER(receiving_mx_hostname) = ?")
+		args = append(args, strings.ToLower(strings.TrimSuffix(f.MX, ".")))
+	}
+	if f.SendingIP.IsValid() {
+		conds = append(conds, "sending_mta_ip = ?")
+		args = append(args, f.SendingIP.Unmap().String())
+	}
+	return conds, args
+}
+
+func whereOf(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// normalizeName returns a domain as stored: a lower-case A-label without
+// trailing dot.
+func normalizeName(s string) string {
+	name, err := domain.ToASCII(s)
+	if err != nil {
+		name = strings.ToLower(strings.TrimSuffix(s, "."))
+	}
+	return name
+}
+
+// dayExpr is the UTC day (YYYY-MM-DD) of a time column.
+func dayExpr(d Dialect, col string) string {
+	if d == DialectPostgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return "substr(" + col + ", 1, 10)"
+}
+
+// multiDayExpr is 1 for a report whose date range is longer than 24 hours.
+func multiDayExpr(d Dialect) string {
+	if d == DialectPostgres {
+		return "CASE WHEN end_date - begin_date > INTERVAL '1 day' THEN report_key END"
+	}
+	return "CASE WHEN julianday(end_date) - julianday(begin_date) > 1.0000001 THEN report_key END"
+}
+
+// Totals are session counts.
+type Totals struct {
+	// Reports is the number of distinct reports counted.
+	Reports int64 `json:"reports"`
+	// Successful and Failed are session counts.
+	Successful int64 `json:"successful"`
+	Failed     int64 `json:"failed"`
+}
+
+// Sessions returns Successful + Failed.
+func (t Totals) Sessions() int64 { return t.Successful + t.Failed }
+
+// FailureRate returns Failed / Sessions, 0 when there are no sessions.
+func (t Totals) FailureRate() float64 {
+	if t.Sessions() == 0 {
+		return 0
+	}
+	return float64(t.Failed) / float64(t.Sessions())
+}
+
+// DayTotals are the totals of one policy domain on one UTC day.
+type DayTotals struct {
+	// Day is the UTC day, YYYY-MM-DD, that the reports' date ranges begin.
+	Day string `json:"day"`
+	// Domain is the policy-domain.
+	Domain string `json:"domain"`
+	Totals
+	// MultiDay is how many of the reports counted cover more than 24
+	// hours: their counts are all on Day (see Summarize).
+	MultiDay int64 `json:"multi_day_reports"`
+}
+
+// Count is one row of a breakdown.
+type Count struct {
+	// Key is the value of the dimension (a result type, a reporter, …).
+	Key string `json:"key"`
+	Totals
+}
+
+// Summary is what Summarize returns.
+type Summary struct {
+	// Since and Until are the filter's window (zero when unbounded).
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	// Total sums everything selected.
+	Total Totals `json:"total"`
+	// Days has the totals per UTC day and policy domain, by day then
+	// domain.
+	Days []DayTotals `json:"days"`
+	// ByResultType, ByCategory, ByMX (receiving-mx-hostname) and
+	// BySendingIP count failed sessions of failure details, most failing
+	// first; ByMX and BySendingIP are cut to ViewFilter.Top rows.
+	ByResultType []Count `json:"by_result_type"`
+	ByCategory   []Count `json:"by_category"`
+	ByMX         []Count `json:"by_mx"`
+	BySendingIP  []Count `json:"by_sending_ip"`
+	// ByReporter and ByPolicy (policy type, and "sts/MODE" for sts) count
+	// the sessions of the policies, most sessions first (with a failure
+	// filter, Failed counts the matching failure details).
+	ByReporter []Count `json:"by_reporter"`
+	ByPolicy   []Count `json:"by_policy"`
+	// Previous is the total of the window of the same length just before
+	// Since, with the same filter; nil when the window is unbounded.
+	Previous *Totals `json:"previous,omitempty"`
+}
+
+// Summarize aggregates the stored reports that f selects, in the
+// database: totals, per-day totals per policy domain, breakdowns and the
+// previous window's totals for a trend.
+//
+// Attribution: a report's counts go whole to the UTC day its date range
+// begins (start-datetime); a report covering more than 24 hours is not
+// split (counts are never invented by fractional splitting) and is
+// counted in DayTotals.MultiDay. The window's dates select reports by
+// their start-datetime too, as Filter does.
+func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
+	sum := &Summary{Since: f.Since, Until: f.Until}
+	d := s.dialect
+	pconds, pargs := f.policyWhere(d)
+	fconds, fargs := f.failureWhere(d)
+	ff := f.hasFailureFilter()
+
+	// Per day and domain.
+	day := dayExpr(d, "begin_date")
+	q := "SELECT " + day + ", policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT " + multiDayExpr(d) + ") FROM tlsrpt_policy_rows" +
+		whereOf(pconds) + " GROUP BY " + day + ", policy_domain ORDER BY 1, 2"
+	type dk struct{ day, dom string }
+	index := map[dk]int{}
+	err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
+		var t DayTotals
+		if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
+			return err
+		}
+		index[dk{t.Day, t.Domain}] = len(sum.Days)
+		sum.Days = append(sum.Days, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ff {
+		for i := range sum.Days {
+			sum.Days[i].Failed = 0
+		}
+		q = "SELECT " + day + ", policy_domain, CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
+			whereOf(fconds) + " GROUP BY " + day + ", policy_domain"
+		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var k dk
+			var n int64
+			if err := scan(&k.day, &k.dom, &n); err != nil {
+				return err
+			}
+			if i, ok := index[k]; ok {
+				sum.Days[i].Failed = n
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range sum.Days {
+		sum.Total.Successful += t.Successful
+		sum.Total.Failed += t.Failed
+	}
+	// Distinct reports over the whole window (a report may span domains).
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM tlsrpt_reports WHERE report_key IN (SELECT report_key FROM tlsrpt_policy_rows"+whereOf(pconds)+")", pargs, &sum.Total.Reports); err != nil {
+		return nil, err
+	}
+
+	top := f.Top
+	if top == 0 {
+		top = 10
+	}
+	failBreak := func(col string, limit int) ([]Count, error) {
+		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
+			whereOf(fconds) + " GROUP BY " + col + " ORDER BY 3 DESC, 1"
+		if limit > 0 {
+			q += fmt.Sprintf(" LIMIT %d", limit)
+		}
+		var out []Count
+		err := s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var c Count
+			if err := scan(&c.Key, &c.Reports, &c.Failed); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+		return out, err
+	}
+	if sum.ByResultType, err = failBreak("result_type", 0); err != nil {
+		return nil, err
+	}
+	if sum.ByMX, err = failBreak("LOWER(receiving_mx_hostname)", top); err != nil {
+		return nil, err
+	}
+	if sum.BySendingIP, err = failBreak("sending_mta_ip", top); err != nil {
+		return nil, err
+	}
+	byCat := map[string]*Count{}
+	for _, c := range sum.ByResultType {
+		cat := string(report.ResultType(c.Key).Category())
+		if byCat[cat] == nil {
+			byCat[cat] = &Count{Key: cat}
+		}
+		byCat[cat].Failed += c.Failed
+		byCat[cat].Reports += c.Reports // reports may count once per result type
+	}
+	for _, c := range byCat {
+		sum.ByCategory = append(sum.ByCategory, *c)
+	}
+	sortCounts(sum.ByCategory)
+
+	polBreak := func(col string) ([]Count, error) {
+		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rows" +
+			whereOf(pconds) + " GROUP BY " + col
+		var out []Count
+		err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
+			var c Count
+			if err := scan(&c.Key, &c.Reports, &c.Successful, &c.Failed); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+		if err != nil || !ff {
+			sortCounts(out)
+			return out, err
+		}
+		// The failed sessions are those of the matching failure details.
+		failed := map[string]int64{}
+		q = "SELECT " + col + ", CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
+			whereOf(fconds) + " GROUP BY " + col
+		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var k string
+			var n int64
+			if err := scan(&k, &n); err != nil {
+				return err
+			}
+			failed[k] = n
+			return nil
+		})
+		for i := range out {
+			out[i].Failed = failed[out[i].Key]
+		}
+		sortCounts(out)
+		return out, err
+	}
+	if sum.ByReporter, err = polBreak("organization_name"); err != nil {
+		return nil, err
+	}
+	if sum.ByPolicy, err = polBreak("CASE WHEN policy_mode <> '' THEN policy_type || '/' || policy_mode ELSE policy_type END"); err != nil {
+		return nil, err
+	}
+
+	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.After(f.Since) {
+		pf := f
+		pf.Until = f.Since
+		pf.Since = f.Since.Add(-f.Until.Sub(f.Since))
+		prev, err := s.totals(ctx, pf)
+		if err != nil {
+			return nil, err
+		}
+		sum.Previous = &prev
+	}
+	return sum, nil
+}
+
+// totals returns only the totals of f.
+func (s *Store) totals(ctx context.Context, f ViewFilter) (Totals, error) {
+	var t Totals
+	pconds, pargs := f.policyWhere(s.dialect)
+	err := s.queryRow(ctx, "SELECT COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rows"+whereOf(pconds),
+		pargs, &t.Reports, &t.Successful, &t.Failed)
+	if err != nil || !f.hasFailureFilter() {
+		return t, err
+	}
+	fconds, fargs := f.failureWhere(s.dialect)
+	err = s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows"+whereOf(fconds), fargs, &t.Failed)
+	return t, err
+}
+
+// sortCounts orders by sessions (failed first when equal), then key.
+func sortCounts(cs []Count) {
+	slices.SortFunc(cs, func(a, b Count) int {
+		if a.Sessions() != b.Sessions() {
+			if a.Sessions() > b.Sessions() {
+				return -1
+			}
+			return 1
+		}
+		if a.Failed != b.Failed {
+			if a.Failed > b.Failed {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+}
+
+// query runs q and calls fn for each row.
+func (s *Store) query(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := s.db.QueryContext(ctx, rebind(s.dialect, q), args...)
+	if err != nil {
+		return fmt.Errorf("store: query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return fmt.Errorf("store: query: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: query: %w", err)
+	}
+	return nil
+}
+
+// queryRow runs q, which returns one row, into dest.
+func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
+	if err := s.db.QueryRowContext(ctx, rebind(s.dialect, q), args...).Scan(dest...); err != nil {
+		return fmt.Errorf("store: query: %w", err)
+	}
+	return nil
+}
