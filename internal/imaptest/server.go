@@ -309,6 +309,16 @@ func (s *Server) Kick(tb testing.TB) {
 	if err != nil {
 		tb.Fatalf("imaptest: doveadm kick: %v\n%s", err, out)
 	}
+	// kick only signals the sessions; wait until they are gone, so that
+	// the client's next command meets a closed connection rather than a
+	// session that is still winding down.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		out, err := exec.Command(doveadm, "-c", s.conf, "who", s.User).CombinedOutput()
+		if err == nil && !strings.Contains(string(out), s.User) {
+			return
+		}
+	}
+	tb.Fatalf("imaptest: sessions of %s still there 5 s after doveadm kick", s.User)
 }
 
 type ids struct {
