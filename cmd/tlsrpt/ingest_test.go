@@ -251,10 +251,30 @@ func TestIngestReportFiles(t *testing.T) {
 	}
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			counts, csvOut, jsonlOut := ingestAndExport(t, stores(t)[db](t), files)
+			dsn := stores(t)[db](t)
+			counts, csvOut, jsonlOut := ingestAndExport(t, dsn, files)
 			checkGolden(t, "ingest-files-counts.golden", counts)
 			checkGolden(t, "ingest-files-export-csv.golden", csvOut)
 			checkGolden(t, "ingest-files-export-jsonl.golden", jsonlOut)
+
+			// The filters reach store.Export.
+			code, out, stderr := runIngestTool("export", "--db", dsn, "--format", "jsonl", "--since", "2024-01-01", "--domain", "krvtz.net")
+			require.Equal(t, exitOK, code, stderr)
+			n := 0
+			for line := range strings.Lines(out) {
+				var row struct {
+					Domain string `json:"policy_domain"`
+					Begin  string `json:"begin_date"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(line), &row))
+				if row.Domain != "krvtz.net" || row.Begin < "2024-01-01" {
+					t.Errorf("export --since 2024-01-01 --domain krvtz.net wrote a row of %q beginning %s", row.Domain, row.Begin)
+				}
+				n++
+			}
+			if n == 0 {
+				t.Errorf("export --domain krvtz.net wrote no row")
+			}
 		})
 	}
 }
