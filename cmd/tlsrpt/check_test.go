@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt/internal/checktest"
+	"github.com/go-tlsrpt/tlsrpt/internal/dbtest"
 )
 
 // TestMain runs the command itself instead of the tests when
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TLSRPT_TEST_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	os.Exit(dbtest.Main(m))
 }
 
 // child runs the test binary as the command with args, trusting only the

@@ -175,6 +175,12 @@ var errNoStore = errors.New("no store")
 // openStore opens the store named by --db (see dbHelp). A SQLite file
 // must exist: the read-only verbs do not create an empty store.
 func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+	return openStoreMode(ctx, dsn, false)
+}
+
+// openStoreMode is openStore; with create, a missing SQLite file (and
+// its directory) is created.
+func openStoreMode(ctx context.Context, dsn string, create bool) (*store.Store, error) {
 	if dsn == "" {
 		p, err := defaultDBPath()
 		if err != nil {
@@ -187,7 +193,11 @@ func openStore(ctx context.Context, dsn string) (*store.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		if _, serr := os.Stat(path); serr != nil {
+		if create {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, err
+			}
+		} else if _, serr := os.Stat(path); serr != nil {
 			return nil, fmt.Errorf("%w at %s", errNoStore, path)
 		}
 		db, err = sql.Open("sqlite", store.SQLiteDSN(path))

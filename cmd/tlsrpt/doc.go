@@ -18,6 +18,9 @@
 //	           the store
 //	check      check a domain's TLS-RPT and MTA-STS setup and its MX hosts'
 //	           STARTTLS, certificates and DANE
+//	export     write the stored reports as CSV or JSON Lines
+//	ingest     read reports from mail or files into the store, skipping
+//	           those already stored
 //	read       read reports from files, Maildirs, mbox files, IMAP or stdin:
 //	           the fate and trust of each message
 //	readiness  whether a domain's MTA-STS policy can move from testing to
@@ -205,6 +208,50 @@
 // json tags), alerts an array of {path, code, severity, message, fix}.
 // readiness exits 1 for not-ready and not-enough-data; alerts exits 1 when
 // there are findings, for cron.
+//
+// # tlsrpt ingest
+//
+//	tlsrpt ingest [--db DSN] [--trust-authserv ID]... [--no-dkim] SOURCE...
+//
+// ingest reads each SOURCE as read does (a file, a Maildir or a directory
+// of files, an mbox file, an imap:// or imaps:// URL with the password
+// from the environment, or - for standard input; see tlsrpt read) and
+// stores every report of every message with store.Put: Raw is the message
+// (or file) byte for byte as the source gave it; Diagnostics are the
+// message's (all of them for a message with one report; with several, the
+// MIME and ingest diagnostics and the decoder's for that report's Index);
+// Trust is the verdict (trusted, untrusted, or retry when a DKIM key
+// lookup failed for now), By "dkim:d=DOMAIN; s=SELECTOR" or
+// "authres:AUTHSERV-ID", Reason the first reason's message; Source is
+// "maildir:DIR#new/NAME", "mbox:FILE#n", the file path, or the IMAP URL
+// without password plus "#UIDVALIDITY/UID"; Received is the time of the
+// run. Untrusted reports are stored with their verdict, so that the views
+// can select them (--trust). A report the store already holds is a
+// duplicate and not stored again: a second run over the same mail stores
+// nothing. Sources are only read, never marked. A missing SQLite store
+// file is created.
+//
+// At the end ingest prints one line:
+//
+//	N messages: S stored, D duplicate, X not a report, U untrusted, L too large, M malformed, R unreadable
+//
+// stored and duplicate count reports; untrusted counts the reports this run
+// stored with a verdict other than trusted; the rest count messages. When
+// standard error is a terminal it shows a running count of the messages
+// read, updated every 100 messages on one line.
+// The exit status is read's: 0, 1 some input untrusted, malformed or too
+// large, 2 usage, 3 a temporary failure (also a store failure).
+//
+// # tlsrpt export
+//
+//	tlsrpt export [--db DSN] [--format csv|jsonl] [--since DATE] [--until DATE] [--domain D] [--reporter ORG] [--trust V]
+//
+// export writes store.Export of the selected reports to standard output:
+// CSV (the default) or JSON Lines, one row per policy and failure detail,
+// with the columns of go doc github.com/go-tlsrpt/tlsrpt/store. --since
+// and --until bound the reports' begin date (YYYY-MM-DD, UTC, or RFC
+// 3339); --domain selects rows of a policy-domain. The same store exports
+// the same bytes.
 //
 // # tlsrpt read
 //
