@@ -1,19 +1,27 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 )
 
-// decodeState is the state of one Decode call.
+// decodeState is the state of one Decode call. States are pooled (see
+// getDecodeState): everything a call sets is reset by release, and only
+// buffers without references into the caller's input or the returned
+// report are kept.
 type decodeState struct {
 	dec      *jsontext.Decoder // &decValue
 	decValue jsontext.Decoder  // in this allocation, not a separate one
@@ -22,6 +30,7 @@ type decodeState struct {
 	base     int64 // added to tokenizer offsets: the skipped BOM
 	max      int64
 	lastOff  int64 // tokenizer offset after the previous read; see checkSpan
+	maxSpan  int64 // largest span checkSpan saw: how far the tokenizer's buffer grew
 	inPlace  int64 // length of an input decoded in place, else 0
 
 	path    []pathElem
@@ -46,7 +55,92 @@ type decodeState struct {
 
 	inLocal bool       // reading from loc instead of dec
 	loc     localValue // see asLocal
+
+	// The input plumbing of a call, here so that it costs no allocation.
+	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
+	bytesReader bytes.Reader // Parse's gzip data
+	magic       [2]byte
+	bom         [3]byte
+	magicPre    prefixReader
+	bomPre      prefixReader
+	bufPre      prefixReader
+	magicShort  bytes.Reader
+	bomShort    bytes.Reader
+	zcap        capped.Reader // the compressed input
+	lim         capped.Reader // the JSON text
+	tokenCap    tokenCapReader
+	zr          *gzip.Reader  // made once, Reset per gzip input
+	zbuf        *bufio.Reader // zr's input buffer (gzip.Reader.Reset would make one per call)
+	prefetch    []byte        // see maxPrefetch
 }
+
+// statePool caches decodeStates, with their tokenizer and gzip reader,
+// between Decode calls: a sync.Pool is a cache, not state a caller can
+// observe (each call takes a state no other call holds, and release
+// leaves nothing of the call in it), so the package keeps no mutable
+// state in the sense of the API guidelines.
+var statePool = sync.Pool{New: func() any {
+	s := new(decodeState)
+	s.dec = &s.decValue
+	return s
+}}
+
+// Limits on what a pooled state keeps: a state that grew beyond them is
+// dropped rather than pinning the memory.
+const (
+	maxPooledSpan     = 64 << 10 // the tokenizer's buffer holds the largest span read
+	maxPooledPrefetch = 64 << 10
+	maxPooledScratch  = 4 << 10
+)
+
+// getDecodeState returns a state for one call of d.
+func getDecodeState(d *Decoder) *decodeState {
+	s := statePool.Get().(*decodeState)
+	s.strict = d != nil && d.Strict
+	s.max = d.maxSize()
+	s.path = s.pathArr[:0]
+	s.strScratch = s.strArr[:0]
+	if s.ipBuf == nil {
+		s.ipBuf = s.ipArr[:0]
+	}
+	return s
+}
+
+// release resets s and returns it to the pool. The returned report and
+// warnings do not alias it: strings are copied out of the input, and
+// s.warns is handed over.
+func (s *decodeState) release() {
+	// Drop every reference into the caller's input and the report. The
+	// tokenizer is reset to an empty stream: its buffer is its own
+	// unless it aliased a *bytes.Buffer, which Reset then forgets.
+	s.dec.Reset(eofReader{}, allowDuplicateNames)
+	if s.zr != nil && s.zcap.R != nil {
+		s.zbuf.Reset(eofReader{})
+		_ = s.zr.Reset(s.zbuf) // io.EOF: no header; the reader is reusable
+	}
+	keep := s.maxSpan <= maxPooledSpan && cap(s.prefetch) <= maxPooledPrefetch &&
+		cap(s.nameBuf) <= maxPooledScratch && cap(s.valBuf) <= maxPooledScratch && cap(s.ipBuf) <= maxPooledScratch
+	if !keep {
+		return
+	}
+	*s = decodeState{
+		dec:      s.dec,
+		decValue: s.decValue,
+		nameBuf:  s.nameBuf[:0],
+		valBuf:   s.valBuf[:0],
+		ipBuf:    s.ipBuf[:0],
+		chunks:   s.chunks[:0],
+		zr:       s.zr,
+		zbuf:     s.zbuf,
+		prefetch: s.prefetch[:0],
+	}
+	statePool.Put(s)
+}
+
+// eofReader is an empty input.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // pathElem is one step of a Warning path: a member name, or an array
 // index when name is "".
@@ -233,6 +327,7 @@ func (s *decodeState) checkSpan() error {
 	off := s.dec.InputOffset()
 	span := off - s.lastOff
 	s.lastOff = off
+	s.maxSpan = max(s.maxSpan, span)
 	if span > maxTokenSize {
 		return errTokenTooLarge
 	}
@@ -477,4 +572,15 @@ func quoteShort[S ~string | ~[]byte](s S) string {
 		return strconv.Quote(t[:64]) + "…"
 	}
 	return strconv.Quote(t)
+}
+
+// gzipReader returns s's gzip reader reset to read from r.
+func (s *decodeState) gzipReader(r io.Reader) (*gzip.Reader, error) {
+	if s.zr == nil {
+		s.zr = new(gzip.Reader)
+		s.zbuf = bufio.NewReader(r)
+	} else {
+		s.zbuf.Reset(r)
+	}
+	return s.zr, s.zr.Reset(s.zbuf)
 }
