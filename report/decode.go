@@ -88,7 +88,7 @@ func (s *decodeState) decodeBuffer(bb *bytes.Buffer) (*Report, []Warning, error)
 		bb.Next(len(utf8BOM))
 		bom = int64(len(utf8BOM))
 	}
-	return s.decode(bb, bom, false)
+	return s.decodeInPlace(bb, bom, false)
 }
 
 // maxPrefetch is the most input read ahead into a buffer so that it can be
@@ -150,7 +150,7 @@ func (s *decodeState) decodeStream(r io.Reader) (*Report, []Warning, error) {
 		if err == io.EOF {
 			s.prefetch = buf
 			s.inBuffer = *bytes.NewBuffer(buf)
-			return s.decode(&s.inBuffer, bom, gz)
+			return s.decodeInPlace(&s.inBuffer, bom, gz)
 		}
 		if err != nil {
 			rest = errReader{err}
@@ -302,8 +302,21 @@ func dropPrefix(r io.Reader, n int) io.Reader {
 // allowDuplicateNames is the tokenizer option of every decode.
 var allowDuplicateNames = jsontext.AllowDuplicateNames(true)
 
-// decode runs the report grammar over the JSON text in src; base is added
-// to offsets (the length of a skipped byte order mark).
+// decodeInPlace decodes the JSON text held in bb: in one pass
+// (decodeFast) when it can, else by the tokenizer path, which then also
+// returns the error.
+func (s *decodeState) decodeInPlace(bb *bytes.Buffer, base int64, gz bool) (*Report, []Warning, error) {
+	if rep, warns, ok := s.decodeFast(bb.Bytes(), base); ok {
+		bb.Next(bb.Len()) // consumed, as by the tokenizer
+		return rep, warns, nil
+	}
+	s.resetGrammar()
+	return s.decode(bb, base, gz)
+}
+
+// decode runs the report grammar over the JSON text in src with the
+// tokenizer; base is added to offsets (the length of a skipped byte order
+// mark).
 func (s *decodeState) decode(src io.Reader, base int64, gz bool) (*Report, []Warning, error) {
 	s.base = base
 	s.gz = gz

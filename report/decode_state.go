@@ -56,6 +56,9 @@ type decodeState struct {
 	inLocal bool       // reading from loc instead of dec
 	loc     localValue // see asLocal
 
+	fast bool // reading from fs instead of dec (see decodeFast)
+	fs   fastScanner
+
 	// The input plumbing of a call, here so that it costs no allocation.
 	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
 	bytesReader bytes.Reader // Parse's gzip data
@@ -291,6 +294,14 @@ func pointerPath(p jsontext.Pointer) string {
 // inputOffset returns the offset in the input just after the last token
 // read.
 func (s *decodeState) inputOffset() int64 {
+	if s.fast {
+		// As on the tokenizer path: inside an object read whole, the
+		// position after the last peek; elsewhere the last token's end.
+		if s.fs.inSpan {
+			return s.base + int64(s.fs.pos)
+		}
+		return s.base + int64(s.fs.end)
+	}
 	if s.inLocal {
 		return s.loc.base + int64(s.loc.pos)
 	}
@@ -300,6 +311,9 @@ func (s *decodeState) inputOffset() int64 {
 // peekKind returns the kind of the next token (0 if it is invalid; the
 // next read then returns the error).
 func (s *decodeState) peekKind() jsontext.Kind {
+	if s.fast {
+		return s.fs.peek()
+	}
 	if s.inLocal {
 		return s.loc.peek()
 	}
@@ -308,6 +322,16 @@ func (s *decodeState) peekKind() jsontext.Kind {
 
 // readValue reads the next complete value.
 func (s *decodeState) readValue() (jsontext.Value, error) {
+	if s.fast {
+		v, ok := s.fs.value()
+		if !ok {
+			return nil, errFast
+		}
+		if s.fs.inSpan {
+			return v, nil
+		}
+		return v, s.fastSpan()
+	}
 	if s.inLocal {
 		return s.loc.value(), nil
 	}
@@ -336,6 +360,15 @@ func (s *decodeState) checkSpan() error {
 
 // readDelim reads the next token, a '{', '[', '}' or ']' known from peekKind.
 func (s *decodeState) readDelim() error {
+	if s.fast {
+		if !s.fs.delim() {
+			return errFast
+		}
+		if s.fs.inSpan {
+			return nil
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal {
 		s.loc.skipSpace()
 		s.loc.pos++
@@ -349,6 +382,15 @@ func (s *decodeState) readDelim() error {
 
 // skipValue skips the next value.
 func (s *decodeState) skipValue() error {
+	if s.fast {
+		if !s.fs.skip() {
+			return errFast
+		}
+		if s.fs.inSpan {
+			return nil
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal {
 		s.loc.value()
 		return nil
@@ -374,6 +416,20 @@ func (s *decodeState) endOffset() int64 { return s.inputOffset() - 1 }
 // the validated bytes with localValue instead of a tokenizer call per name
 // and value, which roughly halves the cost of a failure detail.
 func (s *decodeState) asLocal(fn func() error) error {
+	if s.fast {
+		// One pass validates and decodes; the object is one span for the
+		// token cap, as on the tokenizer path.
+		if s.fs.inSpan || s.peekKind() != '{' {
+			return fn()
+		}
+		s.fs.inSpan = true
+		err := fn()
+		s.fs.inSpan = false
+		if err != nil {
+			return err
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal || s.peekKind() != '{' {
 		return fn()
 	}
