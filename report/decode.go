@@ -322,6 +322,7 @@ func (s *decodeState) decode(src io.Reader, base int64, gz bool) (*Report, []War
 	s.gz = gz
 	// Duplicate names are detected (and reported) by nextMember.
 	s.dec.Reset(src, allowDuplicateNames)
+	s.decUsed = true
 	switch t := src.(type) {
 	case *tokenCapReader:
 		t.dec = s.dec

@@ -47,6 +47,10 @@ type fastScanner struct {
 	inSpan bool // inside an object asLocal reads whole on the tokenizer path
 	depth  int
 	stack  [maxFastDepth]byte // '{' or '[' per open container
+
+	// plainAt is the offset of the last string read when it had no
+	// escapes, else -1: its contents are then its bytes (see unquote).
+	plainAt int
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
@@ -276,6 +280,8 @@ var plainByte = func() (t [256]bool) {
 // a \u escape of a surrogate must be half of a pair.
 func (f *fastScanner) scanString() bool {
 	b, i := f.buf, f.pos+1
+	f.plainAt = -1
+	plain := true
 	for {
 		for i < len(b) && plainByte[b[i]] {
 			i++
@@ -285,9 +291,13 @@ func (f *fastScanner) scanString() bool {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			if plain {
+				f.plainAt = f.pos
+			}
 			f.pos = i + 1
 			return true
 		case c == '\\':
+			plain = false
 			if i+1 >= len(b) {
 				return false
 			}
@@ -354,7 +364,7 @@ func hex4(b []byte, i int) (rune, bool) {
 // after a failure.
 func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []Warning, ok bool) {
 	s.fast = true
-	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth = buf, 0, 0, fsValue, false, false, 0
+	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
@@ -398,4 +408,5 @@ func (s *decodeState) resetGrammar() {
 	s.intern, s.internSkip, s.ipCache = nil, 0, nil
 	clear(s.strArr[:])
 	s.strScratch = s.strArr[:0]
+	s.arena = nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -56,8 +57,13 @@ type decodeState struct {
 	inLocal bool       // reading from loc instead of dec
 	loc     localValue // see asLocal
 
-	fast bool // reading from fs instead of dec (see decodeFast)
-	fs   fastScanner
+	fast    bool // reading from fs instead of dec (see decodeFast)
+	fs      fastScanner
+	decUsed bool // dec was reset to this call's input
+
+	// arena holds the report's strings: one allocation for many short
+	// strings (see newString).
+	arena []byte
 
 	// The input plumbing of a call, here so that it costs no allocation.
 	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
@@ -110,33 +116,45 @@ func getDecodeState(d *Decoder) *decodeState {
 }
 
 // release resets s and returns it to the pool. The returned report and
-// warnings do not alias it: strings are copied out of the input, and
-// s.warns is handed over.
+// warnings do not alias it: strings are copied out of the input (the
+// string arena is handed over with the report), and s.warns is handed
+// over.
 func (s *decodeState) release() {
 	// Drop every reference into the caller's input and the report. The
-	// tokenizer is reset to an empty stream: its buffer is its own
-	// unless it aliased a *bytes.Buffer, which Reset then forgets.
-	s.dec.Reset(eofReader{}, allowDuplicateNames)
+	// tokenizer, if this call used it, is reset to an empty stream: its
+	// buffer is its own unless it aliased a *bytes.Buffer, which Reset
+	// then forgets.
+	if s.decUsed {
+		s.dec.Reset(eofReader{}, allowDuplicateNames)
+		s.decUsed = false
+	}
 	if s.zr != nil && s.zcap.R != nil {
 		s.zbuf.Reset(eofReader{})
 		_ = s.zr.Reset(s.zbuf) // io.EOF: no header; the reader is reusable
 	}
-	keep := s.maxSpan <= maxPooledSpan && cap(s.prefetch) <= maxPooledPrefetch &&
-		cap(s.nameBuf) <= maxPooledScratch && cap(s.valBuf) <= maxPooledScratch && cap(s.ipBuf) <= maxPooledScratch
-	if !keep {
-		return
+	if s.maxSpan > maxPooledSpan || cap(s.prefetch) > maxPooledPrefetch ||
+		cap(s.nameBuf) > maxPooledScratch || cap(s.valBuf) > maxPooledScratch || cap(s.ipBuf) > maxPooledScratch {
+		return // grown large: not worth pinning
 	}
-	*s = decodeState{
-		dec:      s.dec,
-		decValue: s.decValue,
-		nameBuf:  s.nameBuf[:0],
-		valBuf:   s.valBuf[:0],
-		ipBuf:    s.ipBuf[:0],
-		chunks:   s.chunks[:0],
-		zr:       s.zr,
-		zbuf:     s.zbuf,
-		prefetch: s.prefetch[:0],
-	}
+	s.strict, s.gz = false, false
+	s.base, s.max, s.lastOff, s.maxSpan, s.inPlace, s.model = 0, 0, 0, 0, 0, 0
+	s.path, s.warns, s.dropped = nil, nil, 0
+	s.intern, s.internSkip, s.ipCache = nil, 0, nil
+	clear(s.pathArr[:])
+	clear(s.strArr[:])
+	s.strScratch = nil
+	s.nameBuf, s.valBuf, s.ipBuf = s.nameBuf[:0], s.valBuf[:0], s.ipBuf[:0]
+	s.inLocal, s.loc = false, localValue{}
+	s.fast, s.fs.buf = false, nil
+	s.arena = nil
+	s.inBuffer = bytes.Buffer{}
+	s.bytesReader.Reset(nil)
+	s.magicPre, s.bomPre, s.bufPre = prefixReader{}, prefixReader{}, prefixReader{}
+	s.magicShort.Reset(nil)
+	s.bomShort.Reset(nil)
+	s.zcap, s.lim = capped.Reader{}, capped.Reader{}
+	s.tokenCap = tokenCapReader{}
+	s.prefetch = s.prefetch[:0]
 	statePool.Put(s)
 }
 
@@ -150,19 +168,30 @@ func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 type pathElem struct {
 	name  string
 	index int
+	m     uint8 // when not 0, the name is memberNames[m-1]: set without a pointer write
 }
 
 func (s *decodeState) pushName(name string) { s.path = append(s.path, pathElem{name: name}) }
 func (s *decodeState) pushIndex()           { s.path = append(s.path, pathElem{index: -1}) }
-func (s *decodeState) pop()                 { s.path = s.path[:len(s.path)-1] }
-func (s *decodeState) setName(name string)  { s.path[len(s.path)-1].name = name }
-func (s *decodeState) nextIndex()           { s.path[len(s.path)-1].index++ }
+
+// setMember sets the path's last element to the RFC name of m.
+func (s *decodeState) setMember(m member) { s.path[len(s.path)-1].m = uint8(m) + 1 }
+func (s *decodeState) pop()               { s.path = s.path[:len(s.path)-1] }
+func (s *decodeState) setName(name string) {
+	e := &s.path[len(s.path)-1]
+	e.name, e.m = name, 0
+}
+func (s *decodeState) nextIndex() { s.path[len(s.path)-1].index++ }
 
 // pathString renders the path: names joined by ".", indexes in brackets,
 // and names that are not plain identifiers as ["quoted"].
 func pathString(path []pathElem) string {
-	var b []byte
+	var arr [64]byte
+	b := arr[:0]
 	for _, e := range path {
+		if e.m != 0 {
+			e.name = memberNames[e.m-1]
+		}
 		switch {
 		case e.name == "":
 			b = append(b, '[')
@@ -542,6 +571,15 @@ func skipString(b []byte, i int) int {
 	}
 }
 
+// unquote is unquote for a string just read: the fast pass knows whether
+// it had escapes.
+func (s *decodeState) unquote(buf *[]byte, v jsontext.Value) []byte {
+	if s.fast && cap(s.fs.buf)-cap(v) == s.fs.plainAt {
+		return v[1 : len(v)-1]
+	}
+	return unquote(buf, v)
+}
+
 // unquote returns the contents of the JSON string v in buf (or aliasing v
 // when it has no escapes).
 func unquote(buf *[]byte, v jsontext.Value) []byte {
@@ -561,25 +599,58 @@ func (s *decodeState) internString(b []byte) string {
 		return ""
 	}
 	if len(b) > 128 {
-		return string(b)
+		return s.newString(b)
 	}
 	if s.intern == nil {
 		// Small reports gain nothing from interning: start after 32
 		// strings, which also spares them the map.
 		if s.internSkip < 32 {
 			s.internSkip++
-			return string(b)
+			return s.newString(b)
 		}
 		s.intern = make(map[string]string)
 	}
 	if str, ok := s.intern[string(b)]; ok {
 		return str
 	}
-	str := string(b)
+	str := s.newString(b)
 	if len(s.intern) < 4096 {
 		s.intern[str] = str
 	}
 	return str
+}
+
+// Sizes of the string arena's chunks.
+const (
+	minArenaChunk = 256
+	maxArenaChunk = 4 << 10
+	maxArenaStr   = 512 // longer strings get their own allocation
+)
+
+// newString returns a copy of b, allocated from the arena: most of a
+// report's strings then share a few allocations. A chunk is never written
+// again where a string was handed out, and it lives as long as any of its
+// strings; a chunk is at most maxArenaChunk bytes, so a caller who keeps
+// one string of a report keeps at most that much of it alive.
+func (s *decodeState) newString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > maxArenaStr {
+		return string(b)
+	}
+	if cap(s.arena)-len(s.arena) < len(b) {
+		// The first chunk is sized by the input: the strings of a small
+		// report are less than half of it.
+		size := maxArenaChunk
+		if s.arena == nil && s.fast {
+			size = min(max(len(s.fs.buf)/2, minArenaChunk), maxArenaChunk)
+		}
+		s.arena = make([]byte, 0, max(size, len(b)))
+	}
+	n := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return unsafe.String(&s.arena[n], len(b))
 }
 
 // errAmplification is returned when the decoded elements would take more
