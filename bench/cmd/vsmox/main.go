@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -47,6 +48,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
 	"github.com/go-tlsrpt/tlsrpt/mime"
+	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -90,6 +92,11 @@ func main() {
 			t := measureOne(tokenLoop, *rounds, *target)
 			fmt.Printf("| ↳ jsontext token loop, same bytes | %d | %s | %s | | ours at **%.0f%%** of its throughput |\n", w.inputs, sizeString(w.bytes), durString(t), 100*float64(t)/float64(r.ours))
 		}
+	}
+	if *only == "" || strings.Contains("mime.Write", *only) {
+		data, write := writeWorkload()
+		fmt.Printf("\n| ours only | report JSON | CPU/op |\n|---|---:|---:|\n")
+		fmt.Printf("| mime.Write, gzip, no DKIM | %s | %s |\n", sizeString(data), durString(measureOne(write, *rounds, *target)))
 	}
 }
 
@@ -511,4 +518,53 @@ func must[T any](v T, err error) T {
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "vsmox: "+format+"\n", args...)
 	os.Exit(1)
+}
+
+// writeWorkload returns the JSON size of a typical report (two policies,
+// three failure details: mime's test report) and a function writing it as
+// a report mail, gzip compressed, unsigned.
+func writeWorkload() (int, func()) {
+	r := &report.Report{
+		OrganizationName: "Sender Ärger Inc.",
+		DateRange: report.DateRange{
+			Start: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
+			End:   time.Date(2024, 3, 1, 23, 59, 59, 0, time.UTC),
+		},
+		ContactInfo: "mailto:tlsrpt@mail.sender.example",
+		ReportID:    "2024-03-01T00:00:00Z_example.net",
+		Policies: []report.PolicyResult{
+			{
+				Policy: policy.Policy{
+					Type:    policy.TypeSTS,
+					Strings: []string{"version: STSv1", "mode: enforce", "mx: mx1.example.net", "max_age: 86400"},
+					Domain:  "example.net",
+					MXHosts: []string{"mx1.example.net"},
+				},
+				Summary: report.Summary{TotalSuccessfulSessionCount: 5326, TotalFailureSessionCount: 303},
+				FailureDetails: []report.FailureDetail{
+					{ResultType: report.ResultCertificateExpired, SendingMTAIP: netip.MustParseAddr("2001:db8::25"), ReceivingMXHostname: "mx1.example.net", ReceivingIP: netip.MustParseAddr("192.0.2.10"), FailedSessionCount: 200},
+					{ResultType: report.ResultSTARTTLSNotSupported, SendingMTAIP: netip.MustParseAddr("198.51.100.7"), FailedSessionCount: 3, FailureReasonCode: "500 5.5.1 unknown command"},
+					{ResultType: report.ResultCertificateExpired, ReceivingMXHostname: "mx2.example.net", FailedSessionCount: 100},
+				},
+			},
+			{
+				Policy:  policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.net"},
+				Summary: report.Summary{TotalSuccessfulSessionCount: 12},
+			},
+		},
+	}
+	opts := &mime.WriteOptions{
+		From:      "TLS Reports <tlsrpt@mail.sender.example>",
+		To:        []string{"tlsrpt@example.net"},
+		Date:      time.Date(2024, 3, 2, 1, 2, 3, 0, time.UTC),
+		MessageID: "20240302010203.abc@mail.sender.example",
+		Boundary:  "tlsrpt-boundary-0001",
+		UniqueID:  "001",
+	}
+	data := must(r.MarshalJSON())
+	return len(data), func() {
+		if err := mime.Write(io.Discard, r, opts); err != nil {
+			panic(err)
+		}
+	}
 }
