@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"errors"
 	"unicode/utf8"
 
@@ -51,6 +52,9 @@ type fastScanner struct {
 	// plainAt is the offset of the last string read when it had no
 	// escapes, else -1: its contents are then its bytes (see unquote).
 	plainAt int
+
+	hasPeek bool          // peekK is the kind at pos, separators skipped
+	peekK   jsontext.Kind // until value or delim consumes the token
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
@@ -69,6 +73,17 @@ var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 // returns the kind of the next token, 0 if there is none or it cannot
 // start a token.
 func (f *fastScanner) peek() jsontext.Kind {
+	if f.hasPeek {
+		return f.peekK
+	}
+	k := f.peekToken()
+	f.hasPeek, f.peekK = true, k
+	return k
+}
+
+// peekToken is peek without the memo: the grammar peeks before it reads,
+// and the read peeks again.
+func (f *fastScanner) peekToken() jsontext.Kind {
 	if f.bad {
 		return 0
 	}
@@ -107,7 +122,7 @@ func (f *fastScanner) peek() jsontext.Kind {
 
 // fail marks the input as not for the fast pass.
 func (f *fastScanner) fail() bool {
-	f.bad = true
+	f.bad, f.hasPeek = true, false
 	return false
 }
 
@@ -124,6 +139,7 @@ func (f *fastScanner) afterValue() {
 // due, a value elsewhere. Objects and arrays are read with delim.
 func (f *fastScanner) value() (jsontext.Value, bool) {
 	k := f.peek()
+	f.hasPeek = false
 	start := f.pos
 	switch f.state {
 	case fsName, fsNameOrEnd:
@@ -159,6 +175,7 @@ func (f *fastScanner) value() (jsontext.Value, bool) {
 // delim reads '{', '[', '}' or ']'.
 func (f *fastScanner) delim() bool {
 	k := f.peek()
+	f.hasPeek = false
 	switch k {
 	case '{', '[':
 		if (f.state != fsValue && f.state != fsValueOrEnd) || f.depth == maxFastDepth {
@@ -283,6 +300,10 @@ func (f *fastScanner) scanString() bool {
 	f.plainAt = -1
 	plain := true
 	for {
+		// Eight bytes at a time while none is special, then byte by byte.
+		for i+8 <= len(b) && !hasSpecial(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
 		for i < len(b) && plainByte[b[i]] {
 			i++
 		}
@@ -336,6 +357,16 @@ func (f *fastScanner) scanString() bool {
 	}
 }
 
+// hasSpecial reports whether any byte of x is not a plainByte: '"', '\\',
+// a control character or a byte of a multi-byte UTF-8 sequence (the usual
+// SWAR tests; no false negatives).
+func hasSpecial(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	b := x ^ (lo * '\\')
+	return ((q-lo)&^q|(b-lo)&^b|(x-lo*' ')&^x|x)&hi != 0
+}
+
 // hex4 parses the four hex digits at b[i:].
 func hex4(b []byte, i int) (rune, bool) {
 	if i+4 > len(b) {
@@ -365,6 +396,7 @@ func hex4(b []byte, i int) (rune, bool) {
 func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []Warning, ok bool) {
 	s.fast = true
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
+	s.fs.hasPeek = false
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/netip"
@@ -202,4 +203,27 @@ func FuzzFastPass(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsTokenizer(t, "fuzz", data, fuzzMaxSize)
 	})
+}
+
+// TestHasSpecial checks the eight-byte test against plainByte for every
+// byte in every position, among plain and among special neighbours.
+func TestHasSpecial(t *testing.T) {
+	for _, fill := range []byte{'a', ' ', '~', 0x7f, '"', 0x00, 0xff} {
+		for c := 0; c < 256; c++ {
+			for p := 0; p < 8; p++ {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[p] = byte(c)
+				want := false
+				for _, x := range w {
+					want = want || !plainByte[x]
+				}
+				if got := hasSpecial(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("hasSpecial(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
 }
