@@ -19,7 +19,10 @@ const defaultMaxSize = 20 << 20
 
 // Decoder decodes TLS reports (RFC 8460 §4.4). The zero value is a lenient
 // decoder with the default size cap. A Decoder holds no state between
-// calls and may be used from several goroutines at once.
+// calls and may be used from several goroutines at once. (The package
+// reuses its buffers, tokenizer and gzip reader across calls through a
+// sync.Pool; nothing of one call is visible to another, and the returned
+// report and warnings share no memory with them.)
 type Decoder struct {
 	// Strict makes every deviation the lenient decoder would repair (see
 	// the Code* constants) a *tlsrpt.Diagnostic error, and so are unknown members.
@@ -56,7 +59,9 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // *tlsrpt.Diagnostic (not a report; in strict mode also any deviation), an error
 // wrapping ErrTooLarge, or an error from r or from gzip (truncated gzip
 // input wraps io.ErrUnexpectedEOF). A *bytes.Buffer is decoded in place,
-// without copying; the limits are the same whatever the reader.
+// without copying, and so is a stream that ends within 256 KiB (it is read
+// ahead into a buffer); the results and limits are the same whatever the
+// reader.
 func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 	s := getDecodeState(d)
 	defer s.release()
