@@ -433,12 +433,12 @@ func (s *decodeState) fastSpan() error {
 // resetGrammar undoes what a failed fast pass left in s.
 func (s *decodeState) resetGrammar() {
 	s.lastOff, s.maxSpan, s.model = 0, 0, 0
-	s.path = s.pathArr[:0]
+	s.path, s.pathN = s.pathArr[:], 0
 	clear(s.warns)
 	s.warns = s.warns[:0]
 	s.dropped = 0
 	s.intern, s.internSkip, s.ipCache = nil, 0, nil
 	clear(s.strArr[:])
 	s.strScratch = s.strArr[:0]
-	s.arena = nil
+	s.arena, s.arenaN = nil, 0
 }

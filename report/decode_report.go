@@ -682,7 +682,7 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 	}
 	out, fixes := canonicalPolicyStrings(p.Type, p.Strings)
 	for _, f := range fixes {
-		path := pathString(s.path)
+		path := pathString(s.curPath())
 		if !bare {
 			path += "[" + itoa(f.index) + "]"
 		}
@@ -764,7 +764,7 @@ func (s *decodeState) mxHost() ([]string, error) {
 			continue
 		}
 		hosts[i] = c
-		path := pathString(s.path) + "[" + itoa(i) + "]"
+		path := pathString(s.curPath()) + "[" + itoa(i) + "]"
 		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {

@@ -34,7 +34,8 @@ type decodeState struct {
 	maxSpan  int64 // largest span checkSpan saw: how far the tokenizer's buffer grew
 	inPlace  int64 // length of an input decoded in place, else 0
 
-	path    []pathElem
+	path    []pathElem // see pushElem
+	pathN   int
 	warns   []Warning
 	dropped int // warnings beyond maxWarnings
 
@@ -62,8 +63,9 @@ type decodeState struct {
 	decUsed bool // dec was reset to this call's input
 
 	// arena holds the report's strings: one allocation for many short
-	// strings (see newString).
-	arena []byte
+	// strings (see newString); arena[:arenaN] is handed out.
+	arena  []byte
+	arenaN int
 
 	// The input plumbing of a call, here so that it costs no allocation.
 	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
@@ -107,7 +109,7 @@ func getDecodeState(d *Decoder) *decodeState {
 	s := statePool.Get().(*decodeState)
 	s.strict = d != nil && d.Strict
 	s.max = d.maxSize()
-	s.path = s.pathArr[:0]
+	s.path, s.pathN = s.pathArr[:], 0
 	s.strScratch = s.strArr[:0]
 	if s.ipBuf == nil {
 		s.ipBuf = s.ipArr[:0]
@@ -138,7 +140,7 @@ func (s *decodeState) release() {
 	}
 	s.strict, s.gz = false, false
 	s.base, s.max, s.lastOff, s.maxSpan, s.inPlace, s.model = 0, 0, 0, 0, 0, 0
-	s.path, s.warns, s.dropped = nil, nil, 0
+	s.path, s.pathN, s.warns, s.dropped = nil, 0, nil, 0
 	s.intern, s.internSkip, s.ipCache = nil, 0, nil
 	clear(s.pathArr[:])
 	clear(s.strArr[:])
@@ -146,7 +148,7 @@ func (s *decodeState) release() {
 	s.nameBuf, s.valBuf, s.ipBuf = s.nameBuf[:0], s.valBuf[:0], s.ipBuf[:0]
 	s.inLocal, s.loc = false, localValue{}
 	s.fast, s.fs.buf = false, nil
-	s.arena = nil
+	s.arena, s.arenaN = nil, 0
 	s.inBuffer = bytes.Buffer{}
 	s.bytesReader.Reset(nil)
 	s.magicPre, s.bomPre, s.bufPre = prefixReader{}, prefixReader{}, prefixReader{}
@@ -171,17 +173,45 @@ type pathElem struct {
 	m     uint8 // when not 0, the name is memberNames[m-1]: set without a pointer write
 }
 
-func (s *decodeState) pushName(name string) { s.path = append(s.path, pathElem{name: name}) }
-func (s *decodeState) pushIndex()           { s.path = append(s.path, pathElem{index: -1}) }
+// The path is s.path[:s.pathN]. Its elements are written field by field
+// and its slice only when it grows: while the garbage collector marks,
+// every pointer written to the (heap) state costs a write barrier, and the
+// path changes at every member.
+func (s *decodeState) pushName(name string) {
+	e := s.pushElem()
+	e.index, e.m = 0, 0
+	if e.name != name {
+		e.name = name
+	}
+}
+
+func (s *decodeState) pushIndex() {
+	e := s.pushElem()
+	e.index, e.m = -1, 0
+	if e.name != "" {
+		e.name = ""
+	}
+}
+
+func (s *decodeState) pushElem() *pathElem {
+	if s.pathN == len(s.path) {
+		s.path = append(s.path, pathElem{})
+	}
+	s.pathN++
+	return &s.path[s.pathN-1]
+}
+
+// curPath returns the path's elements.
+func (s *decodeState) curPath() []pathElem { return s.path[:s.pathN] }
 
 // setMember sets the path's last element to the RFC name of m.
-func (s *decodeState) setMember(m member) { s.path[len(s.path)-1].m = uint8(m) + 1 }
-func (s *decodeState) pop()               { s.path = s.path[:len(s.path)-1] }
+func (s *decodeState) setMember(m member) { s.path[s.pathN-1].m = uint8(m) + 1 }
+func (s *decodeState) pop()               { s.pathN-- }
 func (s *decodeState) setName(name string) {
-	e := &s.path[len(s.path)-1]
+	e := &s.path[s.pathN-1]
 	e.name, e.m = name, 0
 }
-func (s *decodeState) nextIndex() { s.path[len(s.path)-1].index++ }
+func (s *decodeState) nextIndex() { s.path[s.pathN-1].index++ }
 
 // pathString renders the path: names joined by ".", indexes in brackets,
 // and names that are not plain identifiers as ["quoted"].
@@ -224,7 +254,7 @@ func plainName(s string) bool {
 // pathWith renders the current path with one more member name.
 func (s *decodeState) pathWith(name string) string {
 	s.pushName(name)
-	p := pathString(s.path)
+	p := pathString(s.curPath())
 	s.pop()
 	return p
 }
@@ -238,7 +268,7 @@ func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) er
 		s.dropped++
 		return nil
 	}
-	return s.deviateAt(pathString(s.path), code, off, msg)
+	return s.deviateAt(pathString(s.curPath()), code, off, msg)
 }
 
 // full reports whether further repairs are only counted.
@@ -263,7 +293,7 @@ func (s *decodeState) deviateAt(path string, code tlsrpt.Code, off int64, msg fu
 
 // fail returns a *tlsrpt.Diagnostic at the current path (always an error).
 func (s *decodeState) fail(code tlsrpt.Code, off int64, msg string) error {
-	return &tlsrpt.Diagnostic{Path: pathString(s.path), Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
+	return &tlsrpt.Diagnostic{Path: pathString(s.curPath()), Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
 }
 
 func (s *decodeState) finishWarnings() []Warning {
@@ -639,17 +669,18 @@ func (s *decodeState) newString(b []byte) string {
 	if len(b) > maxArenaStr {
 		return string(b)
 	}
-	if cap(s.arena)-len(s.arena) < len(b) {
+	n := s.arenaN
+	if len(s.arena)-n < len(b) {
 		// The first chunk is sized by the input: the strings of a small
 		// report are less than half of it.
 		size := maxArenaChunk
 		if s.arena == nil && s.fast {
 			size = min(max(len(s.fs.buf)/2, minArenaChunk), maxArenaChunk)
 		}
-		s.arena = make([]byte, 0, max(size, len(b)))
+		s.arena, n = make([]byte, max(size, len(b))), 0
 	}
-	n := len(s.arena)
-	s.arena = append(s.arena, b...)
+	// Only the offset moves: no write of the slice (a pointer) per string.
+	s.arenaN = n + copy(s.arena[n:], b)
 	return unsafe.String(&s.arena[n], len(b))
 }
 
