@@ -701,6 +701,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 	}
 	// Collect in a scratch slice and copy once: one allocation per array.
 	ss := s.strScratch[:0]
+	s.scratchDirty = true
 	s.pushIndex()
 	for {
 		s.nextIndex()
@@ -713,6 +714,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 			}
 			out := append([]string(nil), ss...)
 			clear(ss) // drop references held by the scratch
+			s.scratchDirty = false
 			return out, s.readDelim()
 		case '"':
 			v, err := s.readValue()

@@ -34,10 +34,13 @@ type decodeState struct {
 	maxSpan  int64 // largest span checkSpan saw: how far the tokenizer's buffer grew
 	inPlace  int64 // length of an input decoded in place, else 0
 
-	path    []pathElem // see pushElem
-	pathN   int
-	warns   []Warning
-	dropped int // warnings beyond maxWarnings
+	path  []pathElem // see pushElem
+	pathN int
+	// pathDirty: a path element holds a name from the input (setName);
+	// scratchDirty: strArr may hold strings (stringArray did not finish).
+	pathDirty, scratchDirty bool
+	warns                   []Warning
+	dropped                 int // warnings beyond maxWarnings
 
 	intern     map[string]string
 	internSkip int                   // strings returned before the intern map was made
@@ -109,8 +112,13 @@ func getDecodeState(d *Decoder) *decodeState {
 	s := statePool.Get().(*decodeState)
 	s.strict = d != nil && d.Strict
 	s.max = d.maxSize()
-	s.path, s.pathN = s.pathArr[:], 0
-	s.strScratch = s.strArr[:0]
+	if s.path == nil {
+		s.path = s.pathArr[:]
+	}
+	s.pathN = 0
+	if s.strScratch == nil {
+		s.strScratch = s.strArr[:0]
+	}
 	if s.ipBuf == nil {
 		s.ipBuf = s.ipArr[:0]
 	}
@@ -138,24 +146,47 @@ func (s *decodeState) release() {
 		cap(s.nameBuf) > maxPooledScratch || cap(s.valBuf) > maxPooledScratch || cap(s.ipBuf) > maxPooledScratch {
 		return // grown large: not worth pinning
 	}
+	// Reset what this call set. Fields that hold pointers are written
+	// only when set: while the collector marks, each such write costs a
+	// write barrier, and a small report's decode is short.
 	s.strict, s.gz = false, false
 	s.base, s.max, s.lastOff, s.maxSpan, s.inPlace, s.model = 0, 0, 0, 0, 0, 0
-	s.path, s.pathN, s.warns, s.dropped = nil, 0, nil, 0
-	s.intern, s.internSkip, s.ipCache = nil, 0, nil
-	clear(s.pathArr[:])
-	clear(s.strArr[:])
-	s.strScratch = nil
+	s.pathN, s.dropped = 0, 0
+	if s.warns != nil {
+		s.warns = nil // handed over with the report
+	}
+	if s.intern != nil || s.ipCache != nil {
+		s.intern, s.ipCache = nil, nil
+	}
+	s.internSkip = 0
+	if s.pathDirty {
+		clear(s.pathArr[:]) // names sent by the caller
+		s.path, s.pathDirty = nil, false
+	}
+	if s.scratchDirty {
+		clear(s.strArr[:]) // a string array left by an error
+		s.scratchDirty = false
+	}
 	s.nameBuf, s.valBuf, s.ipBuf = s.nameBuf[:0], s.valBuf[:0], s.ipBuf[:0]
-	s.inLocal, s.loc = false, localValue{}
-	s.fast, s.fs.buf = false, nil
-	s.arena, s.arenaN = nil, 0
-	s.inBuffer = bytes.Buffer{}
-	s.bytesReader.Reset(nil)
-	s.magicPre, s.bomPre, s.bufPre = prefixReader{}, prefixReader{}, prefixReader{}
-	s.magicShort.Reset(nil)
-	s.bomShort.Reset(nil)
-	s.zcap, s.lim = capped.Reader{}, capped.Reader{}
-	s.tokenCap = tokenCapReader{}
+	if s.loc.buf != nil {
+		s.inLocal, s.loc = false, localValue{}
+	}
+	s.fast = false
+	if s.arena != nil {
+		s.arena = nil // handed over with the report
+	}
+	s.arenaN = 0
+	if s.inBuffer.Cap() != 0 {
+		s.inBuffer = bytes.Buffer{}
+	}
+	if s.magicPre.r != nil || s.magicShort.Size() != 0 {
+		s.bytesReader.Reset(nil)
+		s.magicPre, s.bomPre, s.bufPre = prefixReader{}, prefixReader{}, prefixReader{}
+		s.magicShort.Reset(nil)
+		s.bomShort.Reset(nil)
+		s.zcap, s.lim = capped.Reader{}, capped.Reader{}
+		s.tokenCap = tokenCapReader{}
+	}
 	s.prefetch = s.prefetch[:0]
 	statePool.Put(s)
 }
@@ -210,6 +241,7 @@ func (s *decodeState) pop()               { s.pathN-- }
 func (s *decodeState) setName(name string) {
 	e := &s.path[s.pathN-1]
 	e.name, e.m = name, 0
+	s.pathDirty = true
 }
 func (s *decodeState) nextIndex() { s.path[s.pathN-1].index++ }
 
