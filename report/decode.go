@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -148,7 +147,8 @@ func (s *decodeState) decodeStream(r io.Reader) (*Report, []Warning, error) {
 			if len(buf) >= maxPrefetch {
 				break
 			}
-			buf = slices.Grow(buf, min(max(len(buf), 4<<10), maxPrefetch-len(buf)))
+			nb := make([]byte, len(buf), min(max(2*len(buf), 4<<10), maxPrefetch))
+			buf = nb[:copy(nb, buf)]
 		}
 		n, err := s.lim.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

@@ -102,8 +102,8 @@ var statePool = sync.Pool{New: func() any {
 // Limits on what a pooled state keeps: a state that grew beyond them is
 // dropped rather than pinning the memory.
 const (
-	maxPooledSpan     = 64 << 10 // the tokenizer's buffer holds the largest span read
-	maxPooledPrefetch = 64 << 10
+	maxPooledSpan     = 64 << 10    // the tokenizer's buffer holds the largest span read
+	maxPooledPrefetch = maxPrefetch // a stream longer than that fills it: keep it for the next
 	maxPooledScratch  = 4 << 10
 )
 
