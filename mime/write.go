@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
@@ -96,6 +97,36 @@ func Write(w io.Writer, r *report.Report, opts *WriteOptions) error {
 	}
 	_, err = w.Write(msg)
 	return err
+}
+
+// gzipWriters caches gzip writers, with their output buffers, between
+// Write calls: gzip.NewWriter allocates and clears the compressor's tables
+// (some hundreds of KiB) per message, which costs far more than
+// compressing a report; Reset only clears them. A sync.Pool is a cache,
+// not state a caller can observe: each call takes a writer no other call
+// holds, and the writer only ever writes to its own buffer, which release
+// empties.
+var gzipWriters = sync.Pool{New: func() any {
+	z := new(pooledGzip)
+	z.zw = gzip.NewWriter(&z.buf)
+	return z
+}}
+
+// pooledGzip is a gzip writer and the buffer it writes to.
+type pooledGzip struct {
+	zw  *gzip.Writer
+	buf bytes.Buffer
+}
+
+// maxPooledGzipBuf is the largest output buffer kept in the pool.
+const maxPooledGzipBuf = 256 << 10
+
+func (z *pooledGzip) release() {
+	if z.buf.Cap() > maxPooledGzipBuf {
+		return
+	}
+	z.buf.Reset()
+	gzipWriters.Put(z)
 }
 
 // build returns the complete unsigned message.
@@ -190,14 +221,18 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 		return nil, fieldError("report", "cannot be encoded: "+err.Error(), err)
 	}
 	if !opts.Uncompressed {
-		var zb bytes.Buffer
-		// The zero gzip.Header (no name, no mtime) keeps output deterministic.
-		zw := gzip.NewWriter(&zb)
-		zw.Write(data)
-		if err := zw.Close(); err != nil {
+		// The zero gzip.Header (no name, no mtime) keeps output
+		// deterministic; Reset restores it on a pooled writer. The
+		// compressed bytes stay in the pooled buffer until the message is
+		// built.
+		z := gzipWriters.Get().(*pooledGzip)
+		defer z.release()
+		z.zw.Reset(&z.buf)
+		z.zw.Write(data)
+		if err := z.zw.Close(); err != nil {
 			return nil, err
 		}
-		data = zb.Bytes()
+		data = z.buf.Bytes()
 	}
 	summary, summaryCTE := encodeSummary(summaryText(r, policyDomain, submitter, filename, mediaType))
 	if bytes.Contains(summary, []byte("--"+boundary)) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 )
 
@@ -143,19 +145,19 @@ func BenchmarkDecodeCorpusMix(b *testing.B) {
 	cpu.stop(b, n)
 }
 
-// BenchmarkDecodeSharedCorpus decodes every report of the shared corpus
-// (gzip files decompressed beforehand), the input mox's parser is measured
-// on; it skips when the corpus is absent.
-func BenchmarkDecodeSharedCorpus(b *testing.B) {
+// sharedCorpus returns every report of the shared corpus as JSON (gzip
+// files decompressed) and as gzip (the .gz files as sent, the others
+// compressed here), with their total sizes; it skips when the corpus is
+// absent.
+func sharedCorpus(b *testing.B) (plain, gz [][]byte, nPlain, nGz int64) {
 	dir := corpus.Dir(b, "reports")
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	var mix [][]byte
-	var n int64
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			b.Fatal(err)
 		}
+		z := data
 		if bytes.HasPrefix(data, gzipMagic) {
 			zr, err := gzip.NewReader(bytes.NewReader(data))
 			if err != nil {
@@ -164,18 +166,87 @@ func BenchmarkDecodeSharedCorpus(b *testing.B) {
 			if data, err = io.ReadAll(zr); err != nil {
 				b.Fatal(err)
 			}
+		} else {
+			z = gzipped(b, data, gzip.Header{})
 		}
-		mix = append(mix, data)
-		n += int64(len(data))
+		plain = append(plain, data)
+		gz = append(gz, z)
+		nPlain += int64(len(data))
+		nGz += int64(len(z))
 	}
+	return plain, gz, nPlain, nGz
+}
+
+// benchDecodeAll decodes every input of in per operation with dec
+// through a *bytes.Reader (a stream, as from a file or a mail part), or
+// with Parse when dec is nil.
+func benchDecodeAll(b *testing.B, in [][]byte, n int64, dec *Decoder) {
 	b.SetBytes(n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
-		for _, d := range mix {
-			if _, _, err := Parse(d); err != nil {
+		for _, d := range in {
+			var err error
+			if dec == nil {
+				_, _, err = Parse(d)
+			} else {
+				_, _, err = dec.Decode(bytes.NewReader(d))
+			}
+			if err != nil {
 				b.Fatal(err)
+			}
+		}
+	}
+	cpu.stop(b, n)
+}
+
+// BenchmarkDecodeSharedCorpus decodes every report of the shared corpus
+// (gzip files decompressed beforehand), the input mox's parser is measured
+// on; it skips when the corpus is absent.
+func BenchmarkDecodeSharedCorpus(b *testing.B) {
+	plain, _, n, _ := sharedCorpus(b)
+	benchDecodeAll(b, plain, n, nil)
+}
+
+// BenchmarkDecodeSharedCorpusReader is BenchmarkDecodeSharedCorpus read
+// from a *bytes.Reader, as mime.Parse passes a decoded part.
+func BenchmarkDecodeSharedCorpusReader(b *testing.B) {
+	plain, _, n, _ := sharedCorpus(b)
+	benchDecodeAll(b, plain, n, new(Decoder))
+}
+
+// BenchmarkDecodeSharedCorpusGzip decodes the same reports gzip
+// compressed; throughput is counted in decompressed bytes.
+func BenchmarkDecodeSharedCorpusGzip(b *testing.B) {
+	_, gz, n, _ := sharedCorpus(b)
+	benchDecodeAll(b, gz, n, new(Decoder))
+}
+
+// BenchmarkTokenLoopSharedCorpus reads every token of the shared corpus
+// reports with a reused jsontext.Decoder and nothing else: the
+// tokenizer's speed on the bytes BenchmarkDecodeSharedCorpus decodes, the
+// ceiling of any decoder built on it.
+func BenchmarkTokenLoopSharedCorpus(b *testing.B) {
+	plain, _, n, _ := sharedCorpus(b)
+	var dec jsontext.Decoder
+	var buf bytes.Buffer
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := startCPU()
+	for i := 0; i < b.N; i++ {
+		for _, d := range plain {
+			buf.Reset()
+			buf.Write(d)
+			dec.Reset(&buf, allowDuplicateNames)
+			for {
+				if _, err := dec.ReadToken(); err != nil {
+					if err != io.EOF {
+						b.Fatal(err)
+					}
+					break
+				}
 			}
 		}
 	}
@@ -200,6 +271,19 @@ func BenchmarkDecodeGzip(b *testing.B) {
 		}
 	}
 	cpu.stop(b, int64(len(data)))
+}
+
+// BenchmarkDecodeLarge50kGzip decodes the gzip-compressed 50,000-detail
+// report; throughput is counted in decompressed bytes.
+func BenchmarkDecodeLarge50kGzip(b *testing.B) {
+	data := genLargeReport(50000)
+	benchDecodeAll(b, [][]byte{gzipped(b, data, gzip.Header{})}, int64(len(data)), new(Decoder))
+}
+
+// BenchmarkDecodeTypicalGzip decodes benchTypical gzip compressed: the
+// cost of the gzip layer for a small report.
+func BenchmarkDecodeTypicalGzip(b *testing.B) {
+	benchDecodeAll(b, [][]byte{gzipped(b, []byte(benchTypical), gzip.Header{})}, int64(len(benchTypical)), new(Decoder))
 }
 
 func BenchmarkEncodeTypical(b *testing.B) {

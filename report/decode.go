@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,10 @@ const defaultMaxSize = 20 << 20
 
 // Decoder decodes TLS reports (RFC 8460 §4.4). The zero value is a lenient
 // decoder with the default size cap. A Decoder holds no state between
-// calls and may be used from several goroutines at once.
+// calls and may be used from several goroutines at once. (The package
+// reuses its buffers, tokenizer and gzip reader across calls through a
+// sync.Pool; nothing of one call is visible to another, and the returned
+// report and warnings share no memory with them.)
 type Decoder struct {
 	// Strict makes every deviation the lenient decoder would repair (see
 	// the Code* constants) a *tlsrpt.Diagnostic error, and so are unknown members.
@@ -56,21 +58,54 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // *tlsrpt.Diagnostic (not a report; in strict mode also any deviation), an error
 // wrapping ErrTooLarge, or an error from r or from gzip (truncated gzip
 // input wraps io.ErrUnexpectedEOF). A *bytes.Buffer is decoded in place,
-// without copying; the limits are the same whatever the reader.
+// without copying, and so is a stream that ends within 256 KiB (it is read
+// ahead into a buffer); the results and limits are the same whatever the
+// reader.
 func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
-	max := d.maxSize()
+	s := getDecodeState(d)
+	defer s.release()
 	if bb, ok := r.(*bytes.Buffer); ok && !bytes.HasPrefix(bb.Bytes(), gzipMagic) {
-		if int64(bb.Len()) > max {
-			return nil, nil, tooLarge(max)
-		}
-		var bom int64
-		if bytes.HasPrefix(bb.Bytes(), utf8BOM) {
-			bb.Next(len(utf8BOM))
-			bom = int64(len(utf8BOM))
-		}
-		return d.decode(bb, bom, false)
+		return s.decodeBuffer(bb)
 	}
-	head, src, err := peek(r, 2)
+	return s.decodeStream(r)
+}
+
+// decodeBytes is Decode of bytes.NewBuffer(data) without the allocation.
+func (d *Decoder) decodeBytes(data []byte) (*Report, []Warning, error) {
+	s := getDecodeState(d)
+	defer s.release()
+	if bytes.HasPrefix(data, gzipMagic) {
+		s.bytesReader.Reset(data)
+		return s.decodeStream(&s.bytesReader)
+	}
+	s.inBuffer = *bytes.NewBuffer(data)
+	return s.decodeBuffer(&s.inBuffer)
+}
+
+// decodeBuffer decodes a JSON text held whole in bb, in place.
+func (s *decodeState) decodeBuffer(bb *bytes.Buffer) (*Report, []Warning, error) {
+	if int64(bb.Len()) > s.max {
+		return nil, nil, tooLarge(s.max)
+	}
+	var bom int64
+	if bytes.HasPrefix(bb.Bytes(), utf8BOM) {
+		bb.Next(len(utf8BOM))
+		bom = int64(len(utf8BOM))
+	}
+	return s.decodeInPlace(bb, bom, false)
+}
+
+// maxPrefetch is the most input read ahead into a buffer so that it can be
+// decoded in place: a JSON text of up to this size (after decompression)
+// is decoded as from a *bytes.Buffer, longer ones are streamed. It is far
+// below the token cap's few MiB, so reading ahead does not change how much
+// memory a hostile stream can claim.
+const maxPrefetch = 256 << 10
+
+// decodeStream decodes the JSON text or gzip stream read from r.
+func (s *decodeState) decodeStream(r io.Reader) (*Report, []Warning, error) {
+	maxSize := s.max
+	head, src, err := peek(r, s.magic[:], &s.magicPre, &s.magicShort)
 	if err != nil {
 		return nil, nil, fmt.Errorf("report: reading input: %w", err)
 	}
@@ -78,10 +113,11 @@ func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 	if gz {
 		// RFC 8460 §5.3: application/tlsrpt+gzip. Cap the compressed input
 		// too: an endless stream of empty gzip members inflates to nothing.
-		zr, err := gzip.NewReader(capped.NewReader(src, max+max/64+1<<16, ErrTooLarge))
+		s.zcap = capped.Reader{R: src, N: maxSize + maxSize/64 + 1<<16, Err: ErrTooLarge}
+		zr, err := s.gzipReader(&s.zcap)
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				return nil, nil, tooLarge(max)
+				return nil, nil, tooLarge(maxSize)
 			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -90,17 +126,52 @@ func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 		}
 		src = zr
 	}
-	head, src, err = peek(src, len(utf8BOM))
+	head, src, err = peek(src, s.bom[:], &s.bomPre, &s.bomShort)
 	if err != nil {
-		return nil, nil, readError(err, max, gz, 0)
+		return nil, nil, readError(err, maxSize, gz, 0)
 	}
 	var bom int64
 	if bytes.Equal(head, utf8BOM) {
 		bom = int64(len(utf8BOM))
 		src = dropPrefix(src, len(utf8BOM))
 	}
-	return d.decode(&tokenCapReader{r: capped.NewReader(src, max-bom, ErrTooLarge)}, bom, gz)
+	s.lim = capped.Reader{R: src, N: maxSize - bom, Err: ErrTooLarge}
+	// Read small inputs whole and decode them in place. A read error, or
+	// more than maxPrefetch bytes, streams what was read and then the
+	// rest (or the error) to the tokenizer, exactly as without reading
+	// ahead.
+	buf := s.prefetch[:0]
+	var rest io.Reader = &s.lim
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) >= maxPrefetch {
+				break
+			}
+			nb := make([]byte, len(buf), min(max(2*len(buf), 4<<10), maxPrefetch))
+			buf = nb[:copy(nb, buf)]
+		}
+		n, err := s.lim.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			s.prefetch = buf
+			s.inBuffer = *bytes.NewBuffer(buf)
+			return s.decodeInPlace(&s.inBuffer, bom, gz)
+		}
+		if err != nil {
+			rest = errReader{err}
+			break
+		}
+	}
+	s.prefetch = buf
+	s.bufPre = prefixReader{head: buf, r: rest}
+	s.tokenCap = tokenCapReader{r: &s.bufPre}
+	return s.decode(&s.tokenCap, bom, gz)
 }
+
+// errReader returns err from every Read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // maxTokenSize caps a single JSON token (a string or number) or run of
 // white space read from a stream: the tokenizer buffers each whole, and no
@@ -113,32 +184,56 @@ var errTokenTooLarge = fmt.Errorf("%w (a JSON token or white-space run exceeds %
 // tokenCapReader fails when the tokenizer has buffered more than
 // maxTokenSize bytes past the end of the last complete token, so that an
 // endless string or run of white space costs at most that much memory.
+//
+// It also reads at least minFill bytes (or what fits in p) per call: the
+// tokenizer moves a partial token to the front of its buffer before every
+// read, so a reader that returns a few bytes per call (a byte at a time, a
+// slow pipe) would otherwise cost time quadratic in the token's length.
 type tokenCapReader struct {
 	r    io.Reader
 	dec  *jsontext.Decoder // set by decode before the first Read
 	read int64
+	err  error // from r, after bytes that were returned first
 }
+
+// minFill is the least a tokenCapReader read returns before EOF or an
+// error: about what gzip returns per call.
+const minFill = 16 << 10
 
 func (t *tokenCapReader) Read(p []byte) (int, error) {
 	if t.read-t.dec.InputOffset() > maxTokenSize {
 		return 0, errTokenTooLarge
 	}
-	n, err := t.r.Read(p)
-	t.read += int64(n)
-	return n, err
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, want := 0, min(len(p), minFill)
+	for n < want {
+		k, err := t.r.Read(p[n:])
+		n += k
+		t.read += int64(k)
+		if err != nil {
+			if n == 0 {
+				return 0, err
+			}
+			t.err = err
+			break
+		}
+	}
+	return n, nil
 }
 
 // Parse decodes data with a lenient Decoder (see Decoder.Decode). It does
 // not modify or retain data.
 func Parse(data []byte) (*Report, []Warning, error) {
-	return new(Decoder).Decode(bytes.NewBuffer(data))
+	return new(Decoder).decodeBytes(data)
 }
 
 // UnmarshalJSON decodes a report strictly (Decoder{Strict: true}), so that
 // json.Unmarshal never repairs anything silently; use a lenient Decoder to
 // accept the deviations real senders make.
 func (r *Report) UnmarshalJSON(data []byte) error {
-	rep, _, err := (&Decoder{Strict: true}).Decode(bytes.NewBuffer(data))
+	rep, _, err := (&Decoder{Strict: true}).decodeBytes(data)
 	if err != nil {
 		return err
 	}
@@ -164,20 +259,21 @@ func readError(err error, max int64, gz bool, off int64) error {
 	return fmt.Errorf("report: reading input after %d bytes: %w", off, err)
 }
 
-// peek reads up to n bytes from r and returns them with a reader that
-// yields them again followed by the rest of r. A short input is not an
-// error.
-func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
-	head := make([]byte, n)
+// peek reads len(head) bytes from r into head and returns them with a
+// reader that yields them again followed by the rest of r: pre, or short
+// when r ended early (a short input is not an error).
+func peek(r io.Reader, head []byte, pre *prefixReader, short *bytes.Reader) ([]byte, io.Reader, error) {
 	k, err := io.ReadFull(r, head)
 	switch err {
 	case nil:
 	case io.EOF, io.ErrUnexpectedEOF:
-		return head[:k], bytes.NewReader(head[:k]), nil
+		short.Reset(head[:k])
+		return head[:k], short, nil
 	default:
 		return nil, nil, err
 	}
-	return head, &prefixReader{head: head, r: r}, nil
+	*pre = prefixReader{head: head, r: r}
+	return head, pre, nil
 }
 
 // prefixReader yields head, then r.
@@ -211,21 +307,27 @@ func dropPrefix(r io.Reader, n int) io.Reader {
 // allowDuplicateNames is the tokenizer option of every decode.
 var allowDuplicateNames = jsontext.AllowDuplicateNames(true)
 
-// decode runs the report grammar over the JSON text in src; base is added
-// to offsets (the length of a skipped byte order mark).
-func (d *Decoder) decode(src io.Reader, base int64, gz bool) (*Report, []Warning, error) {
-	s := &decodeState{
-		strict: d != nil && d.Strict,
-		base:   base,
-		gz:     gz,
-		max:    d.maxSize(),
+// decodeInPlace decodes the JSON text held in bb: in one pass
+// (decodeFast) when it can, else by the tokenizer path, which then also
+// returns the error.
+func (s *decodeState) decodeInPlace(bb *bytes.Buffer, base int64, gz bool) (*Report, []Warning, error) {
+	if rep, warns, ok := s.decodeFast(bb.Bytes(), base); ok {
+		bb.Next(bb.Len()) // consumed, as by the tokenizer
+		return rep, warns, nil
 	}
+	s.resetGrammar()
+	return s.decode(bb, base, gz)
+}
+
+// decode runs the report grammar over the JSON text in src with the
+// tokenizer; base is added to offsets (the length of a skipped byte order
+// mark).
+func (s *decodeState) decode(src io.Reader, base int64, gz bool) (*Report, []Warning, error) {
+	s.base = base
+	s.gz = gz
 	// Duplicate names are detected (and reported) by nextMember.
-	s.decValue.Reset(src, allowDuplicateNames)
-	s.dec = &s.decValue
-	s.path = s.pathArr[:0]
-	s.ipBuf = s.ipArr[:0]
-	s.strScratch = s.strArr[:0]
+	s.dec.Reset(src, allowDuplicateNames)
+	s.decUsed = true
 	switch t := src.(type) {
 	case *tokenCapReader:
 		t.dec = s.dec

@@ -192,10 +192,10 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			return mNone, err
 		}
 		off := s.offset(raw)
-		name := unquote(&s.nameBuf, raw)
+		name := s.unquote(&s.nameBuf, raw)
 		m := lookupMember(name)
 		if m != mNone && memberObj[m] == obj {
-			s.setName(memberNames[m])
+			s.setMember(m)
 		} else {
 			s.valBuf = foldName(s.valBuf[:0], name)
 			m = lookupVariant(obj, s.valBuf)
@@ -655,7 +655,7 @@ func (s *decodeState) policyString() (ss []string, bare bool, off int64, err err
 		if err != nil {
 			return nil, false, 0, err
 		}
-		return []string{string(unquote(&s.valBuf, v))}, true, s.offset(v), nil
+		return []string{s.newString(s.unquote(&s.valBuf, v))}, true, s.offset(v), nil
 	case '[':
 		ss, err = s.stringArray()
 		return ss, false, off, err
@@ -682,7 +682,7 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 	}
 	out, fixes := canonicalPolicyStrings(p.Type, p.Strings)
 	for _, f := range fixes {
-		path := pathString(s.path)
+		path := pathString(s.curPath())
 		if !bare {
 			path += "[" + itoa(f.index) + "]"
 		}
@@ -701,6 +701,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 	}
 	// Collect in a scratch slice and copy once: one allocation per array.
 	ss := s.strScratch[:0]
+	s.scratchDirty = true
 	s.pushIndex()
 	for {
 		s.nextIndex()
@@ -713,6 +714,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 			}
 			out := append([]string(nil), ss...)
 			clear(ss) // drop references held by the scratch
+			s.scratchDirty = false
 			return out, s.readDelim()
 		case '"':
 			v, err := s.readValue()
@@ -722,7 +724,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 			if err := s.grow(int64(unsafe.Sizeof(""))); err != nil {
 				return nil, err
 			}
-			ss = append(ss, s.internString(unquote(&s.valBuf, v)))
+			ss = append(ss, s.internString(s.unquote(&s.valBuf, v)))
 		case 'n':
 			if err := s.null(); err != nil {
 				return nil, err
@@ -743,7 +745,7 @@ func (s *decodeState) mxHost() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		hosts = []string{s.internString(unquote(&s.valBuf, v))}
+		hosts = []string{s.internString(s.unquote(&s.valBuf, v))}
 		// QUIRK(RFC 8460 Appendix B, draft-era reports): "mx-host": "…".
 		if err := s.deviate(CodeMXHostString, s.offset(v), func() string { return "mx-host is a string, not an array; made a one-element array" }); err != nil {
 			return nil, err
@@ -764,7 +766,7 @@ func (s *decodeState) mxHost() ([]string, error) {
 			continue
 		}
 		hosts[i] = c
-		path := pathString(s.path) + "[" + itoa(i) + "]"
+		path := pathString(s.curPath()) + "[" + itoa(i) + "]"
 		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
@@ -798,11 +800,11 @@ func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
 	off := s.offset(v)
 	switch v[0] {
 	case '"':
-		b := unquote(&s.valBuf, v)
+		b := s.unquote(&s.valBuf, v)
 		if intern {
 			return s.internString(b), off, nil
 		}
-		return string(b), off, nil
+		return s.newString(b), off, nil
 	case 'n':
 		return "", off, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	}
@@ -818,7 +820,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 	off := s.offset(v)
 	switch v[0] {
 	case '"':
-		b := unquote(&s.valBuf, v)
+		b := s.unquote(&s.valBuf, v)
 		if rt, ok := knownResultType(b); ok {
 			return rt, nil
 		}
@@ -851,7 +853,7 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	default:
 		return netip.Addr{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}
-	b := unquote(&s.valBuf, v)
+	b := s.unquote(&s.valBuf, v)
 	if len(b) == 0 {
 		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return "empty IP address; dropped" })
 	}
@@ -923,7 +925,7 @@ func (s *decodeState) count() (int64, error) {
 	off := s.offset(v)
 	switch v[0] {
 	case '"':
-		b := unquote(&s.valBuf, v)
+		b := s.unquote(&s.valBuf, v)
 		n, ok := parseDigits(b)
 		if !ok {
 			return 0, s.fail(CodeInvalidCount, off, "count "+quoteShort(b)+" is not a non-negative integer")

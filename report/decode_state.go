@@ -1,19 +1,28 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 )
 
-// decodeState is the state of one Decode call.
+// decodeState is the state of one Decode call. States are pooled (see
+// getDecodeState): everything a call sets is reset by release, and only
+// buffers without references into the caller's input or the returned
+// report are kept.
 type decodeState struct {
 	dec      *jsontext.Decoder // &decValue
 	decValue jsontext.Decoder  // in this allocation, not a separate one
@@ -22,11 +31,16 @@ type decodeState struct {
 	base     int64 // added to tokenizer offsets: the skipped BOM
 	max      int64
 	lastOff  int64 // tokenizer offset after the previous read; see checkSpan
+	maxSpan  int64 // largest span checkSpan saw: how far the tokenizer's buffer grew
 	inPlace  int64 // length of an input decoded in place, else 0
 
-	path    []pathElem
-	warns   []Warning
-	dropped int // warnings beyond maxWarnings
+	path  []pathElem // see pushElem
+	pathN int
+	// pathDirty: a path element holds a name from the input (setName);
+	// scratchDirty: strArr may hold strings (stringArray did not finish).
+	pathDirty, scratchDirty bool
+	warns                   []Warning
+	dropped                 int // warnings beyond maxWarnings
 
 	intern     map[string]string
 	internSkip int                   // strings returned before the intern map was made
@@ -46,26 +60,200 @@ type decodeState struct {
 
 	inLocal bool       // reading from loc instead of dec
 	loc     localValue // see asLocal
+
+	fast    bool // reading from fs instead of dec (see decodeFast)
+	fs      fastScanner
+	decUsed bool // dec was reset to this call's input
+
+	// arena holds the report's strings: one allocation for many short
+	// strings (see newString); arena[:arenaN] is handed out.
+	arena  []byte
+	arenaN int
+
+	// The input plumbing of a call, here so that it costs no allocation.
+	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
+	bytesReader bytes.Reader // Parse's gzip data
+	magic       [2]byte
+	bom         [3]byte
+	magicPre    prefixReader
+	bomPre      prefixReader
+	bufPre      prefixReader
+	magicShort  bytes.Reader
+	bomShort    bytes.Reader
+	zcap        capped.Reader // the compressed input
+	lim         capped.Reader // the JSON text
+	tokenCap    tokenCapReader
+	zr          *gzip.Reader  // made once, Reset per gzip input
+	zbuf        *bufio.Reader // zr's input buffer (gzip.Reader.Reset would make one per call)
+	prefetch    []byte        // see maxPrefetch
 }
+
+// statePool caches decodeStates, with their tokenizer and gzip reader,
+// between Decode calls: a sync.Pool is a cache, not state a caller can
+// observe (each call takes a state no other call holds, and release
+// leaves nothing of the call in it), so the package keeps no mutable
+// state in the sense of the API guidelines.
+var statePool = sync.Pool{New: func() any {
+	s := new(decodeState)
+	s.dec = &s.decValue
+	return s
+}}
+
+// Limits on what a pooled state keeps: a state that grew beyond them is
+// dropped rather than pinning the memory.
+const (
+	maxPooledSpan     = 64 << 10    // the tokenizer's buffer holds the largest span read
+	maxPooledPrefetch = maxPrefetch // a stream longer than that fills it: keep it for the next
+	maxPooledScratch  = 4 << 10
+)
+
+// getDecodeState returns a state for one call of d.
+func getDecodeState(d *Decoder) *decodeState {
+	s := statePool.Get().(*decodeState)
+	s.strict = d != nil && d.Strict
+	s.max = d.maxSize()
+	if s.path == nil {
+		s.path = s.pathArr[:]
+	}
+	s.pathN = 0
+	if s.strScratch == nil {
+		s.strScratch = s.strArr[:0]
+	}
+	if s.ipBuf == nil {
+		s.ipBuf = s.ipArr[:0]
+	}
+	return s
+}
+
+// release resets s and returns it to the pool. The returned report and
+// warnings do not alias it: strings are copied out of the input (the
+// string arena is handed over with the report), and s.warns is handed
+// over.
+func (s *decodeState) release() {
+	// Drop every reference into the caller's input and the report. The
+	// tokenizer, if this call used it, is reset to an empty stream: its
+	// buffer is its own unless it aliased a *bytes.Buffer, which Reset
+	// then forgets.
+	if s.decUsed {
+		s.dec.Reset(eofReader{}, allowDuplicateNames)
+		s.decUsed = false
+	}
+	if s.zr != nil && s.zcap.R != nil {
+		s.zbuf.Reset(eofReader{})
+		_ = s.zr.Reset(s.zbuf) // io.EOF: no header; the reader is reusable
+	}
+	if s.maxSpan > maxPooledSpan || cap(s.prefetch) > maxPooledPrefetch ||
+		cap(s.nameBuf) > maxPooledScratch || cap(s.valBuf) > maxPooledScratch || cap(s.ipBuf) > maxPooledScratch {
+		return // grown large: not worth pinning
+	}
+	// Reset what this call set. Fields that hold pointers are written
+	// only when set: while the collector marks, each such write costs a
+	// write barrier, and a small report's decode is short.
+	s.strict, s.gz = false, false
+	s.base, s.max, s.lastOff, s.maxSpan, s.inPlace, s.model = 0, 0, 0, 0, 0, 0
+	s.pathN, s.dropped = 0, 0
+	if s.warns != nil {
+		s.warns = nil // handed over with the report
+	}
+	if s.intern != nil || s.ipCache != nil {
+		s.intern, s.ipCache = nil, nil
+	}
+	s.internSkip = 0
+	if s.pathDirty {
+		clear(s.pathArr[:]) // names sent by the caller
+		s.path, s.pathDirty = nil, false
+	}
+	if s.scratchDirty {
+		clear(s.strArr[:]) // a string array left by an error
+		s.scratchDirty = false
+	}
+	s.nameBuf, s.valBuf, s.ipBuf = s.nameBuf[:0], s.valBuf[:0], s.ipBuf[:0]
+	if s.loc.buf != nil {
+		s.inLocal, s.loc = false, localValue{}
+	}
+	s.fast = false
+	if s.arena != nil {
+		s.arena = nil // handed over with the report
+	}
+	s.arenaN = 0
+	if s.inBuffer.Cap() != 0 {
+		s.inBuffer = bytes.Buffer{}
+	}
+	if s.magicPre.r != nil || s.magicShort.Size() != 0 {
+		s.bytesReader.Reset(nil)
+		s.magicPre, s.bomPre, s.bufPre = prefixReader{}, prefixReader{}, prefixReader{}
+		s.magicShort.Reset(nil)
+		s.bomShort.Reset(nil)
+		s.zcap, s.lim = capped.Reader{}, capped.Reader{}
+		s.tokenCap = tokenCapReader{}
+	}
+	s.prefetch = s.prefetch[:0]
+	statePool.Put(s)
+}
+
+// eofReader is an empty input.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // pathElem is one step of a Warning path: a member name, or an array
 // index when name is "".
 type pathElem struct {
 	name  string
 	index int
+	m     uint8 // when not 0, the name is memberNames[m-1]: set without a pointer write
 }
 
-func (s *decodeState) pushName(name string) { s.path = append(s.path, pathElem{name: name}) }
-func (s *decodeState) pushIndex()           { s.path = append(s.path, pathElem{index: -1}) }
-func (s *decodeState) pop()                 { s.path = s.path[:len(s.path)-1] }
-func (s *decodeState) setName(name string)  { s.path[len(s.path)-1].name = name }
-func (s *decodeState) nextIndex()           { s.path[len(s.path)-1].index++ }
+// The path is s.path[:s.pathN]. Its elements are written field by field
+// and its slice only when it grows: while the garbage collector marks,
+// every pointer written to the (heap) state costs a write barrier, and the
+// path changes at every member.
+func (s *decodeState) pushName(name string) {
+	e := s.pushElem()
+	e.index, e.m = 0, 0
+	if e.name != name {
+		e.name = name
+	}
+}
+
+func (s *decodeState) pushIndex() {
+	e := s.pushElem()
+	e.index, e.m = -1, 0
+	if e.name != "" {
+		e.name = ""
+	}
+}
+
+func (s *decodeState) pushElem() *pathElem {
+	if s.pathN == len(s.path) {
+		s.path = append(s.path, pathElem{})
+	}
+	s.pathN++
+	return &s.path[s.pathN-1]
+}
+
+// curPath returns the path's elements.
+func (s *decodeState) curPath() []pathElem { return s.path[:s.pathN] }
+
+// setMember sets the path's last element to the RFC name of m.
+func (s *decodeState) setMember(m member) { s.path[s.pathN-1].m = uint8(m) + 1 }
+func (s *decodeState) pop()               { s.pathN-- }
+func (s *decodeState) setName(name string) {
+	e := &s.path[s.pathN-1]
+	e.name, e.m = name, 0
+	s.pathDirty = true
+}
+func (s *decodeState) nextIndex() { s.path[s.pathN-1].index++ }
 
 // pathString renders the path: names joined by ".", indexes in brackets,
 // and names that are not plain identifiers as ["quoted"].
 func pathString(path []pathElem) string {
-	var b []byte
+	var arr [64]byte
+	b := arr[:0]
 	for _, e := range path {
+		if e.m != 0 {
+			e.name = memberNames[e.m-1]
+		}
 		switch {
 		case e.name == "":
 			b = append(b, '[')
@@ -98,7 +286,7 @@ func plainName(s string) bool {
 // pathWith renders the current path with one more member name.
 func (s *decodeState) pathWith(name string) string {
 	s.pushName(name)
-	p := pathString(s.path)
+	p := pathString(s.curPath())
 	s.pop()
 	return p
 }
@@ -112,7 +300,7 @@ func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) er
 		s.dropped++
 		return nil
 	}
-	return s.deviateAt(pathString(s.path), code, off, msg)
+	return s.deviateAt(pathString(s.curPath()), code, off, msg)
 }
 
 // full reports whether further repairs are only counted.
@@ -137,7 +325,7 @@ func (s *decodeState) deviateAt(path string, code tlsrpt.Code, off int64, msg fu
 
 // fail returns a *tlsrpt.Diagnostic at the current path (always an error).
 func (s *decodeState) fail(code tlsrpt.Code, off int64, msg string) error {
-	return &tlsrpt.Diagnostic{Path: pathString(s.path), Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
+	return &tlsrpt.Diagnostic{Path: pathString(s.curPath()), Offset: int(off), Code: code, Severity: tlsrpt.SeverityError, Message: msg}
 }
 
 func (s *decodeState) finishWarnings() []Warning {
@@ -197,6 +385,14 @@ func pointerPath(p jsontext.Pointer) string {
 // inputOffset returns the offset in the input just after the last token
 // read.
 func (s *decodeState) inputOffset() int64 {
+	if s.fast {
+		// As on the tokenizer path: inside an object read whole, the
+		// position after the last peek; elsewhere the last token's end.
+		if s.fs.inSpan {
+			return s.base + int64(s.fs.pos)
+		}
+		return s.base + int64(s.fs.end)
+	}
 	if s.inLocal {
 		return s.loc.base + int64(s.loc.pos)
 	}
@@ -206,6 +402,9 @@ func (s *decodeState) inputOffset() int64 {
 // peekKind returns the kind of the next token (0 if it is invalid; the
 // next read then returns the error).
 func (s *decodeState) peekKind() jsontext.Kind {
+	if s.fast {
+		return s.fs.peek()
+	}
 	if s.inLocal {
 		return s.loc.peek()
 	}
@@ -214,6 +413,16 @@ func (s *decodeState) peekKind() jsontext.Kind {
 
 // readValue reads the next complete value.
 func (s *decodeState) readValue() (jsontext.Value, error) {
+	if s.fast {
+		v, ok := s.fs.value()
+		if !ok {
+			return nil, errFast
+		}
+		if s.fs.inSpan {
+			return v, nil
+		}
+		return v, s.fastSpan()
+	}
 	if s.inLocal {
 		return s.loc.value(), nil
 	}
@@ -233,6 +442,7 @@ func (s *decodeState) checkSpan() error {
 	off := s.dec.InputOffset()
 	span := off - s.lastOff
 	s.lastOff = off
+	s.maxSpan = max(s.maxSpan, span)
 	if span > maxTokenSize {
 		return errTokenTooLarge
 	}
@@ -241,6 +451,15 @@ func (s *decodeState) checkSpan() error {
 
 // readDelim reads the next token, a '{', '[', '}' or ']' known from peekKind.
 func (s *decodeState) readDelim() error {
+	if s.fast {
+		if !s.fs.delim() {
+			return errFast
+		}
+		if s.fs.inSpan {
+			return nil
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal {
 		s.loc.skipSpace()
 		s.loc.pos++
@@ -254,6 +473,15 @@ func (s *decodeState) readDelim() error {
 
 // skipValue skips the next value.
 func (s *decodeState) skipValue() error {
+	if s.fast {
+		if !s.fs.skip() {
+			return errFast
+		}
+		if s.fs.inSpan {
+			return nil
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal {
 		s.loc.value()
 		return nil
@@ -279,6 +507,20 @@ func (s *decodeState) endOffset() int64 { return s.inputOffset() - 1 }
 // the validated bytes with localValue instead of a tokenizer call per name
 // and value, which roughly halves the cost of a failure detail.
 func (s *decodeState) asLocal(fn func() error) error {
+	if s.fast {
+		// One pass validates and decodes; the object is one span for the
+		// token cap, as on the tokenizer path.
+		if s.fs.inSpan || s.peekKind() != '{' {
+			return fn()
+		}
+		s.fs.inSpan = true
+		err := fn()
+		s.fs.inSpan = false
+		if err != nil {
+			return err
+		}
+		return s.fastSpan()
+	}
 	if s.inLocal || s.peekKind() != '{' {
 		return fn()
 	}
@@ -391,6 +633,15 @@ func skipString(b []byte, i int) int {
 	}
 }
 
+// unquote is unquote for a string just read: the fast pass knows whether
+// it had escapes.
+func (s *decodeState) unquote(buf *[]byte, v jsontext.Value) []byte {
+	if s.fast && cap(s.fs.buf)-cap(v) == s.fs.plainAt {
+		return v[1 : len(v)-1]
+	}
+	return unquote(buf, v)
+}
+
 // unquote returns the contents of the JSON string v in buf (or aliasing v
 // when it has no escapes).
 func unquote(buf *[]byte, v jsontext.Value) []byte {
@@ -410,25 +661,59 @@ func (s *decodeState) internString(b []byte) string {
 		return ""
 	}
 	if len(b) > 128 {
-		return string(b)
+		return s.newString(b)
 	}
 	if s.intern == nil {
 		// Small reports gain nothing from interning: start after 32
 		// strings, which also spares them the map.
 		if s.internSkip < 32 {
 			s.internSkip++
-			return string(b)
+			return s.newString(b)
 		}
 		s.intern = make(map[string]string)
 	}
 	if str, ok := s.intern[string(b)]; ok {
 		return str
 	}
-	str := string(b)
+	str := s.newString(b)
 	if len(s.intern) < 4096 {
 		s.intern[str] = str
 	}
 	return str
+}
+
+// Sizes of the string arena's chunks.
+const (
+	minArenaChunk = 256
+	maxArenaChunk = 4 << 10
+	maxArenaStr   = 512 // longer strings get their own allocation
+)
+
+// newString returns a copy of b, allocated from the arena: most of a
+// report's strings then share a few allocations. A chunk is never written
+// again where a string was handed out, and it lives as long as any of its
+// strings; a chunk is at most maxArenaChunk bytes, so a caller who keeps
+// one string of a report keeps at most that much of it alive.
+func (s *decodeState) newString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > maxArenaStr {
+		return string(b)
+	}
+	n := s.arenaN
+	if len(s.arena)-n < len(b) {
+		// The first chunk is sized by the input: the strings of a small
+		// report are less than half of it.
+		size := maxArenaChunk
+		if s.arena == nil && s.fast {
+			size = min(max(len(s.fs.buf)/2, minArenaChunk), maxArenaChunk)
+		}
+		s.arena, n = make([]byte, max(size, len(b))), 0
+	}
+	// Only the offset moves: no write of the slice (a pointer) per string.
+	s.arenaN = n + copy(s.arena[n:], b)
+	return unsafe.String(&s.arena[n], len(b))
 }
 
 // errAmplification is returned when the decoded elements would take more
@@ -477,4 +762,15 @@ func quoteShort[S ~string | ~[]byte](s S) string {
 		return strconv.Quote(t[:64]) + "…"
 	}
 	return strconv.Quote(t)
+}
+
+// gzipReader returns s's gzip reader reset to read from r.
+func (s *decodeState) gzipReader(r io.Reader) (*gzip.Reader, error) {
+	if s.zr == nil {
+		s.zr = new(gzip.Reader)
+		s.zbuf = bufio.NewReader(r)
+	} else {
+		s.zbuf.Reset(r)
+	}
+	return s.zr, s.zr.Reset(s.zbuf)
 }

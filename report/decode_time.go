@@ -22,7 +22,7 @@ func (s *decodeState) dateTime() (time.Time, error) {
 	default:
 		return time.Time{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}
-	b := unquote(&s.valBuf, v)
+	b := s.unquote(&s.valBuf, v)
 	t, noZone, ok := parseDateTime(b)
 	if !ok {
 		return time.Time{}, s.fail(CodeInvalidDateTime, off, "date-time "+quoteShort(b)+" is not RFC 3339")

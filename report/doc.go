@@ -147,11 +147,13 @@
 //     is enforced while reading: the read that crosses it fails with an
 //     error wrapping ErrTooLarge, so a gzip bomb costs the time to inflate
 //     MaxSize bytes at most.
-//   - When reading from a stream, no single JSON token (string, number),
-//     run of white space, or date-range, policy, summary or failure-details
-//     object may exceed 1 MiB: the tokenizer holds each whole, and this
-//     keeps a bomb made of one endless string to a few MiB. A *bytes.Buffer
-//     (and Parse) is decoded in place without this limit.
+//   - No single JSON token (string, number), run of white space, or
+//     date-range, policy, summary or failure-details object may exceed
+//     1 MiB, whatever the reader: a stream's tokenizer holds each whole,
+//     and this keeps a bomb made of one endless string to a few MiB.
+//     Input held in memory (a *bytes.Buffer, Parse's data, or a stream
+//     that ends within 256 KiB, which is read ahead) is decoded in place,
+//     under the same limit.
 //   - Decoded array elements may not take more than four times the input
 //     read so far (plus 64 KiB): "[{},{},…]" cannot make a small input
 //     decode into a huge report. Real reports use well under one time.

@@ -1,0 +1,444 @@
+package report
+
+import (
+	"encoding/binary"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// An input held whole in memory (a *bytes.Buffer, Parse's data, a stream
+// read ahead) is first decoded in one pass by fastScanner, which validates
+// the JSON text as it goes and hands the same tokens to the same grammar
+// as the tokenizer would. It accepts only what the tokenizer accepts
+// (RFC 8259 syntax, valid UTF-8 and escapes, no more than maxFastDepth
+// levels), and enforces the token cap and the amplification guard at the
+// same points with the same offsets, so on success the report and the
+// warnings are those the tokenizer path would return. On any error at all
+// (invalid JSON, a strict-mode deviation, a limit) the result is dropped
+// and the input decoded again by the tokenizer path, which then returns
+// its exact error: the fast pass never decides an error.
+
+// errFast makes the fast pass give up; it never reaches a caller.
+var errFast = errors.New("report: not decodable in one pass")
+
+// maxFastDepth is the deepest nesting the fast pass follows; deeper input
+// (never a real report) is left to the tokenizer and its own limit.
+const maxFastDepth = 32
+
+// States of fastScanner: what may come next.
+const (
+	fsValue      uint8 = iota // a value: at the start, after ':' or after ',' in an array
+	fsValueOrEnd              // after '[': a value or ']'
+	fsNameOrEnd               // after '{': a name or '}'
+	fsName                    // after ',' in an object: a name
+	fsColon                   // after a name: ':', then a value
+	fsNext                    // after a value in a container: ',' or its end
+	fsDone                    // after the top-level value: only white space
+)
+
+// fastScanner reads JSON tokens from buf, validating them.
+type fastScanner struct {
+	buf    []byte
+	pos    int // next byte to look at
+	end    int // end of the last token read
+	state  uint8
+	bad    bool // invalid input seen: every further read fails
+	inSpan bool // inside an object asLocal reads whole on the tokenizer path
+	depth  int
+	stack  [maxFastDepth]byte // '{' or '[' per open container
+
+	// plainAt is the offset of the last string read when it had no
+	// escapes, else -1: its contents are then its bytes (see unquote).
+	plainAt int
+
+	hasPeek bool          // peekK is the kind at pos, separators skipped
+	peekK   jsontext.Kind // until value or delim consumes the token
+}
+
+// skipSpace skips JSON white space (RFC 8259 §2).
+func (f *fastScanner) skipSpace() {
+	b, i := f.buf, f.pos
+	for i < len(b) && b[i] <= ' ' && isSpace[b[i]] {
+		i++
+	}
+	f.pos = i
+}
+
+// isSpace marks JSON white space.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// peek moves past white space and the separator the state requires and
+// returns the kind of the next token, 0 if there is none or it cannot
+// start a token.
+func (f *fastScanner) peek() jsontext.Kind {
+	if f.hasPeek {
+		return f.peekK
+	}
+	k := f.peekToken()
+	f.hasPeek, f.peekK = true, k
+	return k
+}
+
+// peekToken is peek without the memo: the grammar peeks before it reads,
+// and the read peeks again.
+func (f *fastScanner) peekToken() jsontext.Kind {
+	if f.bad {
+		return 0
+	}
+	f.skipSpace()
+	switch f.state {
+	case fsColon:
+		if f.pos >= len(f.buf) || f.buf[f.pos] != ':' {
+			f.bad = true
+			return 0
+		}
+		f.pos++
+		f.state = fsValue
+		f.skipSpace()
+	case fsNext:
+		if f.pos < len(f.buf) && f.buf[f.pos] == ',' {
+			f.pos++
+			if f.stack[f.depth-1] == '{' {
+				f.state = fsName
+			} else {
+				f.state = fsValue
+			}
+			f.skipSpace()
+		}
+	}
+	if f.pos >= len(f.buf) {
+		return 0
+	}
+	switch c := f.buf[f.pos]; c {
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return '0'
+	case '"', '{', '[', '}', ']', 't', 'f', 'n':
+		return jsontext.Kind(c)
+	}
+	return 0
+}
+
+// fail marks the input as not for the fast pass.
+func (f *fastScanner) fail() bool {
+	f.bad, f.hasPeek = true, false
+	return false
+}
+
+// afterValue sets the state after a complete value.
+func (f *fastScanner) afterValue() {
+	if f.depth == 0 {
+		f.state = fsDone
+	} else {
+		f.state = fsNext
+	}
+}
+
+// value reads a string, number or literal: a member name where one is
+// due, a value elsewhere. Objects and arrays are read with delim.
+func (f *fastScanner) value() (jsontext.Value, bool) {
+	k := f.peek()
+	f.hasPeek = false
+	start := f.pos
+	switch f.state {
+	case fsName, fsNameOrEnd:
+		if k != '"' || !f.scanString() {
+			return nil, f.fail()
+		}
+		f.state = fsColon
+	case fsValue, fsValueOrEnd:
+		var ok bool
+		switch k {
+		case '"':
+			ok = f.scanString()
+		case '0':
+			ok = f.scanNumber()
+		case 't':
+			ok = f.literal("true")
+		case 'f':
+			ok = f.literal("false")
+		case 'n':
+			ok = f.literal("null")
+		}
+		if !ok {
+			return nil, f.fail()
+		}
+		f.afterValue()
+	default:
+		return nil, f.fail()
+	}
+	f.end = f.pos
+	return jsontext.Value(f.buf[start:f.pos]), true
+}
+
+// delim reads '{', '[', '}' or ']'.
+func (f *fastScanner) delim() bool {
+	k := f.peek()
+	f.hasPeek = false
+	switch k {
+	case '{', '[':
+		if (f.state != fsValue && f.state != fsValueOrEnd) || f.depth == maxFastDepth {
+			return f.fail()
+		}
+		f.stack[f.depth] = byte(k)
+		f.depth++
+		if k == '{' {
+			f.state = fsNameOrEnd
+		} else {
+			f.state = fsValueOrEnd
+		}
+	case '}', ']':
+		open, empty := byte('{'), fsNameOrEnd
+		if k == ']' {
+			open, empty = '[', fsValueOrEnd
+		}
+		if f.depth == 0 || f.stack[f.depth-1] != open || (f.state != empty && f.state != fsNext) {
+			return f.fail()
+		}
+		f.depth--
+		f.afterValue()
+	default:
+		return f.fail()
+	}
+	f.pos++
+	f.end = f.pos
+	return true
+}
+
+// skip reads one whole value.
+func (f *fastScanner) skip() bool {
+	d0 := f.depth
+	for {
+		switch f.peek() {
+		case '{', '[', '}', ']':
+			if !f.delim() {
+				return false
+			}
+		default:
+			if _, ok := f.value(); !ok {
+				return false
+			}
+		}
+		if f.depth == d0 {
+			return true
+		}
+	}
+}
+
+// atEnd reports whether only white space follows the top-level value.
+func (f *fastScanner) atEnd() bool {
+	f.skipSpace()
+	return !f.bad && f.state == fsDone && f.pos == len(f.buf)
+}
+
+// literal reads true, false or null.
+func (f *fastScanner) literal(lit string) bool {
+	if len(f.buf)-f.pos < len(lit) || string(f.buf[f.pos:f.pos+len(lit)]) != lit {
+		return false
+	}
+	f.pos += len(lit)
+	return true
+}
+
+// scanNumber reads an RFC 8259 §6 number.
+func (f *fastScanner) scanNumber() bool {
+	b, i := f.buf, f.pos
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(b, i+1)
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	f.pos = i
+	return true
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// plainByte marks the bytes a string holds as they are: printable ASCII
+// but '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// scanString reads an RFC 8259 §7 string of valid UTF-8 (RFC 8259 §8.1);
+// a \u escape of a surrogate must be half of a pair.
+func (f *fastScanner) scanString() bool {
+	b, i := f.buf, f.pos+1
+	f.plainAt = -1
+	plain := true
+	for {
+		// Eight bytes at a time while none is special, then byte by byte.
+		for i+8 <= len(b) && !hasSpecial(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			if plain {
+				f.plainAt = f.pos
+			}
+			f.pos = i + 1
+			return true
+		case c == '\\':
+			plain = false
+			if i+1 >= len(b) {
+				return false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				r, ok := hex4(b, i+2)
+				if !ok {
+					return false
+				}
+				i += 6
+				if r >= 0xd800 && r <= 0xdfff {
+					// A high surrogate, then \u and a low one.
+					if r >= 0xdc00 || i+1 >= len(b) || b[i] != '\\' || b[i+1] != 'u' {
+						return false
+					}
+					r2, ok := hex4(b, i+2)
+					if !ok || r2 < 0xdc00 || r2 > 0xdfff {
+						return false
+					}
+					i += 6
+				}
+			default:
+				return false
+			}
+		case c < ' ':
+			return false
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n == 1 {
+				return false
+			}
+			i += n
+		}
+	}
+}
+
+// hasSpecial reports whether any byte of x is not a plainByte: '"', '\\',
+// a control character or a byte of a multi-byte UTF-8 sequence (the usual
+// SWAR tests; no false negatives).
+func hasSpecial(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	b := x ^ (lo * '\\')
+	return ((q-lo)&^q|(b-lo)&^b|(x-lo*' ')&^x|x)&hi != 0
+}
+
+// hex4 parses the four hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// decodeFast decodes buf (the input after a skipped byte order mark of
+// base bytes) in one pass; ok is false when the input is left to the
+// tokenizer path. s must be fresh, and is to be reset (resetGrammar)
+// after a failure.
+func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []Warning, ok bool) {
+	s.fast = true
+	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
+	s.fs.hasPeek = false
+	defer func() {
+		s.fast = false
+		s.fs.buf = nil
+	}()
+	s.base = base
+	if base != 0 {
+		if err := s.deviate(CodeBOM, 0, func() string { return "input starts with a UTF-8 byte order mark (RFC 8259 §8.1); skipped" }); err != nil {
+			return nil, nil, false
+		}
+	}
+	rep = new(Report)
+	if err := s.decodeReport(rep); err != nil || !s.fs.atEnd() {
+		return nil, nil, false
+	}
+	// Trailing white space counts as a span of its own (see decode).
+	if int64(len(buf))-s.lastOff > maxTokenSize {
+		return nil, nil, false
+	}
+	return rep, s.finishWarnings(), true
+}
+
+// fastSpan is checkSpan for the fast pass: the span ends at the last
+// token read.
+func (s *decodeState) fastSpan() error {
+	off := int64(s.fs.end)
+	span := off - s.lastOff
+	s.lastOff = off
+	if span > maxTokenSize {
+		return errFast
+	}
+	return nil
+}
+
+// resetGrammar undoes what a failed fast pass left in s.
+func (s *decodeState) resetGrammar() {
+	s.lastOff, s.maxSpan, s.model = 0, 0, 0
+	s.path, s.pathN = s.pathArr[:], 0
+	clear(s.warns)
+	s.warns = s.warns[:0]
+	s.dropped = 0
+	s.intern, s.internSkip, s.ipCache = nil, 0, nil
+	clear(s.strArr[:])
+	s.strScratch = s.strArr[:0]
+	s.arena, s.arenaN = nil, 0
+}
