@@ -55,6 +55,16 @@ const (
 	// CodeZipMembers: a zip input held members that are not reports
 	// (skipped).
 	CodeZipMembers tlsrpt.Code = "ingest-zip-members"
+	// CodeMessageTooLarge: an input (a mail, a file, a request body)
+	// is over Reader.MaxMessageSize or a Source's MaxMessageSize. The
+	// Diagnostic's Offset is the cap; its Err is tlsrpt.ErrTooLarge.
+	CodeMessageTooLarge tlsrpt.Code = "ingest-message-too-large"
+	// CodeReportTooLarge: a report decompresses to more than
+	// Reader.MaxReportSize (a zip's members count together).
+	CodeReportTooLarge tlsrpt.Code = "ingest-report-too-large"
+	// CodeTooManyZipMembers: a zip input has more members than this
+	// package reads; the Diagnostic's Index is the first one not read.
+	CodeTooManyZipMembers tlsrpt.Code = "ingest-zip-too-many-members"
 )
 
 // Codes the Receiver adds to Received.Warnings about the HTTP request.

@@ -44,12 +44,12 @@ func readFile(path, id string, max int64) *Item {
 	}
 	defer fh.Close()
 	if fi, err := fh.Stat(); err == nil && fi.Size() > max {
-		return &Item{ID: id, Size: fi.Size(), Err: &LimitError{Limit: "message size", Max: max}}
+		return &Item{ID: id, Size: fi.Size(), Err: tooLarge(CodeMessageTooLarge, "message size", max)}
 	}
 	data, err := io.ReadAll(capped.NewReader(fh, max, errInputCap))
 	switch {
 	case errors.Is(err, errInputCap):
-		return &Item{ID: id, Size: int64(len(data)) + 1, Err: &LimitError{Limit: "message size", Max: max}}
+		return &Item{ID: id, Size: int64(len(data)) + 1, Err: tooLarge(CodeMessageTooLarge, "message size", max)}
 	case err != nil:
 		return &Item{ID: id, Size: int64(len(data)), Err: err}
 	}

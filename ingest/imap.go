@@ -165,7 +165,7 @@ func (m *IMAP) Next(ctx context.Context) (*Item, error) {
 	id := imapID(m.uidValidity, uid)
 	max := orDefault(m.MaxMessageSize, DefaultMaxMessageSize)
 	if size := m.sizes[uid]; size > max {
-		return &Item{ID: id, Size: size, Err: &LimitError{Limit: "message size", Max: max}}, nil
+		return &Item{ID: id, Size: size, Err: tooLarge(CodeMessageTooLarge, "message size", max)}, nil
 	}
 	var data []byte
 	err := m.do(ctx, func(c *imapclient.Client) error {
@@ -181,7 +181,7 @@ func (m *IMAP) Next(ctx context.Context) (*Item, error) {
 		return nil, err
 	case int64(len(data)) > max:
 		// RFC822.SIZE said less than the server sent.
-		return &Item{ID: id, Size: int64(len(data)), Err: &LimitError{Limit: "message size", Max: max}}, nil
+		return &Item{ID: id, Size: int64(len(data)), Err: tooLarge(CodeMessageTooLarge, "message size", max)}, nil
 	}
 	return &Item{ID: id, Data: data, Size: int64(len(data))}, nil
 }

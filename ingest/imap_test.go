@@ -505,9 +505,9 @@ func TestIMAPTooLarge(t *testing.T) {
 		t.Errorf("big message: ID %s Err %v Size %d, %d bytes; want ErrTooLarge, Size %d, no data",
 			tooLarge.ID, tooLarge.Err, tooLarge.Size, len(tooLarge.Data), len(big))
 	}
-	var le *LimitError
-	if !errors.As(tooLarge.Err, &le) || le.Max != 4096 {
-		t.Errorf("Err = %#v, want a LimitError with Max 4096", tooLarge.Err)
+	var d *tlsrpt.Diagnostic
+	if !errors.As(tooLarge.Err, &d) || d.Code != CodeMessageTooLarge || d.Offset != 4096 {
+		t.Errorf("Err = %#v, want a Diagnostic %s at offset 4096", tooLarge.Err, CodeMessageTooLarge)
 	}
 	if items[1].Err != nil || string(items[1].Data) != imapPlainMail {
 		t.Errorf("small message: %v", items[1].Err)

@@ -137,7 +137,7 @@ func (m *Mbox) Next(ctx context.Context) (*Item, error) {
 	}
 	if over {
 		it.Size = size
-		it.Err = &LimitError{Limit: "message size", Max: max}
+		it.Err = tooLarge(CodeMessageTooLarge, "message size", max)
 		return it, nil
 	}
 	if data == nil {

@@ -101,7 +101,8 @@ func (rd *Reader) readZip(data []byte, res *Result) {
 		return
 	}
 	if len(zr.File) > maxZipMembers {
-		fail(res, &LimitError{Limit: "zip members", Max: maxZipMembers})
+		fail(res, &tlsrpt.Diagnostic{Path: "ingest:zip", Index: maxZipMembers + 1, Code: CodeTooManyZipMembers,
+			Severity: tlsrpt.SeverityError, Message: fmt.Sprintf("zip members limit %d exceeded", maxZipMembers), Err: tlsrpt.ErrTooLarge})
 		return
 	}
 	budget := orDefault(rd.MaxReportSize, DefaultMaxReportSize)
@@ -121,7 +122,7 @@ func (rd *Reader) readZip(data []byte, res *Result) {
 		rc.Close()
 		budget = max(cr.N, 0)
 		if errors.Is(err, errReportCap) {
-			fail(res, &LimitError{Limit: "report size", Max: orDefault(rd.MaxReportSize, DefaultMaxReportSize)})
+			fail(res, tooLarge(CodeReportTooLarge, "report size", orDefault(rd.MaxReportSize, DefaultMaxReportSize)))
 			return
 		}
 		if err != nil {

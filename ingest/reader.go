@@ -67,7 +67,7 @@ func (rd *Reader) Read(ctx context.Context, r io.Reader) *Result {
 	switch {
 	case errors.Is(err, errInputCap):
 		return &Result{Size: int64(len(data)), Format: sniff(data), Fate: FateTooLarge,
-			Err: &LimitError{Limit: "message size", Max: max}}
+			Err: tooLarge(CodeMessageTooLarge, "message size", max)}
 	case err != nil:
 		return &Result{Size: int64(len(data)), Format: sniff(data), Fate: FateUnreadable, Err: err}
 	}
@@ -122,7 +122,7 @@ func (rd *Reader) ReadItem(ctx context.Context, it *Item) *Result {
 		res = &Result{Size: it.Size, Format: sniff(it.Data), Fate: FateUnreadable, Err: it.Err}
 	case int64(len(it.Data)) > orDefault(rd.MaxMessageSize, DefaultMaxMessageSize):
 		res = &Result{Size: int64(len(it.Data)), Format: sniff(it.Data), Fate: FateTooLarge,
-			Err: &LimitError{Limit: "message size", Max: orDefault(rd.MaxMessageSize, DefaultMaxMessageSize)}}
+			Err: tooLarge(CodeMessageTooLarge, "message size", orDefault(rd.MaxMessageSize, DefaultMaxMessageSize))}
 	default:
 		res = rd.read(ctx, it.Data)
 	}
@@ -137,19 +137,17 @@ func orDefault(v, def int64) int64 {
 	return v
 }
 
-// LimitError reports an input over a cap of a Reader or a Source. It
-// matches tlsrpt.ErrTooLarge with errors.Is.
-type LimitError struct {
-	// Limit names the cap: "message size", "report size", "zip members".
-	Limit string
-	// Max is the cap's value.
-	Max int64
+// tooLarge returns the error of an input over one of the caps of a Reader
+// or a Source: a *tlsrpt.Diagnostic with code, whose Offset is the cap (the
+// byte offset at which reading stopped) and whose Err is
+// tlsrpt.ErrTooLarge, so errors.Is(err, tlsrpt.ErrTooLarge) holds.
+func tooLarge(code tlsrpt.Code, what string, max int64) *tlsrpt.Diagnostic {
+	return &tlsrpt.Diagnostic{
+		Path:     "ingest:input",
+		Offset:   int(max),
+		Code:     code,
+		Severity: tlsrpt.SeverityError,
+		Message:  fmt.Sprintf("%s limit %d exceeded", what, max),
+		Err:      tlsrpt.ErrTooLarge,
+	}
 }
-
-// Error implements error.
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("ingest: %s limit %d exceeded", e.Limit, e.Max)
-}
-
-// Unwrap returns tlsrpt.ErrTooLarge.
-func (e *LimitError) Unwrap() error { return tlsrpt.ErrTooLarge }

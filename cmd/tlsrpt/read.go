@@ -278,7 +278,8 @@ func (o *oneInput) Next(ctx context.Context) (*ingest.Item, error) {
 	case err != nil:
 		return &ingest.Item{ID: "-", Size: int64(len(data)), Err: err}, nil
 	case len(data) > max:
-		return &ingest.Item{ID: "-", Size: int64(len(data)), Err: &ingest.LimitError{Limit: "message size", Max: max}}, nil
+		return &ingest.Item{ID: "-", Size: int64(len(data)), Err: &tlsrpt.Diagnostic{Path: "ingest:input", Offset: max, Code: ingest.CodeMessageTooLarge,
+			Severity: tlsrpt.SeverityError, Message: fmt.Sprintf("message size limit %d exceeded", max), Err: tlsrpt.ErrTooLarge}}, nil
 	}
 	return &ingest.Item{ID: "-", Data: data, Size: int64(len(data))}, nil
 }
