@@ -86,7 +86,10 @@
 //     bounds each delivery; up to eight destinations are tried at once.
 //   - SMTPSender: the context deadline bounds every command (else RFC
 //     5321's five minutes per command); go-smtp caps reply lines at 2000
-//     bytes.
+//     bytes, and a server may send at most 256 KiB between two commands
+//     (a reply of any number of lines, a TLS handshake flight): more
+//     fails the attempt with an error matching tlsrpt.ErrTooLarge,
+//     retryable like other server failures.
 //   - RetryPolicy: 5 minutes doubling to 4 hours, within 24 hours of
 //     the first attempt (RFC 8460 §5.5), unless [RetryPolicy] says
 //     otherwise.

@@ -51,13 +51,18 @@ func (s *session) close() {
 	s.c.Close()
 }
 
-// dial opens a TCP connection to addr.
+// dial opens a TCP connection to addr, capped at maxServerBytes per
+// reply.
 func (s *SMTPSender) dial(ctx context.Context, addr string) (net.Conn, error) {
 	dial := s.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: defaultConnectTimeout}).DialContext
 	}
-	return dial(ctx, "tcp", addr)
+	conn, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &replyCapConn{Conn: conn}, nil
 }
 
 // tlsConfig returns the TLS configuration for host.
