@@ -63,7 +63,13 @@ type shard struct {
 	summaries map[summaryKey]*summaryCount
 	details   map[string]*detailCount // key: appendDetailKey
 	sessions  int64                   // sessions counted in this shard, for Stats
-	_         [32]byte
+	// dirtySums and dirtyDetails list the entries counted since the
+	// last takeDeltas, each once (its dirty flag is set): a flush visits
+	// only them. takeDeltas empties them and keeps their capacity, so
+	// that marking an entry dirty does not allocate in the steady state.
+	dirtySums    []*summaryCount
+	dirtyDetails []*detailCount
+	_            [48]byte // to 128 bytes, two cache lines
 }
 
 // summaryKey identifies the summary of one policy on one UTC day.
@@ -75,6 +81,32 @@ type summaryKey struct {
 // summaryCount is a policy's summary on one day (RFC 8460 §4.4).
 type summaryCount struct {
 	successful, failed int64
+	// flushedSuccessful and flushedFailed are the counts that takeDeltas
+	// handed out already; the rest is the pending delta.
+	flushedSuccessful, flushedFailed int64
+	key                              summaryKey
+	// details is the number of detail counts of the same (day, policy),
+	// a size hint for Reports.
+	details int
+	dirty   bool // listed in the shard's dirtySums
+}
+
+// markSummary lists c for the next takeDeltas unless it is listed already;
+// sh.mu must be held.
+func (sh *shard) markSummary(c *summaryCount) {
+	if !c.dirty {
+		c.dirty = true
+		sh.dirtySums = append(sh.dirtySums, c)
+	}
+}
+
+// markDetail lists dc for the next takeDeltas unless it is listed
+// already; sh.mu must be held.
+func (sh *shard) markDetail(dc *detailCount) {
+	if !dc.dirty {
+		dc.dirty = true
+		sh.dirtyDetails = append(sh.dirtyDetails, dc)
+	}
 }
 
 // detailCountKey identifies one failure-details entry of one policy on one
@@ -91,8 +123,10 @@ type detailCountKey struct {
 // hashing a struct of seven fields.
 type detailCount struct {
 	detailCountKey
-	n   int64
-	sum *summaryCount // the summary of the same (day, policy)
+	n       int64
+	flushed int64         // the part of n that takeDeltas handed out
+	sum     *summaryCount // the summary of the same (day, policy)
+	dirty   bool          // listed in the shard's dirtyDetails
 }
 
 // New returns an empty Aggregator using cfg.
@@ -176,6 +210,7 @@ func (a *Aggregator) Record(s Session) error {
 			c = sh.newSummary(sk)
 		}
 		c.successful++
+		sh.markSummary(c)
 		sh.sessions++
 		sh.mu.Unlock()
 		return nil
@@ -220,8 +255,11 @@ func (a *Aggregator) Record(s Session) error {
 	// lookup.
 	for _, dc := range dcs {
 		dc.n++
+		sh.markDetail(dc)
 	}
-	dcs[0].sum.failed++
+	sum := dcs[0].sum
+	sum.failed++
+	sh.markSummary(sum)
 	sh.sessions++
 	sh.mu.Unlock()
 	return nil
@@ -279,7 +317,7 @@ func (sh *shard) newSummary(k summaryKey) *summaryCount {
 	if sh.summaries == nil {
 		sh.summaries = make(map[summaryKey]*summaryCount)
 	}
-	c := new(summaryCount)
+	c := &summaryCount{key: k}
 	sh.summaries[k] = c
 	return c
 }
@@ -291,6 +329,7 @@ func (sh *shard) newDetail(enc string, k detailCountKey) *detailCount {
 		sh.details = make(map[string]*detailCount)
 	}
 	dc := &detailCount{detailCountKey: k, sum: sh.summary(summaryKey{day: k.day, policy: k.policy})}
+	dc.sum.details++
 	sh.details[enc] = dc
 	return dc
 }
@@ -345,7 +384,9 @@ func (a *Aggregator) Days() []time.Time {
 
 // Forget drops every count of the UTC day that contains day, typically
 // once its reports were sent. Sessions of that day recorded afterwards
-// start new counts.
+// start new counts. The counts of that day that a Flusher has not
+// flushed yet are dropped too: call Forget after the day's reports were
+// built, as (*Flusher).Forget does.
 func (a *Aggregator) Forget(day time.Time) {
 	d := dayNumber(day)
 	for i := range a.shards {
@@ -361,6 +402,8 @@ func (a *Aggregator) Forget(day time.Time) {
 				delete(sh.details, enc)
 			}
 		}
+		sh.dirtySums = slices.DeleteFunc(sh.dirtySums, func(c *summaryCount) bool { return c.key.day == d })
+		sh.dirtyDetails = slices.DeleteFunc(sh.dirtyDetails, func(dc *detailCount) bool { return dc.day == d })
 		sh.mu.Unlock()
 	}
 }
