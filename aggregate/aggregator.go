@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"bytes"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sync"
@@ -220,6 +221,10 @@ func (a *Aggregator) Record(s Session) error {
 	var keyBuf [512]byte
 	var endBuf, idxBuf [4]int
 	key, ends, idx := keyBuf[:0], endBuf[:0], idxBuf[:0]
+	if n := len(s.Failures); n > len(endBuf) {
+		ends, idx = make([]int, 0, n), make([]int, 0, n)
+	}
+	var seen segmentSet
 	var k detailKey
 	for i := range s.Failures {
 		if err := normalizeDetail(&s.Failures[i], &k); err != nil {
@@ -227,7 +232,7 @@ func (a *Aggregator) Record(s Session) error {
 		}
 		start := len(key)
 		key = appendDetailKey(key, day, s.Policy, &k)
-		if containsSegment(key, ends, start) {
+		if seen.contains(key, ends, start) {
 			key = key[:start] // listed twice in one session: count once
 			continue
 		}
@@ -237,6 +242,9 @@ func (a *Aggregator) Record(s Session) error {
 	sh.mu.Lock()
 	var dcBuf [4]*detailCount
 	dcs := dcBuf[:0]
+	if len(ends) > len(dcBuf) {
+		dcs = make([]*detailCount, 0, len(ends))
+	}
 	missing := false
 	start := 0
 	for _, end := range ends {
@@ -288,6 +296,60 @@ func (sh *shard) addDetails(dcs []*detailCount, key []byte, ends, idx []int, s S
 		start = end
 	}
 	return nil
+}
+
+// segmentSet tells whether the last segment of a key buffer repeats an
+// earlier one, for Record's duplicate failures. A session lists few
+// failures, which a scan compares without allocating; beyond
+// maxScanSegments a hash set keeps the check O(1), so that a session
+// with thousands of failures costs linear time, not quadratic.
+type segmentSet struct {
+	seed maphash.Seed
+	// first maps the hash of a segment to the index (in ends) of the
+	// first segment with that hash.
+	first map[uint64]int
+}
+
+// maxScanSegments is the number of segments up to which segmentSet
+// scans them.
+const maxScanSegments = 8
+
+// contains reports whether key[start:] equals one of the segments of key
+// that end at ends (segment j is key[ends[j-1]:ends[j]], the first starts
+// at 0). Unless it does, the caller appends len(key) to ends.
+func (s *segmentSet) contains(key []byte, ends []int, start int) bool {
+	if len(ends) < maxScanSegments {
+		return containsSegment(key, ends, start)
+	}
+	if s.first == nil {
+		s.seed = maphash.MakeSeed()
+		s.first = make(map[uint64]int, 2*len(ends))
+		prev := 0
+		for j, end := range ends {
+			h := maphash.Bytes(s.seed, key[prev:end])
+			if _, ok := s.first[h]; !ok {
+				s.first[h] = j
+			}
+			prev = end
+		}
+	}
+	seg := key[start:]
+	h := maphash.Bytes(s.seed, seg)
+	j, ok := s.first[h]
+	if !ok {
+		s.first[h] = len(ends)
+		return false
+	}
+	prev := 0
+	if j > 0 {
+		prev = ends[j-1]
+	}
+	if bytes.Equal(key[prev:ends[j]], seg) {
+		return true
+	}
+	// Two segments with one 64-bit hash: astronomically rare, and
+	// still answered right.
+	return containsSegment(key, ends, start)
 }
 
 // containsSegment reports whether key[start:] equals one of the segments

@@ -87,8 +87,11 @@ type ClaimedReport struct {
 // its lease expires is taken over by the next node that calls
 // ClaimReports, so a node that dies after claiming does not lose the
 // report. A node that dies after the hand-over but before FinishReport
-// makes the report be handed over twice, with the same report-id: the
-// delivery side may drop the second by its report-id.
+// makes the report be handed over twice, with the same report-id, which
+// the delivery queue drops the second time (submit.Queue.Enqueue keys
+// its jobs by report-id). On a Store error ClaimReports returns the
+// reports claimed before it with the error; their leases expire if the
+// caller drops them.
 func (f *Flusher) ClaimReports(ctx context.Context, day time.Time) ([]ClaimedReport, error) {
 	reports, err := f.Reports(ctx, day)
 	if err != nil {

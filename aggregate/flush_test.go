@@ -489,3 +489,46 @@ func TestBatchContents(t *testing.T) {
 		t.Errorf("Batches (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkFlusherFlush flushes 10 sessions (one failure detail each)
+// recorded since the previous flush while the Aggregator holds a day of
+// `held` distinct failure details: a flush visits only the entries
+// counted since the previous one, so its cost does not grow with held.
+func BenchmarkFlusherFlush(b *testing.B) {
+	for _, held := range []int{1000, 100_000} {
+		b.Run(fmt.Sprintf("held=%d", held), func(b *testing.B) {
+			a := aggregate.New(testConfig)
+			id, err := a.PolicyID(stsCom)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fds := manyDetails(held)
+			for _, fd := range fds {
+				if err := a.Record(aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(fd)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			st := newMemStore()
+			f := newFlusher(b, a, st, aggregate.FlushConfig{Node: "mx1"})
+			if err := f.Flush(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				st.calls = st.calls[:0]
+				for j := range 10 {
+					s := aggregate.Session{Time: noon, Policy: id, Failures: failuresOf(fds[(i*10+j)%held])}
+					if err := a.Record(s); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				if err := f.Flush(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
