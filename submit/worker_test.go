@@ -301,7 +301,7 @@ func TestWorkerFates(t *testing.T) {
 		wantMail: 0,
 	}, {
 		// The second attempt: only the pending destinations are tried.
-		advance: 3 * time.Minute, // before any retry is due (5 min / 2 at least)
+		advance: 2 * time.Minute, // before any retry is due (at least 5 min / 2)
 		stats:   WorkerStats{},
 	}, {
 		advance: 30 * time.Minute,
