@@ -68,9 +68,10 @@ const (
 // recognise duplicates by report-id (RFC 8460 §4.4).
 //
 // Worker's zero value is not usable: Queue and Node are required. Its
-// other fields have working zero values. A Worker may run several passes
-// at once (RunOnce is safe for concurrent use when Queue, Deliverer,
-// Resolver and Now are).
+// other fields have working zero values. A pass delivers up to
+// Concurrency Jobs at once, so Queue, Deliverer, Resolver, Now and
+// Retry.Rand must be safe for concurrent use (a seeded rand.PCG is not:
+// leave Rand nil or guard it); several passes may then run at once.
 type Worker struct {
 	// Queue holds the Jobs. Required.
 	Queue Queue
