@@ -49,7 +49,7 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 	if err != nil {
 		return attempt{}, err
 	}
-	fail := func(p policy.Policy, err error) *aggregate.Failure {
+	fail := func(err error) *aggregate.Failure {
 		rt, code := aggregate.ClassifyTLSError(err)
 		return &aggregate.Failure{ResultType: rt, FailureReasonCode: code, SendingMTAIP: s.ip,
 			ReceivingMXHostname: mx, ReceivingIP: ips[0]}
@@ -62,7 +62,7 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 		if !errors.As(err, &pe) {
 			return attempt{}, err
 		}
-		return attempt{policy: pe.Policy, failure: fail(pe.Policy, err)}, nil
+		return attempt{policy: pe.Policy, failure: fail(err)}, nil
 	}
 	if len(rrs) > 0 && secure {
 		p, err := policy.FromTLSA(mx, rrs)
@@ -80,7 +80,7 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 		delivered, err := s.session(ctx, mx, cfg, false)
 		a := attempt{policy: p, delivered: delivered}
 		if err != nil {
-			a.failure = fail(p, err)
+			a.failure = fail(err)
 		}
 		return a, nil
 	}
@@ -101,13 +101,13 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 		delivered, err := s.session(ctx, mx, cfg, false)
 		a := attempt{policy: p, delivered: delivered}
 		if err != nil {
-			a.failure = fail(p, err)
+			a.failure = fail(err)
 		}
 		return a, nil
 	case errors.As(err, &pe):
 		// The policy could not be fetched: report that (RFC 8460
 		// §4.3.2.2) and deliver as without a policy (RFC 8461 §5).
-		a := attempt{policy: pe.Policy, failure: fail(pe.Policy, err)}
+		a := attempt{policy: pe.Policy, failure: fail(err)}
 		a.delivered, _ = s.session(ctx, mx, &tls.Config{ServerName: mx, InsecureSkipVerify: true}, true)
 		return a, nil
 	case !errors.Is(err, policy.ErrNoSTSRecord):
@@ -123,7 +123,7 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 	delivered, err := s.session(ctx, mx, &tls.Config{ServerName: mx, InsecureSkipVerify: true}, true)
 	a := attempt{policy: p, delivered: delivered}
 	if err != nil {
-		a.failure = fail(p, err)
+		a.failure = fail(err)
 	}
 	return a, nil
 }
