@@ -83,6 +83,8 @@ type outcome struct {
 	// SeqAfterRestart is the last batch number of node-2 the store held
 	// when it restarted.
 	SeqAfterRestart uint64
+	// LastSeq is each node's last batch number at the end of the day.
+	LastSeq map[string]uint64
 	// Claimed counts the reports each claim round gave each node, in
 	// order: "node-2", then the others while node-2's claims hold, then
 	// after they expired.
@@ -174,7 +176,7 @@ func playDay(ctx context.Context, w io.Writer, world *world, st durable) (*outco
 	out := &outcome{
 		Sent: map[string]map[report.ResultType]int{}, Lost: map[string]map[report.ResultType]int{},
 		Received: map[string][]string{}, Reports: map[string]*report.Report{},
-		MXMessages: map[string]int{}, MXConns: map[string]int{},
+		MXMessages: map[string]int{}, MXConns: map[string]int{}, LastSeq: map[string]uint64{},
 	}
 	clk := &clock{t: day}
 	names := []string{"node-1", "node-2", "node-3"}
@@ -242,6 +244,11 @@ func playDay(ctx context.Context, w io.Writer, world *world, st durable) (*outco
 		if err := n.flusher.Close(ctx); err != nil {
 			return nil, err
 		}
+		seq, err := st.LastSeq(ctx, n.name)
+		if err != nil {
+			return nil, err
+		}
+		out.LastSeq[n.name] = seq
 	}
 	printSent(w, out)
 	for host, ms := range world.mx {
@@ -255,7 +262,9 @@ func playDay(ctx context.Context, w io.Writer, world *world, st durable) (*outco
 		return c, err
 	}
 	clk.set(day.Add(24*time.Hour + 30*time.Minute))
-	if _, err := claims(nodes[1]); err != nil { // claims, then dies before handing over
+	// node-2 claims every report, then dies before handing them over (it
+	// is back in time to deliver).
+	if _, err := claims(nodes[1]); err != nil {
 		return nil, err
 	}
 	for _, n := range []*node{nodes[0], nodes[2]} {

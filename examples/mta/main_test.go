@@ -82,6 +82,12 @@ func TestRun(t *testing.T) {
 	if out.SeqAfterRestart != 2 {
 		t.Errorf("node-2 restarted after batch %d, want 2 (flushes after sessions 8 and 17)", out.SeqAfterRestart)
 	}
+	// Flushes after sessions 8, 17, 26 and 35, and at Close when the node
+	// recorded something since (node-1 had session 36): node-2 went on
+	// with 3 and 4 after its restart.
+	if diff := cmp.Diff(map[string]uint64{"node-1": 5, "node-2": 4, "node-3": 4}, out.LastSeq); diff != "" {
+		t.Errorf("last batch numbers (-want +got):\n%s", diff)
+	}
 
 	// Each report built and claimed once: node-2's claims keep the others
 	// off until they expire, then node-3 takes every report over.
