@@ -94,19 +94,24 @@ func openStore(ctx context.Context, path string) (*store.Store, *sql.DB, error) 
 	return st, db, nil
 }
 
-// run plays the scenario against the store at path, writes what happens
-// to w and returns it.
+// run plays the scenario against the SQLite store at path, writes what
+// happens to w and returns it.
 func run(ctx context.Context, w io.Writer, path string) (*outcome, error) {
-	world, err := startWorld()
-	if err != nil {
-		return nil, err
-	}
-	defer world.close()
 	st, db, err := openStore(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	defer st.Close()
+	return runOn(ctx, w, st)
+}
+
+// runOn plays the scenario in a new loopback world against st.
+func runOn(ctx context.Context, w io.Writer, st durable) (*outcome, error) {
+	world, err := startWorld()
+	if err != nil {
+		return nil, err
+	}
+	defer world.close()
 	return playDay(ctx, w, world, st)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/dbtest"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
+	"github.com/go-tlsrpt/tlsrpt/store"
 	"github.com/go-tlsrpt/tlsrpt/submit"
 )
 
@@ -54,12 +57,33 @@ func mxOf(pd string) string {
 	return "mx." + pd
 }
 
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// TestRun plays the scenario as main does, on a SQLite file.
 func TestRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "mta.db")
+	testRun(t, func(ctx context.Context, w io.Writer) (*outcome, error) { return run(ctx, w, db) })
+}
+
+// TestRunPostgres plays the scenario with the fleet sharing PostgreSQL.
+func TestRunPostgres(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, dbtest.Postgres(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	testRun(t, func(ctx context.Context, w io.Writer) (*outcome, error) { return runOn(ctx, w, st) })
+}
+
+// testRun runs the scenario twice on one store with play and checks
+// every count of the first run, its output and that the second run
+// hands no report over again.
+func testRun(t *testing.T, play func(context.Context, io.Writer) (*outcome, error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	db := filepath.Join(t.TempDir(), "mta.db")
 	var buf bytes.Buffer
-	out, err := run(ctx, &buf, db)
+	out, err := play(ctx, &buf)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, buf.Bytes())
 	}
@@ -209,7 +233,7 @@ func TestRun(t *testing.T) {
 	// A second run on the same store: the day's reports were finished, so
 	// no node claims them again and nothing is delivered twice.
 	buf.Reset()
-	again, err := run(ctx, &buf, db)
+	again, err := play(ctx, &buf)
 	if err != nil {
 		t.Fatalf("second run: %v\n%s", err, buf.Bytes())
 	}
