@@ -159,11 +159,13 @@ func (s *WorkerStats) add(o WorkerStats) {
 }
 
 // RunOnce makes one pass: it leases up to BatchSize due Jobs for Node,
-// attempts each and saves it. The error is nil when every Job was saved
-// (or dropped after ErrNotLeased); otherwise it joins the Lease error or
-// the Save errors. Saves use a context that survives the cancellation of
-// ctx, bounded by 30 seconds, so that a delivery that happened is
-// recorded.
+// attempts each and saves it; the WorkerStats say what became of each.
+// The error is nil when every Job was attempted and saved (or dropped
+// after ErrNotLeased); otherwise it is the Lease error, or joins the Save
+// errors and the Deliverer's refusals to deliver (a misconfigured
+// Deliverer: those Jobs are retried like after a temporary failure).
+// Saves use a context that survives the cancellation of ctx, bounded by
+// 30 seconds, so that a delivery that happened is recorded.
 func (w *Worker) RunOnce(ctx context.Context) (WorkerStats, error) {
 	var st WorkerStats
 	if w.Queue == nil {
