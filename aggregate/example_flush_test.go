@@ -76,3 +76,50 @@ func ExampleFlusher() {
 	// node 1: 2026-11-24.example.com.e1d00586fbc6de63@sender.example, 2 sessions
 	// node 2: nothing to send
 }
+
+// Reports builds a day's reports from every node's stored counts: the
+// same bytes as one Aggregator that recorded every session. Forget then
+// drops the day from a node's memory; the Store keeps it.
+func ExampleFlusher_Reports() {
+	ctx := context.Background()
+	st := newMemStore()
+	cfg := aggregate.Config{OrganizationName: "Example Sender", ContactInfo: "tlsrpt@sender.example"}
+	p := policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.net"}
+	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+
+	single := aggregate.New(cfg)
+	var fleet []*aggregate.Flusher
+	for _, node := range []string{"mta1", "mta2", "mta3"} {
+		agg := aggregate.New(cfg)
+		fl, err := aggregate.NewFlusher(ctx, agg, st, aggregate.FlushConfig{Node: node})
+		if err != nil {
+			panic(err)
+		}
+		fleet = append(fleet, fl)
+		for _, a := range []*aggregate.Aggregator{agg, single} {
+			id, err := a.PolicyID(p)
+			if err != nil {
+				panic(err)
+			}
+			if err := a.Record(aggregate.Session{Time: at, Policy: id}); err != nil {
+				panic(err)
+			}
+		}
+		if err := fl.Forget(ctx, at); err != nil { // flushes first
+			panic(err)
+		}
+	}
+	fromStore, err := fleet[0].Reports(ctx, at)
+	if err != nil {
+		panic(err)
+	}
+	inMemory, err := single.Reports(at)
+	if err != nil {
+		panic(err)
+	}
+	a, _ := fromStore[0].MarshalJSON()
+	b, _ := inMemory[0].MarshalJSON()
+	fmt.Println(fromStore[0].Policies[0].Summary.TotalSuccessfulSessionCount, "sessions; identical:", string(a) == string(b))
+	// Output:
+	// 3 sessions; identical: true
+}

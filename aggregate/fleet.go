@@ -3,6 +3,7 @@ package aggregate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -56,10 +57,14 @@ func (f *Flusher) Reports(ctx context.Context, day time.Time) ([]*report.Report,
 		pc := &pcs[j]
 		pc.summary.TotalSuccessfulSessionCount = satAdd(pc.summary.TotalSuccessfulSessionCount, pr.Summary.TotalSuccessfulSessionCount)
 		pc.summary.TotalFailureSessionCount = satAdd(pc.summary.TotalFailureSessionCount, pr.Summary.TotalFailureSessionCount)
-		if pc.details == nil {
-			pc.details = make([]report.FailureDetail, 0, len(pr.FailureDetails))
+		if !ok {
+			// The Store's slice is ours: sorted in place, not copied.
+			// Clipped, so that appending a duplicate policy's details
+			// cannot write over another policy's.
+			pc.details = slices.Clip(pr.FailureDetails)
+		} else {
+			pc.details = append(pc.details, pr.FailureDetails...)
 		}
-		pc.details = append(pc.details, pr.FailureDetails...)
 	}
 	return f.agg.buildReports(d, idRight, pcs), nil
 }

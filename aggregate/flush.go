@@ -74,7 +74,7 @@ const defaultLease = 15 * time.Minute
 // a flush costs in proportion to the entries counted since the previous
 // one, not to all entries held.
 //
-// An Aggregator has at most one Flusher. Counts added by MergeSnapshot are
+// Give an Aggregator one Flusher. Counts added by MergeSnapshot are
 // flushed like recorded ones, so merging a snapshot of counts the Store
 // already holds counts them twice. Every method is safe for concurrent
 // use.
@@ -118,7 +118,7 @@ func NewFlusher(ctx context.Context, agg *Aggregator, st Store, cfg FlushConfig)
 // applies again a Batch whose ApplyBatch failed, if any, then takes the
 // new counts into a Batch with the next Seq and applies it. When there is
 // nothing to flush it does nothing. On error the failed Batch is kept for
-// the next Flush, and no count is lost.
+// the next Flush (or Close), so no count is lost while the process runs.
 func (f *Flusher) Flush(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -530,5 +531,51 @@ func BenchmarkFlusherFlush(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// splitStore returns each stored policy as two PolicyResults (the second
+// with its policy-domain in upper case) and each failure detail in both,
+// its count split: counts the Store contract does not promise, which
+// Reports adds up all the same.
+type splitStore struct{ *memStore }
+
+func (s splitStore) DayCounts(ctx context.Context, day time.Time) ([]report.PolicyResult, error) {
+	prs, err := s.memStore.DayCounts(ctx, day)
+	var out []report.PolicyResult
+	for _, pr := range prs {
+		a, b := pr, pr
+		b.Policy.Domain = strings.ToUpper(b.Policy.Domain)
+		a.Summary.TotalSuccessfulSessionCount /= 2
+		b.Summary.TotalSuccessfulSessionCount -= a.Summary.TotalSuccessfulSessionCount
+		a.Summary.TotalFailureSessionCount /= 2
+		b.Summary.TotalFailureSessionCount -= a.Summary.TotalFailureSessionCount
+		a.FailureDetails, b.FailureDetails = nil, nil
+		for _, fd := range pr.FailureDetails {
+			x, y := fd, fd
+			x.FailedSessionCount /= 2
+			y.FailedSessionCount -= x.FailedSessionCount
+			a.FailureDetails = append(a.FailureDetails, x)
+			b.FailureDetails = append(b.FailureDetails, y)
+		}
+		out = append(out, a, b)
+	}
+	return out, err
+}
+
+func TestReportsAddUpRepeatedCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	ss := randomSessions(r, 300)
+	single := aggregate.New(testConfig)
+	record(t, single, ss...)
+	st := splitStore{newMemStore()}
+	a := aggregate.New(testConfig)
+	record(t, a, ss...)
+	f := newFlusher(t, a, st, aggregate.FlushConfig{Node: "mx1"})
+	if err := f.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(memReports(t, single), storeReports(t, f, st)); diff != "" {
+		t.Errorf("reports from repeated counts (-want +got):\n%s", diff)
 	}
 }
