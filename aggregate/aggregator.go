@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"bytes"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sync"
@@ -63,7 +64,13 @@ type shard struct {
 	summaries map[summaryKey]*summaryCount
 	details   map[string]*detailCount // key: appendDetailKey
 	sessions  int64                   // sessions counted in this shard, for Stats
-	_         [32]byte
+	// dirtySums and dirtyDetails list the entries counted since the
+	// last takeDeltas, each once (its dirty flag is set): a flush visits
+	// only them. takeDeltas empties them and keeps their capacity, so
+	// that marking an entry dirty does not allocate in the steady state.
+	dirtySums    []*summaryCount
+	dirtyDetails []*detailCount
+	_            [48]byte // to 128 bytes, two cache lines
 }
 
 // summaryKey identifies the summary of one policy on one UTC day.
@@ -75,6 +82,32 @@ type summaryKey struct {
 // summaryCount is a policy's summary on one day (RFC 8460 §4.4).
 type summaryCount struct {
 	successful, failed int64
+	// flushedSuccessful and flushedFailed are the counts that takeDeltas
+	// handed out already; the rest is the pending delta.
+	flushedSuccessful, flushedFailed int64
+	key                              summaryKey
+	// details is the number of detail counts of the same (day, policy),
+	// a size hint for Reports.
+	details int
+	dirty   bool // listed in the shard's dirtySums
+}
+
+// markSummary lists c for the next takeDeltas unless it is listed already;
+// sh.mu must be held.
+func (sh *shard) markSummary(c *summaryCount) {
+	if !c.dirty {
+		c.dirty = true
+		sh.dirtySums = append(sh.dirtySums, c)
+	}
+}
+
+// markDetail lists dc for the next takeDeltas unless it is listed
+// already; sh.mu must be held.
+func (sh *shard) markDetail(dc *detailCount) {
+	if !dc.dirty {
+		dc.dirty = true
+		sh.dirtyDetails = append(sh.dirtyDetails, dc)
+	}
 }
 
 // detailCountKey identifies one failure-details entry of one policy on one
@@ -91,8 +124,10 @@ type detailCountKey struct {
 // hashing a struct of seven fields.
 type detailCount struct {
 	detailCountKey
-	n   int64
-	sum *summaryCount // the summary of the same (day, policy)
+	n       int64
+	flushed int64         // the part of n that takeDeltas handed out
+	sum     *summaryCount // the summary of the same (day, policy)
+	dirty   bool          // listed in the shard's dirtyDetails
 }
 
 // New returns an empty Aggregator using cfg.
@@ -176,6 +211,7 @@ func (a *Aggregator) Record(s Session) error {
 			c = sh.newSummary(sk)
 		}
 		c.successful++
+		sh.markSummary(c)
 		sh.sessions++
 		sh.mu.Unlock()
 		return nil
@@ -185,6 +221,10 @@ func (a *Aggregator) Record(s Session) error {
 	var keyBuf [512]byte
 	var endBuf, idxBuf [4]int
 	key, ends, idx := keyBuf[:0], endBuf[:0], idxBuf[:0]
+	if n := len(s.Failures); n > len(endBuf) {
+		ends, idx = make([]int, 0, n), make([]int, 0, n)
+	}
+	var seen segmentSet
 	var k detailKey
 	for i := range s.Failures {
 		if err := normalizeDetail(&s.Failures[i], &k); err != nil {
@@ -192,7 +232,7 @@ func (a *Aggregator) Record(s Session) error {
 		}
 		start := len(key)
 		key = appendDetailKey(key, day, s.Policy, &k)
-		if containsSegment(key, ends, start) {
+		if seen.contains(key, ends, start) {
 			key = key[:start] // listed twice in one session: count once
 			continue
 		}
@@ -202,6 +242,9 @@ func (a *Aggregator) Record(s Session) error {
 	sh.mu.Lock()
 	var dcBuf [4]*detailCount
 	dcs := dcBuf[:0]
+	if len(ends) > len(dcBuf) {
+		dcs = make([]*detailCount, 0, len(ends))
+	}
 	missing := false
 	start := 0
 	for _, end := range ends {
@@ -220,8 +263,11 @@ func (a *Aggregator) Record(s Session) error {
 	// lookup.
 	for _, dc := range dcs {
 		dc.n++
+		sh.markDetail(dc)
 	}
-	dcs[0].sum.failed++
+	sum := dcs[0].sum
+	sum.failed++
+	sh.markSummary(sum)
 	sh.sessions++
 	sh.mu.Unlock()
 	return nil
@@ -252,6 +298,60 @@ func (sh *shard) addDetails(dcs []*detailCount, key []byte, ends, idx []int, s S
 	return nil
 }
 
+// segmentSet tells whether the last segment of a key buffer repeats an
+// earlier one, for Record's duplicate failures. A session lists few
+// failures, which a scan compares without allocating; beyond
+// maxScanSegments a hash set keeps the check O(1), so that a session
+// with thousands of failures costs linear time, not quadratic.
+type segmentSet struct {
+	seed maphash.Seed
+	// first maps the hash of a segment to the index (in ends) of the
+	// first segment with that hash.
+	first map[uint64]int
+}
+
+// maxScanSegments is the number of segments up to which segmentSet
+// scans them.
+const maxScanSegments = 8
+
+// contains reports whether key[start:] equals one of the segments of key
+// that end at ends (segment j is key[ends[j-1]:ends[j]], the first starts
+// at 0). Unless it does, the caller appends len(key) to ends.
+func (s *segmentSet) contains(key []byte, ends []int, start int) bool {
+	if len(ends) < maxScanSegments {
+		return containsSegment(key, ends, start)
+	}
+	if s.first == nil {
+		s.seed = maphash.MakeSeed()
+		s.first = make(map[uint64]int, 2*len(ends))
+		prev := 0
+		for j, end := range ends {
+			h := maphash.Bytes(s.seed, key[prev:end])
+			if _, ok := s.first[h]; !ok {
+				s.first[h] = j
+			}
+			prev = end
+		}
+	}
+	seg := key[start:]
+	h := maphash.Bytes(s.seed, seg)
+	j, ok := s.first[h]
+	if !ok {
+		s.first[h] = len(ends)
+		return false
+	}
+	prev := 0
+	if j > 0 {
+		prev = ends[j-1]
+	}
+	if bytes.Equal(key[prev:ends[j]], seg) {
+		return true
+	}
+	// Two segments with one 64-bit hash: astronomically rare, and
+	// still answered right.
+	return containsSegment(key, ends, start)
+}
+
 // containsSegment reports whether key[start:] equals one of the segments
 // of key that end at ends.
 func containsSegment(key []byte, ends []int, start int) bool {
@@ -279,7 +379,7 @@ func (sh *shard) newSummary(k summaryKey) *summaryCount {
 	if sh.summaries == nil {
 		sh.summaries = make(map[summaryKey]*summaryCount)
 	}
-	c := new(summaryCount)
+	c := &summaryCount{key: k}
 	sh.summaries[k] = c
 	return c
 }
@@ -291,6 +391,7 @@ func (sh *shard) newDetail(enc string, k detailCountKey) *detailCount {
 		sh.details = make(map[string]*detailCount)
 	}
 	dc := &detailCount{detailCountKey: k, sum: sh.summary(summaryKey{day: k.day, policy: k.policy})}
+	dc.sum.details++
 	sh.details[enc] = dc
 	return dc
 }
@@ -345,7 +446,9 @@ func (a *Aggregator) Days() []time.Time {
 
 // Forget drops every count of the UTC day that contains day, typically
 // once its reports were sent. Sessions of that day recorded afterwards
-// start new counts.
+// start new counts. The counts of that day that a Flusher has not
+// flushed yet are dropped too: call Forget after the day's reports were
+// built, as (*Flusher).Forget does.
 func (a *Aggregator) Forget(day time.Time) {
 	d := dayNumber(day)
 	for i := range a.shards {
@@ -361,6 +464,8 @@ func (a *Aggregator) Forget(day time.Time) {
 				delete(sh.details, enc)
 			}
 		}
+		sh.dirtySums = slices.DeleteFunc(sh.dirtySums, func(c *summaryCount) bool { return c.key.day == d })
+		sh.dirtyDetails = slices.DeleteFunc(sh.dirtyDetails, func(dc *detailCount) bool { return dc.day == d })
 		sh.mu.Unlock()
 	}
 }

@@ -463,3 +463,29 @@ func TestDaysBeforeEpoch(t *testing.T) {
 		t.Errorf("1969-12-31 counts %d sessions, want 2", got)
 	}
 }
+
+// TestRecordManyFailures: a session listing many failures, some of them
+// more than once, counts each distinct one once, however many there are.
+func TestRecordManyFailures(t *testing.T) {
+	a := aggregate.New(testConfig)
+	fds := make([]report.FailureDetail, 40)
+	for i := range fds {
+		fds[i] = expired
+		fds[i].SendingMTAIP = netip.AddrFrom4([4]byte{10, 0, 0, byte(i % 25)}) // 25 distinct
+	}
+	record(t, a, repeat(2, session{t: noon, p: stsCom, failures: fds})...)
+	rs, err := a.Reports(noon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []report.FailureDetail
+	for i := range 25 {
+		fd := withCount(expired, 2)
+		fd.SendingMTAIP = netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
+		want = append(want, fd)
+	}
+	slices.SortFunc(want, report.FailureDetail.Compare)
+	if diff := cmp.Diff([]*report.Report{rep(pr(stsCom, 0, 2, want...))}, rs, cmpOpts, cmpopts.IgnoreFields(report.Report{}, "ReportID")); diff != "" {
+		t.Errorf("reports (-want +got):\n%s", diff)
+	}
+}

@@ -28,12 +28,17 @@ func startCPUTimer() *cpuTimer {
 	return &cpuTimer{start: t, ok: ok}
 }
 
-func (c *cpuTimer) stop(b *testing.B) {
+// stop reports "cpu-ns/op" and returns it, or 0 when the thread's CPU
+// time is not known.
+func (c *cpuTimer) stop(b *testing.B) float64 {
 	end, ok := threadCPUTime()
 	runtime.UnlockOSThread()
 	if c.ok && ok && b.N > 0 {
-		b.ReportMetric(float64(end-c.start)/float64(b.N), "cpu-ns/op")
+		perOp := float64(end-c.start) / float64(b.N)
+		b.ReportMetric(perOp, "cpu-ns/op")
+		return perOp
 	}
+	return 0
 }
 
 // BenchmarkAggregatorRecord records one failed session with one failure

@@ -1,7 +1,6 @@
 package aggregate
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -117,30 +116,13 @@ func (k detailKey) detail(n int64) report.FailureDetail {
 	}
 }
 
-// compareDetails orders failure details deterministically: by result-type,
-// then receiving-mx-hostname, receiving-ip, sending-mta-ip,
-// receiving-mx-helo, failure-reason-code, additional-information. Two
-// entries of one report never compare equal (their keys differ).
+// compareDetails orders failure details deterministically, as
+// report.FailureDetail.Compare orders them: by result-type, then
+// receiving-mx-hostname, receiving-ip, sending-mta-ip, receiving-mx-helo,
+// failure-reason-code, additional-information. Two entries of one report
+// never compare equal (their keys differ).
 func compareDetails(a, b detailKey) int {
-	if c := cmp.Compare(a.resultType, b.resultType); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.mxHostname, b.mxHostname); c != 0 {
-		return c
-	}
-	if c := a.receivingIP.Compare(b.receivingIP); c != 0 {
-		return c
-	}
-	if c := a.sendingMTAIP.Compare(b.sendingMTAIP); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.mxHelo, b.mxHelo); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.failureReasonCd, b.failureReasonCd); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.additionalInfo, b.additionalInfo)
+	return a.detail(0).Compare(b.detail(0))
 }
 
 // appendDetailKey appends the binary encoding of (day, id, k) to b: the

@@ -76,6 +76,47 @@
 // by policy.Policy.Key and failure details by their members, so the same
 // counts always give the same report.
 //
+// # Durable and fleet-safe counts
+//
+// An Aggregator holds its counts in memory. A Flusher makes them durable
+// and shares them across a fleet through a Store (package store
+// implements it over SQLite and PostgreSQL): every second by default it
+// flushes what was counted since its previous flush as a Batch numbered
+// (node, sequence), which the Store applies whole and once. A failed
+// flush is retried with the same number, so a lost answer never counts a
+// session twice; a crash loses at most the sessions counted since the
+// last acknowledged flush (acknowledged ≤ recovered ≤ recorded). Record
+// stays allocation-free and never waits for the Store: each count entry
+// carries its pending increment and is listed once per flush interval,
+// so a flush costs in proportion to the entries counted since the
+// previous one.
+//
+//	fl, err := aggregate.NewFlusher(ctx, agg, st, aggregate.FlushConfig{Node: "mta1"})
+//	go fl.Run(ctx)
+//	defer fl.Close(ctx)
+//	// after the day (Scheduler.SendTime):
+//	claimed, err := fl.ClaimReports(ctx, day)
+//	for _, c := range claimed {
+//		// hand c.Report to the delivery queue, then
+//		err = fl.FinishReport(ctx, c)
+//	}
+//
+// (*Flusher).Reports builds a day's reports from the counts of every node
+// in the Store by the rules of (*Aggregator).Reports, so a fleet gives
+// byte for byte the reports one Aggregator recording every session would,
+// report-ids included, when its nodes share a Config. ClaimReports claims
+// each report for the calling node with a lease (Store.ClaimReport), so
+// that exactly one node hands it over; a node that dies holding a claim
+// loses it when the lease expires. The node id (FlushConfig.Node) is
+// stable across restarts and unique within the fleet.
+//
+// RFC 8460 reports are also the format to move counts between nodes or
+// to an analyzer: report.Merge adds up reports, and the merged reports of
+// several Aggregators with the same Config are byte for byte the report of
+// one Aggregator that recorded all their sessions (with OnlyFailures
+// unset: a node leaves out the reports of domains where it saw no
+// failure).
+//
 // # Snapshots
 //
 // Counts are plain sums, so partial aggregates add up: WriteSnapshot

@@ -23,7 +23,8 @@ var (
 	// cannot appear in a report (see Record).
 	ErrInvalidDetail = errors.New("aggregate: invalid failure detail")
 	// ErrConfig is returned by Reports when the Config lacks what a
-	// report needs (organization-name, contact-info, a report-id domain).
+	// report needs (organization-name, contact-info, a report-id domain),
+	// and by NewFlusher for a FlushConfig without a Node.
 	ErrConfig = errors.New("aggregate: incomplete config")
 )
 

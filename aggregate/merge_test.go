@@ -170,3 +170,52 @@ func TestConcurrent(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestReportMergeEqualsSingleNode: RFC 8460 reports are an export format
+// between nodes. The reports of N Aggregators for a day, merged per
+// report-id with report.Merge, are byte for byte the reports of one
+// Aggregator that recorded every session.
+func TestReportMergeEqualsSingleNode(t *testing.T) {
+	for seed := range uint64(24) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 4))
+			ss := randomSessions(r, 1+r.IntN(300))
+			single := aggregate.New(testConfig)
+			record(t, single, ss...)
+			nodes := make([]*aggregate.Aggregator, 1+r.IntN(5))
+			for i := range nodes {
+				nodes[i] = aggregate.New(testConfig)
+			}
+			for _, s := range ss {
+				record(t, nodes[r.IntN(len(nodes))], s)
+			}
+			for _, day := range single.Days() {
+				want, err := single.Reports(day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byID := make(map[string][]*report.Report)
+				for _, n := range nodes {
+					rs, err := n.Reports(day)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, rep := range rs {
+						byID[rep.ReportID] = append(byID[rep.ReportID], rep)
+					}
+				}
+				var got []*report.Report
+				for _, w := range want {
+					got = append(got, report.Merge(byID[w.ReportID]...))
+					delete(byID, w.ReportID)
+				}
+				if len(byID) != 0 {
+					t.Errorf("nodes have reports the single node has not: %v", byID)
+				}
+				if diff := cmp.Diff(reportsJSON(t, want), reportsJSON(t, got)); diff != "" {
+					t.Fatalf("%s: merged reports (-single +merged):\n%s", day.Format(time.DateOnly), diff)
+				}
+			}
+		})
+	}
+}

@@ -37,57 +37,75 @@ func (a *Aggregator) Reports(day time.Time) ([]*report.Report, error) {
 		return nil, err
 	}
 	d := dayNumber(day)
-	type policyData struct {
-		summary summaryCount
-		details []report.FailureDetail
-		keys    []detailKey
-	}
-	byPolicy := make(map[PolicyID]*policyData)
-	get := func(id PolicyID) *policyData {
-		pd := byPolicy[id]
-		if pd == nil {
-			pd = new(policyData)
-			byPolicy[id] = pd
+	var (
+		ids []PolicyID
+		pcs []policyCounts
+	)
+	byPolicy := make(map[PolicyID]int) // index in pcs
+	get := func(id PolicyID) *policyCounts {
+		i, ok := byPolicy[id]
+		if !ok {
+			i = len(pcs)
+			byPolicy[id] = i
+			ids = append(ids, id)
+			pcs = append(pcs, policyCounts{})
 		}
-		return pd
+		return &pcs[i]
 	}
 	for i := range a.shards {
 		sh := &a.shards[i]
 		sh.mu.Lock()
 		for k, c := range sh.summaries {
 			if k.day == d {
-				get(k.policy).summary = *c
+				pc := get(k.policy)
+				pc.summary = report.Summary{TotalSuccessfulSessionCount: c.successful, TotalFailureSessionCount: c.failed}
+				if pc.details == nil {
+					pc.details = make([]report.FailureDetail, 0, c.details)
+				}
 			}
 		}
 		for _, dc := range sh.details {
 			if dc.day == d {
-				pd := get(dc.policy)
-				pd.keys = append(pd.keys, dc.detail)
-				pd.details = append(pd.details, dc.detail.detail(dc.n))
+				pc := get(dc.policy)
+				if pc.details == nil {
+					pc.details = make([]report.FailureDetail, 0, dc.sum.details)
+				}
+				pc.details = append(pc.details, dc.detail.detail(dc.n))
 			}
 		}
 		sh.mu.Unlock()
 	}
-	if len(byPolicy) == 0 {
-		return nil, nil
+	for i, e := range a.policies.entries(ids) {
+		pcs[i].policyEntry = e
 	}
+	return a.buildReports(d, idRight, pcs), nil
+}
 
-	ids := make([]PolicyID, 0, len(byPolicy))
-	for id := range byPolicy {
-		ids = append(ids, id)
-	}
-	entries := a.policies.entries(ids)
-	order := make([]int, len(ids))
-	for i := range order {
-		order[i] = i
+// policyCounts is the counts of one policy on one day: the input of
+// buildReports, from the Aggregator's memory or from a Store.
+type policyCounts struct {
+	policyEntry // normalised, with its Key
+	summary     report.Summary
+	details     []report.FailureDetail // in any order; may repeat a detail
+}
+
+// buildReports returns the reports of day d from the counts pcs, as
+// Reports documents them: one per policy domain, ordered by policy
+// domain; policies by Key; failure details as report.FailureDetail.Compare
+// orders them, equal details (counts aside) added up. pcs lists each
+// policy once; buildReports sorts it and its details in place and the
+// reports take over the details' slices.
+func (a *Aggregator) buildReports(d int64, idRight string, pcs []policyCounts) []*report.Report {
+	if len(pcs) == 0 {
+		return nil
 	}
 	// By policy domain, then by Key: one report per domain, policies in
 	// Key order inside it.
-	slices.SortFunc(order, func(i, j int) int {
-		if c := cmp.Compare(entries[i].p.Domain, entries[j].p.Domain); c != 0 {
+	slices.SortFunc(pcs, func(x, y policyCounts) int {
+		if c := cmp.Compare(x.p.Domain, y.p.Domain); c != 0 {
 			return c
 		}
-		return cmp.Compare(entries[i].key, entries[j].key)
+		return cmp.Compare(x.key, y.key)
 	})
 
 	dayText := dayStart(d).Format(time.DateOnly)
@@ -100,10 +118,9 @@ func (a *Aggregator) Reports(day time.Time) ([]*report.Report, error) {
 		}
 		cur, curFailed = nil, 0
 	}
-	for _, i := range order {
-		e := entries[i]
-		pd := byPolicy[ids[i]]
-		if cur == nil || cur.Policies[0].Policy.Domain != e.p.Domain {
+	for i := range pcs {
+		pc := &pcs[i]
+		if cur == nil || cur.Policies[0].Policy.Domain != pc.p.Domain {
 			flush()
 			cur = &report.Report{
 				OrganizationName: a.cfg.OrganizationName,
@@ -112,31 +129,45 @@ func (a *Aggregator) Reports(day time.Time) ([]*report.Report, error) {
 					End:   dayStart(d + 1).Add(-time.Second),
 				},
 				ContactInfo: a.cfg.ContactInfo,
-				ReportID:    a.reportID(dayText, e.p.Domain, idRight),
+				ReportID:    a.reportID(dayText, pc.p.Domain, idRight),
 			}
 		}
-		// Sort details by their keys, moving the details along.
-		idx := make([]int, len(pd.keys))
-		for j := range idx {
-			idx[j] = j
-		}
-		slices.SortFunc(idx, func(x, y int) int { return compareDetails(pd.keys[x], pd.keys[y]) })
-		details := make([]report.FailureDetail, len(idx))
-		for j, x := range idx {
-			details[j] = pd.details[x]
-		}
 		cur.Policies = append(cur.Policies, report.PolicyResult{
-			Policy: clonePolicy(e.p),
-			Summary: report.Summary{
-				TotalSuccessfulSessionCount: pd.summary.successful,
-				TotalFailureSessionCount:    pd.summary.failed,
-			},
-			FailureDetails: details,
+			Policy:         clonePolicy(pc.p),
+			Summary:        pc.summary,
+			FailureDetails: sortDetails(pc.details),
 		})
-		curFailed += pd.summary.failed
+		curFailed += pc.summary.TotalFailureSessionCount
 	}
 	flush()
-	return out, nil
+	return out
+}
+
+// sortDetails sorts ds as report.FailureDetail.Compare orders them and
+// adds up the counts of equal details (counts aside), in place. It
+// returns the sorted details, never nil.
+func sortDetails(ds []report.FailureDetail) []report.FailureDetail {
+	if ds == nil {
+		return []report.FailureDetail{}
+	}
+	slices.SortFunc(ds, report.FailureDetail.Compare)
+	out := ds[:0]
+	for i := range ds {
+		if n := len(out); n > 0 && sameDetail(&out[n-1], &ds[i]) {
+			out[n-1].FailedSessionCount = satAdd(out[n-1].FailedSessionCount, ds[i].FailedSessionCount)
+			continue
+		}
+		out = append(out, ds[i])
+	}
+	return out
+}
+
+// sameDetail reports whether x and y are the same failure detail: equal
+// in every member except failed-session-count (RFC 8460 §4.4).
+func sameDetail(x, y *report.FailureDetail) bool {
+	a, b := *x, *y
+	a.FailedSessionCount, b.FailedSessionCount = 0, 0
+	return a == b
 }
 
 // clonePolicy returns a deep copy of p whose slices are never nil, so

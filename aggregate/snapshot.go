@@ -319,6 +319,7 @@ func (a *Aggregator) MergeSnapshot(r io.Reader) error {
 		}
 		sc.successful = satAdd(sc.successful, c.successful)
 		sc.failed = satAdd(sc.failed, c.failed)
+		sh.markSummary(sc)
 		sh.mu.Unlock()
 	}
 	var enc []byte
@@ -332,6 +333,7 @@ func (a *Aggregator) MergeSnapshot(r io.Reader) error {
 			dc = sh.newDetail(string(enc), k)
 		}
 		dc.n = satAdd(dc.n, n)
+		sh.markDetail(dc)
 		sh.mu.Unlock()
 	}
 	return nil
