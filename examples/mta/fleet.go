@@ -78,6 +78,8 @@ type outcome struct {
 	// Sent counts the sessions made, by policy domain and result
 	// ("success" or the failure's result type).
 	Sent map[string]map[report.ResultType]int
+	// Messages counts the messages the MTA sent, by policy domain.
+	Messages map[string]int
 	// Lost counts the sessions node-2 recorded after its last flush.
 	Lost map[string]map[report.ResultType]int
 	// SeqAfterRestart is the last batch number of node-2 the store held
@@ -177,6 +179,7 @@ func playDay(ctx context.Context, w io.Writer, world *world, st durable) (*outco
 		Sent: map[string]map[report.ResultType]int{}, Lost: map[string]map[report.ResultType]int{},
 		Received: map[string][]string{}, Reports: map[string]*report.Report{},
 		MXMessages: map[string]int{}, MXConns: map[string]int{}, LastSeq: map[string]uint64{},
+		Messages: map[string]int{},
 	}
 	clk := &clock{t: day}
 	names := []string{"node-1", "node-2", "node-3"}
@@ -207,6 +210,9 @@ func playDay(ctx context.Context, w io.Writer, world *world, st durable) (*outco
 		pd, rt := a.policy.Domain, resultOf(a)
 		count(out.Sent, pd, rt)
 		count(n.unflushed, pd, rt)
+		if a.delivered {
+			out.Messages[pd]++
+		}
 		if (i+1)%flushEvery == 0 {
 			for _, n := range nodes {
 				if err := n.flush(ctx); err != nil {

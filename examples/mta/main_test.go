@@ -183,8 +183,13 @@ func testRun(t *testing.T, play func(context.Context, io.Writer) (*outcome, erro
 		}
 		totalOK += p.Summary.TotalSuccessfulSessionCount
 		totalFailed += p.Summary.TotalFailureSessionCount
-		if got := out.MXMessages[mxOf(pd)]; got != w.mxMessages {
-			t.Errorf("%s: MX accepted %d messages, want %d", pd, got, w.mxMessages)
+		if got, sent := out.MXMessages[mxOf(pd)], out.Messages[pd]; got != w.mxMessages || sent != w.mxMessages {
+			t.Errorf("%s: the MTA sent %d messages, the MX accepted %d; want %d", pd, sent, got, w.mxMessages)
+		}
+		for _, f := range p.FailureDetails {
+			if f.ReceivingMXHostname != mxOf(pd) || f.ReceivingIP.String() != "127.0.0.1" || !f.SendingMTAIP.IsValid() {
+				t.Errorf("%s: failure details %+v", pd, f)
+			}
 		}
 	}
 	if len(seen) != len(want) {

@@ -44,7 +44,7 @@ func (s *sender) send(ctx context.Context, domain string) (attempt, error) {
 	if err != nil || len(mxs) == 0 {
 		return attempt{}, fmt.Errorf("%s: no MX: %v", domain, err)
 	}
-	mx := mxs[0].Host
+	mx := strings.TrimSuffix(mxs[0].Host, ".")
 	ips, err := s.dns.LookupNetIP(ctx, "ip", mx)
 	if err != nil {
 		return attempt{}, err
