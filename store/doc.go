@@ -1,7 +1,8 @@
 // Package store keeps SMTP TLS reports (RFC 8460) in a SQL database, the
 // one persistence layer of the module: the analyzer's archive of every
 // report received, de-duplicated, with a flat view of rows for dashboards
-// and exports. It works over database/sql and does not import a driver:
+// and exports; and, for sending MTAs, the counts, report claims and
+// delivery queue a fleet shares (see "MTA"). It works over database/sql and does not import a driver:
 // the program that uses it links one, modernc.org/sqlite (pure Go; SQLite
 // is the embedded default) or github.com/jackc/pgx/v5/stdlib (PostgreSQL,
 // for scale and for several machines).
@@ -140,6 +141,56 @@
 //     only), policy_index, policy_mode, detail_index, trust, source,
 //     received_at.
 //
+// # MTA
+//
+// A Store is the durable side of a sending MTA's reporting: it implements
+// aggregate.Store, which the aggregator's flusher writes counts to and
+// builds the day's reports from, and submit.Queue, which delivery takes
+// reports from. Every node of a fleet opens the same database (PostgreSQL
+// for several machines; SQLite for processes of one machine), and the
+// reports cover every node's sessions.
+//
+//   - Counts. ApplyBatch adds a node's aggregate.Batch to the counts of its
+//     days in one transaction whose first statement records (node, seq):
+//     when the pair was applied before, the transaction changes nothing, so
+//     a flush retried after a lost answer or a crash counts once. Counts are
+//     kept per (day, policy) (the summary) and per (day, policy, failure
+//     detail), added with INSERT … ON CONFLICT DO UPDATE; the rows of a
+//     batch are written in key order, so concurrent batches do not
+//     deadlock, and on PostgreSQL a deadlock or serialization failure runs
+//     the transaction again. DayCounts reads a day back as
+//     []report.PolicyResult in one statement.
+//   - Keys. A policy is identified by the SHA-256 of "tlsrpt-mta-policy-v1\n"
+//     followed by the canonical JSON (policy.Policy.MarshalJSON) of its
+//     stored form: policy-domain and mx-host lower-case without a trailing
+//     dot, tlsa strings lower-case and sorted, so that two policies share a
+//     key exactly when policy.Policy.Key is equal (that Key itself is not
+//     persisted: its encoding may change). A failure detail is identified
+//     by the SHA-256 of "tlsrpt-mta-detail-v1\n" and a JSON object of its
+//     members but failed-session-count (RFC 8460 §4.4), compared exactly.
+//     The JSON is stored beside each key (policy_json, detail_json), so
+//     the rows are readable with SQL. A new encoding gets a new prefix and
+//     a migration.
+//   - Claims. ClaimReport is one upsert that takes the (day, policy domain)
+//     row when it is free, held by the same node, or its lease ended at or
+//     before the claim's Now, and never once FinishReport marked it
+//     finished; FinishReport fails with aggregate.ErrNotClaimed when
+//     another node took the claim over. ForgetDay deletes a day's counts
+//     and claims; the applied (node, seq) rows stay, a few bytes per flush.
+//   - Queue. Enqueue inserts a job once per ID (the report-id); Lease is one
+//     UPDATE of the due, unfinished jobs whose lease is free or expired, with
+//     FOR UPDATE SKIP LOCKED on PostgreSQL, so that nodes leasing at once get
+//     disjoint jobs; Save writes the attempt's outcome (the per-rua outcomes
+//     as a JSON array) and releases the lease, and fails with
+//     submit.ErrNotLeased when another node leased the job meanwhile.
+//
+// Leases compare the callers' clocks (Claim.Now, Lease's now), never the
+// database's: the nodes' clocks should agree to well within a lease.
+//
+// On the project's 2-core machine (shared, so noisy), BenchmarkApplyBatch
+// applies a flush at about 11 µs per distinct failure-detail key on SQLite
+// and 18 to 32 µs on PostgreSQL (10,000 keys: 0.11 s and 0.32 s).
+//
 // # Schema
 //
 // Open creates or upgrades the schema: a list of numbered migrations, each
@@ -148,7 +199,12 @@
 // 1 has the tables tlsrpt_reports (one per report: reporter, id, dates,
 // content hash, source, arrival, trust), tlsrpt_report_data (canonical
 // JSON and raw bytes), tlsrpt_diagnostics, tlsrpt_policies and
-// tlsrpt_failures, and the two views. Every name starts with "tlsrpt_", so
+// tlsrpt_failures, and the two views. The MTA migration (see "MTA") adds
+// tlsrpt_mta_applied (node, seq), tlsrpt_mta_policy_counts and
+// tlsrpt_mta_failure_counts (the counts per day and key, with the JSON),
+// tlsrpt_mta_claims (day, policy domain, node, lease end, finished) and
+// tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs by
+// due time). Every name starts with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP
 // addresses are text. Keys increase with each report stored, with gaps on

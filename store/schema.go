@@ -20,6 +20,7 @@ type migration struct {
 // migrations is the schema's history. Version n is migrations[n-1].
 var migrations = []migration{
 	{version: 1, sqlite: expand(schemaV1, sqliteTypes), postgres: expand(schemaV1, postgresTypes)},
+	{version: 2, sqlite: expand(schemaMTA, sqliteTypes), postgres: expand(schemaMTA, postgresTypes)},
 }
 
 // sqliteTypes and postgresTypes fill the {{…}} slots of the shared schema
@@ -147,6 +148,62 @@ SELECT r.report_key, r.organization_name, r.contact_info, r.report_id, r.begin_d
 FROM tlsrpt_reports r
 JOIN tlsrpt_policies p ON p.report_key = r.report_key
 JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.policy_index;
+`
+
+// schemaMTA is the MTA side (package doc, "MTA"): the counts of a fleet's
+// sessions per day, policy and failure detail, the batches applied, the
+// claims on the day's reports, and the delivery queue. Policies and
+// failure details are identified by the versioned SHA-256 keys of
+// mtakey.go and kept beside them as canonical JSON.
+const schemaMTA = `
+CREATE TABLE tlsrpt_mta_applied (
+	node       TEXT NOT NULL,
+	seq        BIGINT NOT NULL,
+	applied_at {{time}} NOT NULL,
+	PRIMARY KEY (node, seq)
+){{norow}};
+
+CREATE TABLE tlsrpt_mta_policy_counts (
+	day                      {{time}} NOT NULL,
+	policy_key               {{bytes}} NOT NULL,
+	policy_json              TEXT NOT NULL,
+	successful_session_count BIGINT NOT NULL,
+	failed_session_count     BIGINT NOT NULL,
+	PRIMARY KEY (day, policy_key)
+){{norow}};
+
+CREATE TABLE tlsrpt_mta_failure_counts (
+	day                  {{time}} NOT NULL,
+	policy_key           {{bytes}} NOT NULL,
+	detail_key           {{bytes}} NOT NULL,
+	detail_json          TEXT NOT NULL,
+	failed_session_count BIGINT NOT NULL,
+	PRIMARY KEY (day, policy_key, detail_key)
+){{norow}};
+
+CREATE TABLE tlsrpt_mta_claims (
+	day           {{time}} NOT NULL,
+	policy_domain TEXT NOT NULL,
+	node          TEXT NOT NULL,
+	lease_until   {{time}} NOT NULL,
+	finished      BOOLEAN NOT NULL,
+	PRIMARY KEY (day, policy_domain)
+){{norow}};
+
+CREATE TABLE tlsrpt_mta_jobs (
+	id            TEXT NOT NULL PRIMARY KEY,
+	policy_domain TEXT NOT NULL,
+	report        {{bytes}} NOT NULL,
+	created       {{time}} NOT NULL,
+	first_attempt {{time}},
+	next_attempt  {{time}} NOT NULL,
+	attempts      INTEGER NOT NULL,
+	done          BOOLEAN NOT NULL,
+	outcomes      TEXT NOT NULL,
+	lease_node    TEXT NOT NULL,
+	lease_until   {{time}} NOT NULL
+);
+CREATE INDEX tlsrpt_mta_jobs_due ON tlsrpt_mta_jobs (next_attempt) WHERE NOT done;
 `
 
 // migrationsTable records the applied versions. It is created outside

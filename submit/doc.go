@@ -63,6 +63,17 @@
 // have stored it before the answer was lost); receivers recognise
 // duplicates by report-id.
 //
+// # Queueing
+//
+// A [Queue] keeps the reports waiting for delivery durably and shares
+// them across a fleet (package store implements it on SQLite and
+// PostgreSQL). A [Worker] drains it: each pass leases the due [Job]s for
+// its node, looks up each policy domain's TLS-RPT record, delivers to the
+// destinations still worth trying, schedules the next attempt with a
+// RetryPolicy and saves the Job; [WorkerStats] counts the fate of every
+// Job it leased. A domain that publishes no usable record gets no report
+// (RFC 8460 §3); a DNS failure is retried like a delivery failure.
+//
 // # Mail
 //
 // [SMTPSender] implements [MailSender] with github.com/emersion/go-smtp:
@@ -93,6 +104,10 @@
 //   - RetryPolicy: 5 minutes doubling to 4 hours, within 24 hours of
 //     the first attempt (RFC 8460 §5.5), unless [RetryPolicy] says
 //     otherwise.
+//   - Worker: up to 16 Jobs leased per pass for 10 minutes, 4 delivered
+//     at once, deliveries cut a tenth of the lease before it ends, each
+//     Save bounded by 30 seconds; a pass every minute when the queue is
+//     short ([Worker] fields).
 //
 // # Interoperability
 //

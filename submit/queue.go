@@ -25,9 +25,10 @@ type Queue interface {
 	// them to node until the given time, in one transaction. Jobs are
 	// returned in NextAttempt order.
 	Lease(ctx context.Context, node string, now, until time.Time, max int) ([]*Job, error)
-	// Save stores j's Attempts, NextAttempt, Outcomes and Done, and
-	// releases node's lease on it. It fails with ErrNotLeased when node
-	// does not hold j's lease (it expired and another node leased it).
+	// Save stores j's FirstAttempt, Attempts, NextAttempt, Outcomes and
+	// Done, and releases node's lease on it. It fails with ErrNotLeased
+	// when node does not hold j's lease (it expired and another node
+	// leased it).
 	Save(ctx context.Context, node string, j *Job) error
 }
 
@@ -60,7 +61,8 @@ type Job struct {
 
 // JobOutcome is the latest outcome of a Job at one rua destination.
 type JobOutcome struct {
-	// URI is the rua URI, as in the record.
+	// URI is the rua URI, as in the record; empty for the outcome of the
+	// record lookup itself (Worker: no usable record, DNS failure).
 	URI string
 	// Status is the outcome's status.
 	Status Status

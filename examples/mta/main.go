@@ -1,50 +1,44 @@
-// Mta shows the emitting side of SMTP TLS Reporting (RFC 8460) as an MTA
-// embeds it: it records outbound TLS sessions with aggregate, builds
-// the day's reports (one per policy domain), prints them as JSON and, with
-// -out, writes each as the report mail of RFC 8460 §5.3 (.eml).
+// Mta shows the emitting side of SMTP TLS Reporting (RFC 8460) as a
+// fleet of MTAs embeds it, on loopback, with no outside network:
 //
-// Without -in it records a small built-in scenario (scenario.csv in this
-// directory): sessions under an MTA-STS policy, a DANE policy and no
-// policy, with a failure of each kind. From the repository root:
+//  1. Three MTA nodes send a day of mail to nine recipient domains. Every
+//     session is a real SMTP session with STARTTLS to a go-smtp server on
+//     127.0.0.1, under the recipient's policy: MTA-STS fetched over HTTPS
+//     (policy.STSCache) and enforced with the Web PKI, DANE TLSA records
+//     looked up with the AD bit (policy.LookupTLSA) and matched
+//     (policy.MatchTLSA), or no policy (opportunistic TLS). The MX hosts
+//     present good, expired, self-signed and wrong-name certificates, or
+//     offer no STARTTLS; one policy URL answers 404 and one policy host
+//     has a self-signed certificate. Each session is classified with
+//     aggregate.ClassifyTLSError and recorded in the node's Aggregator.
+//  2. Each node's Aggregator flushes to one shared store (package store on
+//     a SQLite file; a fleet would share PostgreSQL) through an
+//     aggregate.Flusher. Node node-2 is killed mid-day, after a flush,
+//     losing only the sessions it recorded since; it restarts with the
+//     same node id and continues its batch numbering.
+//  3. After the day the reports are built from the store and claimed, so
+//     that exactly one node hands each one over: node-2 claims them and
+//     dies before handing over; once its claims expire node-3 takes them
+//     over and puts them on the store's delivery queue.
+//  4. A submit.Worker on every node drains the queue: it looks up each
+//     policy domain's TLS-RPT record and delivers over HTTPS to an
+//     ingest.Receiver and by DKIM-signed mail over SMTP, retrying the
+//     endpoint that answers 503 at first (RFC 8460 §5.5).
+//
+// The store is a SQLite file in a temporary directory, removed at the end,
+// or the file -db names (kept). The day is 2026-11-24; session counts and
+// the clock of claims and deliveries are fixed, so the output is the same
+// on every run. From the repository root:
 //
 //	go run ./examples/mta
-//	go run ./examples/mta -in sessions.csv -day 2026-11-24 -org "Example Mail" -contact tlsrpt@mail.example -out /tmp/reports
+//	go run ./examples/mta -db /tmp/mta.db
 //
-// Flags:
-//
-//	-in FILE        sessions to record, CSV or JSON lines (default: the built-in scenario)
-//	-day YYYY-MM-DD the UTC day to report (default: every day in the input)
-//	-org NAME       organization-name of the reports
-//	-contact ADDR   contact-info of the reports (an e-mail address)
-//	-out DIR        also write each report mail to DIR/<day>_<policy-domain>.eml
-//	-dkim-key FILE  sign the mails with this PKCS #8 PEM key (Ed25519 or RSA),
-//	                domain: the contact's, selector: -dkim-selector (default tlsrpt)
-//
-// The input has one line per group of sessions. A CSV file starts with a
-// header naming its columns; JSON lines use the same names as members:
-//
-//	time                  when (RFC 3339); selects the UTC day
-//	count                 how many sessions (default 1)
-//	policy-type           sts, tlsa or no-policy-found
-//	policy-domain         the policy domain (the MX host for tlsa)
-//	policy-string         the policy lines or TLSA records; in CSV separated by "|"
-//	mx-host               the MTA-STS mx patterns; in CSV separated by "|"
-//	result-type           empty for a successful session, else why it failed
-//	receiving-mx-hostname, receiving-ip, sending-mta-ip, failure-reason-code
-//	                      the failure's details (RFC 8460 §4.4)
-//
-// The mails are addressed to tlsrpt@<policy-domain>; a real MTA takes the
-// addresses from the policy domain's TLS-RPT record (dnsrecord.Lookup) and
-// hands the report to submit.Deliverer, which also POSTs to https
-// destinations and says when to retry.
+// examples/quickstart shows one MTA and the analyzer side in one program.
 package main
 
 import (
-	"crypto"
-	"crypto/x509"
-	_ "embed"
-	"encoding/json"
-	"encoding/pem"
+	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,124 +47,71 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/go-tlsrpt/tlsrpt/aggregate"
-	"github.com/go-tlsrpt/tlsrpt/mime"
-	"github.com/go-tlsrpt/tlsrpt/report"
+	_ "modernc.org/sqlite" // the SQLite driver store.SQLiteDSN names
+
+	"github.com/go-tlsrpt/tlsrpt/store"
 )
 
-//go:embed scenario.csv
-var scenario []byte
-
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "mta:", err)
+	fs := flag.NewFlagSet("mta", flag.ContinueOnError)
+	dbFile := fs.String("db", "", "SQLite file of the shared store, kept after the run (default: a temporary file)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
 		}
 		os.Exit(2)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	path := *dbFile
+	if path == "" {
+		dir, err := os.MkdirTemp("", "tlsrpt-mta-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mta:", err)
+			os.Exit(1)
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "mta.db")
+	}
+	if _, err := run(ctx, os.Stdout, path); err != nil {
+		fmt.Fprintln(os.Stderr, "mta:", err)
+		cancel()
+		os.Exit(1)
+	}
 }
 
-// run parses the flags in args, records the sessions and writes the reports
-// to stdout (and -out).
-func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("mta", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	in := fs.String("in", "", "sessions to record, CSV or JSON lines (default: the built-in scenario)")
-	dayFlag := fs.String("day", "", "UTC day to report, YYYY-MM-DD (default: every day in the input)")
-	org := fs.String("org", "Example Mail", "organization-name of the reports")
-	contact := fs.String("contact", "tlsrpt@mail.example", "contact-info of the reports")
-	out := fs.String("out", "", "directory to write the report mails (.eml) to")
-	keyFile := fs.String("dkim-key", "", "PKCS #8 PEM private key to DKIM-sign the mails with")
-	selector := fs.String("dkim-selector", "tlsrpt", "DKIM selector of -dkim-key")
-	if err := fs.Parse(args); err != nil {
-		return err
+// openStore opens the shared store on the SQLite file path.
+func openStore(ctx context.Context, path string) (*store.Store, *sql.DB, error) {
+	db, err := sql.Open("sqlite", store.SQLiteDSN(path))
+	if err != nil {
+		return nil, nil, err
 	}
-
-	data, name := scenario, "scenario.csv"
-	if *in != "" {
-		var err error
-		if data, err = os.ReadFile(*in); err != nil {
-			return err
-		}
-		name = *in
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
 	}
-	agg := aggregate.New(aggregate.Config{OrganizationName: *org, ContactInfo: *contact})
-	if err := recordSessions(agg, name, data); err != nil {
-		return err
-	}
-
-	days := agg.Days()
-	if *dayFlag != "" {
-		d, err := time.Parse(time.DateOnly, *dayFlag)
-		if err != nil {
-			return fmt.Errorf("-day: %w", err)
-		}
-		days = []time.Time{d}
-	}
-	var dkim *mime.DKIMOptions
-	if *keyFile != "" {
-		signer, err := readKey(*keyFile)
-		if err != nil {
-			return err
-		}
-		domain, err := report.ContactDomain(*contact)
-		if err != nil {
-			return err
-		}
-		dkim = &mime.DKIMOptions{Domain: domain, Selector: *selector, Signer: signer}
-	}
-
-	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-	}
-	for _, day := range days {
-		reports, err := agg.Reports(day)
-		if err != nil {
-			return err
-		}
-		for _, rep := range reports {
-			// Validate catches what a producer must not send (RFC 8460 §4.4).
-			if err := rep.Validate(); err != nil {
-				return fmt.Errorf("report %s: %w", rep.ReportID, err)
-			}
-			js, err := json.MarshalIndent(rep, "", "  ") // canonical RFC 8460 JSON
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", js)
-			if *out == "" {
-				continue
-			}
-			domain := rep.Policies[0].Policy.Domain
-			file := filepath.Join(*out, day.Format(time.DateOnly)+"_"+domain+".eml")
-			if err := writeMail(file, rep, domain, dkim); err != nil {
-				return err
-			}
-			fmt.Fprintln(stderr, "wrote", file)
-		}
-	}
-	return nil
+	return st, db, nil
 }
 
-// readKey reads a PKCS #8 PEM private key usable for DKIM.
-func readKey(file string) (crypto.Signer, error) {
-	data, err := os.ReadFile(file)
+// run plays the scenario against the SQLite store at path, writes what
+// happens to w and returns it.
+func run(ctx context.Context, w io.Writer, path string) (*outcome, error) {
+	st, db, err := openStore(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, fmt.Errorf("%s: no PEM block", file)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	defer db.Close()
+	defer st.Close()
+	return runOn(ctx, w, st)
+}
+
+// runOn plays the scenario in a new loopback world against st.
+func runOn(ctx context.Context, w io.Writer, st durable) (*outcome, error) {
+	world, err := startWorld()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%s: %T cannot sign", file, key)
-	}
-	return signer, nil
+	defer world.close()
+	return playDay(ctx, w, world, st)
 }

@@ -3,206 +3,251 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
-	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
-	"github.com/go-tlsrpt/tlsrpt/mime"
+	"github.com/go-tlsrpt/tlsrpt/internal/dbtest"
+	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
+	"github.com/go-tlsrpt/tlsrpt/store"
+	"github.com/go-tlsrpt/tlsrpt/submit"
 )
 
-// decodeAll decodes the reports run printed, strictly.
-func decodeAll(t *testing.T, out []byte) []*report.Report {
-	t.Helper()
-	var reps []*report.Report
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var r report.Report
-		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
-			return reps
-		} else if err != nil {
-			t.Fatalf("output is not strict RFC 8460 JSON: %v\n%s", err, out)
-		}
-		reps = append(reps, &r)
+var update = flag.Bool("update", false, "rewrite testdata/output.golden")
+
+// expected is what the reports of one policy domain must say.
+type expected struct {
+	policyType policy.Type
+	via        string // how the report arrives: "https" or "mail"
+	successful int64
+	failed     map[report.ResultType]int64
+	mxMessages int // messages the recipient's MX host accepted
+}
+
+// want is the scenario's outcome, counted by hand from scenario.go:
+// every session to a domain has the same result, and node-2's crash loses
+// the sessions it recorded after its flush at session 17 (sessions 19 and
+// 22 of the plan: one to expired.example, one to dane.example). Messages
+// are sent when TLS succeeded, and without a policy (plain.example) or
+// after a failed MTA-STS fetch (sts404, stsbadcert) also when it did not:
+// the MTA enforces only policies it has.
+var want = map[string]expected{
+	"good.example":       {policy.TypeSTS, "https", 12, nil, 12},
+	"expired.example":    {policy.TypeSTS, "mail", 0, map[report.ResultType]int64{report.ResultCertificateExpired: 2}, 0},
+	"selfsigned.example": {policy.TypeSTS, "https", 0, map[report.ResultType]int64{report.ResultCertificateNotTrusted: 3}, 0},
+	"wrongname.example":  {policy.TypeSTS, "mail", 0, map[report.ResultType]int64{report.ResultCertificateHostMismatch: 2}, 0},
+	"plain.example":      {policy.TypeNoPolicyFound, "https", 0, map[report.ResultType]int64{report.ResultSTARTTLSNotSupported: 4}, 4},
+	"mx.dane.example":    {policy.TypeTLSA, "mail", 5, nil, 6},
+	"mx.danebad.example": {policy.TypeTLSA, "https", 0, map[report.ResultType]int64{report.ResultTLSAInvalid: 2}, 0},
+	"sts404.example":     {policy.TypeSTS, "https", 0, map[report.ResultType]int64{report.ResultSTSPolicyFetchError: 3}, 3},
+	"stsbadcert.example": {policy.TypeSTS, "mail", 0, map[report.ResultType]int64{report.ResultSTSWebPKIInvalid: 2}, 2},
+}
+
+// mxOf returns the MX host of the recipient behind policy domain pd.
+func mxOf(pd string) string {
+	if len(pd) > 3 && pd[:3] == "mx." {
+		return pd
 	}
+	return "mx." + pd
 }
 
-type summary struct {
-	Domain     string
-	Successful int64
-	Failed     int64
-	Types      []report.ResultType
-}
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-func summarize(reps []*report.Report) []summary {
-	var s []summary
-	for _, r := range reps {
-		for _, p := range r.Policies {
-			sum := summary{Domain: p.Policy.Domain, Successful: p.Summary.TotalSuccessfulSessionCount, Failed: p.Summary.TotalFailureSessionCount}
-			for _, f := range p.FailureDetails {
-				sum.Types = append(sum.Types, f.ResultType)
-			}
-			s = append(s, sum)
-		}
-	}
-	return s
-}
-
+// TestRun plays the scenario as main does, on a SQLite file.
 func TestRun(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want []summary
-	}{{
-		name: "built-in scenario",
-		want: []summary{
-			{"example.com", 840, 9, []report.ResultType{report.ResultCertificateExpired, report.ResultSTSWebPKIInvalid}},
-			{"example.org", 310, 4, []report.ResultType{report.ResultSTARTTLSNotSupported}},
-			{"mx.example.net", 120, 3, []report.ResultType{report.ResultTLSAInvalid}},
-		},
-	}, {
-		name: "json lines, every day",
-		args: []string{"-in", "testdata/sessions.jsonl"},
-		want: []summary{
-			{"example.org", 5, 0, nil},
-			// 11:00+01:00 is 10:00Z, the same day; both failures are one detail.
-			{"example.com", 3, 3, []report.ResultType{report.ResultCertificateHostMismatch}},
-		},
-	}, {
-		name: "json lines, one day",
-		args: []string{"-in", "testdata/sessions.jsonl", "-day", "2026-11-23"},
-		want: []summary{{"example.org", 5, 0, nil}},
-	}, {
-		name: "csv file",
-		args: []string{"-in", "scenario.csv", "-day", "2026-11-24", "-org", "Other", "-contact", "mailto:tls@other.example"},
-		want: []summary{
-			{"example.com", 840, 9, []report.ResultType{report.ResultCertificateExpired, report.ResultSTSWebPKIInvalid}},
-			{"example.org", 310, 4, []report.ResultType{report.ResultSTARTTLSNotSupported}},
-			{"mx.example.net", 120, 3, []report.ResultType{report.ResultTLSAInvalid}},
-		},
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if err := run(tt.args, &stdout, &stderr); err != nil {
-				t.Fatalf("run: %v\n%s", err, stderr.String())
-			}
-			reps := decodeAll(t, stdout.Bytes())
-			if diff := cmp.Diff(tt.want, summarize(reps)); diff != "" {
-				t.Errorf("reports (-want +got):\n%s", diff)
-			}
-			for _, r := range reps {
-				if err := r.Validate(); err != nil {
-					t.Errorf("report %s: %v", r.ReportID, err)
-				}
-			}
-		})
-	}
+	db := filepath.Join(t.TempDir(), "mta.db")
+	testRun(t, func(ctx context.Context, w io.Writer) (*outcome, error) { return run(ctx, w, db) })
 }
 
-// TestRunOut writes DKIM-signed mails and reads them back as an analyzer
-// would.
-func TestRunOut(t *testing.T) {
-	dir := t.TempDir()
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
+// TestRunPostgres plays the scenario with the fleet sharing PostgreSQL.
+func TestRunPostgres(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, dbtest.Postgres(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "dkim.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "mails")
-	var stdout, stderr bytes.Buffer
-	if err := run([]string{"-out", out, "-dkim-key", keyFile}, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
-	files, err := filepath.Glob(filepath.Join(out, "*.eml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"2026-11-24_example.com.eml", "2026-11-24_example.org.eml", "2026-11-24_mx.example.net.eml"}
-	var got []string
-	for _, f := range files {
-		got = append(got, filepath.Base(f))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("files (-want +got):\n%s", diff)
-	}
-	// The receiver's view: the key record in DNS, asked through a
-	// *net.Resolver.
-	res := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{
-		"tlsrpt._domainkey.mail.example": {{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}},
-	}}).Resolver()
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := mime.Verify(context.Background(), bytes.NewReader(data), &mime.VerifyOptions{Resolver: res})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(v.Signatures) != 1 || v.Signatures[0].Err != nil || !v.Signatures[0].Aligned {
-			t.Errorf("%s: DKIM: %+v", f, v.Signatures)
-		}
-		m, err := mime.Parse(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if len(m.Warnings) != 0 || !strings.HasPrefix(filepath.Base(f), "2026-11-24_"+m.ReportDomain+".") {
-			t.Errorf("%s: domain %q, warnings %v", f, m.ReportDomain, m.Warnings)
-		}
-	}
+	t.Cleanup(func() { st.Close() })
+	testRun(t, func(ctx context.Context, w io.Writer) (*outcome, error) { return runOn(ctx, w, st) })
 }
 
-func TestRunErrors(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+// testRun runs the scenario twice on one store with play and checks
+// every count of the first run, its output and that the second run
+// hands no report over again.
+func testRun(t *testing.T, play func(context.Context, io.Writer) (*outcome, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var buf bytes.Buffer
+	out, err := play(ctx, &buf)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, buf.Bytes())
+	}
+
+	// The sessions made, and those lost with node-2.
+	sent := map[string]map[report.ResultType]int{}
+	for _, r := range scenario {
+		sent[r.policyDomain()] = map[report.ResultType]int{r.want: r.sessions}
+	}
+	if diff := cmp.Diff(sent, out.Sent); diff != "" {
+		t.Errorf("sessions (-want +got):\n%s", diff)
+	}
+	lost := map[string]map[report.ResultType]int{
+		"expired.example": {report.ResultCertificateExpired: 1},
+		"mx.dane.example": {"success": 1},
+	}
+	if diff := cmp.Diff(lost, out.Lost); diff != "" {
+		t.Errorf("lost sessions (-want +got):\n%s", diff)
+	}
+	if out.SeqAfterRestart != 2 {
+		t.Errorf("node-2 restarted after batch %d, want 2 (flushes after sessions 8 and 17)", out.SeqAfterRestart)
+	}
+	// Flushes after sessions 8, 17, 26 and 35, and at Close when the node
+	// recorded something since (node-1 had session 36): node-2 went on
+	// with 3 and 4 after its restart.
+	if diff := cmp.Diff(map[string]uint64{"node-1": 5, "node-2": 4, "node-3": 4}, out.LastSeq); diff != "" {
+		t.Errorf("last batch numbers (-want +got):\n%s", diff)
+	}
+
+	// Each report built and claimed once: node-2's claims keep the others
+	// off until they expire, then node-3 takes every report over.
+	claims := []claimRound{{"node-2", 9}, {"node-1", 0}, {"node-3", 0}, {"node-3", 9}, {"node-1", 0}}
+	if diff := cmp.Diff(claims, out.Claimed); diff != "" {
+		t.Errorf("claims (-want +got):\n%s", diff)
+	}
+	if out.Enqueued != 9 {
+		t.Errorf("%d reports enqueued, want 9", out.Enqueued)
+	}
+	// Nine jobs, one leased twice: danebad's endpoint answered 503 first.
+	if diff := cmp.Diff(submit.WorkerStats{Leased: 10, Delivered: 9, Retry: 1}, out.Delivery); diff != "" {
+		t.Errorf("worker stats (-want +got):\n%s", diff)
+	}
+	for path, n := range out.Posts {
+		wantPosts := 1
+		if path == "/flaky/mx.danebad.example" {
+			wantPosts = 2
+		}
+		if n != wantPosts {
+			t.Errorf("%d POSTs to %s, want %d", n, path, wantPosts)
+		}
+	}
+
+	// What arrived: each report exactly once, by the way its record says,
+	// with the counts of the sessions that were not lost.
+	var totalOK, totalFailed int64
+	byType := map[report.ResultType]int64{}
+	seen := map[string]bool{}
+	for id, via := range out.Received {
+		r := out.Reports[id]
+		if len(r.Policies) != 1 {
+			t.Errorf("report %s has %d policies, want 1", id, len(r.Policies))
+			continue
+		}
+		p := r.Policies[0]
+		pd := p.Policy.Domain
+		w, ok := want[pd]
+		if !ok || seen[pd] {
+			t.Errorf("unexpected report %s for %s (seen before: %v)", id, pd, seen[pd])
+			continue
+		}
+		seen[pd] = true
+		if len(via) != 1 || via[0] != w.via {
+			t.Errorf("%s: report arrived %v, want once by %s", pd, via, w.via)
+		}
+		if !r.DateRange.Start.Equal(day) || !r.DateRange.End.Equal(day.Add(24*time.Hour-time.Second)) {
+			t.Errorf("%s: date-range %v", pd, r.DateRange)
+		}
+		if p.Policy.Type != w.policyType {
+			t.Errorf("%s: policy-type %s, want %s", pd, p.Policy.Type, w.policyType)
+		}
+		failed := map[report.ResultType]int64{}
+		var sum int64
+		for _, f := range p.FailureDetails {
+			failed[f.ResultType] += f.FailedSessionCount
+			byType[f.ResultType] += f.FailedSessionCount
+			sum += f.FailedSessionCount
+		}
+		if len(failed) == 0 {
+			failed = nil
+		}
+		if p.Summary.TotalSuccessfulSessionCount != w.successful || p.Summary.TotalFailureSessionCount != sum {
+			t.Errorf("%s: %d successful, %d failed (details add up to %d); want %d successful", pd,
+				p.Summary.TotalSuccessfulSessionCount, p.Summary.TotalFailureSessionCount, sum, w.successful)
+		}
+		if diff := cmp.Diff(w.failed, failed); diff != "" {
+			t.Errorf("%s: failures by result type (-want +got):\n%s", pd, diff)
+		}
+		totalOK += p.Summary.TotalSuccessfulSessionCount
+		totalFailed += p.Summary.TotalFailureSessionCount
+		if got, sent := out.MXMessages[mxOf(pd)], out.Messages[pd]; got != w.mxMessages || sent != w.mxMessages {
+			t.Errorf("%s: the MTA sent %d messages, the MX accepted %d; want %d", pd, sent, got, w.mxMessages)
+		}
+		for _, f := range p.FailureDetails {
+			if f.ReceivingMXHostname != mxOf(pd) || f.ReceivingIP.String() != "127.0.0.1" || !f.SendingMTAIP.IsValid() {
+				t.Errorf("%s: failure details %+v", pd, f)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("reports for %d policy domains arrived, want %d", len(seen), len(want))
+	}
+	// 37 sessions, 2 lost: 12 + 5 successful, 18 failed.
+	if totalOK != 17 || totalFailed != 18 {
+		t.Errorf("totals: %d successful, %d failed; want 17, 18", totalOK, totalFailed)
+	}
+	wantByType := map[report.ResultType]int64{
+		report.ResultCertificateExpired: 2, report.ResultCertificateNotTrusted: 3, report.ResultCertificateHostMismatch: 2,
+		report.ResultSTARTTLSNotSupported: 4, report.ResultTLSAInvalid: 2, report.ResultSTSPolicyFetchError: 3,
+		report.ResultSTSWebPKIInvalid: 2,
+	}
+	if diff := cmp.Diff(wantByType, byType); diff != "" {
+		t.Errorf("failures by result type over all reports (-want +got):\n%s", diff)
+	}
+	// Every session was a connection to its MX host; plain.example's
+	// opportunistic sessions reconnect in clear text after STARTTLS was
+	// not offered.
+	for _, r := range scenario {
+		mx, conns := "mx."+r.domain, r.sessions
+		if r.mxCert == certNone {
+			conns *= 2
+		}
+		if out.MXConns[mx] != conns {
+			t.Errorf("%s: %d connections, want %d", mx, out.MXConns[mx], conns)
+		}
+	}
+
+	// The output is the same on every run.
+	golden := filepath.Join("testdata", "output.golden")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return p
 	}
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"unknown column", []string{"-in", write("a.csv", "time,color\n2026-11-24T00:00:00Z,red\n")}, "color: unknown column"},
-		{"bad time", []string{"-in", write("b.csv", "time\nyesterday\n")}, "line 2: time"},
-		{"unknown policy type", []string{"-in", write("c.jsonl", `{"time":"2026-11-24T00:00:00Z","policy-type":"bimi","policy-domain":"example.com"}`)}, "c.jsonl:1: aggregate: invalid policy"},
-		{"bad json", []string{"-in", write("d.jsonl", "{\"time\":1}\n")}, "line 1"},
-		{"negative count", []string{"-in", write("e.csv", "time,count,policy-type,policy-domain\n2026-11-24T00:00:00Z,-3,no-policy-found,example.com\n")}, "e.csv:2: negative count -3"},
-		{"bad day", []string{"-day", "24.11.2026"}, "-day"},
-		{"missing file", []string{"-in", filepath.Join(dir, "none.csv")}, "no such file"},
-		{"bad key", []string{"-dkim-key", write("k.pem", "not a key")}, "no PEM block"},
-		{"unknown flag", []string{"-x"}, "flag provided but not defined"},
+	wantOut, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			err := run(tt.args, &stdout, &stderr)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
-			}
-		})
+	if diff := cmp.Diff(string(wantOut), buf.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+
+	// A second run on the same store: the day's reports were finished, so
+	// no node claims them again and nothing is delivered twice.
+	buf.Reset()
+	again, err := play(ctx, &buf)
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, buf.Bytes())
+	}
+	for _, c := range again.Claimed {
+		if c.Claims != 0 {
+			t.Errorf("second run: %s claimed %d finished reports", c.Node, c.Claims)
+		}
+	}
+	if again.Enqueued != 0 || len(again.Received) != 0 {
+		t.Errorf("second run: %d enqueued, %d received; want none", again.Enqueued, len(again.Received))
 	}
 }

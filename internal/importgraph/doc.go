@@ -2,7 +2,8 @@
 // package graph: the root package tlsrpt (the shared vocabulary) is a
 // leaf; dnsrecord and policy import only it; report imports policy and
 // does no network or TLS work; mime and aggregate import report; submit
-// imports report, mime and dnsrecord; store imports report and policy;
+// imports report, mime and dnsrecord; store imports report, policy,
+// aggregate and submit (it implements aggregate.Store and submit.Queue);
 // nothing imports the examples; internal/dbtest links the SQL drivers for
 // tests only. It has no code of its own.
 package importgraph

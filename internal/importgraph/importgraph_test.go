@@ -25,7 +25,7 @@ var allowedSiblings = map[string][]string{
 	"aggregate": {".", "report", "policy"},
 	"mime":      {".", "report", "policy"},
 	"submit":    {".", "report", "mime", "dnsrecord", "policy"},
-	"store":     {".", "report", "policy"},
+	"store":     {".", "report", "policy", "aggregate", "submit"},
 	"ingest":    {".", "report", "mime", "policy"},
 }
 
