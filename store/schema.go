@@ -20,6 +20,7 @@ type migration struct {
 // migrations is the schema's history. Version n is migrations[n-1].
 var migrations = []migration{
 	{version: 1, sqlite: expand(schemaV1, sqliteTypes), postgres: expand(schemaV1, postgresTypes)},
+	{version: 2, sqlite: expand(schemaSTSCache, sqliteTypes), postgres: expand(schemaSTSCache, postgresTypes)},
 }
 
 // sqliteTypes and postgresTypes fill the {{…}} slots of the shared schema
@@ -147,6 +148,28 @@ SELECT r.report_key, r.organization_name, r.contact_info, r.report_id, r.begin_d
 FROM tlsrpt_reports r
 JOIN tlsrpt_policies p ON p.report_key = r.report_key
 JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.policy_index;
+`
+
+// schemaSTSCache is the MTA-STS policy cache of STSCacheStore: one row
+// per policy domain, the policy.STSResult of its last fetch. NULL marks
+// what the entry lacks: no policy (a failure-only entry), zero times, no
+// failure. The policy as served is kept as bytes; the parsed policy and
+// the failure's policy block and error are JSON (see stscache.go).
+const schemaSTSCache = `
+CREATE TABLE tlsrpt_sts_cache (
+	policy_domain  TEXT NOT NULL PRIMARY KEY,
+	record_id      TEXT NOT NULL,
+	policy_text    {{bytes}} NOT NULL,
+	policy         TEXT,
+	fetched_at     {{time}},
+	expires_at     {{time}},
+	failure        TEXT,
+	failure_code   TEXT,
+	failure_detail TEXT,
+	failed_at      {{time}},
+	failed_id      TEXT NOT NULL,
+	updated_at     {{time}} NOT NULL
+);
 `
 
 // migrationsTable records the applied versions. It is created outside
