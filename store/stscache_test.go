@@ -159,7 +159,7 @@ func TestSTSCacheStoreRoundTrip(t *testing.T) {
 		{name: "text only, not UTF-8, with NUL", r: &policy.STSResult{Domain: "example.com", ID: "1",
 			Text: "version: STSv1\x00\xff\xfe", Fetched: stsFetchedAt, Expires: stsFetchedAt.Add(time.Hour)}},
 		{name: "hand-built policy, empty not nil slices", r: &policy.STSResult{Domain: "example.com", ID: "1",
-			Policy: &policy.STSPolicy{Mode: policy.ModeNone, MX: []string{}, Extensions: []tlsrpt.Extension{}},
+			Policy:  &policy.STSPolicy{Mode: policy.ModeNone, MX: []string{}, Extensions: []tlsrpt.Extension{}},
 			Fetched: stsFetchedAt, Expires: stsFetchedAt}},
 	}
 	forEachDialect(t, func(t *testing.T, st *Store) {
