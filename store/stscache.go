@@ -180,10 +180,16 @@ func (s stsNullTime) Scan(v any) error {
 // stsPolicyJSON is the stored form of a *policy.STSPolicy: its fields as
 // they are, nil and empty slices kept apart (null and []).
 type stsPolicyJSON struct {
-	Mode       policy.Mode        `json:"mode"`
-	MaxAge     int                `json:"max_age"`
-	MX         []string           `json:"mx"`
-	Extensions []tlsrpt.Extension `json:"extensions"`
+	Mode       policy.Mode    `json:"mode"`
+	MaxAge     int            `json:"max_age"`
+	MX         []string       `json:"mx"`
+	Extensions []stsExtension `json:"extensions"`
+}
+
+// stsExtension is a tlsrpt.Extension, with member names of its own.
+type stsExtension struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 func encodeSTSPolicy(p *policy.STSPolicy) (string, error) {
@@ -197,7 +203,14 @@ func encodeSTSPolicy(p *policy.STSPolicy) (string, error) {
 	if !ok {
 		return "", errors.New("policy holds a string that is not valid UTF-8")
 	}
-	js, err := json.Marshal(stsPolicyJSON{Mode: p.Mode, MaxAge: p.MaxAgeSeconds, MX: p.MX, Extensions: p.Extensions})
+	v := stsPolicyJSON{Mode: p.Mode, MaxAge: p.MaxAgeSeconds, MX: p.MX}
+	if p.Extensions != nil {
+		v.Extensions = make([]stsExtension, len(p.Extensions))
+		for i, e := range p.Extensions {
+			v.Extensions[i] = stsExtension(e)
+		}
+	}
+	js, err := json.Marshal(v)
 	return string(js), err
 }
 
@@ -206,7 +219,14 @@ func decodeSTSPolicy(js string) (*policy.STSPolicy, error) {
 	if err := json.Unmarshal([]byte(js), &v); err != nil {
 		return nil, err
 	}
-	return &policy.STSPolicy{Mode: v.Mode, MaxAgeSeconds: v.MaxAge, MX: v.MX, Extensions: v.Extensions}, nil
+	p := &policy.STSPolicy{Mode: v.Mode, MaxAgeSeconds: v.MaxAge, MX: v.MX}
+	if v.Extensions != nil {
+		p.Extensions = make([]tlsrpt.Extension, len(v.Extensions))
+		for i, e := range v.Extensions {
+			p.Extensions[i] = tlsrpt.Extension(e)
+		}
+	}
+	return p, nil
 }
 
 // stsFailureJSON is the stored form of a *policy.Error beyond its Failure
