@@ -155,6 +155,7 @@ JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.pol
 // what the entry lacks: no policy (a failure-only entry), zero times, no
 // failure. The policy as served is kept as bytes; the parsed policy and
 // the failure's policy block and error are JSON (see stscache.go).
+// updated_at is when the row was last written (Options.Now).
 const schemaSTSCache = `
 CREATE TABLE tlsrpt_sts_cache (
 	policy_domain  TEXT NOT NULL PRIMARY KEY,

@@ -23,7 +23,9 @@ import (
 //	cache := &policy.STSCache{Store: st.STSCacheStore()}
 //
 // An entry is one row per policy domain. Get reads every field of the
-// policy.STSResult that Put stored, with these limits: times come back in
+// policy.STSResult that Put stored — the policy text byte for byte, the
+// parsed policy field by field (nil and empty slices kept apart), the
+// failure with its policy block — with these limits: times come back in
 // UTC, truncated to the microsecond (the store's time resolution); the
 // Err of a Failed *policy.Error comes back as an error with the same
 // message that still matches errors.Is tlsrpt.ErrTooLarge and
@@ -33,7 +35,8 @@ import (
 // is what a report needs); strings of a failure that are not valid UTF-8
 // come back with U+FFFD in place of the bad bytes.
 //
-// An STSCacheStore is safe for concurrent use; several processes may Put
+// An STSCacheStore holds no state besides its Store: any number may be
+// used at once. It is safe for concurrent use; several processes may Put
 // the same domain at once, and the last write wins.
 type STSCacheStore struct {
 	s *Store
