@@ -191,6 +191,23 @@
 // applies a flush at about 11 µs per distinct failure-detail key on SQLite
 // and 18 to 32 µs on PostgreSQL (10,000 keys: 0.11 s and 0.32 s).
 //
+// # MTA-STS policy cache
+//
+// For the sending side, Store.STSCacheStore is a policy.STSCacheStore:
+// the Store field of a policy.STSCache, which then keeps the MTA-STS
+// policies it fetched in the table tlsrpt_sts_cache, one row per policy
+// domain. RFC 8461 §5.1 has a sender use a cached policy until its
+// max_age has passed; kept in the database, the cache survives restarts,
+// and a fleet of MTAs sharing the database fetches each policy once: what
+// one node fetched (or failed to fetch, which is not retried for five
+// minutes) the others read. Put replaces the row in one upsert, so
+// processes that Put the same domain at once never fail and the last
+// write wins. Get gives back every field Put was given, times in UTC to
+// the microsecond; the Err of a stored failure keeps its message, a
+// *tlsrpt.Diagnostic its fields, and errors.Is still matches
+// tlsrpt.ErrTooLarge and context.DeadlineExceeded, but other error types
+// are not kept (STSCacheStore says what else).
+//
 // # Schema
 //
 // Open creates or upgrades the schema: a list of numbered migrations, each
@@ -199,12 +216,13 @@
 // 1 has the tables tlsrpt_reports (one per report: reporter, id, dates,
 // content hash, source, arrival, trust), tlsrpt_report_data (canonical
 // JSON and raw bytes), tlsrpt_diagnostics, tlsrpt_policies and
-// tlsrpt_failures, and the two views. The MTA migration (see "MTA") adds
-// tlsrpt_mta_applied (node, seq), tlsrpt_mta_policy_counts and
-// tlsrpt_mta_failure_counts (the counts per day and key, with the JSON),
-// tlsrpt_mta_claims (day, policy domain, node, lease end, finished) and
-// tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs by
-// due time). Every name starts with "tlsrpt_", so
+// tlsrpt_failures, and the two views. Version 2, the MTA side (see
+// "MTA"), adds tlsrpt_mta_applied (node, seq), tlsrpt_mta_policy_counts
+// and tlsrpt_mta_failure_counts (the counts per day and key, with the
+// JSON), tlsrpt_mta_claims (day, policy domain, node, lease end, finished)
+// and tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs
+// by due time). Version 3 adds tlsrpt_sts_cache, the MTA-STS policy
+// cache. Every name starts with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP
 // addresses are text. Keys increase with each report stored, with gaps on

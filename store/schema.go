@@ -21,6 +21,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, sqlite: expand(schemaV1, sqliteTypes), postgres: expand(schemaV1, postgresTypes)},
 	{version: 2, sqlite: expand(schemaMTA, sqliteTypes), postgres: expand(schemaMTA, postgresTypes)},
+	{version: 3, sqlite: expand(schemaSTSCache, sqliteTypes), postgres: expand(schemaSTSCache, postgresTypes)},
 }
 
 // sqliteTypes and postgresTypes fill the {{…}} slots of the shared schema
@@ -204,6 +205,29 @@ CREATE TABLE tlsrpt_mta_jobs (
 	lease_until   {{time}} NOT NULL
 );
 CREATE INDEX tlsrpt_mta_jobs_due ON tlsrpt_mta_jobs (next_attempt) WHERE NOT done;
+`
+
+// schemaSTSCache is the MTA-STS policy cache of STSCacheStore: one row
+// per policy domain, the policy.STSResult of its last fetch. NULL marks
+// what the entry lacks: no policy (a failure-only entry), zero times, no
+// failure. The policy as served is kept as bytes; the parsed policy and
+// the failure's policy block and error are JSON (see stscache.go).
+// updated_at is when the row was last written (Options.Now).
+const schemaSTSCache = `
+CREATE TABLE tlsrpt_sts_cache (
+	policy_domain  TEXT NOT NULL PRIMARY KEY,
+	record_id      TEXT NOT NULL,
+	policy_text    {{bytes}} NOT NULL,
+	policy         TEXT,
+	fetched_at     {{time}},
+	expires_at     {{time}},
+	failure        TEXT,
+	failure_code   TEXT,
+	failure_detail TEXT,
+	failed_at      {{time}},
+	failed_id      TEXT NOT NULL,
+	updated_at     {{time}} NOT NULL
+);
 `
 
 // migrationsTable records the applied versions. It is created outside
