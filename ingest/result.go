@@ -219,12 +219,17 @@ type Facts struct {
 type Stats struct {
 	// Messages is the number of messages read.
 	Messages int
-	// One count per Fate; they add up to Messages.
+	// Report, NotReport, TooLarge, Malformed and Unreadable count the
+	// messages of each Fate (FateReport, FateNotReport, FateTooLarge,
+	// FateMalformed, FateUnreadable); they add up to Messages.
 	Report, NotReport, TooLarge, Malformed, Unreadable int
-	// One count per Kind of FateNotReport; they add up to NotReport.
+	// DMARCAggregate, DMARCFailure, DSN and Other count the FateNotReport
+	// messages of each Kind (KindDMARCAggregate, KindDMARCFailure,
+	// KindDSN, KindOther); they add up to NotReport.
 	DMARCAggregate, DMARCFailure, DSN, Other int
-	// One count per Verdict, over the reports (a message may hold
-	// several); they add up to Reports.
+	// Trusted, Untrusted and Retry count the reports (a message may hold
+	// several) of each Trust Verdict (VerdictTrusted, VerdictUntrusted,
+	// VerdictRetry); they add up to Reports.
 	Trusted, Untrusted, Retry int
 	// Reports is the number of reports in FateReport messages.
 	Reports int

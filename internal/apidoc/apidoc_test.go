@@ -244,6 +244,18 @@ func startsWithName(text, name string, articles bool) bool {
 	return rest == "" || !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
+// startsWithAny reports whether text starts with one of names, as
+// startsWithName with articles allowed (a field's doc may name the fields
+// it documents together: "Since and Until bound the window").
+func startsWithAny(text string, names []string) bool {
+	for _, name := range names {
+		if startsWithName(text, name, true) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkDoc reports a missing doc comment, or one that does not start with
 // name.
 func checkDoc(out *[]violation, fset *token.FileSet, pos token.Pos, key, name, kind string, g *ast.CommentGroup, articles bool) {
@@ -315,6 +327,10 @@ func checkFields(out *[]violation, fset *token.FileSet, typeName string, typ ast
 			if len(f.Names) == 0 {
 				names = append(names, embeddedName(f.Type))
 			}
+			if own != "" && ast.IsExported(names[0]) && !startsWithAny(own, names) {
+				first, _, _ := strings.Cut(own, "\n")
+				*out = append(*out, violation{fset.Position(f.Pos()), typeName + "." + names[0], fmt.Sprintf("doc comment of struct field does not start with %q: %q", strings.Join(names, `" or "`), first)})
+			}
 			documented := own != "" || docText(f.Comment) != ""
 			for _, name := range names {
 				if ast.IsExported(name) && !documented && !mentions(runDoc, name) {
@@ -338,7 +354,18 @@ func checkInterface(out *[]violation, fset *token.FileSet, typeName, typeDoc str
 		if _, ok := m.Type.(*ast.FuncType); !ok || len(m.Names) == 0 {
 			continue // an embedded interface or a type constraint
 		}
-		if docText(m.Doc) != "" || docText(m.Comment) != "" {
+		names := make([]string, 0, len(m.Names))
+		for _, id := range m.Names {
+			names = append(names, id.Name)
+		}
+		if own := docText(m.Doc); own != "" {
+			if ast.IsExported(names[0]) && !startsWithAny(own, names) {
+				first, _, _ := strings.Cut(own, "\n")
+				*out = append(*out, violation{fset.Position(m.Pos()), typeName + "." + names[0], fmt.Sprintf("doc comment of interface method does not start with %q: %q", names[0], first)})
+			}
+			continue
+		}
+		if docText(m.Comment) != "" {
 			continue
 		}
 		for _, id := range m.Names {
@@ -639,6 +666,11 @@ type T struct {
 	// Total is a count.
 	Total int
 	Sum   int
+
+	// the limit.
+	Limit int
+	// The Cap is a cap.
+	Cap int
 }
 
 // R reads; Read returns what it read.
@@ -648,11 +680,13 @@ type R interface {
 	// Reset resets.
 	Reset()
 	Flush() // Flush flushes.
+	// closes twice.
+	CloseAll() error
 	unexported()
 }
 `,
-			want:   []string{"T.Other", "T.Count", "T.Sum", "R.Close"},
-			reason: "a field without a comment is documented only by the doc of its run that names it; an interface method by its own comment or the interface's doc naming it",
+			want:   []string{"T.Other", "T.Count", "T.Sum", "T.Limit", "R.Close", "R.CloseAll"},
+			reason: "a field without a comment is documented only by the doc of its run that names it; an interface method by its own comment or the interface's doc naming it; their doc comments start with their names",
 		},
 		{
 			name:   "no package comment",
