@@ -11,8 +11,10 @@
 //     block whole, such as a list of tlsrpt.Code values) or, inside a
 //     block, by a line comment;
 //   - a doc comment of a type, function, method, struct field or interface
-//     method that does not start with its name (types may put "A", "An"
-//     or "The" first; a "Deprecated:" note is accepted);
+//     method that does not start with its name (all but functions and
+//     methods may put "A", "An" or "The" first; the doc of fields declared
+//     together, as in "Fetched, Expires time.Time", may start with any of
+//     their names; a "Deprecated:" note is accepted);
 //   - an exported field of an exported struct type (anonymous struct types
 //     within included) without a doc or line comment, unless the doc
 //     comment of the run of fields it follows, with no blank line
@@ -25,8 +27,8 @@
 //   - a library package (the root tlsrpt, dnsrecord, policy, report, mime,
 //     aggregate, submit, ingest, store) without an Example function, and
 //     an Example function anywhere in the module (bench excepted) without
-//     an output comment ("Output:"): go test compiles such an Example
-//     but never runs it.
+//     an output comment ("Output:"): go test compiles such an Example but
+//     never runs it.
 //
 // TestExportedCounts logs the number of exported names and Examples of
 // each library package.
