@@ -4,6 +4,7 @@
 // does no network or TLS work; mime and aggregate import report; submit
 // imports report, mime and dnsrecord; store imports report, policy,
 // aggregate and submit (it implements aggregate.Store and submit.Queue);
-// nothing imports the examples; internal/dbtest links the SQL drivers for
-// tests only. It has no code of its own.
+// nothing imports the examples; internal/dbtest links the SQL drivers and
+// internal/browsertest chromedp, for tests only; the command alone uses the
+// Prometheus client. It has no code of its own.
 package importgraph
