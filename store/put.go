@@ -233,6 +233,9 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 		if err := s.insertDetails(ctx, tx, prep, res, stored); err != nil {
 			return nil, err
 		}
+		if err := s.insertRollups(ctx, tx, res, stored); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -336,6 +339,30 @@ func (s *Store) insertDetails(ctx context.Context, tx *sql.Tx, prep []prepared, 
 	for _, b := range []*batch{&data, &diags, &fails} {
 		if err := b.flush(ctx, tx); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// insertRollups fills the rollups (schema version 2) for the stored
+// entries from their rows just inserted, in the same transaction.
+func (s *Store) insertRollups(ctx context.Context, tx *sql.Tx, res []PutResult, stored []int) error {
+	for _, chunk := range chunks(stored, maxParams/2) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, i := range chunk {
+			args = append(args, res[i].Key)
+		}
+		args = append(args, args...)
+		for _, q := range rollupSQL(s.dialect, len(chunk)) {
+			var err error
+			if len(chunk) <= maxCachedRows {
+				err = s.txExec(ctx, tx, q, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, q, args...)
+			}
+			if err != nil {
+				return fmt.Errorf("rollup: %w", err)
+			}
 		}
 	}
 	return nil
