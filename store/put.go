@@ -18,7 +18,8 @@ import (
 
 // Put stores e unless it duplicates a stored report (see Duplicate), in
 // one transaction: the report, its data, its diagnostics, its policy rows
-// and failure rows are all stored, or nothing is. Of several Puts of the
+// and failure rows, and its share of the views' rollups are all stored,
+// or nothing is. Of several Puts of the
 // same report running at once, in this process or others, exactly one
 // stores it and the others return its Key as a duplicate.
 func (s *Store) Put(ctx context.Context, e Entry) (PutResult, error) {

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
@@ -266,31 +268,44 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 	pconds, pargs := f.policyWhere(d)
 	fconds, fargs := f.failureWhere(d)
 	ff := f.hasFailureFilter()
+	top := f.Top
+	if top == 0 {
+		top = 10
+	}
+	// With only a reporter and a window of whole UTC days, the daily
+	// rollups (a row per day, reporter, policy type and mode) have the
+	// policy breakdowns: their report counts add up across days and
+	// reporters, as a report has one of each.
+	daily := f.daily()
+	dconds, dargs := f.dailyWhere()
 
 	// Per day and domain.
-	q := "SELECT day, policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END) FROM tlsrpt_policy_rollup" +
-		whereOf(pconds) + " GROUP BY day, policy_domain ORDER BY 1, 2"
-	type dk struct{ day, dom string }
-	index := map[dk]int{}
-	err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
-		var t DayTotals
-		if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
-			return err
+	days := func(ctx context.Context) error {
+		q := "SELECT day, policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END) FROM tlsrpt_policy_rollup" +
+			whereOf(pconds) + " GROUP BY day, policy_domain ORDER BY 1, 2"
+		type dk struct{ day, dom string }
+		var index map[dk]int
+		if ff {
+			index = map[dk]int{}
 		}
-		index[dk{t.Day, t.Domain}] = len(sum.Days)
-		sum.Days = append(sum.Days, t)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ff {
-		for i := range sum.Days {
-			sum.Days[i].Failed = 0
+		err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
+			var t DayTotals
+			if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
+				return err
+			}
+			if ff {
+				index[dk{t.Day, t.Domain}] = len(sum.Days)
+				t.Failed = 0
+			}
+			sum.Days = append(sum.Days, t)
+			return nil
+		})
+		if err != nil || !ff {
+			return err
 		}
 		q = "SELECT day, policy_domain, CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup" +
 			whereOf(fconds) + " GROUP BY day, policy_domain"
-		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+		return s.query(ctx, q, fargs, func(scan func(...any) error) error {
 			var k dk
 			var n int64
 			if err := scan(&k.day, &k.dom, &n); err != nil {
@@ -301,83 +316,50 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	for _, t := range sum.Days {
-		sum.Total.Successful += t.Successful
-		sum.Total.Failed += t.Failed
 	}
 
-	top := f.Top
-	if top == 0 {
-		top = 10
-	}
-	failBreak := func(col string, limit int) ([]Count, error) {
+	failBreak := func(ctx context.Context, col string, limit int, out *[]Count) error {
 		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup" +
 			whereOf(fconds) + " GROUP BY " + col + " ORDER BY 3 DESC, 1"
 		if limit > 0 {
 			q += fmt.Sprintf(" LIMIT %d", limit)
 		}
-		var out []Count
-		err := s.query(ctx, q, fargs, func(scan func(...any) error) error {
+		return s.query(ctx, q, fargs, func(scan func(...any) error) error {
 			var c Count
 			if err := scan(&c.Key, &c.Reports, &c.Failed); err != nil {
 				return err
 			}
-			out = append(out, c)
+			*out = append(*out, c)
 			return nil
 		})
-		return out, err
 	}
-	if sum.ByResultType, err = failBreak("result_type", 0); err != nil {
-		return nil, err
-	}
-	if sum.ByMX, err = failBreak("mx_lower", top); err != nil {
-		return nil, err
-	}
-	if sum.BySendingIP, err = failBreak("sending_mta_ip", top); err != nil {
-		return nil, err
-	}
-	byCat := map[string]*Count{}
-	for _, c := range sum.ByResultType {
-		cat := string(report.ResultType(c.Key).Category())
-		if byCat[cat] == nil {
-			byCat[cat] = &Count{Key: cat}
+	failures := func(ctx context.Context) error {
+		if err := failBreak(ctx, "result_type", 0, &sum.ByResultType); err != nil {
+			return err
 		}
-		byCat[cat].Failed += c.Failed
-		byCat[cat].Reports += c.Reports // reports may count once per result type
+		if err := failBreak(ctx, "mx_lower", top, &sum.ByMX); err != nil {
+			return err
+		}
+		return failBreak(ctx, "sending_mta_ip", top, &sum.BySendingIP)
 	}
-	for _, c := range byCat {
-		sum.ByCategory = append(sum.ByCategory, *c)
-	}
-	sortCounts(sum.ByCategory)
 
-	// With only a reporter and a window of whole UTC days, the daily
-	// rollups (a row per day, reporter, policy type and mode) have the
-	// policy breakdowns: their report counts add up across days and
-	// reporters, as a report has one of each.
-	daily := f.daily()
-	dconds, dargs := f.dailyWhere()
-	polBreak := func(col, dailyQuery string) ([]Count, error) {
+	polBreak := func(ctx context.Context, col, dailyQuery string, out *[]Count) error {
 		q, args := "SELECT "+col+", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rollup"+
 			whereOf(pconds)+" GROUP BY "+col, pargs
 		if daily {
 			q, args = dailyQuery, dargs
 		}
-		var out []Count
 		err := s.query(ctx, q, args, func(scan func(...any) error) error {
 			var c Count
 			if err := scan(&c.Key, &c.Reports, &c.Successful, &c.Failed); err != nil {
 				return err
 			}
-			out = append(out, c)
+			*out = append(*out, c)
 			return nil
 		})
 		if err != nil || !ff {
-			sortCounts(out)
-			return out, err
+			sortCounts(*out)
+			return err
 		}
 		// The failed sessions are those of the matching failure details.
 		failed := map[string]int64{}
@@ -392,39 +374,93 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 			failed[k] = n
 			return nil
 		})
-		for i := range out {
-			out[i].Failed = failed[out[i].Key]
+		for i := range *out {
+			(*out)[i].Failed = failed[(*out)[i].Key]
 		}
-		sortCounts(out)
-		return out, err
+		sortCounts(*out)
+		return err
 	}
-	sums := ", CAST(SUM(reports) AS BIGINT), CAST(SUM(successful_session_count) AS BIGINT), CAST(SUM(failed_session_count) AS BIGINT) FROM "
-	if sum.ByReporter, err = polBreak("organization_name",
-		"SELECT organization_name"+sums+"tlsrpt_daily_reporters"+whereOf(dconds)+" GROUP BY organization_name"); err != nil {
+	policies := func(ctx context.Context) error {
+		sums := ", CAST(SUM(reports) AS BIGINT), CAST(SUM(successful_session_count) AS BIGINT), CAST(SUM(failed_session_count) AS BIGINT) FROM "
+		if err := polBreak(ctx, "organization_name",
+			"SELECT organization_name"+sums+"tlsrpt_daily_reporters"+whereOf(dconds)+" GROUP BY organization_name", &sum.ByReporter); err != nil {
+			return err
+		}
+		policyKey := "CASE WHEN policy_mode <> '' THEN policy_type || '/' || policy_mode ELSE policy_type END"
+		if err := polBreak(ctx, policyKey,
+			"SELECT "+policyKey+sums+"tlsrpt_daily_policies"+whereOf(dconds)+" GROUP BY "+policyKey, &sum.ByPolicy); err != nil {
+			return err
+		}
+		if f.Since.IsZero() || f.Until.IsZero() || !f.Until.After(f.Since) {
+			return nil
+		}
+		pf := f
+		pf.Until = f.Since
+		pf.Since = f.Since.Add(-f.Until.Sub(f.Since))
+		prev, err := s.totals(ctx, pf)
+		if err != nil {
+			return err
+		}
+		sum.Previous = &prev
+		return nil
+	}
+
+	// The three parts read different rows: on connections of their own,
+	// they run at once.
+	if err := parallel(ctx, days, failures, policies); err != nil {
 		return nil, err
 	}
-	policyKey := "CASE WHEN policy_mode <> '' THEN policy_type || '/' || policy_mode ELSE policy_type END"
-	if sum.ByPolicy, err = polBreak(policyKey,
-		"SELECT "+policyKey+sums+"tlsrpt_daily_policies"+whereOf(dconds)+" GROUP BY "+policyKey); err != nil {
-		return nil, err
+	for _, t := range sum.Days {
+		sum.Total.Successful += t.Successful
+		sum.Total.Failed += t.Failed
 	}
 	// Distinct reports over the whole window: a report has one reporter
 	// (but may span domains).
 	for _, c := range sum.ByReporter {
 		sum.Total.Reports += c.Reports
 	}
-
-	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.After(f.Since) {
-		pf := f
-		pf.Until = f.Since
-		pf.Since = f.Since.Add(-f.Until.Sub(f.Since))
-		prev, err := s.totals(ctx, pf)
-		if err != nil {
-			return nil, err
+	byCat := map[string]*Count{}
+	for _, c := range sum.ByResultType {
+		cat := string(report.ResultType(c.Key).Category())
+		if byCat[cat] == nil {
+			byCat[cat] = &Count{Key: cat}
 		}
-		sum.Previous = &prev
+		byCat[cat].Failed += c.Failed
+		byCat[cat].Reports += c.Reports // reports may count once per result type
 	}
+	for _, c := range byCat {
+		sum.ByCategory = append(sum.ByCategory, *c)
+	}
+	sortCounts(sum.ByCategory)
 	return sum, nil
+}
+
+// parallel runs fns at once and returns the first error; an error
+// cancels the context of the others.
+func parallel(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			if errs[i] = fn(ctx); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // totals returns only the totals of f.
