@@ -119,15 +119,23 @@ func (s *Store) ListReports(ctx context.Context, f ViewFilter, page Page) (*Repo
 		table = "tlsrpt_failure_rollup"
 		conds, args = f.failureWhere(d)
 	}
+	count := "SELECT COUNT(DISTINCT report_key) FROM " + table + whereOf(conds)
+	q := "SELECT report_key, begin_date FROM " + table + whereOf(conds) + " GROUP BY report_key, begin_date ORDER BY begin_date DESC, report_key DESC"
+	if !ff && f.Domain == "" && f.PolicyType == "" && f.Mode == "" {
+		// Only conditions on the report: its begin date index has the
+		// order, and a page reads only its rows.
+		conds, args = f.reportWhere(d)
+		count = "SELECT COUNT(*) FROM tlsrpt_reports r" + whereOf(conds)
+		q = "SELECT report_key, begin_date FROM tlsrpt_reports r" + whereOf(conds) + " ORDER BY begin_date DESC, report_key DESC"
+	}
 	out := &ReportList{Offset: page.Offset, Reports: []ListedReport{}}
-	if err := s.queryRow(ctx, "SELECT COUNT(DISTINCT report_key) FROM "+table+whereOf(conds), args, &out.Total); err != nil {
+	if err := s.queryRow(ctx, count, args, &out.Total); err != nil {
 		return nil, err
 	}
 	limit := page.Limit
 	if limit == 0 {
 		limit = 100
 	}
-	q := "SELECT report_key, begin_date FROM " + table + whereOf(conds) + " GROUP BY report_key, begin_date ORDER BY begin_date DESC, report_key DESC"
 	switch {
 	case limit > 0:
 		q += fmt.Sprintf(" LIMIT %d", limit)
@@ -162,6 +170,32 @@ func (s *Store) ListReports(ctx context.Context, f ViewFilter, page Page) (*Repo
 		keys = keys[n:]
 	}
 	return out, nil
+}
+
+// reportWhere returns f's conditions on tlsrpt_reports (alias r) for a
+// filter without policy or failure conditions: a report with at least
+// one policy, in the window, of the reporter and trust.
+func (f ViewFilter) reportWhere(d Dialect) ([]string, []any) {
+	var conds []string
+	var args []any
+	if !f.Since.IsZero() {
+		conds = append(conds, "r.begin_date >= ?")
+		args = append(args, timeArg(d, f.Since))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "r.begin_date < ?")
+		args = append(args, timeArg(d, f.Until))
+	}
+	if f.Reporter != "" {
+		conds = append(conds, "r.organization_name = ?")
+		args = append(args, f.Reporter)
+	}
+	if f.Trust != "" {
+		conds = append(conds, "r.trust = ?")
+		args = append(args, string(f.Trust))
+	}
+	conds = append(conds, "EXISTS (SELECT 1 FROM tlsrpt_policies p WHERE p.report_key = r.report_key)")
+	return conds, args
 }
 
 // listReports reads the reports of keys, in that order, with their

@@ -38,7 +38,8 @@ func benchViewsStore(b *testing.B, open func(testing.TB) *sql.DB, n int) *Store 
 	return st
 }
 
-// BenchmarkViews times Summarize, Readiness and Alerts over a store of
+// BenchmarkViews times Summarize, Readiness, ListReports (a page of 50)
+// and Alerts over a store of
 // $TLSRPT_BENCH_VIEWS_REPORTS synthetic reports (default 20,000; the
 // README's numbers are at 100,000), on SQLite and PostgreSQL:
 //
@@ -85,6 +86,24 @@ func BenchmarkViews(b *testing.B) {
 				defer reportCPU(b)()
 				for b.Loop() {
 					if _, err := st.Readiness(ctx, "domain7.example", month.Since, month.Until, ReadinessConfig{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("ListReports/month", func(b *testing.B) {
+				defer reportCPU(b)()
+				for b.Loop() {
+					if _, err := st.ListReports(ctx, month, Page{Limit: 50}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("ListReports/domain-month", func(b *testing.B) {
+				f := month
+				f.Domain = "domain7.example"
+				defer reportCPU(b)()
+				for b.Loop() {
+					if _, err := st.ListReports(ctx, f, Page{Limit: 50}); err != nil {
 						b.Fatal(err)
 					}
 				}
