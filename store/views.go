@@ -180,14 +180,6 @@ func normalizeName(s string) string {
 	return name
 }
 
-// dayExpr is the UTC day (YYYY-MM-DD) of a time column.
-func dayExpr(d Dialect, col string) string {
-	if d == DialectPostgres {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
-
 // Totals are session counts.
 type Totals struct {
 	// Reports is the number of distinct reports counted.
