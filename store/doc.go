@@ -57,9 +57,17 @@
 //
 // # Views
 //
-// Summarize, Readiness and Alerts are the analyzer's answers, computed by
-// GROUP BY queries over the two views (the same SQL on both engines, only
-// the UTC-day expression differs), never by loading every row.
+// Summarize, Readiness, Alerts and ListReports are the analyzer's
+// answers, computed by GROUP BY queries in the database (the same SQL on
+// both engines), never by loading every row. Summarize, Alerts and
+// ListReports read rollups that Put fills in the transaction that stores
+// a report (schema version 4): a narrow row per policy and per failure
+// detail with the UTC day, reporter, domain, type, mode, result type,
+// lower-case MX host and sending IP, indexed by date and by domain; and
+// per UTC day and reporter (and policy type and mode) the distinct reports
+// and session sums, which answer the reporter and policy breakdowns and
+// the previous window of a summary over all domains in whole UTC days.
+// Readiness reads the two views.
 //
 //   - Summarize: totals and failure rate, per UTC day and policy domain,
 //     breakdowns (result type, family, reporter, policy type/mode, the most
@@ -73,6 +81,9 @@
 //   - Alerts: findings as tlsrpt.Diagnostic (CodeFailureRateRise,
 //     CodeNewResultType, CodeReporterStopped) comparing a window with the
 //     one before; the caller decides how to notify.
+//   - ListReports: the reports a ViewFilter selects, a Page at a time,
+//     each with its policies and failure details (every field of RFC 8460
+//     §4.4 and §4.5 a dashboard lists).
 //
 // Attribution: a report's counts go whole to the UTC day its date range
 // begins, the day Filter's Since and Until select it by. A report
@@ -222,7 +233,10 @@
 // JSON), tlsrpt_mta_claims (day, policy domain, node, lease end, finished)
 // and tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs
 // by due time). Version 3 adds tlsrpt_sts_cache, the MTA-STS policy
-// cache. Every name starts with "tlsrpt_", so
+// cache. Version 4 adds the views' rollups (tlsrpt_policy_rollup,
+// tlsrpt_failure_rollup, tlsrpt_daily_reporters, tlsrpt_daily_policies;
+// see Views) and fills them from the stored reports. Every name starts
+// with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP
 // addresses are text. Keys increase with each report stored, with gaps on
@@ -241,11 +255,12 @@
 // durability is the server's (synchronous_commit).
 //
 // PutBatch stores many entries in one transaction, one commit: an import
-// of a mailbox should use it. On the project's 2-core machine,
-// BenchmarkIngestSQLite decodes and stores about 2,700 reports per
-// CPU-second one Put at a time and 4,300 to 6,800 in batches of 100
-// (100,000 and 20,000 reports: random inserts into the unique indexes
-// cost more as the archive grows); the README has the numbers.
+// of a mailbox should use it. On the project's 2-core machine, with the
+// views' rollups (schema version 4) that roughly halve the rate,
+// BenchmarkIngestSQLite decodes and stores about 1,800 reports per
+// CPU-second one Put at a time and 5,700 in batches of 100 (5,000
+// reports; random inserts into the unique indexes cost more as the
+// archive grows); the README has the numbers.
 //
 // # Limits
 //
