@@ -62,6 +62,8 @@ const (
 // Blocker is one result type of sessions that would fail (or, in
 // enforce, fail) under the domain's MTA-STS policy.
 type Blocker struct {
+	// ResultType is the result type of the failed sessions (RFC 8460
+	// §4.3).
 	ResultType report.ResultType `json:"result_type"`
 	// Sessions is the sum of the failed-session-counts.
 	Sessions int64 `json:"sessions"`
@@ -75,11 +77,17 @@ type Blocker struct {
 
 // Readiness is the MTA-STS rollout readiness of a policy domain.
 type Readiness struct {
-	Domain string    `json:"domain"`
-	Since  time.Time `json:"since"`
-	Until  time.Time `json:"until"`
+	// Domain is the policy domain.
+	Domain string `json:"domain"`
+	// Since and Until are the window the evidence comes from: reports
+	// whose date range begins at or after Since and before Until.
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
 	// Mode is the mode of the sts policy of the latest report in the
-	// window ("" when no report had an sts policy: no policy published).
+	// window that states one ("" when no report had an sts policy with a
+	// mode: no policy published). Reports whose sts policy has no
+	// policy-string (Mail.ru sends such) state no mode and are passed
+	// over.
 	Mode string `json:"mode"`
 	// Verdict is ReadyForEnforce, NotReady, NotEnoughData or Enforcing.
 	Verdict ReadinessVerdict `json:"verdict"`
@@ -89,7 +97,9 @@ type Readiness struct {
 	Days      int   `json:"days"`
 	// Failed is the number of sessions that would fail under enforce (in
 	// enforce: that failed).
-	Failed   int64     `json:"failed"`
+	Failed int64 `json:"failed"`
+	// Blockers are the failures behind Failed, one per result type, most
+	// sessions first; empty when nothing would fail.
 	Blockers []Blocker `json:"blockers"`
 	// Missing says which thresholds the evidence is below.
 	Missing []string `json:"missing,omitempty"`
@@ -137,7 +147,7 @@ func (s *Store) Readiness(ctx context.Context, dom string, since, until time.Tim
 		return nil, err
 	}
 	r.Sessions, r.Reporters, r.Days = sessions, reporters, days
-	err = s.query(ctx, "SELECT policy_mode FROM tlsrpt_policy_rollup WHERE policy_domain = ? AND policy_type = 'sts' AND begin_date >= ? AND begin_date < ? ORDER BY begin_date DESC, report_key DESC LIMIT 1",
+	err = s.query(ctx, "SELECT policy_mode FROM tlsrpt_policy_rollup WHERE policy_domain = ? AND policy_type = 'sts' AND policy_mode <> '' AND begin_date >= ? AND begin_date < ? ORDER BY begin_date DESC, report_key DESC LIMIT 1",
 		args, func(scan func(...any) error) error { return scan(&r.Mode) })
 	if err != nil {
 		return nil, err

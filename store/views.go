@@ -25,6 +25,8 @@ import (
 // sums of the matching failure details' failed-session-count, while
 // successful counts stay those of the selected policies.
 type ViewFilter struct {
+	// Filter selects the reports: policy domain, reporter, and the window
+	// of their date ranges' beginnings.
 	Filter
 	// PolicyType keeps policies of this type (sts, tlsa, no-policy-found).
 	PolicyType policy.Type
@@ -206,6 +208,7 @@ type DayTotals struct {
 	Day string `json:"day"`
 	// Domain is the policy-domain.
 	Domain string `json:"domain"`
+	// Totals are the day's session counts of the domain.
 	Totals
 	// MultiDay is how many of the reports counted cover more than 24
 	// hours: their counts are all on Day (see Summarize).
@@ -216,6 +219,7 @@ type DayTotals struct {
 type Count struct {
 	// Key is the value of the dimension (a result type, a reporter, …).
 	Key string `json:"key"`
+	// Totals are the session counts of the rows with that value.
 	Totals
 }
 

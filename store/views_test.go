@@ -234,6 +234,14 @@ func TestReadiness(t *testing.T) {
 			}
 		}
 		reps = append(reps, stsReport("a.example", 2, "thin.example", "testing", 10))
+		// QUIRK: Mail.ru sends sts policies without policy-string (RFC
+		// 8460 §4.4 says it MUST be there): its report, the latest of
+		// enforce.example, states no mode and must not hide the one the
+		// other reports state.
+		late := stsReport("mail.ru.example", 6, "enforce.example", "enforce", 10)
+		late.DateRange.Start = late.DateRange.Start.Add(time.Hour)
+		late.Policies[0].Policy.Strings = nil
+		reps = append(reps, late)
 		putReports(t, st, reps...)
 		ctx := context.Background()
 		since, until := day0, day0.AddDate(0, 0, 14)
@@ -272,6 +280,7 @@ func TestReadiness(t *testing.T) {
 		r, err = st.Readiness(ctx, "enforce.example", since, until, ReadinessConfig{})
 		require.NoError(t, err)
 		require.Equal(t, Enforcing, r.Verdict)
+		require.Equal(t, "enforce", r.Mode)
 		require.Len(t, r.Blockers, 1)
 		require.Equal(t, int64(63), r.Blockers[0].Sessions)
 
