@@ -74,7 +74,8 @@ var testOnlyThirdParty = []string{
 // testOnlyThirdParty in their non-test files, and only test files may
 // import them.
 var testHelpers = map[string]bool{
-	"internal/dbtest": true,
+	"internal/dbtest":   true,
+	"internal/testcert": true,
 }
 
 func TestImportGraph(t *testing.T) {
