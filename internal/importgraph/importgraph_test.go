@@ -76,6 +76,7 @@ var testOnlyThirdParty = []string{
 var testHelpers = map[string]bool{
 	"internal/dbtest":   true,
 	"internal/testcert": true,
+	"internal/cputime":  true,
 }
 
 func TestImportGraph(t *testing.T) {
