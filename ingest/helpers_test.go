@@ -3,9 +3,6 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"net/netip"
 	"strconv"
@@ -13,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-msgauth/dkim"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -30,42 +27,23 @@ const testSelector = "tlsrpt"
 var signedHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
 	"TLS-Report-Domain", "TLS-Report-Submitter"}
 
-// signingKey is an Ed25519 DKIM key of a domain and its key record.
-type signingKey struct {
-	domain string
-	key    ed25519.PrivateKey
-	record string
-}
-
-func newSigningKey(t testing.TB, d string) signingKey {
+// newSigningKey is an Ed25519 DKIM key of d under testSelector whose
+// signatures cover signedHeaders.
+func newSigningKey(t testing.TB, d string) testdkim.Key {
 	t.Helper()
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}
-}
-
-// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed);
-// a non-zero expires sets x=.
-func (k signingKey) sign(t testing.TB, msg string, expires time.Time) string {
-	t.Helper()
-	var b strings.Builder
-	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
-		Domain: k.domain, Selector: testSelector, Signer: k.key,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: signedHeaders, Expiration: expires,
-	})
-	require.NoError(t, err)
-	return b.String()
+	k := testdkim.Ed25519(t, d, testSelector)
+	k.Headers = signedHeaders
+	return k
 }
 
 // dns serves the key records of keys from a real DNS server on loopback
 // (internal/dnstest); names in servfail answer SERVFAIL, a temporary
 // failure.
-func dns(t testing.TB, keys []signingKey, servfail ...string) tlsrpt.Resolver {
+func dns(t testing.TB, keys []testdkim.Key, servfail ...string) tlsrpt.Resolver {
 	t.Helper()
 	z := dnstest.Zone{TXT: map[string][][]string{}, RCode: map[string]dnsmessage.RCode{}}
 	for _, k := range keys {
-		z.TXT[testSelector+"._domainkey."+k.domain] = [][]string{{k.record}}
+		z.TXT[k.TXTName()] = [][]string{{k.Record}}
 	}
 	for _, d := range servfail {
 		z.RCode[testSelector+"._domainkey."+d] = dnsmessage.RCodeServerFailure

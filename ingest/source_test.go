@@ -251,7 +251,7 @@ func TestMaildirVanishedAndTooLarge(t *testing.T) {
 
 func TestRunMarksFinalResults(t *testing.T) {
 	flaky := newSigningKey(t, "flaky.example")
-	retry := flaky.sign(t, reportMail(t, "flaky.example", testReport("flaky.example")), time.Time{})
+	retry := flaky.Sign(t, reportMail(t, "flaky.example", testReport("flaky.example")), time.Time{})
 	dir := writeMaildir(t, []string{newsletterMail, retry, "\x00garbage"}, nil)
 	rd := &Reader{MarkProcessed: true, Resolver: dns(t, nil, "flaky.example")}
 	var fates []Fate

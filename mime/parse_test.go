@@ -417,7 +417,7 @@ func TestParseChecksEveryReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msg := evil.sign(t, reportMailFor(t, "evil.test", tt.reports...))
+			msg := evil.Sign(t, reportMailFor(t, "evil.test", tt.reports...), time.Time{})
 			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{Resolver: lookupKeys(evil)})
 			require.NoError(t, err)
 			require.NotNil(t, v.Authentic(), "evil.test's own signature: %+v", v.Signatures)
