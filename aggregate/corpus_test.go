@@ -30,11 +30,7 @@ const maxReplay = 500
 // testdata/corpus.golden; every report produced must pass Validate and
 // the strict decoder, and keep the replayed counts.
 func TestCorpusReplay(t *testing.T) {
-	dir := corpus.Dir(t, "")
-	files, err := filepath.Glob(filepath.Join(dir, "reports", "*.json*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpus.Files(t, "reports", "*.json*")
 	var out strings.Builder
 	for _, f := range files {
 		name := filepath.Base(f)
