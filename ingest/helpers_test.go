@@ -98,29 +98,6 @@ func gz(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
-// reportMail returns an RFC 8460 §5.3 report mail (CRLF, unsigned) whose
-// header names submitter, with one application/tlsrpt+json part per
-// report after the text part (mime:part[2], mime:part[3], …). top is
-// prepended to the header (trace fields an MX would add come after
-// signing).
-func reportMail(t testing.TB, submitter string, reports ...*report.Report) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
-		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
-		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
-		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
-		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
-		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
-	for _, r := range reports {
-		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
-		b.Write(reportJSON(t, r))
-		b.WriteString("\r\n")
-	}
-	b.WriteString("--R--\r\n")
-	return b.String()
-}
-
 // forward returns a mail that attaches each inner as message/rfc822 (a
 // forwarded report), so that the first is mime:part[2].message.
 func forward(inner ...string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // hostileMailbox returns the messages of a mailbox an attacker filled,
@@ -28,7 +29,7 @@ func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []testdkim.Ke
 		}
 		msgs = append(msgs, m)
 	}
-	good := reportMail(t, "google.com", testReport("google.com"))
+	good := testmail.ReportMail(t, "google.com", testReport("google.com"))
 
 	// 1,000 non-reports of every kind.
 	for i := range 1000 {
@@ -67,7 +68,7 @@ func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []testdkim.Ke
 		arrive(good, "mx.evil.test", "dkim=pass header.d=google.com"), // A-R from an untrusted host
 		arrive("Authentication-Results: mx.example.net; dkim=pass header.d=google.com\r\n"+good, "mx.example.net", "dkim=none"), // A-R below the MX's
 		google.Sign(t, good, time.Now().Add(-time.Hour)),                                                                        // expired
-		evil.Sign(t, reportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),                // second report claims google.com
+		evil.Sign(t, testmail.ReportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),       // second report claims google.com
 	}
 	for _, m := range forged {
 		add(m, true)

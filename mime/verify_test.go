@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
 	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -217,29 +218,6 @@ func lookupKeys(keys ...testdkim.Key) txtFunc {
 	}
 }
 
-// reportMailFor returns an RFC 8460 §5.3 report mail (CRLF, unsigned)
-// whose header names submitter, with one application/tlsrpt+json part
-// per report after the text part (mime:part[2], mime:part[3], …).
-func reportMailFor(t testing.TB, submitter string, reports ...*report.Report) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
-		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
-		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
-		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
-		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
-		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
-	for _, r := range reports {
-		js, err := json.Marshal(r)
-		require.NoError(t, err)
-		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
-		b.Write(js)
-		b.WriteString("\r\n")
-	}
-	b.WriteString("--R--\r\n")
-	return b.String()
-}
-
 // reportFrom returns the test report with the contact-info at d.
 func reportFrom(d string) *report.Report {
 	r := testReport()
@@ -281,8 +259,8 @@ func TestVerifyForwardedReport(t *testing.T) {
 	forwarder := newSigningKey(t, "forwarder.example")
 	lookup := lookupKeys(sender, evil, forwarder)
 
-	legit := sender.Sign(t, reportMailFor(t, "sender.example", reportFrom("sender.example")), time.Time{})
-	unsigned := reportMailFor(t, "sender.example", reportFrom("sender.example"))
+	legit := sender.Sign(t, testmail.ReportMail(t, "sender.example", reportFrom("sender.example")), time.Time{})
+	unsigned := testmail.ReportMail(t, "sender.example", reportFrom("sender.example"))
 	tampered := strings.Replace(legit, `"total-successful-session-count":5326`, `"total-successful-session-count":1`, 1)
 	require.NotEqual(t, legit, tampered)
 	evilJSON, err := json.Marshal(reportFrom("evil.test"))
@@ -327,7 +305,7 @@ func TestVerifyForwardedReport(t *testing.T) {
 		{name: "direct: sender.example's signed report",
 			msg: legit, wantCarrier: "mime:message", wantSubmitter: "sender.example", wantSigner: "sender.example"},
 		{name: "direct: evil.test's signed report of its own",
-			msg: evil.Sign(t, reportMailFor(t, "evil.test", reportFrom("evil.test")), time.Time{}), wantCarrier: "mime:message",
+			msg: evil.Sign(t, testmail.ReportMail(t, "evil.test", reportFrom("evil.test")), time.Time{}), wantCarrier: "mime:message",
 			wantSubmitter: "evil.test", wantSigner: "evil.test"},
 		{name: "no report: the mail's own signatures",
 			msg:         evil.Sign(t, forward("evil.test", "From: a@b.example\r\n\r\nhello\r\n"), time.Time{}),

@@ -79,6 +79,7 @@ var testHelpers = map[string]bool{
 	"internal/testcert": true,
 	"internal/cputime":  true,
 	"internal/testdkim": true,
+	"internal/testmail": true,
 }
 
 func TestImportGraph(t *testing.T) {
