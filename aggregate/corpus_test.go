@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
-
-	"github.com/google/go-cmp/cmp"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -36,19 +35,7 @@ func TestCorpusReplay(t *testing.T) {
 		name := filepath.Base(f)
 		fmt.Fprintf(&out, "%s: %s\n", name, replay(t, f))
 	}
-	golden := filepath.Join("testdata", "corpus.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Errorf("corpus outcomes (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "corpus.golden"), out.String(), *update)
 }
 
 // replay records the sessions of the report in file and returns a one-line

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -127,19 +128,7 @@ func TestWriteGolden(t *testing.T) {
 				tt.edit(r, opts)
 			}
 			got := writeString(t, r, opts)
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("message differs from %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.golden), got, *update)
 			checkWireFormat(t, got)
 		})
 	}

@@ -80,6 +80,7 @@ var testHelpers = map[string]bool{
 	"internal/cputime":  true,
 	"internal/testdkim": true,
 	"internal/testmail": true,
+	"internal/golden":   true,
 }
 
 func TestImportGraph(t *testing.T) {
