@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/internal/cputime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -24,14 +25,14 @@ type cpuTimer struct {
 
 func startCPUTimer() *cpuTimer {
 	runtime.LockOSThread()
-	t, ok := threadCPUTime()
+	t, ok := cputime.Thread()
 	return &cpuTimer{start: t, ok: ok}
 }
 
 // stop reports "cpu-ns/op" and returns it, or 0 when the thread's CPU
 // time is not known.
 func (c *cpuTimer) stop(b *testing.B) float64 {
-	end, ok := threadCPUTime()
+	end, ok := cputime.Thread()
 	runtime.UnlockOSThread()
 	if c.ok && ok && b.N > 0 {
 		perOp := float64(end-c.start) / float64(b.N)

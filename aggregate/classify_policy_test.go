@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -26,11 +27,11 @@ import (
 // tlsa-invalid with MatchTLSA's code, and the policy block comes with it.
 func TestClassifyTLSErrorMatchTLSA(t *testing.T) {
 	const host = "mx.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate(host), &ca)
-	other := issue(t, leafTemplate(host), &ca)
-	rrs := []policy.TLSA{{Usage: policy.UsageDANEEE, Selector: policy.SelectorCert, MatchingType: policy.MatchingFull, Data: other.cert.Raw}}
-	addr := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.tlsCert()}})
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
+	other := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
+	rrs := []policy.TLSA{{Usage: policy.UsageDANEEE, Selector: policy.SelectorCert, MatchingType: policy.MatchingFull, Data: other.Cert.Raw}}
+	addr := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}})
 	err := dialTLS(t, addr, &tls.Config{
 		ServerName:         host,
 		InsecureSkipVerify: true, // DANE: the TLSA records decide, not the WebPKI
@@ -55,11 +56,11 @@ func TestClassifyTLSErrorMatchTLSA(t *testing.T) {
 // certificate problem in an SMTP session.
 func TestClassifyTLSErrorSTSFetch(t *testing.T) {
 	const host = "mta-sts.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	otherCA := issue(t, caTemplate("Other Root"), nil)
-	expiredTmpl := leafTemplate(host)
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	otherCA := testcert.Issue(t, testcert.CATemplate("Other Root"), nil)
+	expiredTmpl := testcert.LeafTemplate(host)
 	expiredTmpl.NotBefore, expiredTmpl.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
-	futureTmpl := leafTemplate(host)
+	futureTmpl := testcert.LeafTemplate(host)
 	futureTmpl.NotBefore, futureTmpl.NotAfter = time.Now().Add(24*time.Hour), time.Now().Add(48*time.Hour)
 	dns := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{"_mta-sts.example.test": {{"v=STSv1; id=1"}}}})
 	tests := []struct {
@@ -67,12 +68,12 @@ func TestClassifyTLSErrorSTSFetch(t *testing.T) {
 		cert tls.Certificate
 		code string
 	}{
-		{"wrong name", issue(t, leafTemplate("www.example.test"), &ca).tlsCert(), "hostname-mismatch"},
-		{"expired", issue(t, expiredTmpl, &ca).tlsCert(), "certificate-expired"},
-		{"not yet valid", issue(t, futureTmpl, &ca).tlsCert(), "certificate-not-yet-valid"},
-		{"self-signed", issue(t, leafTemplate(host), nil).tlsCert(), "self-signed-certificate"},
-		{"other root", issue(t, leafTemplate(host), &otherCA).tlsCert(), "unknown-authority"},
-		{"other root sent", issue(t, leafTemplate(host), &otherCA).tlsCert(otherCA), "self-signed-in-chain"},
+		{"wrong name", testcert.Issue(t, testcert.LeafTemplate("www.example.test"), &ca).TLSCertificate(), "hostname-mismatch"},
+		{"expired", testcert.Issue(t, expiredTmpl, &ca).TLSCertificate(), "certificate-expired"},
+		{"not yet valid", testcert.Issue(t, futureTmpl, &ca).TLSCertificate(), "certificate-not-yet-valid"},
+		{"self-signed", testcert.Issue(t, testcert.LeafTemplate(host), nil).TLSCertificate(), "self-signed-certificate"},
+		{"other root", testcert.Issue(t, testcert.LeafTemplate(host), &otherCA).TLSCertificate(), "unknown-authority"},
+		{"other root sent", testcert.Issue(t, testcert.LeafTemplate(host), &otherCA).TLSCertificate(otherCA), "self-signed-in-chain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +87,7 @@ func TestClassifyTLSErrorSTSFetch(t *testing.T) {
 			defer srv.Close()
 			f := &policy.STSFetcher{
 				Resolver: dns.Resolver(),
-				RootCAs:  certPool(ca),
+				RootCAs:  testcert.Pool(ca),
 				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 					var d net.Dialer
 					return d.DialContext(ctx, network, srv.Listener.Addr().String())

@@ -3,103 +3,27 @@ package aggregate
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"os"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
-	"github.com/stretchr/testify/require"
 )
-
-// certSerial hands out certificate serial numbers within one test binary.
-var certSerial atomic.Int64
-
-// testCert is a certificate the tests made, with its key.
-type testCert struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-// tlsCert returns the certificate with its chain for a tls.Config.
-func (c testCert) tlsCert(chain ...testCert) tls.Certificate {
-	tc := tls.Certificate{Certificate: [][]byte{c.cert.Raw}, PrivateKey: c.key, Leaf: c.cert}
-	for _, p := range chain {
-		tc.Certificate = append(tc.Certificate, p.cert.Raw)
-	}
-	return tc
-}
-
-// issue creates a certificate from tmpl signed by parent, or self-signed
-// when parent is nil. Zero validity times mean "an hour ago" and "in a day".
-func issue(t testing.TB, tmpl *x509.Certificate, parent *testCert) testCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl.SerialNumber = big.NewInt(certSerial.Add(1))
-	if tmpl.NotBefore.IsZero() {
-		tmpl.NotBefore = time.Now().Add(-time.Hour)
-	}
-	if tmpl.NotAfter.IsZero() {
-		tmpl.NotAfter = time.Now().Add(24 * time.Hour)
-	}
-	signer, signerKey := tmpl, key
-	if parent != nil {
-		signer, signerKey = parent.cert, parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return testCert{cert: cert, key: key}
-}
-
-// caTemplate is a CA certificate template.
-func caTemplate(cn string) *x509.Certificate {
-	return &x509.Certificate{
-		Subject:               pkix.Name{CommonName: cn},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-}
-
-// leafTemplate is a server certificate template for the given names.
-func leafTemplate(names ...string) *x509.Certificate {
-	return &x509.Certificate{
-		Subject:               pkix.Name{CommonName: names[0]},
-		DNSNames:              names,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-}
-
-// certPool returns a pool holding the given roots.
-func certPool(roots ...testCert) *x509.CertPool {
-	p := x509.NewCertPool()
-	for _, r := range roots {
-		p.AddCert(r.cert)
-	}
-	return p
-}
 
 // serveOnce runs serve for one connection accepted on a fresh 127.0.0.1
 // listener and returns the address. The listener and connection are closed
@@ -167,61 +91,61 @@ func dialTLS(t testing.TB, addr string, cfg *tls.Config) error {
 // handshakes on loopback against certificates the test makes.
 func TestClassifyTLSErrorHandshake(t *testing.T) {
 	const host = "mx.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	otherCA := issue(t, caTemplate("Other Root"), nil)
-	good := issue(t, leafTemplate(host), &ca)
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	otherCA := testcert.Issue(t, testcert.CATemplate("Other Root"), nil)
+	good := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
 
-	expiredTmpl := leafTemplate(host)
+	expiredTmpl := testcert.LeafTemplate(host)
 	expiredTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	expiredTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	expired := issue(t, expiredTmpl, &ca)
+	expired := testcert.Issue(t, expiredTmpl, &ca)
 
-	futureTmpl := leafTemplate(host)
+	futureTmpl := testcert.LeafTemplate(host)
 	futureTmpl.NotBefore = time.Now().Add(24 * time.Hour)
 	futureTmpl.NotAfter = time.Now().Add(48 * time.Hour)
-	future := issue(t, futureTmpl, &ca)
+	future := testcert.Issue(t, futureTmpl, &ca)
 
-	wrongHost := issue(t, leafTemplate("other.example.test"), &ca)
-	unknownCA := issue(t, leafTemplate(host), &otherCA)
-	selfSigned := issue(t, leafTemplate(host), nil)
+	wrongHost := testcert.Issue(t, testcert.LeafTemplate("other.example.test"), &ca)
+	unknownCA := testcert.Issue(t, testcert.LeafTemplate(host), &otherCA)
+	selfSigned := testcert.Issue(t, testcert.LeafTemplate(host), nil)
 
 	// An intermediate whose validity has ended, and a good leaf under it.
-	oldInterTmpl := caTemplate("Expired Intermediate")
+	oldInterTmpl := testcert.CATemplate("Expired Intermediate")
 	oldInterTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	oldInterTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	oldInter := issue(t, oldInterTmpl, &ca)
-	underOldInter := issue(t, leafTemplate(host), &oldInter)
+	oldInter := testcert.Issue(t, oldInterTmpl, &ca)
+	underOldInter := testcert.Issue(t, testcert.LeafTemplate(host), &oldInter)
 
 	// A "CA" without the CA bit, used as an intermediate.
-	notCATmpl := caTemplate("Not A CA")
+	notCATmpl := testcert.CATemplate("Not A CA")
 	notCATmpl.IsCA = false
-	notCA := issue(t, notCATmpl, &ca)
-	underNotCA := issue(t, leafTemplate(host), &notCA)
+	notCA := testcert.Issue(t, notCATmpl, &ca)
+	underNotCA := testcert.Issue(t, testcert.LeafTemplate(host), &notCA)
 
 	// A root limited to .allowed.test issuing for mx.example.test.
-	constrainedTmpl := caTemplate("Constrained Root")
+	constrainedTmpl := testcert.CATemplate("Constrained Root")
 	constrainedTmpl.PermittedDNSDomains = []string{"allowed.test"}
-	constrained := issue(t, constrainedTmpl, nil)
-	outsideConstraint := issue(t, leafTemplate(host), &constrained)
+	constrained := testcert.Issue(t, constrainedTmpl, nil)
+	outsideConstraint := testcert.Issue(t, testcert.LeafTemplate(host), &constrained)
 
 	// A root allowing no intermediates, with one intermediate below it.
-	pathLenTmpl := caTemplate("Path Length Zero Root")
+	pathLenTmpl := testcert.CATemplate("Path Length Zero Root")
 	pathLenTmpl.MaxPathLenZero = true
-	pathLenRoot := issue(t, pathLenTmpl, nil)
-	pathLenInter := issue(t, caTemplate("Intermediate Too Many"), &pathLenRoot)
-	underPathLen := issue(t, leafTemplate(host), &pathLenInter)
+	pathLenRoot := testcert.Issue(t, pathLenTmpl, nil)
+	pathLenInter := testcert.Issue(t, testcert.CATemplate("Intermediate Too Many"), &pathLenRoot)
+	underPathLen := testcert.Issue(t, testcert.LeafTemplate(host), &pathLenInter)
 
 	// A certificate meant for TLS clients only.
-	clientOnlyTmpl := leafTemplate(host)
+	clientOnlyTmpl := testcert.LeafTemplate(host)
 	clientOnlyTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	clientOnly := issue(t, clientOnlyTmpl, &ca)
+	clientOnly := testcert.Issue(t, clientOnlyTmpl, &ca)
 
 	// A self-signed root the server sends but the client does not trust.
-	untrustedRoot := issue(t, caTemplate("Untrusted Root"), nil)
-	underUntrustedRoot := issue(t, leafTemplate(host), &untrustedRoot)
+	untrustedRoot := testcert.Issue(t, testcert.CATemplate("Untrusted Root"), nil)
+	underUntrustedRoot := testcert.Issue(t, testcert.LeafTemplate(host), &untrustedRoot)
 
 	client := func(mod func(*tls.Config)) *tls.Config {
-		c := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
+		c := &tls.Config{ServerName: host, RootCAs: testcert.Pool(ca)}
 		if mod != nil {
 			mod(c)
 		}
@@ -243,47 +167,47 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 		wantCode string
 	}{{
 		name:   "success",
-		server: server(good.tlsCert(), nil),
+		server: server(good.TLSCertificate(), nil),
 		client: client(nil),
 	}, {
 		name:     "expired",
-		server:   server(expired.tlsCert(), nil),
+		server:   server(expired.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateExpired,
 		wantCode: "certificate-expired",
 	}, {
 		name:     "not yet valid",
-		server:   server(future.tlsCert(), nil),
+		server:   server(future.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "certificate-not-yet-valid",
 	}, {
 		name:     "expired intermediate",
-		server:   server(underOldInter.tlsCert(oldInter), nil),
+		server:   server(underOldInter.TLSCertificate(oldInter), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateExpired,
 		wantCode: "chain-certificate-expired",
 	}, {
 		name:     "wrong host name",
-		server:   server(wrongHost.tlsCert(), nil),
+		server:   server(wrongHost.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateHostMismatch,
 		wantCode: "hostname-mismatch",
 	}, {
 		name:     "unknown CA",
-		server:   server(unknownCA.tlsCert(), nil),
+		server:   server(unknownCA.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "unknown-authority",
 	}, {
 		name:     "self-signed without a CA",
-		server:   server(selfSigned.tlsCert(), nil),
+		server:   server(selfSigned.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "self-signed-certificate",
 	}, {
 		name:     "untrusted root sent in the chain",
-		server:   server(underUntrustedRoot.tlsCert(untrustedRoot), nil),
+		server:   server(underUntrustedRoot.TLSCertificate(untrustedRoot), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "self-signed-in-chain",
@@ -291,43 +215,43 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 		// crypto/x509 rejects the signature of a non-CA parent while
 		// building the chain and ends with "unknown authority".
 		name:     "intermediate is not a CA",
-		server:   server(underNotCA.tlsCert(notCA), nil),
+		server:   server(underNotCA.TLSCertificate(notCA), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "unknown-authority",
 	}, {
 		name:     "name constraint",
-		server:   server(outsideConstraint.tlsCert(), nil),
-		client:   client(func(c *tls.Config) { c.RootCAs = certPool(constrained) }),
+		server:   server(outsideConstraint.TLSCertificate(), nil),
+		client:   client(func(c *tls.Config) { c.RootCAs = testcert.Pool(constrained) }),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "ca-not-authorized-for-name",
 	}, {
 		name:     "path length",
-		server:   server(underPathLen.tlsCert(pathLenInter), nil),
-		client:   client(func(c *tls.Config) { c.RootCAs = certPool(pathLenRoot) }),
+		server:   server(underPathLen.TLSCertificate(pathLenInter), nil),
+		client:   client(func(c *tls.Config) { c.RootCAs = testcert.Pool(pathLenRoot) }),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "too-many-intermediates",
 	}, {
 		name:     "client-auth-only certificate",
-		server:   server(clientOnly.tlsCert(), nil),
+		server:   server(clientOnly.TLSCertificate(), nil),
 		client:   client(nil),
 		wantType: report.ResultCertificateNotTrusted,
 		wantCode: "incompatible-usage",
 	}, {
 		name:     "client certificate required, TLS 1.3",
-		server:   server(good.tlsCert(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
+		server:   server(good.TLSCertificate(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
 		client:   client(nil),
 		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-certificate-required",
 	}, {
 		name:     "client certificate required, TLS 1.2",
-		server:   server(good.tlsCert(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
+		server:   server(good.TLSCertificate(), func(c *tls.Config) { c.ClientAuth = tls.RequireAnyClientCert }),
 		client:   client(func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 }),
 		wantType: report.ResultValidationFailure,
 		wantCode: "tls-alert-handshake-failure",
 	}, {
 		name: "server offers only TLS 1.1",
-		server: server(good.tlsCert(), func(c *tls.Config) {
+		server: server(good.TLSCertificate(), func(c *tls.Config) {
 			c.MinVersion, c.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
 		}),
 		client:   client(nil),
@@ -335,7 +259,7 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 		wantCode: "tls-alert-protocol-version",
 	}, {
 		name: "no common cipher suite",
-		server: server(good.tlsCert(), func(c *tls.Config) {
+		server: server(good.TLSCertificate(), func(c *tls.Config) {
 			c.MaxVersion = tls.VersionTLS12
 			c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
 		}),
@@ -347,7 +271,7 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 		wantCode: "tls-alert-handshake-failure",
 	}, {
 		name:   "verification skipped",
-		server: server(selfSigned.tlsCert(), nil),
+		server: server(selfSigned.TLSCertificate(), nil),
 		client: client(func(c *tls.Config) { c.InsecureSkipVerify = true }),
 	}}
 	for _, tt := range tests {
@@ -379,9 +303,9 @@ func TestClassifyTLSErrorHandshake(t *testing.T) {
 // ResultError, over a real handshake.
 func TestClassifyTLSErrorVerifyConnection(t *testing.T) {
 	const host = "mx.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate(host), &ca)
-	addr := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.tlsCert()}})
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
+	addr := tlsServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}})
 	errNoMatch := errors.New("no TLSA record matched")
 	err := dialTLS(t, addr, &tls.Config{
 		ServerName:         host,
@@ -446,14 +370,14 @@ func deliverTLS(t testing.TB, addr string, cfg *tls.Config) error {
 // SMTP client's own error wrapping.
 func TestClassifyTLSErrorSMTP(t *testing.T) {
 	const host = "mx.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	good := issue(t, leafTemplate(host), &ca)
-	expiredTmpl := leafTemplate(host)
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	good := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
+	expiredTmpl := testcert.LeafTemplate(host)
 	expiredTmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 	expiredTmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-	expired := issue(t, expiredTmpl, &ca)
-	wrongHost := issue(t, leafTemplate("other.example.test"), &ca)
-	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
+	expired := testcert.Issue(t, expiredTmpl, &ca)
+	wrongHost := testcert.Issue(t, testcert.LeafTemplate("other.example.test"), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: testcert.Pool(ca)}
 
 	tests := []struct {
 		name     string
@@ -462,10 +386,10 @@ func TestClassifyTLSErrorSMTP(t *testing.T) {
 		wantCode string
 	}{
 		{"no STARTTLS", nil, report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
-		{"expired", &tls.Config{Certificates: []tls.Certificate{expired.tlsCert()}}, report.ResultCertificateExpired, "certificate-expired"},
-		{"wrong host", &tls.Config{Certificates: []tls.Certificate{wrongHost.tlsCert()}}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"TLS 1.1 only", &tls.Config{Certificates: []tls.Certificate{good.tlsCert()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, report.ResultValidationFailure, "tls-alert-protocol-version"},
-		{"success", &tls.Config{Certificates: []tls.Certificate{good.tlsCert()}}, "", ""},
+		{"expired", &tls.Config{Certificates: []tls.Certificate{expired.TLSCertificate()}}, report.ResultCertificateExpired, "certificate-expired"},
+		{"wrong host", &tls.Config{Certificates: []tls.Certificate{wrongHost.TLSCertificate()}}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"TLS 1.1 only", &tls.Config{Certificates: []tls.Certificate{good.TLSCertificate()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, report.ResultValidationFailure, "tls-alert-protocol-version"},
+		{"success", &tls.Config{Certificates: []tls.Certificate{good.TLSCertificate()}}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -654,16 +578,16 @@ func serveTLS10(c net.Conn) {
 // into handshake-error unnoticed.
 func TestClassifyTLSErrorOpaque(t *testing.T) {
 	const host = "mx.example.test"
-	ca := issue(t, caTemplate("Test Root"), nil)
-	good := issue(t, leafTemplate(host), &ca)
-	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	good := testcert.Issue(t, testcert.LeafTemplate(host), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: testcert.Pool(ca)}
 
 	t.Run("crypto/x509 not yet valid", func(t *testing.T) {
-		tmpl := leafTemplate(host)
+		tmpl := testcert.LeafTemplate(host)
 		tmpl.NotBefore = time.Now().Add(24 * time.Hour)
 		tmpl.NotAfter = time.Now().Add(48 * time.Hour)
-		future := issue(t, tmpl, &ca)
-		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{future.tlsCert()}}), client)
+		future := testcert.Issue(t, tmpl, &ca)
+		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{future.TLSCertificate()}}), client)
 		tg := new(targets)
 		require.True(t, asValue(err, &tg.invalid, &tg.invalidP), "no x509.CertificateInvalidError in %v", err)
 		require.Equal(t, x509.Expired, tg.invalid.Reason, "crypto/x509 has a reason of its own for this now")
@@ -673,11 +597,11 @@ func TestClassifyTLSErrorOpaque(t *testing.T) {
 	})
 
 	t.Run("crypto/x509 expired", func(t *testing.T) {
-		tmpl := leafTemplate(host)
+		tmpl := testcert.LeafTemplate(host)
 		tmpl.NotBefore = time.Now().Add(-48 * time.Hour)
 		tmpl.NotAfter = time.Now().Add(-24 * time.Hour)
-		expired := issue(t, tmpl, &ca)
-		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{expired.tlsCert()}}), client)
+		expired := testcert.Issue(t, tmpl, &ca)
+		err := dialTLS(t, tlsServer(t, &tls.Config{Certificates: []tls.Certificate{expired.TLSCertificate()}}), client)
 		tg := new(targets)
 		require.True(t, asValue(err, &tg.invalid, &tg.invalidP), "no x509.CertificateInvalidError in %v", err)
 		require.Equal(t, x509.Expired, tg.invalid.Reason)
@@ -688,7 +612,7 @@ func TestClassifyTLSErrorOpaque(t *testing.T) {
 
 	t.Run("crypto/tls alert received", func(t *testing.T) {
 		err := dialTLS(t, tlsServer(t, &tls.Config{
-			Certificates: []tls.Certificate{good.tlsCert()},
+			Certificates: []tls.Certificate{good.TLSCertificate()},
 			ClientAuth:   tls.RequireAnyClientCert,
 		}), client)
 		require.Error(t, err)
@@ -750,13 +674,13 @@ func TestClassifyTLSErrorTimeout(t *testing.T) {
 // TestClassifyTLSErrorValues covers error values that are hard to provoke
 // with a handshake, and the wrapping forms callers use.
 func TestClassifyTLSErrorValues(t *testing.T) {
-	ca := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate("mx.example.test"), &ca)
-	self := issue(t, leafTemplate("mx.example.test"), nil)
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate("mx.example.test"), &ca)
+	self := testcert.Issue(t, testcert.LeafTemplate("mx.example.test"), nil)
 	wrapVerify := func(err error) error {
-		return &tls.CertificateVerificationError{UnverifiedCertificates: []*x509.Certificate{leaf.cert, ca.cert}, Err: err}
+		return &tls.CertificateVerificationError{UnverifiedCertificates: []*x509.Certificate{leaf.Cert, ca.Cert}, Err: err}
 	}
-	hostname := x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}
+	hostname := x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}
 	nest := func(n int, err error) error {
 		for range n {
 			err = fmt.Errorf("layer: %w", err)
@@ -780,17 +704,17 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"starttls wrapped", fmt.Errorf("mx1.example.test: %w", ErrSTARTTLSNotOffered), report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
 		{"result error", &ResultError{ResultType: report.ResultDANERequired, ReasonCode: "no-tlsa"}, report.ResultDANERequired, "no-tlsa"},
 		{"result error wrapped", fmt.Errorf("dane: %w", &ResultError{ResultType: report.ResultDNSSECInvalid, ReasonCode: "bogus"}), report.ResultDNSSECInvalid, "bogus"},
-		{"result error without code", &ResultError{ResultType: report.ResultTLSAInvalid, Err: x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}}, report.ResultTLSAInvalid, "hostname-mismatch"},
+		{"result error without code", &ResultError{ResultType: report.ResultTLSAInvalid, Err: x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}}, report.ResultTLSAInvalid, "hostname-mismatch"},
 		{"result error without type", &ResultError{ReasonCode: "custom", Err: ErrSTARTTLSNotOffered}, report.ResultSTARTTLSNotSupported, "custom"},
 		{"result error empty", &ResultError{}, report.ResultValidationFailure, "handshake-error"},
 		{"nil result error wrapped", fmt.Errorf("x: %w", (*ResultError)(nil)), report.ResultValidationFailure, "handshake-error"},
-		{"hostname value", x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"hostname pointer", &x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"hostname in verification error", wrapVerify(x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"expired bare", x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
-		{"expired pointer", &x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
-		{"expired root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}), report.ResultCertificateExpired, "chain-certificate-expired"},
-		{"future root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.cert, Reason: x509.Expired, Detail: "current time 2020-01-01T00:00:00Z is before 2029-01-01T00:00:00Z"}), report.ResultCertificateNotTrusted, "chain-certificate-not-yet-valid"},
+		{"hostname value", x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"hostname pointer", &x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"hostname in verification error", wrapVerify(x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"expired bare", x509.CertificateInvalidError{Cert: leaf.Cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
+		{"expired pointer", &x509.CertificateInvalidError{Cert: leaf.Cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}, report.ResultCertificateExpired, "certificate-expired"},
+		{"expired root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.Cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}), report.ResultCertificateExpired, "chain-certificate-expired"},
+		{"future root in verification error", wrapVerify(x509.CertificateInvalidError{Cert: ca.Cert, Reason: x509.Expired, Detail: "current time 2020-01-01T00:00:00Z is before 2029-01-01T00:00:00Z"}), report.ResultCertificateNotTrusted, "chain-certificate-not-yet-valid"},
 		{"not authorized to sign", x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}, report.ResultCertificateNotTrusted, "not-authorized-to-sign"},
 		{"ca not authorized for name", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForThisName}, report.ResultCertificateNotTrusted, "ca-not-authorized-for-name"},
 		{"too many intermediates", x509.CertificateInvalidError{Reason: x509.TooManyIntermediates}, report.ResultCertificateNotTrusted, "too-many-intermediates"},
@@ -802,8 +726,8 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"ca not authorized for eku", x509.CertificateInvalidError{Reason: x509.CANotAuthorizedForExtKeyUsage}, report.ResultCertificateNotTrusted, "ca-not-authorized-for-eku"},
 		{"no valid chains", x509.CertificateInvalidError{Reason: x509.NoValidChains}, report.ResultCertificateNotTrusted, "no-valid-chains"},
 		{"future reason", x509.CertificateInvalidError{Reason: 99}, report.ResultCertificateNotTrusted, "certificate-invalid-99"},
-		{"unknown authority", x509.UnknownAuthorityError{Cert: leaf.cert}, report.ResultCertificateNotTrusted, "unknown-authority"},
-		{"unknown authority pointer", &x509.UnknownAuthorityError{Cert: self.cert}, report.ResultCertificateNotTrusted, "self-signed-certificate"},
+		{"unknown authority", x509.UnknownAuthorityError{Cert: leaf.Cert}, report.ResultCertificateNotTrusted, "unknown-authority"},
+		{"unknown authority pointer", &x509.UnknownAuthorityError{Cert: self.Cert}, report.ResultCertificateNotTrusted, "self-signed-certificate"},
 		{"unknown authority without cert", x509.UnknownAuthorityError{}, report.ResultCertificateNotTrusted, "unknown-authority"},
 		{"constraint violation", x509.ConstraintViolationError{}, report.ResultCertificateNotTrusted, "constraint-violation"},
 		{"insecure algorithm", wrapVerify(x509.InsecureAlgorithmError(x509.SHA1WithRSA)), report.ResultCertificateNotTrusted, "insecure-algorithm"},
@@ -823,7 +747,7 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, report.ResultValidationFailure, "connection-reset"},
 		{"broken pipe", &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, report.ResultValidationFailure, "connection-reset"},
 		{"other", errors.New("tls: unexpected message"), report.ResultValidationFailure, "handshake-error"},
-		{"joined", errors.Join(io.EOF, x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
+		{"joined", errors.Join(io.EOF, x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
 		{"Is method", isSTARTTLSError{}, report.ResultSTARTTLSNotSupported, "starttls-not-offered"},
 		{"wraps itself", &loopError{}, report.ResultValidationFailure, "handshake-error"},
 		{"nil pointer net.Error", fmt.Errorf("x: %w", (*net.OpError)(nil)), report.ResultValidationFailure, "handshake-error"},
@@ -869,9 +793,9 @@ func TestClassifyTLSErrorValues(t *testing.T) {
 // ClassifyTLSError looks for only through an As method, as errors.As
 // finds it, and not through Unwrap.
 func TestClassifyTLSErrorAsMethod(t *testing.T) {
-	ca := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate("mx.example.test"), &ca)
-	hostname := x509.HostnameError{Certificate: leaf.cert, Host: "x.test"}
+	ca := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate("mx.example.test"), &ca)
+	hostname := x509.HostnameError{Certificate: leaf.Cert, Host: "x.test"}
 	tests := []struct {
 		name     string
 		err      error
@@ -881,8 +805,8 @@ func TestClassifyTLSErrorAsMethod(t *testing.T) {
 		{"x509.HostnameError", asOnly{hostname}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
 		{"*x509.HostnameError", asOnly{&hostname}, report.ResultCertificateHostMismatch, "hostname-mismatch"},
 		{"wrapped", fmt.Errorf("deliver: %w", asOnly{hostname}), report.ResultCertificateHostMismatch, "hostname-mismatch"},
-		{"x509.CertificateInvalidError", asOnly{x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}}, report.ResultCertificateExpired, "certificate-expired"},
-		{"x509.UnknownAuthorityError", asOnly{x509.UnknownAuthorityError{Cert: leaf.cert}}, report.ResultCertificateNotTrusted, "unknown-authority"},
+		{"x509.CertificateInvalidError", asOnly{x509.CertificateInvalidError{Cert: leaf.Cert, Reason: x509.Expired, Detail: "current time 2030-01-01T00:00:00Z is after 2029-01-01T00:00:00Z"}}, report.ResultCertificateExpired, "certificate-expired"},
+		{"x509.UnknownAuthorityError", asOnly{x509.UnknownAuthorityError{Cert: leaf.Cert}}, report.ResultCertificateNotTrusted, "unknown-authority"},
 		{"tls.AlertError", asOnly{tls.AlertError(48)}, report.ResultValidationFailure, "tls-alert-unknown-ca"},
 		{"tls.RecordHeaderError", asOnly{tls.RecordHeaderError{Msg: "not TLS"}}, report.ResultValidationFailure, "not-tls"},
 		{"*ResultError", asOnly{&ResultError{ResultType: report.ResultDANERequired, ReasonCode: "no-tlsa"}}, report.ResultDANERequired, "no-tlsa"},
@@ -965,12 +889,12 @@ func TestClassifyTLSErrorCodesDocumented(t *testing.T) {
 // (expired, remote-alert, other) and what real loopback sessions return.
 func BenchmarkClassifyTLSError(b *testing.B) {
 	const host = "mx.example.test"
-	ca := issue(b, caTemplate("Test Root"), nil)
-	leaf := issue(b, leafTemplate(host), &ca)
-	wrongHost := issue(b, leafTemplate("other.example.test"), &ca)
-	client := &tls.Config{ServerName: host, RootCAs: certPool(ca)}
-	realAlert := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{leaf.tlsCert()}, ClientAuth: tls.RequireAnyClientCert}), client)
-	realHostname := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{wrongHost.tlsCert()}}), client)
+	ca := testcert.Issue(b, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(b, testcert.LeafTemplate(host), &ca)
+	wrongHost := testcert.Issue(b, testcert.LeafTemplate("other.example.test"), &ca)
+	client := &tls.Config{ServerName: host, RootCAs: testcert.Pool(ca)}
+	realAlert := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}, ClientAuth: tls.RequireAnyClientCert}), client)
+	realHostname := dialTLS(b, tlsServer(b, &tls.Config{Certificates: []tls.Certificate{wrongHost.TLSCertificate()}}), client)
 	realNoSTARTTLS := deliverTLS(b, smtpServer(b, nil), client)
 	for _, err := range []error{realAlert, realHostname, realNoSTARTTLS} {
 		require.Error(b, err)
@@ -980,8 +904,8 @@ func BenchmarkClassifyTLSError(b *testing.B) {
 		err  error
 	}{
 		{"expired", &tls.CertificateVerificationError{
-			UnverifiedCertificates: []*x509.Certificate{leaf.cert},
-			Err:                    x509.CertificateInvalidError{Cert: leaf.cert, Reason: x509.Expired, Detail: "current time X is after Y"},
+			UnverifiedCertificates: []*x509.Certificate{leaf.Cert},
+			Err:                    x509.CertificateInvalidError{Cert: leaf.Cert, Reason: x509.Expired, Detail: "current time X is after Y"},
 		}},
 		{"remote-alert", &net.OpError{Op: "remote error", Err: tls.AlertError(40)}},
 		{"other", errors.New("tls: something else")},

@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
-
-	"github.com/google/go-cmp/cmp"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -30,29 +29,13 @@ const maxReplay = 500
 // testdata/corpus.golden; every report produced must pass Validate and
 // the strict decoder, and keep the replayed counts.
 func TestCorpusReplay(t *testing.T) {
-	dir := corpus.Dir(t, "")
-	files, err := filepath.Glob(filepath.Join(dir, "reports", "*.json*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpus.Files(t, "reports", "*.json*")
 	var out strings.Builder
 	for _, f := range files {
 		name := filepath.Base(f)
 		fmt.Fprintf(&out, "%s: %s\n", name, replay(t, f))
 	}
-	golden := filepath.Join("testdata", "corpus.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Errorf("corpus outcomes (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "corpus.golden"), out.String(), *update)
 }
 
 // replay records the sessions of the report in file and returns a one-line

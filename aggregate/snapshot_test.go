@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/aggregate"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -75,22 +76,10 @@ func TestSnapshotGolden(t *testing.T) {
 	a := aggregate.New(testConfig)
 	record(t, a, sampleSessions()...)
 	got := snapshot(t, a)
-	golden := filepath.Join("testdata", "snapshot.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("snapshot mismatch (-want +got):\n%s", diff)
-	}
+	want := golden.Check(t, filepath.Join("testdata", "snapshot.golden"), string(got), *update)
 	// The golden snapshot restores to the same reports.
 	b := aggregate.New(testConfig)
-	merge(t, b, want)
+	merge(t, b, []byte(want))
 	if diff := cmp.Diff(allReports(t, a), allReports(t, b), cmpOpts); diff != "" {
 		t.Errorf("reports after restoring the golden snapshot (-want +got):\n%s", diff)
 	}

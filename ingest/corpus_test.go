@@ -59,10 +59,7 @@ func observe(r *Result) observed {
 // of corpusTrusted are trusted — with DKIM off, and with DKIM on but DNS
 // knowing no key (offline).
 func TestCorpusSources(t *testing.T) {
-	dir := corpus.Dir(t, "emails")
-	paths, err := filepath.Glob(filepath.Join(dir, "*.eml"))
-	require.NoError(t, err)
-	require.NotEmpty(t, paths)
+	paths := corpus.Files(t, "emails", "*.eml")
 	var names, msgs []string
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -152,9 +149,7 @@ func TestCorpusSources(t *testing.T) {
 // (their keys are long rotated away) and no Authentication-Results field
 // is believed.
 func TestCorpusNoTrustedMX(t *testing.T) {
-	dir := corpus.Dir(t, "emails")
-	paths, err := filepath.Glob(filepath.Join(dir, "*.eml"))
-	require.NoError(t, err)
+	paths := corpus.Files(t, "emails", "*.eml")
 	rd := &Reader{Resolver: dnstest.Start(t, dnstest.Zone{}).Resolver()}
 	st, err := rd.Run(context.Background(), &Files{Paths: paths}, func(r *Result) error {
 		for _, rep := range r.Reports {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // dmarcXML is a minimal DMARC aggregate report (RFC 7489 Appendix C).
@@ -85,7 +87,7 @@ func dsnMail(t testing.TB) string {
 		"--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
 		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.sender.example\r\n\r\n" +
 		"Final-Recipient: rfc822; tlsrpt@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" +
-		"--B\r\nContent-Type: message/rfc822\r\n\r\n" + reportMail(t, "sender.example", testReport("sender.example")) + "\r\n--B--\r\n"
+		"--B\r\nContent-Type: message/rfc822\r\n\r\n" + testmail.ReportMail(t, "sender.example", testReport("sender.example")) + "\r\n--B--\r\n"
 }
 
 // newsletterMail is ordinary mail.

@@ -3,9 +3,6 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"net/netip"
 	"strconv"
@@ -13,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-msgauth/dkim"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -30,42 +27,23 @@ const testSelector = "tlsrpt"
 var signedHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
 	"TLS-Report-Domain", "TLS-Report-Submitter"}
 
-// signingKey is an Ed25519 DKIM key of a domain and its key record.
-type signingKey struct {
-	domain string
-	key    ed25519.PrivateKey
-	record string
-}
-
-func newSigningKey(t testing.TB, d string) signingKey {
+// newSigningKey is an Ed25519 DKIM key of d under testSelector whose
+// signatures cover signedHeaders.
+func newSigningKey(t testing.TB, d string) testdkim.Key {
 	t.Helper()
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}
-}
-
-// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed);
-// a non-zero expires sets x=.
-func (k signingKey) sign(t testing.TB, msg string, expires time.Time) string {
-	t.Helper()
-	var b strings.Builder
-	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
-		Domain: k.domain, Selector: testSelector, Signer: k.key,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: signedHeaders, Expiration: expires,
-	})
-	require.NoError(t, err)
-	return b.String()
+	k := testdkim.Ed25519(t, d, testSelector)
+	k.Headers = signedHeaders
+	return k
 }
 
 // dns serves the key records of keys from a real DNS server on loopback
 // (internal/dnstest); names in servfail answer SERVFAIL, a temporary
 // failure.
-func dns(t testing.TB, keys []signingKey, servfail ...string) tlsrpt.Resolver {
+func dns(t testing.TB, keys []testdkim.Key, servfail ...string) tlsrpt.Resolver {
 	t.Helper()
 	z := dnstest.Zone{TXT: map[string][][]string{}, RCode: map[string]dnsmessage.RCode{}}
 	for _, k := range keys {
-		z.TXT[testSelector+"._domainkey."+k.domain] = [][]string{{k.record}}
+		z.TXT[k.TXTName()] = [][]string{{k.Record}}
 	}
 	for _, d := range servfail {
 		z.RCode[testSelector+"._domainkey."+d] = dnsmessage.RCodeServerFailure
@@ -118,29 +96,6 @@ func gz(t testing.TB, b []byte) []byte {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
-}
-
-// reportMail returns an RFC 8460 §5.3 report mail (CRLF, unsigned) whose
-// header names submitter, with one application/tlsrpt+json part per
-// report after the text part (mime:part[2], mime:part[3], …). top is
-// prepended to the header (trace fields an MX would add come after
-// signing).
-func reportMail(t testing.TB, submitter string, reports ...*report.Report) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
-		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
-		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
-		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
-		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
-		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
-	for _, r := range reports {
-		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
-		b.Write(reportJSON(t, r))
-		b.WriteString("\r\n")
-	}
-	b.WriteString("--R--\r\n")
-	return b.String()
 }
 
 // forward returns a mail that attaches each inner as message/rfc822 (a

@@ -9,16 +9,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // hostileMailbox returns the messages of a mailbox an attacker filled,
 // with the Stats a Reader must count for them, and the index of every
 // message that must not be trusted.
-func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []signingKey, never map[int]bool) {
+func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []testdkim.Key, never map[int]bool) {
 	t.Helper()
 	google := newSigningKey(t, "google.com")
 	evil := newSigningKey(t, "evil.test")
-	keys = []signingKey{google, evil}
+	keys = []testdkim.Key{google, evil}
 	never = map[int]bool{}
 	add := func(m string, untrustable bool) {
 		if untrustable {
@@ -26,7 +29,7 @@ func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []signingKey,
 		}
 		msgs = append(msgs, m)
 	}
-	good := reportMail(t, "google.com", testReport("google.com"))
+	good := testmail.ReportMail(t, "google.com", testReport("google.com"))
 
 	// 1,000 non-reports of every kind.
 	for i := range 1000 {
@@ -51,21 +54,21 @@ func hostileMailbox(t *testing.T) (msgs []string, want Stats, keys []signingKey,
 	want.NotReport = 1000
 
 	// Real reports: one trusted, one forwarded with its signature intact.
-	add(google.sign(t, good, time.Time{}), false)
-	add(forward(google.sign(t, good, time.Time{})), false)
+	add(google.Sign(t, good, time.Time{}), false)
+	add(forward(google.Sign(t, good, time.Time{})), false)
 	want.Report += 2
 	want.Trusted += 2
 
 	// Forged and forwarded reports that must never be trusted.
 	forged := []string{
-		newSigningKey(t, "google.com").sign(t, good, time.Time{}),                                                                   // key not published
-		strings.Replace(google.sign(t, good, time.Time{}), `"total-failure-session-count":1`, `"total-failure-session-count":9`, 1), // tampered
-		evil.sign(t, good, time.Time{}),                               // unaligned signer
-		evil.sign(t, forward(good), time.Time{}),                      // the forwarder signs, the report does not
+		newSigningKey(t, "google.com").Sign(t, good, time.Time{}),                                                                   // key not published
+		strings.Replace(google.Sign(t, good, time.Time{}), `"total-failure-session-count":1`, `"total-failure-session-count":9`, 1), // tampered
+		evil.Sign(t, good, time.Time{}),                               // unaligned signer
+		evil.Sign(t, forward(good), time.Time{}),                      // the forwarder signs, the report does not
 		arrive(good, "mx.evil.test", "dkim=pass header.d=google.com"), // A-R from an untrusted host
 		arrive("Authentication-Results: mx.example.net; dkim=pass header.d=google.com\r\n"+good, "mx.example.net", "dkim=none"), // A-R below the MX's
-		google.sign(t, good, time.Now().Add(-time.Hour)),                                                                        // expired
-		evil.sign(t, reportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),                // second report claims google.com
+		google.Sign(t, good, time.Now().Add(-time.Hour)),                                                                        // expired
+		evil.Sign(t, testmail.ReportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),       // second report claims google.com
 	}
 	for _, m := range forged {
 		add(m, true)

@@ -72,11 +72,7 @@ func imapFixtures(t *testing.T) []imapFixture {
 	t.Helper()
 	var out []imapFixture
 	t.Run("corpus", func(t *testing.T) {
-		dir := corpus.Dir(t, "emails")
-		names, err := filepath.Glob(filepath.Join(dir, "*.eml"))
-		require.NoError(t, err)
-		require.NotEmpty(t, names)
-		for _, n := range names {
+		for _, n := range corpus.Files(t, "emails", "*.eml") {
 			b, err := os.ReadFile(n)
 			require.NoError(t, err)
 			out = append(out, imapFixture{name: filepath.Base(n), msg: b})

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // outcome is what a read test compares.
@@ -22,7 +23,7 @@ type outcome struct {
 
 func TestRead(t *testing.T) {
 	js := reportJSON(t, testReport("google.com"))
-	mail := reportMail(t, "google.com", testReport("google.com"))
+	mail := testmail.ReportMail(t, "google.com", testReport("google.com"))
 	gzMail := "From: a@google.com\r\nTLS-Report-Submitter: google.com\r\nSubject: r\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=tlsrpt; boundary=\"G\"\r\n\r\n--G\r\nContent-Type: text/plain\r\n\r\nx\r\n" +
 		"--G\r\nContent-Type: application/tlsrpt+gzip\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64lines(gz(t, js)) + "--G--\r\n"
@@ -89,7 +90,7 @@ func TestReadFacts(t *testing.T) {
 	if diff := cmp.Diff(want, res.Mail); diff != "" || res.Mail.Date.IsZero() {
 		t.Errorf("facts (-want +got):\n%s", diff)
 	}
-	res = (&Reader{NoDKIM: true}).Read(context.Background(), strings.NewReader(reportMail(t, "google.com", testReport("google.com"))))
+	res = (&Reader{NoDKIM: true}).Read(context.Background(), strings.NewReader(testmail.ReportMail(t, "google.com", testReport("google.com"))))
 	if res.Mail.Submitter != "google.com" || res.Mail.ReportDomain != "example.net" || res.Mail.ReportID != "r1@google.com" {
 		t.Errorf("report facts %+v", res.Mail)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // quoteFrom matches the lines mboxrd quotes: ">*From ".
@@ -251,7 +252,7 @@ func TestMaildirVanishedAndTooLarge(t *testing.T) {
 
 func TestRunMarksFinalResults(t *testing.T) {
 	flaky := newSigningKey(t, "flaky.example")
-	retry := flaky.sign(t, reportMail(t, "flaky.example", testReport("flaky.example")), time.Time{})
+	retry := flaky.Sign(t, testmail.ReportMail(t, "flaky.example", testReport("flaky.example")), time.Time{})
 	dir := writeMaildir(t, []string{newsletterMail, retry, "\x00garbage"}, nil)
 	rd := &Reader{MarkProcessed: true, Resolver: dns(t, nil, "flaky.example")}
 	var fates []Fate

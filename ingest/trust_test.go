@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 )
 
 // verdict is what a trust test compares: the verdict, the domain it is
@@ -40,7 +42,7 @@ func TestTrust(t *testing.T) {
 	coUK := newSigningKey(t, "co.uk")
 	impostor := newSigningKey(t, "google.com") // same d=, a key DNS does not publish
 	flaky := newSigningKey(t, "flaky.example")
-	keys := []signingKey{google, corpMailRu, mailRu, evil, com, coUK, flaky}
+	keys := []testdkim.Key{google, corpMailRu, mailRu, evil, com, coUK, flaky}
 	res := dns(t, keys, "flaky.example")
 	past := time.Now().Add(-time.Hour).Truncate(time.Second)
 	soon := time.Now().Add(time.Hour).Truncate(time.Second)
@@ -54,86 +56,86 @@ func TestTrust(t *testing.T) {
 	}{
 		{
 			name: "aligned signature", reason: "d= equals the submitter",
-			mail: google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail: google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "google.com", Selector: testSelector}},
 		},
 		{
 			name: "relaxed alignment, signer below submitter", reason: "Mail.ru signs as corp.mail.ru with submitter mail.ru",
-			mail: corpMailRu.sign(t, reportMail(t, "mail.ru", testReport("corp.mail.ru")), time.Time{}),
+			mail: corpMailRu.Sign(t, testmail.ReportMail(t, "mail.ru", testReport("corp.mail.ru")), time.Time{}),
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "corp.mail.ru", Selector: testSelector}},
 		},
 		{
 			name: "relaxed alignment, signer above submitter", reason: "same organizational domain",
-			mail: mailRu.sign(t, reportMail(t, "corp.mail.ru", testReport("corp.mail.ru")), time.Time{}),
+			mail: mailRu.Sign(t, testmail.ReportMail(t, "corp.mail.ru", testReport("corp.mail.ru")), time.Time{}),
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "mail.ru", Selector: testSelector}},
 		},
 		{
 			name: "not aligned", reason: "a valid signature of another organization vouches for nothing",
-			mail: evil.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail: evil.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNotAligned}}},
 		},
 		{
 			name: "public suffix signer", reason: "d=com is valid cryptographically but aligns with nothing",
-			mail: com.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail: com.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodePublicSuffix}}},
 		},
 		{
 			name: "public suffix signer and submitter", reason: "d=co.uk with submitter co.uk: both public suffixes",
-			mail: coUK.sign(t, reportMail(t, "co.uk", testReport("co.uk")), time.Time{}),
+			mail: coUK.Sign(t, testmail.ReportMail(t, "co.uk", testReport("co.uk")), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodePublicSuffix}}},
 		},
 		{
 			name: "forged signature", reason: "signed with a key that is not the published one",
-			mail: impostor.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail: impostor.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeBadSignature}}},
 		},
 		{
 			name: "tampered body", reason: "the report changed after signing",
-			mail: strings.Replace(google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail: strings.Replace(google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 				`"total-successful-session-count":10`, `"total-successful-session-count":99`, 1),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeBadSignature}}},
 		},
 		{
 			name: "tampered header", reason: "TLS-Report-Submitter is signed",
-			mail: strings.Replace(evil.sign(t, reportMail(t, "evil.test", testReport("google.com")), time.Time{}),
+			mail: strings.Replace(evil.Sign(t, testmail.ReportMail(t, "evil.test", testReport("google.com")), time.Time{}),
 				"TLS-Report-Submitter: evil.test", "TLS-Report-Submitter: google.com", 1),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeBadSignature}}},
 		},
 		{
 			name: "expired signature", reason: "x= in the past is its own reason, not a bad signature",
-			mail: google.sign(t, reportMail(t, "google.com", testReport("google.com")), past),
+			mail: google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), past),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSignatureExpired}}},
 		},
 		{
 			name: "expired by Now", reason: "Reader.Now after x=: expired although go-msgauth's clock says valid",
-			mail:   google.sign(t, reportMail(t, "google.com", testReport("google.com")), soon),
+			mail:   google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), soon),
 			reader: Reader{Now: func() time.Time { return soon.Add(time.Minute) }},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSignatureExpired}}},
 		},
 		{
 			name: "expired, but trusted MX verified at arrival", reason: "the MX's Authentication-Results vouch",
-			mail:   arrive(google.sign(t, reportMail(t, "google.com", testReport("google.com")), past), mx, "dkim=pass header.d=google.com header.s=tlsrpt"),
+			mail:   arrive(google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), past), mx, "dkim=pass header.d=google.com header.s=tlsrpt"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}},
 			want:   []verdict{{Verdict: VerdictTrusted, Domain: "google.com", AuthServID: mx}},
 		},
 		{
 			name: "temporary DNS failure", reason: "SERVFAIL fetching the key: retry later",
-			mail: flaky.sign(t, reportMail(t, "flaky.example", testReport("flaky.example")), time.Time{}),
+			mail: flaky.Sign(t, testmail.ReportMail(t, "flaky.example", testReport("flaky.example")), time.Time{}),
 			want: []verdict{{Verdict: VerdictRetry, Codes: []tlsrpt.Code{CodeDNSTemporary}}},
 		},
 		{
 			name: "no signature", reason: "RFC 8460 §3 MUST",
-			mail: reportMail(t, "google.com", testReport("google.com")),
+			mail: testmail.ReportMail(t, "google.com", testReport("google.com")),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNoSignature}}},
 		},
 		{
 			name: "second signature vouches", reason: "an unaligned signature first does not hide an aligned one",
-			mail: google.sign(t, evil.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}), time.Time{}),
+			mail: google.Sign(t, evil.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}), time.Time{}),
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "google.com", Selector: testSelector}},
 		},
 		{
 			name: "every report checked", reason: "the signer vouches for the mail, not for a second report claiming another sender",
-			mail: evil.sign(t, reportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),
+			mail: evil.Sign(t, testmail.ReportMail(t, "evil.test", testReport("evil.test"), testReport("google.com")), time.Time{}),
 			want: []verdict{
 				{Verdict: VerdictTrusted, Domain: "evil.test", Selector: testSelector},
 				{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeContactNotVouched}},
@@ -141,13 +143,13 @@ func TestTrust(t *testing.T) {
 		},
 		{
 			name: "forwarded, own signature intact", reason: "the attached message's signature survives forwarding",
-			mail: forward(google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{})),
+			mail: forward(google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{})),
 			want: []verdict{{Verdict: VerdictTrusted, Domain: "google.com", Selector: testSelector}},
 		},
 		{
 			name: "two forwarded reports", reason: "each attached message vouches for its own report only; no signature covers both",
-			mail: forward(google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
-				google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{})),
+			mail: forward(google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
+				google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{})),
 			want: []verdict{
 				{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSeveralCarriers}},
 				{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeSeveralCarriers}},
@@ -155,61 +157,61 @@ func TestTrust(t *testing.T) {
 		},
 		{
 			name: "forwarded, signed by the forwarder only", reason: "the outer signature never vouches for an attached report",
-			mail: evil.sign(t, forward(reportMail(t, "google.com", testReport("google.com"))), time.Time{}),
+			mail: evil.Sign(t, forward(testmail.ReportMail(t, "google.com", testReport("google.com"))), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNoSignature}}},
 		},
 		{
 			name: "forwarded, outer A-R of trusted MX", reason: "the MX judged the forwarding mail, not the attached message",
-			mail:   arrive(forward(reportMail(t, "google.com", testReport("google.com"))), mx, "dkim=pass header.d=google.com"),
+			mail:   arrive(forward(testmail.ReportMail(t, "google.com", testReport("google.com"))), mx, "dkim=pass header.d=google.com"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeAuthResIgnored, CodeNotVerified}}},
 		},
 		{
 			name: "A-R of the trusted MX", reason: "NoDKIM: the MX's dkim=pass aligned with the submitter vouches",
-			mail:   arrive(reportMail(t, "mail.ru", testReport("corp.mail.ru")), mx, "dkim=pass (good) header.d=corp.mail.ru header.i=@corp.mail.ru"),
+			mail:   arrive(testmail.ReportMail(t, "mail.ru", testReport("corp.mail.ru")), mx, "dkim=pass (good) header.d=corp.mail.ru header.i=@corp.mail.ru"),
 			reader: Reader{TrustedAuthServIDs: []string{"MX.example.net"}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictTrusted, Domain: "corp.mail.ru", AuthServID: mx}},
 		},
 		{
 			name: "A-R with a comment hiding a semicolon", reason: "comments are removed before go-msgauth splits results",
-			mail:   arrive(reportMail(t, "google.com", testReport("google.com")), mx, "spf=pass (ok; really) smtp.mailfrom=google.com; dkim=pass header.d=google.com"),
+			mail:   arrive(testmail.ReportMail(t, "google.com", testReport("google.com")), mx, "spf=pass (ok; really) smtp.mailfrom=google.com; dkim=pass header.d=google.com"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictTrusted, Domain: "google.com", AuthServID: mx}},
 		},
 		{
 			name: "A-R of an untrusted authserv-id", reason: "a sender or relay wrote it",
-			mail:   arrive(reportMail(t, "google.com", testReport("google.com")), "relay.evil.test", "dkim=pass header.d=google.com"),
+			mail:   arrive(testmail.ReportMail(t, "google.com", testReport("google.com")), "relay.evil.test", "dkim=pass header.d=google.com"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeAuthResIgnored, CodeNotVerified}}},
 		},
 		{
 			name: "A-R placed below the trusted MX's", reason: "the sender wrote a field claiming the MX's authserv-id; the MX's own says none",
-			mail: arrive("Authentication-Results: "+mx+"; dkim=pass header.d=google.com\r\n"+reportMail(t, "google.com", testReport("google.com")),
+			mail: arrive("Authentication-Results: "+mx+"; dkim=pass header.d=google.com\r\n"+testmail.ReportMail(t, "google.com", testReport("google.com")),
 				mx, "dkim=none; spf=pass smtp.mailfrom=google.com"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeAuthResIgnored, CodeNotVerified}}},
 		},
 		{
 			name: "A-R of the trusted MX, unaligned pass", reason: "dkim=pass for another organization vouches for nothing",
-			mail:   arrive(reportMail(t, "google.com", testReport("google.com")), mx, "dkim=pass header.d=evil.test"),
+			mail:   arrive(testmail.ReportMail(t, "google.com", testReport("google.com")), mx, "dkim=pass header.d=evil.test"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}, NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNotAligned, CodeNotVerified}}},
 		},
 		{
 			name: "A-R of the trusted MX says fail, own DKIM passes", reason: "either vouches",
-			mail:   arrive(google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}), mx, "dkim=fail header.d=google.com"),
+			mail:   arrive(google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}), mx, "dkim=fail header.d=google.com"),
 			reader: Reader{TrustedAuthServIDs: []string{mx}},
 			want:   []verdict{{Verdict: VerdictTrusted, Domain: "google.com", Selector: testSelector}},
 		},
 		{
 			name: "NoDKIM without A-R", reason: "not verified is untrusted",
-			mail:   google.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{}),
+			mail:   google.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{}),
 			reader: Reader{NoDKIM: true},
 			want:   []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNotVerified}}},
 		},
 		{
 			name: "no submitter", reason: "nothing to align with",
-			mail: google.sign(t, strings.Replace(reportMail(t, "google.com", testReport("google.com")), "TLS-Report-Submitter: google.com\r\n", "", 1), time.Time{}),
+			mail: google.Sign(t, strings.Replace(testmail.ReportMail(t, "google.com", testReport("google.com")), "TLS-Report-Submitter: google.com\r\n", "", 1), time.Time{}),
 			want: []verdict{{Verdict: VerdictUntrusted, Codes: []tlsrpt.Code{CodeNoSubmitter}}},
 		},
 	}
@@ -239,9 +241,9 @@ func TestTrust(t *testing.T) {
 // isExpired.
 func TestGoMsgauthExpiryText(t *testing.T) {
 	k := newSigningKey(t, "google.com")
-	signed := k.sign(t, reportMail(t, "google.com", testReport("google.com")), time.Now().Add(-time.Minute))
+	signed := k.Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Now().Add(-time.Minute))
 	verifs, err := dkim.VerifyWithOptions(strings.NewReader(signed), &dkim.VerifyOptions{
-		LookupTXT: func(string) ([]string, error) { return []string{k.record}, nil },
+		LookupTXT: func(string) ([]string, error) { return []string{k.Record}, nil },
 	})
 	require.NoError(t, err)
 	require.Len(t, verifs, 1)
@@ -249,9 +251,9 @@ func TestGoMsgauthExpiryText(t *testing.T) {
 		t.Fatalf("go-msgauth's expiry error %q (perm %v) is not recognised", e, dkim.IsPermFail(e))
 	}
 	// A bad signature is never taken for an expired one.
-	forged := newSigningKey(t, "google.com").sign(t, reportMail(t, "google.com", testReport("google.com")), time.Time{})
+	forged := newSigningKey(t, "google.com").Sign(t, testmail.ReportMail(t, "google.com", testReport("google.com")), time.Time{})
 	verifs, err = dkim.VerifyWithOptions(strings.NewReader(forged), &dkim.VerifyOptions{
-		LookupTXT: func(string) ([]string, error) { return []string{k.record}, nil },
+		LookupTXT: func(string) ([]string, error) { return []string{k.Record}, nil },
 	})
 	require.NoError(t, err)
 	if e := verifs[0].Err; e == nil || isExpired(e) {

@@ -26,7 +26,7 @@ func BenchmarkWriteDKIM(b *testing.B) {
 	for _, k := range testKeys(b) {
 		b.Run(k.name, func(b *testing.B) {
 			r, opts := testReport(), testOptions()
-			opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: k.signer}
+			opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: k.Signer}
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if err := Write(io.Discard, r, opts); err != nil {

@@ -46,11 +46,7 @@ var corpusCodes = map[string][]tlsrpt.Code{
 // attachment, where there is one), the not-a-report mail yields
 // ErrNoReport.
 func TestCorpusEmails(t *testing.T) {
-	dir := corpus.Dir(t, "emails")
-	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no .eml files in %s: %v", dir, err)
-	}
+	files := corpus.Files(t, "emails", "*.eml")
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
@@ -96,7 +92,7 @@ func TestCorpusEmails(t *testing.T) {
 				t.Errorf("Verify checked %q, want the mail itself", v.Carrier)
 			}
 			// Class B corpus reports are the attachments of these mails.
-			gz := filepath.Join(dir, "..", "reports", strings.TrimSuffix(name, ".eml")+".json.gz")
+			gz := filepath.Join(filepath.Dir(path), "..", "reports", strings.TrimSuffix(name, ".eml")+".json.gz")
 			data, err := os.ReadFile(gz)
 			if err != nil {
 				return

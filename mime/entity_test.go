@@ -4,9 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/go-tlsrpt/tlsrpt"
 )
 
 func TestLenientMediaType(t *testing.T) {

@@ -3,9 +3,6 @@ package mime
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime/quotedprintable"
@@ -15,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 )
 
 // FuzzParse checks that Parse never panics, that every error is one of the
@@ -153,13 +151,9 @@ func FuzzWrite(f *testing.F) {
 // finds them there, the attached message Parse warns about
 // (CodeForwarded) otherwise, none when there are several.
 func FuzzVerify(f *testing.F) {
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		f.Fatal(err)
-	}
-	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	key := testdkim.Ed25519(f, "sender.example", testSelector)
 	opts := testOptions()
-	opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: key}
+	opts.DKIM = &DKIMOptions{Domain: key.Domain, Selector: key.Selector, Signer: key.Signer}
 	var b bytes.Buffer
 	if err := Write(&b, testReport(), opts); err != nil {
 		f.Fatal(err)
@@ -171,8 +165,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte(forward("evil.test", b.String())))
 	f.Add([]byte(forward("", b.String(), "Content-Type: application/tlsrpt+json\r\n\r\n{\"policies\":[]}")))
 	lookup := func(_ context.Context, name string) ([]string, error) {
-		if name == testSelector+"._domainkey.sender.example" {
-			return []string{record + "; s=email:tlsrpt"}, nil
+		if name == key.TXTName() {
+			return []string{key.Record + "; s=email:tlsrpt"}, nil
 		}
 		return nil, errors.New("nxdomain")
 	}

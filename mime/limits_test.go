@@ -163,8 +163,8 @@ func TestVerifyLimits(t *testing.T) {
 	k := testKeys(t)[1]
 	signed := signedMessage(t, k)
 	other := newSigningKey(t, "esp.example")
-	twice := other.sign(t, signed)
-	res := lookupKeys(other, signingKey{domain: "sender.example", record: k.record})
+	twice := other.Sign(t, signed, time.Time{})
+	res := lookupKeys(other, k.Key)
 	var manyParts strings.Builder
 	manyParts.WriteString("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n")
 	for i := 0; i < defaultMaxParts+1; i++ {

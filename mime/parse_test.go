@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -397,27 +398,27 @@ func TestParseChecksEveryReport(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		reports []*report.Report
+		reports []any // *report.Report
 		want    []finding
 	}{
-		{name: "both at the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test")}},
-		{name: "second at a subdomain of the submitter", reports: []*report.Report{reportFrom("evil.test"), reportFrom("mail.evil.test")},
+		{name: "both at the submitter", reports: []any{reportFrom("evil.test"), reportFrom("evil.test")}},
+		{name: "second at a subdomain of the submitter", reports: []any{reportFrom("evil.test"), reportFrom("mail.evil.test")},
 			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
-		{name: "second at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("sender.example")},
+		{name: "second at sender.example", reports: []any{reportFrom("evil.test"), reportFrom("sender.example")},
 			want: []finding{{CodeSubmitterMismatch, "mime:part[3]"}}},
-		{name: "first at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("evil.test")},
+		{name: "first at sender.example", reports: []any{reportFrom("sender.example"), reportFrom("evil.test")},
 			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}}},
-		{name: "both at sender.example", reports: []*report.Report{reportFrom("sender.example"), reportFrom("sender.example")},
+		{name: "both at sender.example", reports: []any{reportFrom("sender.example"), reportFrom("sender.example")},
 			want: []finding{{CodeSubmitterMismatch, "mime:part[2]"}, {CodeSubmitterMismatch, "mime:part[3]"}}},
-		{name: "third at sender.example", reports: []*report.Report{reportFrom("evil.test"), reportFrom("evil.test"), reportFrom("sender.example")},
+		{name: "third at sender.example", reports: []any{reportFrom("evil.test"), reportFrom("evil.test"), reportFrom("sender.example")},
 			want: []finding{{CodeSubmitterMismatch, "mime:part[4]"}}},
-		{name: "second for another policy domain", reports: []*report.Report{reportFrom("evil.test"), otherDomain},
+		{name: "second for another policy domain", reports: []any{reportFrom("evil.test"), otherDomain},
 			want: []finding{{CodeReportDomainMismatch, "mime:part[3]"}}},
-		{name: "one report at the submitter", reports: []*report.Report{reportFrom("evil.test")}},
+		{name: "one report at the submitter", reports: []any{reportFrom("evil.test")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msg := evil.sign(t, reportMailFor(t, "evil.test", tt.reports...))
+			msg := evil.Sign(t, testmail.ReportMail(t, "evil.test", tt.reports...), time.Time{})
 			v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{Resolver: lookupKeys(evil)})
 			require.NoError(t, err)
 			require.NotNil(t, v.Authentic(), "evil.test's own signature: %+v", v.Signatures)

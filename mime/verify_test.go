@@ -3,10 +3,6 @@ package mime
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net"
@@ -14,13 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
+	"github.com/go-tlsrpt/tlsrpt/internal/testmail"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -49,21 +47,6 @@ func lookupFor(name, record string) txtFunc {
 	}
 }
 
-// resignAs adds a second signature by another domain to msg.
-func resignAs(t *testing.T, msg, d string, key crypto.Signer) string {
-	t.Helper()
-	var b strings.Builder
-	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
-		Domain: d, Selector: testSelector, Signer: key,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: []string{"From", "Subject"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
 func TestVerify(t *testing.T) {
 	keys := testKeys(t)
 	keyName := testSelector + "._domainkey.sender.example"
@@ -82,31 +65,31 @@ func TestVerify(t *testing.T) {
 			want   []SignatureResult
 			err    bool // want a non-nil Err in the first result
 		}{
-			{name: "no s=", msg: msg, record: k.record, want: []SignatureResult{ok}},
-			{name: "s=tlsrpt", msg: msg, record: k.record + "; s=tlsrpt", want: []SignatureResult{func() SignatureResult {
+			{name: "no s=", msg: msg, record: k.Record, want: []SignatureResult{ok}},
+			{name: "s=tlsrpt", msg: msg, record: k.Record + "; s=tlsrpt", want: []SignatureResult{func() SignatureResult {
 				r := ok
 				r.Services = []string{"tlsrpt"}
 				return r
 			}()}},
-			{name: "s=email:tlsrpt", msg: msg, record: k.record + "; s=email:tlsrpt", want: []SignatureResult{func() SignatureResult {
+			{name: "s=email:tlsrpt", msg: msg, record: k.Record + "; s=email:tlsrpt", want: []SignatureResult{func() SignatureResult {
 				r := ok
 				r.Services = []string{"email", "tlsrpt"}
 				return r
 			}()}},
-			{name: "s=email only", msg: msg, record: k.record + "; s=email", want: []SignatureResult{func() SignatureResult {
+			{name: "s=email only", msg: msg, record: k.Record + "; s=email", want: []SignatureResult{func() SignatureResult {
 				r := ok
 				r.Services, r.ServiceTLSRPT, r.ServiceEmailOnly = []string{"email"}, false, true
 				return r
 			}()}},
-			{name: "tampered", msg: strings.Replace(msg, "example.net", "evil.example", 1), record: k.record, err: true,
+			{name: "tampered", msg: strings.Replace(msg, "example.net", "evil.example", 1), record: k.Record, err: true,
 				want: []SignatureResult{ok}},
-			{name: "l= tag", msg: strings.Replace(msg, "DKIM-Signature: ", "DKIM-Signature: l=10; ", 1), record: k.record, err: true,
+			{name: "l= tag", msg: strings.Replace(msg, "DKIM-Signature: ", "DKIM-Signature: l=10; ", 1), record: k.Record, err: true,
 				want: []SignatureResult{func() SignatureResult {
 					r := ok
 					r.BodyLength = true
 					return r
 				}()}},
-			{name: "unsigned", msg: msg[strings.Index(msg, "From:"):], record: k.record},
+			{name: "unsigned", msg: msg[strings.Index(msg, "From:"):], record: k.Record},
 		}
 		for _, tt := range tests {
 			t.Run(k.name+"/"+tt.name, func(t *testing.T) {
@@ -130,12 +113,13 @@ func TestVerify(t *testing.T) {
 
 func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 	k := testKeys(t)[1]
-	_, other, _ := ed25519.GenerateKey(rand.Reader)
-	otherPub := other.Public().(ed25519.PublicKey)
-	msg := resignAs(t, signedMessage(t, k), "esp.example", other)
+	// A second signature by another domain.
+	other := testdkim.Ed25519(t, "esp.example", testSelector)
+	other.Headers = []string{"From", "Subject"}
+	msg := other.Sign(t, signedMessage(t, k), time.Time{})
 	records := map[string]string{
-		testSelector + "._domainkey.sender.example": k.record,
-		testSelector + "._domainkey.esp.example":    "v=DKIM1; k=ed25519; p=" + b64(otherPub),
+		k.TXTName():     k.Record,
+		other.TXTName(): other.Record,
 	}
 	v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
 		Resolver: txtFunc(func(_ context.Context, name string) ([]string, error) {
@@ -197,15 +181,13 @@ func TestVerifyUnalignedAndLookupFailure(t *testing.T) {
 	}
 }
 
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
 // TestVerifyOddHeaderLine checks that a line go-msgauth reads as a
 // signature field but the header parser skips does not shift results.
 func TestVerifyOddHeaderLine(t *testing.T) {
 	k := testKeys(t)[1]
 	msg := "DKIM-Signature\r\n" + signedMessage(t, k)
 	v, err := Verify(context.Background(), strings.NewReader(msg), &VerifyOptions{
-		Resolver: lookupFor(testSelector+"._domainkey.sender.example", k.record),
+		Resolver: lookupFor(testSelector+"._domainkey.sender.example", k.Record),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -215,67 +197,25 @@ func TestVerifyOddHeaderLine(t *testing.T) {
 	}
 }
 
-// signingKey is an Ed25519 DKIM key of a domain and its key record.
-type signingKey struct {
-	domain string
-	key    ed25519.PrivateKey
-	record string
-}
-
-func newSigningKey(t testing.TB, d string) signingKey {
+// newSigningKey is an Ed25519 DKIM key of d under testSelector whose
+// signatures cover the fields Write signs.
+func newSigningKey(t testing.TB, d string) testdkim.Key {
 	t.Helper()
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	return signingKey{domain: d, key: key, record: "v=DKIM1; k=ed25519; p=" + b64(pub)}
-}
-
-// sign DKIM-signs msg with go-msgauth as d=k.domain (relaxed/relaxed, the
-// fields Write signs).
-func (k signingKey) sign(t testing.TB, msg string) string {
-	t.Helper()
-	var b strings.Builder
-	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{
-		Domain: k.domain, Selector: testSelector, Signer: k.key,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: signedHeaders,
-	})
-	require.NoError(t, err)
-	return b.String()
+	k := testdkim.Ed25519(t, d, testSelector)
+	k.Headers = signedHeaders
+	return k
 }
 
 // lookupKeys serves the key records of keys.
-func lookupKeys(keys ...signingKey) txtFunc {
+func lookupKeys(keys ...testdkim.Key) txtFunc {
 	return func(_ context.Context, name string) ([]string, error) {
 		for _, k := range keys {
-			if strings.EqualFold(name, testSelector+"._domainkey."+k.domain) {
-				return []string{k.record}, nil
+			if strings.EqualFold(name, k.TXTName()) {
+				return []string{k.Record}, nil
 			}
 		}
 		return nil, errors.New("nxdomain " + name)
 	}
-}
-
-// reportMailFor returns an RFC 8460 §5.3 report mail (CRLF, unsigned)
-// whose header names submitter, with one application/tlsrpt+json part
-// per report after the text part (mime:part[2], mime:part[3], …).
-func reportMailFor(t testing.TB, submitter string, reports ...*report.Report) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("From: TLS reports <tlsrpt@" + submitter + ">\r\nTo: tlsrpt@example.net\r\n" +
-		"Date: Sat, 02 Mar 2024 01:02:03 +0000\r\nMessage-ID: <m1@" + submitter + ">\r\n" +
-		"Subject: Report Domain: example.net Submitter: " + submitter + " Report-ID: <r1@" + submitter + ">\r\n" +
-		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"R\"\r\n" +
-		"TLS-Report-Domain: example.net\r\nTLS-Report-Submitter: " + submitter + "\r\n\r\n" +
-		"--R\r\nContent-Type: text/plain\r\n\r\nTLS reports.\r\n")
-	for _, r := range reports {
-		js, err := json.Marshal(r)
-		require.NoError(t, err)
-		b.WriteString("--R\r\nContent-Type: application/tlsrpt+json\r\n\r\n")
-		b.Write(js)
-		b.WriteString("\r\n")
-	}
-	b.WriteString("--R--\r\n")
-	return b.String()
 }
 
 // reportFrom returns the test report with the contact-info at d.
@@ -319,8 +259,8 @@ func TestVerifyForwardedReport(t *testing.T) {
 	forwarder := newSigningKey(t, "forwarder.example")
 	lookup := lookupKeys(sender, evil, forwarder)
 
-	legit := sender.sign(t, reportMailFor(t, "sender.example", reportFrom("sender.example")))
-	unsigned := reportMailFor(t, "sender.example", reportFrom("sender.example"))
+	legit := sender.Sign(t, testmail.ReportMail(t, "sender.example", reportFrom("sender.example")), time.Time{})
+	unsigned := testmail.ReportMail(t, "sender.example", reportFrom("sender.example"))
 	tampered := strings.Replace(legit, `"total-successful-session-count":5326`, `"total-successful-session-count":1`, 1)
 	require.NotEqual(t, legit, tampered)
 	evilJSON, err := json.Marshal(reportFrom("evil.test"))
@@ -339,25 +279,25 @@ func TestVerifyForwardedReport(t *testing.T) {
 	}{
 		{name: "forged: evil.test signs the wrapper of an unsigned report claiming sender.example",
 			reason: "the wrapper's valid, aligned signature does not cover the attached message",
-			msg:    evil.sign(t, forward("evil.test", unsigned)), wantCarrier: "mime:part[2].message",
+			msg:    evil.Sign(t, forward("evil.test", unsigned), time.Time{}), wantCarrier: "mime:part[2].message",
 			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
 		{name: "forged: the attached report carries a copied sender.example signature",
 			reason: "the attached message's signature fails: its body was changed",
-			msg:    evil.sign(t, forward("evil.test", tampered)), wantCarrier: "mime:part[2].message",
+			msg:    evil.Sign(t, forward("evil.test", tampered), time.Time{}), wantCarrier: "mime:part[2].message",
 			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
 		{name: "forged: evil.test signs the attached report claiming sender.example",
 			reason: "the attached message's signature verifies but is not aligned with its TLS-Report-Submitter",
-			msg:    forward("", evil.sign(t, unsigned)), wantCarrier: "mime:part[2].message",
+			msg:    forward("", evil.Sign(t, unsigned, time.Time{})), wantCarrier: "mime:part[2].message",
 			wantSubmitter: "sender.example", wantWarning: "mime:part[2].message"},
 		{name: "forged: two reports, evil.test's own and an attached one",
 			reason: "no one message carries both: nothing vouches for all reports",
-			msg:    evil.sign(t, forward("evil.test", unsigned, evilPart)), wantWarning: "mime:part[2].message"},
+			msg:    evil.Sign(t, forward("evil.test", unsigned, evilPart), time.Time{}), wantWarning: "mime:part[2].message"},
 		{name: "forwarded: sender.example's signed report in an unsigned wrapper",
 			reason: "the attached message's own signature verifies and is aligned",
 			msg:    forward("", legit), wantCarrier: "mime:part[2].message",
 			wantSubmitter: "sender.example", wantSigner: "sender.example", wantWarning: "mime:part[2].message"},
 		{name: "forwarded: signed report in a wrapper signed by the forwarder",
-			msg: forwarder.sign(t, forward("", legit)), wantCarrier: "mime:part[2].message",
+			msg: forwarder.Sign(t, forward("", legit), time.Time{}), wantCarrier: "mime:part[2].message",
 			wantSubmitter: "sender.example", wantSigner: "sender.example", wantWarning: "mime:part[2].message"},
 		{name: "forwarded twice",
 			msg: forward("", forward("", legit)), wantCarrier: "mime:part[2].message.part[2].message",
@@ -365,10 +305,10 @@ func TestVerifyForwardedReport(t *testing.T) {
 		{name: "direct: sender.example's signed report",
 			msg: legit, wantCarrier: "mime:message", wantSubmitter: "sender.example", wantSigner: "sender.example"},
 		{name: "direct: evil.test's signed report of its own",
-			msg: evil.sign(t, reportMailFor(t, "evil.test", reportFrom("evil.test"))), wantCarrier: "mime:message",
+			msg: evil.Sign(t, testmail.ReportMail(t, "evil.test", reportFrom("evil.test")), time.Time{}), wantCarrier: "mime:message",
 			wantSubmitter: "evil.test", wantSigner: "evil.test"},
 		{name: "no report: the mail's own signatures",
-			msg:         evil.sign(t, forward("evil.test", "From: a@b.example\r\n\r\nhello\r\n")),
+			msg:         evil.Sign(t, forward("evil.test", "From: a@b.example\r\n\r\nhello\r\n"), time.Time{}),
 			wantCarrier: "mime:message", wantSubmitter: "evil.test", wantSigner: "evil.test", wantNoReport: true},
 	}
 	for _, tt := range tests {
@@ -416,7 +356,7 @@ func TestVerifyNetResolver(t *testing.T) {
 	for _, k := range testKeys(t) {
 		t.Run(k.name, func(t *testing.T) {
 			var strs []string
-			for rec := k.record; rec != ""; {
+			for rec := k.Record; rec != ""; {
 				n := min(len(rec), 255)
 				strs = append(strs, rec[:n])
 				rec = rec[n:]

@@ -2,12 +2,8 @@ package mime
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,6 +23,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-tlsrpt/tlsrpt"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -130,19 +128,7 @@ func TestWriteGolden(t *testing.T) {
 				tt.edit(r, opts)
 			}
 			got := writeString(t, r, opts)
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("message differs from %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.golden), got, *update)
 			checkWireFormat(t, got)
 		})
 	}
@@ -293,30 +279,19 @@ func TestWriteSubmitterDerivation(t *testing.T) {
 	}
 }
 
-// testKey is a DKIM key and the TXT record publishing it.
+// testKey is a DKIM key of sender.example under testSelector, with a
+// name for subtests.
 type testKey struct {
-	name   string
-	signer crypto.Signer
-	record string
+	name string
+	testdkim.Key
 }
 
+// testKeys returns an RSA-2048 and an Ed25519 key, in that order.
 func testKeys(t testing.TB) []testKey {
 	t.Helper()
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&rk.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	epub, ek, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return []testKey{
-		{"rsa2048", rk, "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)},
-		{"ed25519", ek, "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(epub)},
+		{"rsa2048", testdkim.RSA(t, "sender.example", testSelector, 2048)},
+		{"ed25519", testdkim.Ed25519(t, "sender.example", testSelector)},
 	}
 }
 
@@ -325,7 +300,7 @@ const testSelector = "tlsrpt2024"
 func signedMessage(t *testing.T, k testKey) string {
 	t.Helper()
 	opts := testOptions()
-	opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: k.signer}
+	opts.DKIM = &DKIMOptions{Domain: "sender.example", Selector: testSelector, Signer: k.Signer}
 	msg := writeString(t, testReport(), opts)
 	checkWireFormat(t, msg)
 	return msg
@@ -342,7 +317,7 @@ func TestWriteDKIMGoMsgauth(t *testing.T) {
 					if name != testSelector+"._domainkey.sender.example" {
 						return nil, errors.New("no such name " + name)
 					}
-					return []string{k.record}, nil
+					return []string{k.Record}, nil
 				},
 			})
 			if err != nil {
@@ -379,7 +354,7 @@ func TestWriteDKIMGoMsgauth(t *testing.T) {
 			// A changed TLS-Report-Domain must break the signature.
 			tampered := strings.Replace(msg, "TLS-Report-Domain: example.net", "TLS-Report-Domain: evil.example", 1)
 			vs, err = dkim.VerifyWithOptions(strings.NewReader(tampered), &dkim.VerifyOptions{
-				LookupTXT: func(string) ([]string, error) { return []string{k.record}, nil },
+				LookupTXT: func(string) ([]string, error) { return []string{k.Record}, nil },
 			})
 			if err != nil || len(vs) != 1 || vs[0].Err == nil {
 				t.Errorf("tampered message verifies: %v %v", err, vs)
@@ -449,10 +424,10 @@ func TestWriteDKIMpy(t *testing.T) {
 		msg := signedMessage(t, k)
 		tampered := strings.Replace(msg, "TLS-Report-Submitter: mail.sender.example", "TLS-Report-Submitter: mail.evil.example", 1)
 		cases = append(cases,
-			dkimpyCase{Name: name, Record: k.record, Mode: "true", Msg: msg, want: "pass", what: k.name + " tlsrpt=True"},
+			dkimpyCase{Name: name, Record: k.Record, Mode: "true", Msg: msg, want: "pass", what: k.name + " tlsrpt=True"},
 			// RFC 8460 §3: a key restricted to s=tlsrpt, dkimpy's strict mode.
-			dkimpyCase{Name: name, Record: k.record + "; s=tlsrpt", Mode: "strict", Msg: msg, want: "pass", what: k.name + " tlsrpt=strict s=tlsrpt"},
-			dkimpyCase{Name: name, Record: k.record, Mode: "true", Msg: tampered, want: "fail", what: k.name + " tampered TLS-Report-Submitter"},
+			dkimpyCase{Name: name, Record: k.Record + "; s=tlsrpt", Mode: "strict", Msg: msg, want: "pass", what: k.name + " tlsrpt=strict s=tlsrpt"},
+			dkimpyCase{Name: name, Record: k.Record, Mode: "true", Msg: tampered, want: "fail", what: k.name + " tampered TLS-Report-Submitter"},
 		)
 	}
 	for i, got := range dkimpyVerify(t, cases) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 )
 
 // BenchmarkMatchTLSA matches one server chain (leaf and intermediate)
@@ -20,9 +22,9 @@ func BenchmarkMatchTLSA(b *testing.B) {
 		rrs  []TLSA
 		fail bool
 	}{
-		{"DANE-EE", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.cert), tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.cert)}, false},
-		{"DANE-TA", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.cert), tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.inter.cert)}, false},
-		{"mismatch", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.cert), tlsaFor(UsageDANEEE, SelectorCert, MatchingSHA512, c.other.cert)}, true},
+		{"DANE-EE", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.Cert), tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.Cert)}, false},
+		{"DANE-TA", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.Cert), tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.inter.Cert)}, false},
+		{"mismatch", []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.Cert), tlsaFor(UsageDANEEE, SelectorCert, MatchingSHA512, c.other.Cert)}, true},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -41,16 +43,16 @@ func BenchmarkMatchTLSA(b *testing.B) {
 // resolver, so the DNS round trip is not measured), selecting and parsing
 // the record, and the in-memory store.
 func BenchmarkSTSCacheHit(b *testing.B) {
-	root := issue(b, caTemplate("Test Root"), nil)
-	leaf := issue(b, leafTemplate(testPolicyHost), &root)
+	root := testcert.Issue(b, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(b, testcert.LeafTemplate(testPolicyHost), &root)
 	host := &policyHost{}
 	host.serve(http.StatusOK, policyText(ModeEnforce, 86400))
-	addr := policyServer(b, leaf.tlsCert(), host)
+	addr := policyServer(b, leaf.TLSCertificate(), host)
 	res := &txtResolver{}
 	res.set("_mta-sts.example.com.", "v=STSv1; id=20250301T000000")
 	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	cache := &STSCache{
-		Fetcher: STSFetcher{Resolver: res, RootCAs: certPool(root), DialContext: dialTo(addr)},
+		Fetcher: STSFetcher{Resolver: res, RootCAs: testcert.Pool(root), DialContext: dialTo(addr)},
 		Now:     func() time.Time { return now },
 	}
 	ctx := context.Background()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 )
 
 // tlsaFor returns the TLSA record with the given fields whose data is
@@ -33,24 +35,24 @@ func tlsaFor(u Usage, s Selector, m MatchingType, c *x509.Certificate) TLSA {
 // daneChain is a root CA, an intermediate and a server certificate for
 // mx.example.com and *.dane.example.com, and an unrelated certificate.
 type daneChain struct {
-	root, inter, leaf, other testCert
+	root, inter, leaf, other testcert.Cert
 }
 
 func newDANEChain(tb testing.TB) daneChain {
 	tb.Helper()
 	var c daneChain
-	c.root = issue(tb, caTemplate("DANE Root"), nil)
-	c.inter = issue(tb, caTemplate("DANE Intermediate"), &c.root)
-	c.leaf = issue(tb, leafTemplate("mx.example.com", "*.dane.example.com"), &c.inter)
-	otherCA := issue(tb, caTemplate("Other"), nil)
-	c.other = issue(tb, leafTemplate("mx.example.com"), &otherCA)
+	c.root = testcert.Issue(tb, testcert.CATemplate("DANE Root"), nil)
+	c.inter = testcert.Issue(tb, testcert.CATemplate("DANE Intermediate"), &c.root)
+	c.leaf = testcert.Issue(tb, testcert.LeafTemplate("mx.example.com", "*.dane.example.com"), &c.inter)
+	otherCA := testcert.Issue(tb, testcert.CATemplate("Other"), nil)
+	c.other = testcert.Issue(tb, testcert.LeafTemplate("mx.example.com"), &otherCA)
 	return c
 }
 
 // presented is what the server sends: its certificate and the
 // intermediate.
 func (c daneChain) presented() []*x509.Certificate {
-	return []*x509.Certificate{c.leaf.cert, c.inter.cert}
+	return []*x509.Certificate{c.leaf.Cert, c.inter.Cert}
 }
 
 // TestMatchTLSACombinations tries every usage, selector and matching
@@ -64,9 +66,9 @@ func TestMatchTLSACombinations(t *testing.T) {
 	for u := UsagePKIXTA; u <= UsageDANEEE; u++ {
 		for s := SelectorCert; s <= SelectorSPKI; s++ {
 			for m := MatchingFull; m <= MatchingSHA512; m++ {
-				target := c.leaf.cert
+				target := c.leaf.Cert
 				if u == UsagePKIXTA || u == UsageDANETA {
-					target = c.inter.cert
+					target = c.inter.Cert
 				}
 				usable := u == UsageDANETA || u == UsageDANEEE
 				t.Run(fmt.Sprintf("%d %d %d match", u, s, m), func(t *testing.T) {
@@ -82,7 +84,7 @@ func TestMatchTLSACombinations(t *testing.T) {
 					}
 				})
 				t.Run(fmt.Sprintf("%d %d %d mismatch", u, s, m), func(t *testing.T) {
-					rr := tlsaFor(u, s, m, c.other.cert)
+					rr := tlsaFor(u, s, m, c.other.Cert)
 					_, err := MatchTLSA([]TLSA{rr}, c.presented(), time.Time{}, "mx.example.com")
 					want := "tlsa-mismatch"
 					if !usable {
@@ -109,16 +111,16 @@ func wantTLSAError(t *testing.T, err error, code string) *Error {
 // §3.2 and the error's policy block.
 func TestMatchTLSA(t *testing.T) {
 	c := newDANEChain(t)
-	expiredTmpl := leafTemplate("mx.example.com")
+	expiredTmpl := testcert.LeafTemplate("mx.example.com")
 	expiredTmpl.NotBefore, expiredTmpl.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
-	expired := issue(t, expiredTmpl, &c.inter)
-	otherName := issue(t, leafTemplate("www.example.org"), &c.inter)
-	selfSigned := issue(t, leafTemplate("mx.example.com"), nil)
+	expired := testcert.Issue(t, expiredTmpl, &c.inter)
+	otherName := testcert.Issue(t, testcert.LeafTemplate("www.example.org"), &c.inter)
+	selfSigned := testcert.Issue(t, testcert.LeafTemplate("mx.example.com"), nil)
 
-	ee := tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.cert)
-	taInter := tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.inter.cert)
-	taRoot := tlsaFor(UsageDANETA, SelectorCert, MatchingSHA256, c.root.cert)
-	taOther := tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.other.cert)
+	ee := tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.Cert)
+	taInter := tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.inter.Cert)
+	taRoot := tlsaFor(UsageDANETA, SelectorCert, MatchingSHA256, c.root.Cert)
+	taOther := tlsaFor(UsageDANETA, SelectorSPKI, MatchingSHA256, c.other.Cert)
 	short := TLSA{Usage: UsageDANEEE, Selector: SelectorSPKI, MatchingType: MatchingSHA256, Data: ee.Data[:31]}
 	tests := []struct {
 		name  string
@@ -131,23 +133,23 @@ func TestMatchTLSA(t *testing.T) {
 	}{
 		{name: "DANE-EE ignores names", rrs: []TLSA{ee}, chain: c.presented(), names: []string{"other.example.net"}, want: ee},
 		{name: "DANE-EE without names", rrs: []TLSA{ee}, chain: c.presented(), want: ee},
-		{name: "DANE-EE ignores expiry", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorCert, MatchingFull, expired.cert)}, chain: []*x509.Certificate{expired.cert},
-			names: []string{"mx.example.com"}, want: tlsaFor(UsageDANEEE, SelectorCert, MatchingFull, expired.cert)},
-		{name: "DANE-EE self-signed", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA512, selfSigned.cert)}, chain: []*x509.Certificate{selfSigned.cert},
-			want: tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA512, selfSigned.cert)},
-		{name: "DANE-EE matches the leaf only", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.inter.cert)}, chain: c.presented(), code: "tlsa-mismatch"},
+		{name: "DANE-EE ignores expiry", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorCert, MatchingFull, expired.Cert)}, chain: []*x509.Certificate{expired.Cert},
+			names: []string{"mx.example.com"}, want: tlsaFor(UsageDANEEE, SelectorCert, MatchingFull, expired.Cert)},
+		{name: "DANE-EE self-signed", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA512, selfSigned.Cert)}, chain: []*x509.Certificate{selfSigned.Cert},
+			want: tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA512, selfSigned.Cert)},
+		{name: "DANE-EE matches the leaf only", rrs: []TLSA{tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.inter.Cert)}, chain: c.presented(), code: "tlsa-mismatch"},
 		{name: "DANE-TA intermediate", rrs: []TLSA{taInter}, chain: c.presented(), names: []string{"mx.example.com"}, want: taInter},
 		{name: "DANE-TA wildcard name", rrs: []TLSA{taInter}, chain: c.presented(), names: []string{"mx7.dane.example.com."}, want: taInter},
 		{name: "DANE-TA wildcard covers one label", rrs: []TLSA{taInter}, chain: c.presented(), names: []string{"a.b.dane.example.com"}, code: "dane-ta-name-mismatch"},
 		{name: "DANE-TA second reference identifier", rrs: []TLSA{taInter}, chain: c.presented(), names: []string{"mx.cname-target.example", "MX.example.com"}, want: taInter},
-		{name: "DANE-TA root sent", rrs: []TLSA{taRoot}, chain: append(c.presented(), c.root.cert), names: []string{"mx.example.com"}, want: taRoot},
+		{name: "DANE-TA root sent", rrs: []TLSA{taRoot}, chain: append(c.presented(), c.root.Cert), names: []string{"mx.example.com"}, want: taRoot},
 		{name: "DANE-TA root not sent", rrs: []TLSA{taRoot}, chain: c.presented(), names: []string{"mx.example.com"}, code: "tlsa-mismatch"},
-		{name: "DANE-TA wrong name", rrs: []TLSA{taInter}, chain: []*x509.Certificate{otherName.cert, c.inter.cert}, names: []string{"mx.example.com"}, code: "dane-ta-name-mismatch"},
+		{name: "DANE-TA wrong name", rrs: []TLSA{taInter}, chain: []*x509.Certificate{otherName.Cert, c.inter.Cert}, names: []string{"mx.example.com"}, code: "dane-ta-name-mismatch"},
 		{name: "DANE-TA without names", rrs: []TLSA{taInter}, chain: c.presented(), code: "dane-ta-name-mismatch"},
-		{name: "DANE-TA expired leaf", rrs: []TLSA{taInter}, chain: []*x509.Certificate{expired.cert, c.inter.cert}, names: []string{"mx.example.com"}, code: "dane-ta-chain-invalid"},
+		{name: "DANE-TA expired leaf", rrs: []TLSA{taInter}, chain: []*x509.Certificate{expired.Cert, c.inter.Cert}, names: []string{"mx.example.com"}, code: "dane-ta-chain-invalid"},
 		{name: "DANE-TA checked at now", rrs: []TLSA{taInter}, chain: c.presented(), now: time.Now().Add(72 * time.Hour), names: []string{"mx.example.com"}, code: "dane-ta-chain-invalid"},
-		{name: "DANE-TA anchor did not sign the chain", rrs: []TLSA{taOther}, chain: []*x509.Certificate{c.leaf.cert, c.other.cert}, names: []string{"mx.example.com"}, code: "dane-ta-chain-invalid"},
-		{name: "name mismatch wins over chain", rrs: []TLSA{taOther, taInter}, chain: []*x509.Certificate{otherName.cert, c.other.cert, c.inter.cert}, names: []string{"mx.example.com"}, code: "dane-ta-name-mismatch"},
+		{name: "DANE-TA anchor did not sign the chain", rrs: []TLSA{taOther}, chain: []*x509.Certificate{c.leaf.Cert, c.other.Cert}, names: []string{"mx.example.com"}, code: "dane-ta-chain-invalid"},
+		{name: "name mismatch wins over chain", rrs: []TLSA{taOther, taInter}, chain: []*x509.Certificate{otherName.Cert, c.other.Cert, c.inter.Cert}, names: []string{"mx.example.com"}, code: "dane-ta-name-mismatch"},
 		{name: "unusable beside usable", rrs: []TLSA{{Usage: UsagePKIXEE, Selector: 1, MatchingType: 1, Data: ee.Data}, short, ee}, chain: c.presented(), want: ee},
 		{name: "digest of the wrong length", rrs: []TLSA{short}, chain: c.presented(), code: "tlsa-unusable"},
 		{name: "unknown selector", rrs: []TLSA{{Usage: UsageDANEEE, Selector: 2, MatchingType: 0, Data: []byte{1}}}, chain: c.presented(), code: "tlsa-unusable"},
@@ -208,8 +210,8 @@ func TestMatchTLSAPolicy(t *testing.T) {
 func TestMatchTLSANoAllocs(t *testing.T) {
 	c := newDANEChain(t)
 	rrs := []TLSA{
-		tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.cert),
-		tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.cert),
+		tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.other.Cert),
+		tlsaFor(UsageDANEEE, SelectorSPKI, MatchingSHA256, c.leaf.Cert),
 	}
 	chain := c.presented()
 	if n := testing.AllocsPerRun(100, func() {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 )
 
 // TestLintGolden parses and lints every policy file in testdata/sts (each
@@ -43,19 +43,7 @@ func TestLintGolden(t *testing.T) {
 			for _, f := range LintSTSPolicy(string(text), mx) {
 				b.WriteString(f.String() + "\n")
 			}
-			golden := base + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("golden mismatch (-want +got):\n%s", diff)
-			}
+			golden.Check(t, base+".golden", b.String(), *update)
 		})
 	}
 }

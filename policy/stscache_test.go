@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 )
 
 // txtResolver is a tlsrpt.Resolver whose TXT records the test changes.
@@ -95,14 +97,14 @@ type cacheHarness struct {
 
 func newCacheHarness(t *testing.T) *cacheHarness {
 	t.Helper()
-	root := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate(testPolicyHost), &root)
+	root := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate(testPolicyHost), &root)
 	h := &cacheHarness{res: &txtResolver{}, host: &policyHost{}, now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
 	h.host.serve(http.StatusOK, policyText(ModeEnforce, 86400))
-	addr := policyServer(t, leaf.tlsCert(), h.host)
+	addr := policyServer(t, leaf.TLSCertificate(), h.host)
 	h.res.set("_mta-sts.example.com.", "v=STSv1; id=1")
 	h.cache = &STSCache{
-		Fetcher: STSFetcher{Resolver: h.res, RootCAs: certPool(root), DialContext: dialTo(addr)},
+		Fetcher: STSFetcher{Resolver: h.res, RootCAs: testcert.Pool(root), DialContext: dialTo(addr)},
 		Now:     func() time.Time { return h.now },
 	}
 	return h

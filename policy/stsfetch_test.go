@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/dnstest"
+	"github.com/go-tlsrpt/tlsrpt/internal/testcert"
 )
 
 const (
@@ -53,22 +54,22 @@ func servePolicy(ct, text string) http.Handler {
 // certificates the test makes, the _mta-sts record from a loopback DNS
 // server, and checks every failure's result type, code and policy block.
 func TestSTSFetcherFetch(t *testing.T) {
-	root := issue(t, caTemplate("Test Root"), nil)
-	inter := issue(t, caTemplate("Test Intermediate"), &root)
-	good := issue(t, leafTemplate(testPolicyHost), &inter)
-	wildcard := issue(t, leafTemplate("*.example.com"), &root)
-	wrongName := issue(t, leafTemplate("www.example.com"), &root)
-	expiredTmpl := leafTemplate(testPolicyHost)
+	root := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	inter := testcert.Issue(t, testcert.CATemplate("Test Intermediate"), &root)
+	good := testcert.Issue(t, testcert.LeafTemplate(testPolicyHost), &inter)
+	wildcard := testcert.Issue(t, testcert.LeafTemplate("*.example.com"), &root)
+	wrongName := testcert.Issue(t, testcert.LeafTemplate("www.example.com"), &root)
+	expiredTmpl := testcert.LeafTemplate(testPolicyHost)
 	expiredTmpl.NotBefore, expiredTmpl.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
-	expired := issue(t, expiredTmpl, &root)
-	futureTmpl := leafTemplate(testPolicyHost)
+	expired := testcert.Issue(t, expiredTmpl, &root)
+	futureTmpl := testcert.LeafTemplate(testPolicyHost)
 	futureTmpl.NotBefore, futureTmpl.NotAfter = time.Now().Add(24*time.Hour), time.Now().Add(48*time.Hour)
-	future := issue(t, futureTmpl, &root)
-	selfSignedTmpl := leafTemplate(testPolicyHost)
+	future := testcert.Issue(t, futureTmpl, &root)
+	selfSignedTmpl := testcert.LeafTemplate(testPolicyHost)
 	selfSignedTmpl.KeyUsage |= 1 // x509.KeyUsageDigitalSignature already; keep it a leaf
-	selfSigned := issue(t, selfSignedTmpl, nil)
-	otherRoot := issue(t, caTemplate("Other Root"), nil)
-	otherLeaf := issue(t, leafTemplate(testPolicyHost), &otherRoot)
+	selfSigned := testcert.Issue(t, selfSignedTmpl, nil)
+	otherRoot := testcert.Issue(t, testcert.CATemplate("Other Root"), nil)
+	otherLeaf := testcert.Issue(t, testcert.LeafTemplate(testPolicyHost), &otherRoot)
 
 	dns := dnstest.Start(t, dnstest.Zone{
 		TXT: map[string][][]string{
@@ -128,31 +129,43 @@ func TestSTSFetcherFetch(t *testing.T) {
 		strings  []string // the policy block's policy-string on failure
 		wantText string
 	}{
-		{name: "good", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), servePolicy("text/plain", testPolicy)) }, wantText: testPolicy},
-		{name: "charset parameter", domain: "Example.COM.", addr: func() string {
-			return policyServer(t, good.tlsCert(inter), servePolicy("text/plain; charset=iso-8859-1", testPolicy))
+		{name: "good", domain: "example.com", addr: func() string {
+			return policyServer(t, good.TLSCertificate(inter), servePolicy("text/plain", testPolicy))
 		}, wantText: testPolicy},
-		{name: "wildcard certificate", domain: "example.com", addr: func() string { return policyServer(t, wildcard.tlsCert(), servePolicy("text/plain", testPolicy)) }, wantText: testPolicy},
-		{name: "404", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), http.NotFoundHandler()) }, failure: FailureSTSFetch, code: "http-status-404"},
-		{name: "301 redirect", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), redirect) }, failure: FailureSTSFetch, code: "http-redirect"},
-		{name: "text/html", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), servePolicy("text/html", testPolicy)) }, failure: FailureSTSFetch, code: "content-type"},
-		{name: "oversized", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), servePolicy("text/plain", big)) }, failure: FailureSTSFetch, code: "policy-too-large", wantErr: tlsrpt.ErrTooLarge},
+		{name: "charset parameter", domain: "Example.COM.", addr: func() string {
+			return policyServer(t, good.TLSCertificate(inter), servePolicy("text/plain; charset=iso-8859-1", testPolicy))
+		}, wantText: testPolicy},
+		{name: "wildcard certificate", domain: "example.com", addr: func() string {
+			return policyServer(t, wildcard.TLSCertificate(), servePolicy("text/plain", testPolicy))
+		}, wantText: testPolicy},
+		{name: "404", domain: "example.com", addr: func() string { return policyServer(t, good.TLSCertificate(inter), http.NotFoundHandler()) }, failure: FailureSTSFetch, code: "http-status-404"},
+		{name: "301 redirect", domain: "example.com", addr: func() string { return policyServer(t, good.TLSCertificate(inter), redirect) }, failure: FailureSTSFetch, code: "http-redirect"},
+		{name: "text/html", domain: "example.com", addr: func() string {
+			return policyServer(t, good.TLSCertificate(inter), servePolicy("text/html", testPolicy))
+		}, failure: FailureSTSFetch, code: "content-type"},
+		{name: "oversized", domain: "example.com", addr: func() string { return policyServer(t, good.TLSCertificate(inter), servePolicy("text/plain", big)) }, failure: FailureSTSFetch, code: "policy-too-large", wantErr: tlsrpt.ErrTooLarge},
 		{name: "invalid policy", domain: "example.com", addr: func() string {
-			return policyServer(t, good.tlsCert(inter), servePolicy("text/plain", "version: STSv1\nmode: Enforce\nmx: mx1.example.com\nmax_age: 86400\n"))
+			return policyServer(t, good.TLSCertificate(inter), servePolicy("text/plain", "version: STSv1\nmode: Enforce\nmx: mx1.example.com\nmax_age: 86400\n"))
 		}, failure: FailureSTSInvalid, code: "policy-syntax", strings: []string{"version: STSv1", "mode: Enforce", "mx: mx1.example.com", "max_age: 86400"}},
-		{name: "slow server", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(inter), slow) }, timeout: 300 * time.Millisecond, failure: FailureSTSFetch, code: "timeout"},
+		{name: "slow server", domain: "example.com", addr: func() string { return policyServer(t, good.TLSCertificate(inter), slow) }, timeout: 300 * time.Millisecond, failure: FailureSTSFetch, code: "timeout"},
 		{name: "connection refused", domain: "example.com", addr: func() string { return closedAddr }, failure: FailureSTSFetch, code: "connect-failed"},
 		{name: "plain HTTP", domain: "example.com", addr: func() string { return plain.Listener.Addr().String() }, failure: FailureSTSFetch, code: "fetch-failed"},
 		{name: "not TLS", domain: "example.com", addr: func() string { return garbage.Addr().String() }, failure: FailureSTSFetch, code: "tls-handshake"},
-		{name: "expired certificate", domain: "example.com", addr: func() string { return policyServer(t, expired.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "certificate-expired"},
-		{name: "certificate not yet valid", domain: "example.com", addr: func() string { return policyServer(t, future.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "certificate-not-yet-valid"},
-		{name: "wrong name", domain: "example.com", addr: func() string { return policyServer(t, wrongName.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "hostname-mismatch"},
-		{name: "self-signed", domain: "example.com", addr: func() string { return policyServer(t, selfSigned.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "self-signed-certificate"},
-		{name: "other root", domain: "example.com", addr: func() string { return policyServer(t, otherLeaf.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "unknown-authority"},
+		{name: "expired certificate", domain: "example.com", addr: func() string { return policyServer(t, expired.TLSCertificate(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "certificate-expired"},
+		{name: "certificate not yet valid", domain: "example.com", addr: func() string { return policyServer(t, future.TLSCertificate(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "certificate-not-yet-valid"},
+		{name: "wrong name", domain: "example.com", addr: func() string {
+			return policyServer(t, wrongName.TLSCertificate(), servePolicy("text/plain", testPolicy))
+		}, failure: FailureSTSWebPKI, code: "hostname-mismatch"},
+		{name: "self-signed", domain: "example.com", addr: func() string {
+			return policyServer(t, selfSigned.TLSCertificate(), servePolicy("text/plain", testPolicy))
+		}, failure: FailureSTSWebPKI, code: "self-signed-certificate"},
+		{name: "other root", domain: "example.com", addr: func() string {
+			return policyServer(t, otherLeaf.TLSCertificate(), servePolicy("text/plain", testPolicy))
+		}, failure: FailureSTSWebPKI, code: "unknown-authority"},
 		{name: "other root, chain sent", domain: "example.com", addr: func() string {
-			return policyServer(t, otherLeaf.tlsCert(otherRoot), servePolicy("text/plain", testPolicy))
+			return policyServer(t, otherLeaf.TLSCertificate(otherRoot), servePolicy("text/plain", testPolicy))
 		}, failure: FailureSTSWebPKI, code: "self-signed-in-chain"},
-		{name: "missing intermediate", domain: "example.com", addr: func() string { return policyServer(t, good.tlsCert(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "unknown-authority"},
+		{name: "missing intermediate", domain: "example.com", addr: func() string { return policyServer(t, good.TLSCertificate(), servePolicy("text/plain", testPolicy)) }, failure: FailureSTSWebPKI, code: "unknown-authority"},
 		{name: "no record", domain: "none.example", wantErr: ErrNoSTSRecord},
 		{name: "no name", domain: "missing.example", wantErr: ErrNoSTSRecord},
 		{name: "two records", domain: "two.example", wantErr: ErrMultipleSTSRecords},
@@ -161,7 +174,7 @@ func TestSTSFetcherFetch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &STSFetcher{Resolver: dns.Resolver(), RootCAs: certPool(root), Timeout: tt.timeout}
+			f := &STSFetcher{Resolver: dns.Resolver(), RootCAs: testcert.Pool(root), Timeout: tt.timeout}
 			if tt.addr != nil {
 				f.DialContext = dialTo(tt.addr())
 			}
@@ -226,15 +239,15 @@ func TestSTSFetcherFetch(t *testing.T) {
 // TestSTSFetcherFetchCanceled: the caller's own cancellation is not a
 // failure to report.
 func TestSTSFetcherFetchCanceled(t *testing.T) {
-	root := issue(t, caTemplate("Test Root"), nil)
-	leaf := issue(t, leafTemplate(testPolicyHost), &root)
+	root := testcert.Issue(t, testcert.CATemplate("Test Root"), nil)
+	leaf := testcert.Issue(t, testcert.LeafTemplate(testPolicyHost), &root)
 	started := make(chan struct{})
-	addr := policyServer(t, leaf.tlsCert(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr := policyServer(t, leaf.TLSCertificate(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		<-r.Context().Done()
 	}))
 	dns := dnstest.Start(t, dnstest.Zone{TXT: map[string][][]string{"_mta-sts.example.com": {{"v=STSv1; id=1"}}}})
-	f := &STSFetcher{Resolver: dns.Resolver(), RootCAs: certPool(root), DialContext: dialTo(addr)}
+	f := &STSFetcher{Resolver: dns.Resolver(), RootCAs: testcert.Pool(root), DialContext: dialTo(addr)}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-started
@@ -285,5 +298,14 @@ func TestFailureValues(t *testing.T) {
 	want := []Failure{"sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid", "tlsa-invalid", "dnssec-invalid", "dane-required"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// dialTo returns a dial function that connects to addr whatever address
+// it is asked for: the fetcher asks for mta-sts.<domain>:443.
+func dialTo(addr string) func(ctx context.Context, network, _ string) (net.Conn, error) {
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
 	}
 }

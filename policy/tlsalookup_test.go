@@ -134,9 +134,9 @@ func TestDANEEndToEnd(t *testing.T) {
 	for u := UsagePKIXTA; u <= UsageDANEEE; u++ {
 		for s := SelectorCert; s <= SelectorSPKI; s++ {
 			for m := MatchingFull; m <= MatchingSHA512; m++ {
-				target := c.leaf.cert
+				target := c.leaf.Cert
 				if u == UsagePKIXTA || u == UsageDANETA {
-					target = c.inter.cert
+					target = c.inter.Cert
 				}
 				cb := combo{host: fmt.Sprintf("u%d-s%d-m%d.dane.example.com", u, s, m), rr: tlsaFor(u, s, m, target), secure: m != MatchingSHA512}
 				combos = append(combos, cb)

@@ -23,11 +23,7 @@ import (
 // shows up; the repaired report must re-encode to bytes the strict decoder
 // accepts.
 func TestCorpus(t *testing.T) {
-	dir := corpus.Dir(t, "reports")
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files: %v", err)
-	}
+	files := corpus.Files(t, "reports", "*")
 	var summary strings.Builder
 	for _, f := range files {
 		name := filepath.Base(f)

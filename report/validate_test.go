@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -538,23 +539,7 @@ func TestValidateCorpus(t *testing.T) {
 			b.WriteString(ve.Path + ": " + ve.Message + "\n")
 		}
 	}
-	golden := filepath.Join("testdata", "semantics", "corpus-validate.golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestValidateCorpus -update)", err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("Validate over the corpus changed (-want +got); run with -update if intended:\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "semantics", "corpus-validate.golden"), b.String(), *update)
 }
 
 // FuzzValidate builds a one- or two-policy report from the fuzzer's

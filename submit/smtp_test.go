@@ -3,10 +3,7 @@ package submit
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log"
@@ -22,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/go-tlsrpt/tlsrpt/internal/testdkim"
 	"github.com/go-tlsrpt/tlsrpt/mime"
 )
 
@@ -207,16 +205,6 @@ func (r staticResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.
 
 var loopback = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 
-// dkimKey is a signing key and its DNS record.
-func dkimKey(t *testing.T) (ed25519.PrivateKey, string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return priv, "v=DKIM1; k=ed25519; s=email:tlsrpt; p=" + base64.StdEncoding.EncodeToString(pub)
-}
-
 // verifyDKIM checks msg's DKIM signature with go-msgauth against txt
 // published at selector._domainkey.domain.
 func verifyDKIM(t *testing.T, msg []byte, name, txt string) {
@@ -246,7 +234,7 @@ func verifyDKIM(t *testing.T, msg []byte, name, txt string) {
 func TestDeliverMailDirectSTARTTLSWithDKIM(t *testing.T) {
 	cert, pool := testCert(t, "mx.example.net")
 	ms := newMailServer(t, &cert, true)
-	key, txt := dkimKey(t)
+	key := testdkim.Ed25519(t, "sender.example", "rpt")
 	sender := &SMTPSender{
 		Resolver:  staticResolver{mx: map[string][]*net.MX{"example.net": {{Host: "mx.example.net.", Pref: 10}}}, addrs: map[string][]netip.Addr{"mx.example.net": loopback}},
 		Port:      ms.port,
@@ -257,7 +245,7 @@ func TestDeliverMailDirectSTARTTLSWithDKIM(t *testing.T) {
 		Mail: sender,
 		MailOptions: mime.WriteOptions{
 			From: "TLS reporting <tlsrpt@sender.example>",
-			DKIM: &mime.DKIMOptions{Domain: "sender.example", Selector: "rpt", Signer: key},
+			DKIM: &mime.DKIMOptions{Domain: key.Domain, Selector: key.Selector, Signer: key.Signer},
 		},
 	}
 	res, err := d.Deliver(context.Background(), testReport(), record(t, "mailto:tlsrpt@example.net"))
@@ -284,7 +272,7 @@ func TestDeliverMailDirectSTARTTLSWithDKIM(t *testing.T) {
 	if n := ms.connections(); n != 1 {
 		t.Errorf("%d connections; a verified STARTTLS needs one", n)
 	}
-	verifyDKIM(t, m.Data, "rpt._domainkey.sender.example", txt)
+	verifyDKIM(t, m.Data, key.TXTName(), key.Record+"; s=email:tlsrpt")
 	if !bytes.Contains(m.Data, []byte("TLS-Report-Domain: example.net")) {
 		t.Errorf("message lacks TLS-Report-Domain:\n%s", m.Data)
 	}

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -33,19 +32,7 @@ func TestRunGolden(t *testing.T) {
 				t.Errorf("run = %v, want errFailed (truncated.json and not-a-report.eml cannot be parsed)", err)
 			}
 			got := stdout.String() + "--- stderr\n" + stderr.String()
-			golden := filepath.Join("testdata", mode+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("output differs from %s (-want +got):\n%s", golden, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", mode+".golden"), got, *update)
 		})
 	}
 }

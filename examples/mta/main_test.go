@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/dbtest"
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/store"
@@ -221,19 +222,7 @@ func testRun(t *testing.T, play func(context.Context, io.Writer) (*outcome, erro
 	}
 
 	// The output is the same on every run.
-	golden := filepath.Join("testdata", "output.golden")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wantOut, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(wantOut), buf.String()); diff != "" {
-		t.Errorf("output (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "output.golden"), buf.String(), *update)
 
 	// A second run on the same store: the day's reports were finished, so
 	// no node claims them again and nothing is delivered twice.

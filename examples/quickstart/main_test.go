@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/output.golden")
@@ -49,17 +50,5 @@ func TestRun(t *testing.T) {
 		t.Errorf("output differs between runs (-first +second):\n%s", diff)
 	}
 
-	golden := filepath.Join("testdata", "output.golden")
-	if *update {
-		if err := os.WriteFile(golden, first.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), out); diff != "" {
-		t.Errorf("output differs from %s (-want +got); run go test -update if intended:\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "output.golden"), out, *update)
 }

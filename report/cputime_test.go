@@ -1,19 +1,12 @@
-//go:build linux
-
 package report
 
 import (
-	"syscall"
 	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/cputime"
 )
 
 // processCPUTime returns the CPU time the process has used, all threads
 // together (the garbage collector's included), so a benchmark on a busy
 // machine can report its own cost apart from the time it waited for a CPU.
-func processCPUTime() (time.Duration, bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
-}
+func processCPUTime() (time.Duration, bool) { return cputime.Process() }
