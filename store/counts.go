@@ -323,7 +323,10 @@ func (s *Store) ForgetDay(ctx context.Context, day time.Time) error {
 	}
 	arg := timeArg(s.dialect, d)
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"tlsrpt_mta_failure_counts", "tlsrpt_mta_policy_counts", "tlsrpt_mta_claims"} {
+		// The tables in ApplyBatch's order, so that a concurrent batch of
+		// the day waits rather than deadlocks (a deadlock would be run
+		// again all the same).
+		for _, table := range []string{"tlsrpt_mta_policy_counts", "tlsrpt_mta_failure_counts", "tlsrpt_mta_claims"} {
 			if _, err := tx.ExecContext(ctx, rebind(s.dialect, "DELETE FROM "+table+" WHERE day = ?"), arg); err != nil {
 				return err
 			}
