@@ -187,9 +187,11 @@
 // Leases compare the callers' clocks (Claim.Now, Lease's now), never the
 // database's: the nodes' clocks should agree to well within a lease.
 //
-// On the project's 2-core machine (shared, so noisy), BenchmarkApplyBatch
-// applies a flush at about 11 µs per distinct failure-detail key on SQLite
-// and 18 to 32 µs on PostgreSQL (10,000 keys: 0.11 s and 0.32 s).
+// BenchmarkApplyBatch measures a flush per distinct failure-detail key:
+// on the project's 2-core machine, about 7 µs of this process's CPU on
+// SQLite (the engine included) and 8 to 9 µs on PostgreSQL (the server's
+// not included), 11 to 60 µs of wall time on the machine shared and
+// loaded; a flush of 10,000 keys took 0.11 to 0.6 s.
 //
 // # Schema
 //
