@@ -53,9 +53,28 @@ func (s *Store) ApplyBatch(ctx context.Context, b *aggregate.Batch) error {
 	// The statements are prepared before the transaction: preparing
 	// takes a connection of the pool, which must not be waited for
 	// while the transaction holds one.
-	applied, err := s.newCall(ctx, true, rebind(s.dialect,
-		"INSERT INTO tlsrpt_mta_applied (node, seq, applied_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
-		b.Node, int64(b.Seq), timeArg(s.dialect, s.now()))
+	seq, now := int64(b.Seq), timeArg(s.dialect, s.now())
+	var lockNode call
+	if s.dialect == DialectPostgres {
+		lockNode, err = s.newCall(ctx, true, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(nodeLock), b.Node)
+		if err != nil {
+			return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
+		}
+	}
+	find, err := s.newCall(ctx, true, rebind(s.dialect, `SELECT first_seq, last_seq FROM tlsrpt_mta_applied
+WHERE node = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1`), b.Node, seq)
+	if err != nil {
+		return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
+	}
+	extend, err := s.newCall(ctx, true, rebind(s.dialect,
+		"UPDATE tlsrpt_mta_applied SET last_seq = ?, applied_at = ? WHERE node = ? AND last_seq = ?"),
+		seq, now, b.Node, seq-1)
+	if err != nil {
+		return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
+	}
+	insert, err := s.newCall(ctx, true, rebind(s.dialect,
+		"INSERT INTO tlsrpt_mta_applied (node, first_seq, last_seq, applied_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+		b.Node, seq, seq, now)
 	if err != nil {
 		return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
 	}
@@ -64,9 +83,14 @@ func (s *Store) ApplyBatch(ctx context.Context, b *aggregate.Batch) error {
 		return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		n, err := applied.exec(ctx, tx)
-		if err != nil || n == 0 {
-			return err // n == 0: applied before
+		if lockNode.q != "" {
+			if _, err := lockNode.exec(ctx, tx); err != nil {
+				return err
+			}
+		}
+		ok, err := s.recordSeq(ctx, tx, find, extend, insert, seq)
+		if err != nil || !ok {
+			return err // !ok: applied before
 		}
 		for _, c := range upserts {
 			if _, err := c.exec(ctx, tx); err != nil {
@@ -79,6 +103,60 @@ func (s *Store) ApplyBatch(ctx context.Context, b *aggregate.Batch) error {
 		return fmt.Errorf("store: apply batch %s/%d: %w", b.Node, b.Seq, err)
 	}
 	return nil
+}
+
+// nodeLock is the first key of the PostgreSQL advisory lock that
+// serialises the batches of one node (the second is the hash of the node
+// name): "tlsn" in ASCII.
+const nodeLock = 0x746c736e
+
+// recordSeq records seq as applied for the node of the calls, in the
+// node's rows of tlsrpt_mta_applied: one row per run of consecutive seqs
+// (first_seq..last_seq), so that a node flushing every second adds no
+// row per flush (a row per applied pair would be 86,400 a day). It
+// returns false when seq was applied before. The row found is the run
+// with the highest first_seq at or below seq: seq was applied when that
+// run reaches it. Otherwise seq extends the run that ends at seq-1, or
+// starts a run of its own (runs are not merged: seqs arrive in order but
+// for retries). The caller holds the node's lock (SQLite's write lock,
+// or on PostgreSQL the advisory lock nodeLock), so that a node's
+// concurrent batches, and a batch retried while its first attempt still
+// runs, see each other's runs: runs never overlap, and a seq is in at
+// most one.
+func (s *Store) recordSeq(ctx context.Context, tx *sql.Tx, find, extend, insert call, seq int64) (bool, error) {
+	rows, err := find.query(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	var first, last int64
+	found := rows.Next()
+	if found {
+		err = rows.Scan(&first, &last)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case found && last >= seq:
+		return false, nil
+	case found && last == seq-1:
+		n, err := extend.exec(ctx, tx)
+		if err != nil {
+			return false, err
+		}
+		if n != 1 {
+			return false, fmt.Errorf("extending the run of seqs %d..%d changed %d rows", first, last, n)
+		}
+		return true, nil
+	}
+	n, err := insert.exec(ctx, tx)
+	return n == 1, err
 }
 
 // countRows is a Batch as rows of the two count tables, merged by key and
@@ -224,7 +302,7 @@ func (s *Store) countCalls(ctx context.Context, rows countRows) ([]call, error) 
 // was applied (aggregate.Store).
 func (s *Store) LastSeq(ctx context.Context, node string) (uint64, error) {
 	var seq sql.NullInt64
-	err := s.db.QueryRowContext(ctx, rebind(s.dialect, "SELECT MAX(seq) FROM tlsrpt_mta_applied WHERE node = ?"), node).Scan(&seq)
+	err := s.db.QueryRowContext(ctx, rebind(s.dialect, "SELECT MAX(last_seq) FROM tlsrpt_mta_applied WHERE node = ?"), node).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("store: last seq of %s: %w", node, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -441,5 +442,109 @@ func TestForgetDay(t *testing.T) {
 		}
 		// Forgetting a day without counts is no error.
 		require.NoError(t, st.ForgetDay(ctx, day1.AddDate(-1, 0, 0)))
+	})
+}
+
+// TestApplyBatchSeqRuns applies a node's seqs out of order and again: each
+// counts once, and the applied seqs are kept as runs of consecutive seqs,
+// a row per run rather than per batch.
+func TestApplyBatchSeqRuns(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		apply := func(node string, seqs ...uint64) {
+			t.Helper()
+			for _, seq := range seqs {
+				require.NoError(t, st.ApplyBatch(ctx, &aggregate.Batch{Node: node, Seq: seq, Days: []aggregate.DayCounts{{Day: day1,
+					Policies: []report.PolicyResult{result(noPolicy, int64(seq), 0)}}}}))
+			}
+		}
+		runs := func(node string) []string {
+			t.Helper()
+			rows, err := st.db.QueryContext(ctx, rebind(st.dialect,
+				"SELECT first_seq, last_seq FROM tlsrpt_mta_applied WHERE node = ? ORDER BY first_seq"), node)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var first, last int64
+				require.NoError(t, rows.Scan(&first, &last))
+				out = append(out, fmt.Sprintf("%d..%d", first, last))
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
+		steps := []struct {
+			node string
+			seqs []uint64
+			runs []string
+		}{
+			{"a", []uint64{1, 2, 3}, []string{"1..3"}},
+			{"a", []uint64{5}, []string{"1..3", "5..5"}},
+			{"a", []uint64{3, 1, 5, 2}, []string{"1..3", "5..5"}},
+			{"a", []uint64{4}, []string{"1..4", "5..5"}},
+			{"a", []uint64{4, 5, 6, 6}, []string{"1..4", "5..6"}},
+			// Runs are not merged: seqs out of order are rare (a Flusher
+			// applies its batches in order).
+			{"a", []uint64{9, 8}, []string{"1..4", "5..6", "8..8", "9..9"}},
+			{"a", []uint64{10, 8, 9}, []string{"1..4", "5..6", "8..8", "9..10"}},
+			{"b", []uint64{2}, []string{"2..2"}},
+			{"b", []uint64{1}, []string{"1..1", "2..2"}},
+			{"b", []uint64{1, 2, 3}, []string{"1..1", "2..3"}},
+		}
+		for _, s := range steps {
+			apply(s.node, s.seqs...)
+			if diff := gocmp.Diff(s.runs, runs(s.node)); diff != "" {
+				t.Errorf("after %s %v: runs (-want +got):\n%s", s.node, s.seqs, diff)
+			}
+		}
+		// Each seq added its number once: a 1..10 without 7, b 1..3.
+		want := int64(1+2+3+4+5+6+8+9+10) + (1 + 2 + 3)
+		if diff := gocmp.Diff([]report.PolicyResult{result(noPolicy, want, 0)}, dayCounts(t, st, day1), cmpOpts); diff != "" {
+			t.Errorf("DayCounts (-want +got):\n%s", diff)
+		}
+		for node, want := range map[string]uint64{"a": 10, "b": 3} {
+			seq, err := st.LastSeq(ctx, node)
+			require.NoError(t, err)
+			if seq != want {
+				t.Errorf("LastSeq(%s) = %d, want %d", node, seq, want)
+			}
+		}
+	})
+}
+
+// TestApplyBatchSeqRace applies the seqs of one node from many goroutines
+// at once, each seq three times, in random order: every seq counts once,
+// whichever runs of seqs the concurrent batches extend or start.
+func TestApplyBatchSeqRace(t *testing.T) {
+	const seqs, copies = 60, 3
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		st.db.SetMaxOpenConns(maxTestConns)
+		order := make([]uint64, 0, seqs*copies)
+		for seq := range uint64(seqs) {
+			for range copies {
+				order = append(order, seq+1)
+			}
+		}
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var wg sync.WaitGroup
+		for _, seq := range order {
+			wg.Go(func() {
+				err := st.ApplyBatch(ctx, &aggregate.Batch{Node: "racer", Seq: seq, Days: []aggregate.DayCounts{{Day: day1,
+					Policies: []report.PolicyResult{result(noPolicy, int64(seq), 0)}}}})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if diff := gocmp.Diff([]report.PolicyResult{result(noPolicy, seqs*(seqs+1)/2, 0)}, dayCounts(t, st, day1), cmpOpts); diff != "" {
+			t.Errorf("DayCounts (-want +got):\n%s", diff)
+		}
+		last, err := st.LastSeq(ctx, "racer")
+		require.NoError(t, err)
+		if last != seqs {
+			t.Errorf("LastSeq = %d, want %d", last, seqs)
+		}
 	})
 }

@@ -151,9 +151,14 @@
 // reports cover every node's sessions.
 //
 //   - Counts. ApplyBatch adds a node's aggregate.Batch to the counts of its
-//     days in one transaction whose first statement records (node, seq):
+//     days in one transaction that first records (node, seq) as applied:
 //     when the pair was applied before, the transaction changes nothing, so
-//     a flush retried after a lost answer or a crash counts once. Counts are
+//     a flush retried after a lost answer or a crash counts once. A node's
+//     applied seqs are kept as runs of consecutive seqs (1..n for a node
+//     that flushes in order: one row, not one per flush), and its batches
+//     are serialised (SQLite's write lock; on PostgreSQL an advisory lock
+//     on the node's name), so that a retry racing its first attempt is
+//     seen. Counts are
 //     kept per (day, policy) (the summary) and per (day, policy, failure
 //     detail), added with INSERT … ON CONFLICT DO UPDATE; the rows of a
 //     batch are written in key order, so concurrent batches do not
@@ -176,7 +181,7 @@
 //     before the claim's Now, and never once FinishReport marked it
 //     finished; FinishReport fails with aggregate.ErrNotClaimed when
 //     another node took the claim over. ForgetDay deletes a day's counts
-//     and claims; the applied (node, seq) rows stay, a few bytes per flush.
+//     and claims; the applied seqs stay.
 //   - Queue. Enqueue inserts a job once per ID (the report-id); Lease is one
 //     UPDATE of the due, unfinished jobs whose lease is free or expired, with
 //     FOR UPDATE SKIP LOCKED on PostgreSQL, so that nodes leasing at once get
@@ -202,7 +207,9 @@
 // content hash, source, arrival, trust), tlsrpt_report_data (canonical
 // JSON and raw bytes), tlsrpt_diagnostics, tlsrpt_policies and
 // tlsrpt_failures, and the two views. The MTA migration (see "MTA") adds
-// tlsrpt_mta_applied (node, seq), tlsrpt_mta_policy_counts and
+// tlsrpt_mta_applied (each node's applied seqs as runs first..last of
+// consecutive seqs, a row per node but for retries out of order),
+// tlsrpt_mta_policy_counts and
 // tlsrpt_mta_failure_counts (the counts per day and key, with the JSON),
 // tlsrpt_mta_claims (day, policy domain, node, lease end, finished) and
 // tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs by
