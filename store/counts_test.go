@@ -548,3 +548,46 @@ func TestApplyBatchSeqRace(t *testing.T) {
 		}
 	})
 }
+
+// TestLastSeqWaitsForNode checks that on PostgreSQL LastSeq waits for a
+// batch of the node still in flight (a crashed predecessor's last
+// ApplyBatch, whose COMMIT the server may still carry out): reading the
+// last Seq before it commits would make the restarted node reuse that
+// Seq, and its first batch would be taken for a replay and dropped.
+func TestLastSeqWaitsForNode(t *testing.T) {
+	st := openStore(t, dialects[1].open(t), Options{})
+	ctx := context.Background()
+	require.NoError(t, st.ApplyBatch(ctx, &aggregate.Batch{Node: "n", Seq: 1}))
+	// The predecessor's transaction, as ApplyBatch runs it, not yet
+	// committed.
+	tx, err := st.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(nodeLock), "n")
+	require.NoError(t, err)
+	_, err = tx.ExecContext(ctx, "UPDATE tlsrpt_mta_applied SET last_seq = 2 WHERE node = 'n' AND last_seq = 1")
+	require.NoError(t, err)
+	got := make(chan uint64, 1)
+	go func() {
+		seq, err := st.LastSeq(ctx, "n")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- seq
+	}()
+	select {
+	case seq := <-got:
+		t.Fatalf("LastSeq = %d while a batch of the node was in flight", seq)
+	case <-time.After(300 * time.Millisecond):
+	}
+	require.NoError(t, tx.Commit())
+	if seq := <-got; seq != 2 {
+		t.Errorf("LastSeq = %d after the batch committed, want 2", seq)
+	}
+	// Other nodes do not wait.
+	seq, err := st.LastSeq(ctx, "other")
+	require.NoError(t, err)
+	if seq != 0 {
+		t.Errorf("LastSeq(other) = %d", seq)
+	}
+}

@@ -158,7 +158,9 @@
 //     that flushes in order: one row, not one per flush), and its batches
 //     are serialised (SQLite's write lock; on PostgreSQL an advisory lock
 //     on the node's name), so that a retry racing its first attempt is
-//     seen. Counts are
+//     seen; LastSeq waits for that lock too, so that a node restarted right
+//     after a crash does not read its last Seq while the server still
+//     commits its predecessor's last batch (and reuse that Seq). Counts are
 //     kept per (day, policy) (the summary) and per (day, policy, failure
 //     detail), added with INSERT … ON CONFLICT DO UPDATE; the rows of a
 //     batch are written in key order, so concurrent batches do not
