@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -442,4 +443,151 @@ func TestForgetDay(t *testing.T) {
 		// Forgetting a day without counts is no error.
 		require.NoError(t, st.ForgetDay(ctx, day1.AddDate(-1, 0, 0)))
 	})
+}
+
+// TestApplyBatchSeqRuns applies a node's seqs out of order and again: each
+// counts once, and the applied seqs are kept as runs of consecutive seqs,
+// a row per run rather than per batch.
+func TestApplyBatchSeqRuns(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		apply := func(node string, seqs ...uint64) {
+			t.Helper()
+			for _, seq := range seqs {
+				require.NoError(t, st.ApplyBatch(ctx, &aggregate.Batch{Node: node, Seq: seq, Days: []aggregate.DayCounts{{Day: day1,
+					Policies: []report.PolicyResult{result(noPolicy, int64(seq), 0)}}}}))
+			}
+		}
+		runs := func(node string) []string {
+			t.Helper()
+			rows, err := st.db.QueryContext(ctx, rebind(st.dialect,
+				"SELECT first_seq, last_seq FROM tlsrpt_mta_applied WHERE node = ? ORDER BY first_seq"), node)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var first, last int64
+				require.NoError(t, rows.Scan(&first, &last))
+				out = append(out, fmt.Sprintf("%d..%d", first, last))
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
+		steps := []struct {
+			node string
+			seqs []uint64
+			runs []string
+		}{
+			{"a", []uint64{1, 2, 3}, []string{"1..3"}},
+			{"a", []uint64{5}, []string{"1..3", "5..5"}},
+			{"a", []uint64{3, 1, 5, 2}, []string{"1..3", "5..5"}},
+			{"a", []uint64{4}, []string{"1..4", "5..5"}},
+			{"a", []uint64{4, 5, 6, 6}, []string{"1..4", "5..6"}},
+			// Runs are not merged: seqs out of order are rare (a Flusher
+			// applies its batches in order).
+			{"a", []uint64{9, 8}, []string{"1..4", "5..6", "8..8", "9..9"}},
+			{"a", []uint64{10, 8, 9}, []string{"1..4", "5..6", "8..8", "9..10"}},
+			{"b", []uint64{2}, []string{"2..2"}},
+			{"b", []uint64{1}, []string{"1..1", "2..2"}},
+			{"b", []uint64{1, 2, 3}, []string{"1..1", "2..3"}},
+		}
+		for _, s := range steps {
+			apply(s.node, s.seqs...)
+			if diff := gocmp.Diff(s.runs, runs(s.node)); diff != "" {
+				t.Errorf("after %s %v: runs (-want +got):\n%s", s.node, s.seqs, diff)
+			}
+		}
+		// Each seq added its number once: a 1..10 without 7, b 1..3.
+		want := int64(1+2+3+4+5+6+8+9+10) + (1 + 2 + 3)
+		if diff := gocmp.Diff([]report.PolicyResult{result(noPolicy, want, 0)}, dayCounts(t, st, day1), cmpOpts); diff != "" {
+			t.Errorf("DayCounts (-want +got):\n%s", diff)
+		}
+		for node, want := range map[string]uint64{"a": 10, "b": 3} {
+			seq, err := st.LastSeq(ctx, node)
+			require.NoError(t, err)
+			if seq != want {
+				t.Errorf("LastSeq(%s) = %d, want %d", node, seq, want)
+			}
+		}
+	})
+}
+
+// TestApplyBatchSeqRace applies the seqs of one node from many goroutines
+// at once, each seq three times, in random order: every seq counts once,
+// whichever runs of seqs the concurrent batches extend or start.
+func TestApplyBatchSeqRace(t *testing.T) {
+	const seqs, copies = 60, 3
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		st.db.SetMaxOpenConns(maxTestConns)
+		order := make([]uint64, 0, seqs*copies)
+		for seq := range uint64(seqs) {
+			for range copies {
+				order = append(order, seq+1)
+			}
+		}
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var wg sync.WaitGroup
+		for _, seq := range order {
+			wg.Go(func() {
+				err := st.ApplyBatch(ctx, &aggregate.Batch{Node: "racer", Seq: seq, Days: []aggregate.DayCounts{{Day: day1,
+					Policies: []report.PolicyResult{result(noPolicy, int64(seq), 0)}}}})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if diff := gocmp.Diff([]report.PolicyResult{result(noPolicy, seqs*(seqs+1)/2, 0)}, dayCounts(t, st, day1), cmpOpts); diff != "" {
+			t.Errorf("DayCounts (-want +got):\n%s", diff)
+		}
+		last, err := st.LastSeq(ctx, "racer")
+		require.NoError(t, err)
+		if last != seqs {
+			t.Errorf("LastSeq = %d, want %d", last, seqs)
+		}
+	})
+}
+
+// TestLastSeqWaitsForNode checks that on PostgreSQL LastSeq waits for a
+// batch of the node still in flight (a crashed predecessor's last
+// ApplyBatch, whose COMMIT the server may still carry out): reading the
+// last Seq before it commits would make the restarted node reuse that
+// Seq, and its first batch would be taken for a replay and dropped.
+func TestLastSeqWaitsForNode(t *testing.T) {
+	st := openStore(t, dialects[1].open(t), Options{})
+	ctx := context.Background()
+	require.NoError(t, st.ApplyBatch(ctx, &aggregate.Batch{Node: "n", Seq: 1}))
+	// The predecessor's transaction, as ApplyBatch runs it, not yet
+	// committed.
+	tx, err := st.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", int32(nodeLock), "n")
+	require.NoError(t, err)
+	_, err = tx.ExecContext(ctx, "UPDATE tlsrpt_mta_applied SET last_seq = 2 WHERE node = 'n' AND last_seq = 1")
+	require.NoError(t, err)
+	got := make(chan uint64, 1)
+	go func() {
+		seq, err := st.LastSeq(ctx, "n")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- seq
+	}()
+	select {
+	case seq := <-got:
+		t.Fatalf("LastSeq = %d while a batch of the node was in flight", seq)
+	case <-time.After(300 * time.Millisecond):
+	}
+	require.NoError(t, tx.Commit())
+	if seq := <-got; seq != 2 {
+		t.Errorf("LastSeq = %d after the batch committed, want 2", seq)
+	}
+	// Other nodes do not wait.
+	seq, err := st.LastSeq(ctx, "other")
+	require.NoError(t, err)
+	if seq != 0 {
+		t.Errorf("LastSeq(other) = %d", seq)
+	}
 }

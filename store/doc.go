@@ -162,9 +162,16 @@
 // reports cover every node's sessions.
 //
 //   - Counts. ApplyBatch adds a node's aggregate.Batch to the counts of its
-//     days in one transaction whose first statement records (node, seq):
+//     days in one transaction that first records (node, seq) as applied:
 //     when the pair was applied before, the transaction changes nothing, so
-//     a flush retried after a lost answer or a crash counts once. Counts are
+//     a flush retried after a lost answer or a crash counts once. A node's
+//     applied seqs are kept as runs of consecutive seqs (1..n for a node
+//     that flushes in order: one row, not one per flush), and its batches
+//     are serialised (SQLite's write lock; on PostgreSQL an advisory lock
+//     on the node's name), so that a retry racing its first attempt is
+//     seen; LastSeq waits for that lock too, so that a node restarted right
+//     after a crash does not read its last Seq while the server still
+//     commits its predecessor's last batch (and reuse that Seq). Counts are
 //     kept per (day, policy) (the summary) and per (day, policy, failure
 //     detail), added with INSERT … ON CONFLICT DO UPDATE; the rows of a
 //     batch are written in key order, so concurrent batches do not
@@ -187,7 +194,7 @@
 //     before the claim's Now, and never once FinishReport marked it
 //     finished; FinishReport fails with aggregate.ErrNotClaimed when
 //     another node took the claim over. ForgetDay deletes a day's counts
-//     and claims; the applied (node, seq) rows stay, a few bytes per flush.
+//     and claims; the applied seqs stay.
 //   - Queue. Enqueue inserts a job once per ID (the report-id); Lease is one
 //     UPDATE of the due, unfinished jobs whose lease is free or expired, with
 //     FOR UPDATE SKIP LOCKED on PostgreSQL, so that nodes leasing at once get
@@ -198,9 +205,20 @@
 // Leases compare the callers' clocks (Claim.Now, Lease's now), never the
 // database's: the nodes' clocks should agree to well within a lease.
 //
-// On the project's 2-core machine (shared, so noisy), BenchmarkApplyBatch
-// applies a flush at about 11 µs per distinct failure-detail key on SQLite
-// and 18 to 32 µs on PostgreSQL (10,000 keys: 0.11 s and 0.32 s).
+// The tests check this on both engines with real processes:
+// TestCrashRecovery SIGKILLs a node that records sessions through an
+// aggregate.Flusher at full speed 60 times and restarts it, each session
+// counted apart, and finds every acknowledged session stored, none twice,
+// none unrecorded; TestFleetReports compares the reports of three nodes
+// sharing a Store with one Aggregator's, byte for byte; and
+// TestClaimTakeoverKilled takes over a report whose claiming node was
+// killed.
+//
+// BenchmarkApplyBatch measures a flush per distinct failure-detail key:
+// on the project's 2-core machine, about 7 µs of this process's CPU on
+// SQLite (the engine included) and 8 to 9 µs on PostgreSQL (the server's
+// not included), 11 to 60 µs of wall time on the machine shared and
+// loaded; a flush of 10,000 keys took 0.11 to 0.6 s.
 //
 // # MTA-STS policy cache
 //
@@ -228,15 +246,16 @@
 // content hash, source, arrival, trust), tlsrpt_report_data (canonical
 // JSON and raw bytes), tlsrpt_diagnostics, tlsrpt_policies and
 // tlsrpt_failures, and the two views. Version 2, the MTA side (see
-// "MTA"), adds tlsrpt_mta_applied (node, seq), tlsrpt_mta_policy_counts
-// and tlsrpt_mta_failure_counts (the counts per day and key, with the
-// JSON), tlsrpt_mta_claims (day, policy domain, node, lease end, finished)
-// and tlsrpt_mta_jobs (the queue, with a partial index of unfinished jobs
-// by due time). Version 3 adds tlsrpt_sts_cache, the MTA-STS policy
-// cache. Version 4 adds the views' rollups (tlsrpt_policy_rollup,
-// tlsrpt_failure_rollup, tlsrpt_daily_reporters, tlsrpt_daily_policies;
-// see Views) and fills them from the stored reports. Every name starts
-// with "tlsrpt_", so
+// "MTA"), adds tlsrpt_mta_applied (each node's applied seqs as runs
+// first..last of consecutive seqs, a row per node but for retries out of
+// order), tlsrpt_mta_policy_counts and tlsrpt_mta_failure_counts (the
+// counts per day and key, with the JSON), tlsrpt_mta_claims (day, policy
+// domain, node, lease end, finished) and tlsrpt_mta_jobs (the queue, with
+// a partial index of unfinished jobs by due time). Version 3 adds
+// tlsrpt_sts_cache, the MTA-STS policy cache. Version 4 adds the views'
+// rollups (tlsrpt_policy_rollup, tlsrpt_failure_rollup,
+// tlsrpt_daily_reporters, tlsrpt_daily_policies; see Views) and fills them
+// from the stored reports. Every name starts with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP
 // addresses are text. Keys increase with each report stored, with gaps on

@@ -88,7 +88,7 @@ type storedDetail struct {
 // they are: details compare exactly) and its key, the SHA-256 of
 // detailKeyV1 followed by the JSON.
 func mtaDetail(fd *report.FailureDetail) (string, [sha256.Size]byte, error) {
-	b := make([]byte, 0, 160+len(fd.ReceivingMXHostname)+len(fd.ReceivingMXHelo)+len(fd.AdditionalInformation)+len(fd.FailureReasonCode))
+	b := make([]byte, 0, 320+len(fd.ReceivingMXHostname)+len(fd.ReceivingMXHelo)+len(fd.AdditionalInformation)+len(fd.FailureReasonCode))
 	ok := true
 	member := func(name, v string) {
 		if len(b) == 0 {

@@ -161,16 +161,18 @@ JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.pol
 `
 
 // schemaMTA is the MTA side (package doc, "MTA"): the counts of a fleet's
-// sessions per day, policy and failure detail, the batches applied, the
+// sessions per day, policy and failure detail, the batches applied (as
+// runs of consecutive seqs per node, see recordSeq), the
 // claims on the day's reports, and the delivery queue. Policies and
 // failure details are identified by the versioned SHA-256 keys of
 // mtakey.go and kept beside them as canonical JSON.
 const schemaMTA = `
 CREATE TABLE tlsrpt_mta_applied (
 	node       TEXT NOT NULL,
-	seq        BIGINT NOT NULL,
+	first_seq  BIGINT NOT NULL,
+	last_seq   BIGINT NOT NULL,
 	applied_at {{time}} NOT NULL,
-	PRIMARY KEY (node, seq)
+	PRIMARY KEY (node, first_seq)
 ){{norow}};
 
 CREATE TABLE tlsrpt_mta_policy_counts (
