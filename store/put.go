@@ -121,6 +121,9 @@ func (s *Store) prepare(p *prepared, e *Entry, now time.Time) error {
 
 // putTx runs the write transaction for a batch.
 func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error) {
+	// What the previous transactions ran unprepared is prepared now,
+	// before this one holds a connection (see stmtCache).
+	s.stmts.prepareWanted(ctx, s.db)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -17,32 +17,99 @@ const maxCachedStmts = 64
 // once per connection. SQLite's driver prepares every unprepared
 // statement anew (a fifth of a single Put's CPU time went there);
 // PostgreSQL's pgx caches by text itself, so there it saves little.
+//
+// Statements are prepared only outside transactions: preparing takes a
+// connection from the pool, and a transaction waiting for one while it
+// holds another deadlocks once every connection of a bounded pool
+// (sql.DB.SetMaxOpenConns) is held so. Inside a transaction, lookup only
+// finds what is cached and notes what is missing; prepareWanted, run
+// before the next transaction, prepares it.
 type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
+	want   map[string]bool // missed by lookup, not prepared yet
 	closed bool
 }
 
 // get returns the prepared statement for q, preparing it when there is
-// room; nil means run q unprepared.
+// room; nil means run q unprepared. It must not be called while the
+// caller holds a transaction (see stmtCache).
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[q]; ok {
+	st, ok := c.m[q]
+	full := c.closed || len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
 		return st, nil
 	}
-	if c.closed || len(c.m) >= maxCachedStmts {
-		return nil, nil
-	}
+	// Prepared without the lock: other statements stay usable while the
+	// pool hands out a connection.
 	st, err := db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	return c.add(q, st), nil
+}
+
+// add caches st for q and returns the statement to use: st, or the one
+// another goroutine cached first (st is then closed), or nil when the
+// cache is closed or full (st is closed).
+func (c *stmtCache) add(q string, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.want, q)
+	if old, ok := c.m[q]; ok {
+		st.Close()
+		return old
+	}
+	if c.closed || len(c.m) >= maxCachedStmts {
+		st.Close()
+		return nil
 	}
 	if c.m == nil {
 		c.m = make(map[string]*sql.Stmt)
 	}
 	c.m[q] = st
-	return st, nil
+	return st
+}
+
+// lookup returns the cached statement for q, or nil after noting q for
+// prepareWanted. It never prepares, so it is safe inside a transaction.
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		return st
+	}
+	if !c.closed && len(c.m)+len(c.want) < maxCachedStmts {
+		if c.want == nil {
+			c.want = make(map[string]bool)
+		}
+		c.want[q] = true
+	}
+	return nil
+}
+
+// prepareWanted prepares the statements lookup missed. It must not be
+// called while the caller holds a transaction. A statement that fails to
+// prepare is dropped: it runs unprepared, as before.
+func (c *stmtCache) prepareWanted(ctx context.Context, db *sql.DB) {
+	c.mu.Lock()
+	qs := make([]string, 0, len(c.want))
+	for q := range c.want {
+		qs = append(qs, q)
+	}
+	c.mu.Unlock()
+	for _, q := range qs {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			c.mu.Lock()
+			delete(c.want, q)
+			c.mu.Unlock()
+			continue
+		}
+		c.add(q, st)
+	}
 }
 
 // close closes the statements; later gets prepare nothing.
@@ -55,16 +122,14 @@ func (c *stmtCache) close() error {
 		errs = append(errs, st.Close())
 	}
 	c.m = nil
+	c.want = nil
 	return errors.Join(errs...)
 }
 
 // txExec runs q in tx, prepared when cached.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
-	st, err := s.stmts.get(ctx, s.db, q)
-	if err != nil {
-		return err
-	}
-	if st != nil {
+	var err error
+	if st := s.stmts.lookup(q); st != nil {
 		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	} else {
 		_, err = tx.ExecContext(ctx, q, args...)
@@ -74,11 +139,7 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) e
 
 // txQuery runs query q in tx, prepared when cached.
 func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
-	st, err := s.stmts.get(ctx, s.db, q)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
+	if st := s.stmts.lookup(q); st != nil {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, q, args...)

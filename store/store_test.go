@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -676,5 +677,46 @@ func TestConstantTypes(t *testing.T) {
 		if _, ok := c.(string); ok {
 			t.Errorf("%v is an untyped string constant", c)
 		}
+	}
+}
+
+// TestPutBoundedPool stores reports from more goroutines than the pool
+// has connections (sql.DB.SetMaxOpenConns): no Put may wait for a second
+// connection while its transaction holds one, which deadlocked every Put
+// once each of the two connections was held by a transaction preparing a
+// statement.
+func TestPutBoundedPool(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d.name), func(t *testing.T) {
+			t.Parallel()
+			db := d.open(t)
+			db.SetMaxOpenConns(2)
+			st := openStore(t, db, Options{})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			const workers, each = 8, 5
+			var wg sync.WaitGroup
+			errs := make(chan error, workers*each)
+			for w := range workers {
+				wg.Go(func() {
+					for i := range each {
+						r := stsReport(fmt.Sprintf("org%d.example", w), i, fmt.Sprintf("d%d.example", w), "testing", 10,
+							failure(report.ResultCertificateExpired, "mx1.example", int64(i+1)))
+						_, err := st.Put(ctx, Entry{Report: r, Raw: []byte("{}"), Source: "test", Received: received})
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("Put with a pool of 2 connections and %d writers: %v", workers, err)
+				}
+			}
+			n, err := st.ListReports(ctx, ViewFilter{}, Page{Limit: -1})
+			require.NoError(t, err)
+			require.Equal(t, int64(workers*each), n.Total)
+		})
 	}
 }
