@@ -1,0 +1,120 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
+	"github.com/go-tlsrpt/tlsrpt/store"
+)
+
+// funcs are the templates' functions.
+var funcs = template.FuncMap{
+	"num":  Num,
+	"pct":  Percent,
+	"rate": rateOf,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	},
+	"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"domainPath": domainPath,
+	"keyPath":    func(k int64) string { return "/reports/" + itoa(k) },
+	"join":       strings.Join,
+	"verdictClass": func(v store.Verdict) string {
+		switch v {
+		case store.VerdictTrusted:
+			return "good"
+		case store.VerdictUntrusted:
+			return "bad"
+		}
+		return "warn"
+	},
+	"readinessClass": func(v store.ReadinessVerdict) string {
+		switch v {
+		case store.ReadyForEnforce, store.Enforcing:
+			return "good"
+		case store.NotReady:
+			return "bad"
+		}
+		return "warn"
+	},
+	"readinessText": func(v store.ReadinessVerdict) string {
+		switch v {
+		case store.ReadyForEnforce:
+			return "Ready for enforce"
+		case store.NotReady:
+			return "Not ready"
+		case store.NotEnoughData:
+			return "Not enough data"
+		case store.Enforcing:
+			return "Enforcing"
+		}
+		return string(v)
+	},
+	"severityClass": func(s any) string {
+		switch strings.ToLower(toString(s)) {
+		case "error":
+			return "bad"
+		case "warning":
+			return "warn"
+		}
+		return "info"
+	},
+	"str":         toString,
+	"list":        func(s ...string) []string { return s },
+	"add":         func(a, b int64) int64 { return a + b },
+	"resultTypes": report.ResultTypes,
+	"tbl": func(p *page, id, title, key string, rows any) *table {
+		return &table{Q: p.Q, Path: p.Path, ID: id, Title: title, Key: key, Rows: rows}
+	},
+	"rows": func(p *page, rows []reportRow, more int) *table {
+		return &table{Q: p.Q, Path: p.Path, ID: "reports", Rows: rows, More: more}
+	},
+	"sub": func(a, b int) int { return a - b },
+	"i64": func(n int) int64 { return int64(n) },
+	"barWidth": func(part, whole int64) string {
+		if whole <= 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64)
+	},
+}
+
+// table is what the table templates get: rows, and the page's filters
+// for the links that narrow them (Key is the filter a row's link sets).
+type table struct {
+	Q                    *query
+	Path, ID, Title, Key string
+	Rows                 any
+	More                 int
+}
+
+// toString turns a string-typed value (a Verdict, a Code) into a string.
+func toString(v any) string { return fmt.Sprint(v) }
+
+// rateOf formats failed of sessions as a percentage, "–" without sessions.
+func rateOf(failed, sessions int64) string {
+	if sessions == 0 {
+		return "–"
+	}
+	return Percent(100 * float64(failed) / float64(sessions))
+}
+
+// domainPath is the path of a domain's page, the domain escaped as one
+// path segment.
+func domainPath(d string) string { return "/domains/" + url.PathEscape(d) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
