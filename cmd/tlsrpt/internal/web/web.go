@@ -86,7 +86,7 @@ func (d *Dashboard) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "max-age=86400")
 		w.Write(b)
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusNotFound, errors.New("no such page"))
 	})
 	return securityHeaders(mux)
