@@ -62,7 +62,8 @@ func (d *Dashboard) apiDomain(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	rd, err := d.Store.Readiness(r.Context(), dom, q.readinessSince, q.readinessUntil, d.Readiness)
+	since, until := readinessWindow(q, sum)
+	rd, err := d.Store.Readiness(r.Context(), dom, since, until, d.Readiness)
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return

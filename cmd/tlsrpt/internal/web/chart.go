@@ -221,7 +221,7 @@ func sessionsChart(bs []*bucket, unit string) *chart {
 	c.yTicks(top, step, func(v float64) string { return compact(v) })
 	for i, b := range bs {
 		x, w := c.slot(i, len(bs))
-		bw := max(w*0.8, 0.5)
+		bw := min(max(w*0.8, 0.5), 48)
 		bx := x + (w-bw)/2
 		ys := c.y(float64(b.Successful), top)
 		yf := c.y(float64(b.Sessions()), top)
@@ -284,7 +284,7 @@ func domainsChart(bs []*bucket, unit string) *chart {
 	c.yTicks(top, step, func(v float64) string { return compact(v) })
 	for i, b := range bs {
 		x, w := c.slot(i, len(bs))
-		bw := max(w*0.8, 0.5)
+		bw := min(max(w*0.8, 0.5), 48)
 		y := c.y(float64(b.Domains), top)
 		c.Groups = append(c.Groups, chartGroup{X: x, W: w,
 			Title: fmt.Sprintf("%s: %d domains, %s reports", b.Label, b.Domains, Num(b.Reports)),

@@ -140,9 +140,10 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if sum.Total.Reports == 0 && !q.all {
-		all, err := d.Store.Summarize(ctx, store.ViewFilter{Top: 1})
-		if err == nil && all.Total.Reports > 0 {
-			data.Hint = true
+		// Is the store empty? The first row answers.
+		for _, err := range d.Store.Rows(ctx, store.Filter{}) {
+			data.Hint = err == nil
+			break
 		}
 	}
 	d.render(w, r, http.StatusOK, "overview", &page{Title: "Overview", Nav: "overview", Q: q, Path: "/", Started: started, Data: data})
@@ -178,7 +179,8 @@ func (d *Dashboard) domain(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	rd, err := d.Store.Readiness(ctx, dom, q.readinessSince, q.readinessUntil, d.Readiness)
+	since, until := readinessWindow(q, sum)
+	rd, err := d.Store.Readiness(ctx, dom, since, until, d.Readiness)
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -193,6 +195,22 @@ func (d *Dashboard) domain(w http.ResponseWriter, r *http.Request) {
 	data.Unit = unit
 	data.Sessions, data.Rate = sessionsChart(bs, unit), rateChart(bs, unit)
 	d.render(w, r, http.StatusOK, "domain", &page{Title: dom, Nav: "domain", Q: q, Path: domainPath(dom), Started: started, Data: data})
+}
+
+// readinessWindow is the window of the readiness verdict: the page's, or
+// for an unbounded window the days that have reports (Readiness needs a
+// bounded one).
+func readinessWindow(q *query, sum *store.Summary) (since, until time.Time) {
+	since, until = q.readinessSince, q.readinessUntil
+	if (q.since.IsZero() || q.until.IsZero()) && len(sum.Days) > 0 {
+		if first, err := time.Parse(time.DateOnly, sum.Days[0].Day); err == nil && q.since.IsZero() {
+			since = first
+		}
+		if last, err := time.Parse(time.DateOnly, sum.Days[len(sum.Days)-1].Day); err == nil && q.until.IsZero() {
+			until = last.AddDate(0, 0, 1)
+		}
+	}
+	return since, until
 }
 
 // reportsData is the listing page.
