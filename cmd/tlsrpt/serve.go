@@ -421,7 +421,7 @@ func pollIMAP(ctx context.Context, e *env, lg *serveLog, st *store.Store, rd *in
 		if err != nil {
 			lg.printf("tlsrpt serve: %s: %v", shown, err)
 		} else {
-			rs := &rawSource{Source: src}
+			rs := &markingSource{rawSource{Source: src}}
 			var c ingestCounts
 			stats, err := rd.Run(ctx, rs, func(r *ingest.Result) error {
 				raw := rs.raw(r.ID)
@@ -459,4 +459,15 @@ func pollIMAP(ctx context.Context, e *env, lg *serveLog, st *store.Store, rd *in
 		case <-time.After(every):
 		}
 	}
+}
+
+// markingSource is a rawSource that passes MarkProcessed on to its
+// source (rawSource hides every method but Next).
+type markingSource struct{ rawSource }
+
+func (s *markingSource) MarkProcessed(ctx context.Context, id string) error {
+	if m, ok := s.Source.(ingest.Marker); ok {
+		return m.MarkProcessed(ctx, id)
+	}
+	return nil
 }

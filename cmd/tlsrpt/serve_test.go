@@ -18,9 +18,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +31,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-tlsrpt/tlsrpt/ingest"
+	"github.com/go-tlsrpt/tlsrpt/internal/imaptest"
 	"github.com/go-tlsrpt/tlsrpt/store"
 )
 
@@ -320,5 +324,71 @@ func TestServeUsage(t *testing.T) {
 	code, _, stderr := runTool(t, nil, "", "serve", "--db", db, "--listen", "256.0.0.1:99999")
 	if code != exitTemporary {
 		t.Errorf("bad --listen: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestServeIMAP polls a real Dovecot mailbox: the reports of the mail in
+// it are stored, each message is flagged \Seen, and mail arriving later
+// is picked up by the next poll.
+func TestServeIMAP(t *testing.T) {
+	mails := corpusMails(t)
+	srv := imaptest.Start(t, imaptest.Config{})
+	first, later := mails[:len(mails)-1], mails[len(mails)-1]
+	for _, m := range first {
+		srv.Append(t, "INBOX", m)
+	}
+	saved := openIMAP
+	t.Cleanup(func() { openIMAP = saved })
+	openIMAP = func(ctx context.Context, rawURL string) (ingest.Source, error) {
+		src, err := saved(ctx, rawURL)
+		if im, ok := src.(*ingest.IMAP); ok {
+			im.TLSConfig = srv.TLSConfig()
+		}
+		return src, err
+	}
+	t.Setenv(envIMAPPassword, srv.Password)
+	t.Setenv(envIMAPPasswordFile, "")
+
+	// What "tlsrpt ingest" stores from the same mail.
+	wantDB := "sqlite:" + filepath.Join(t.TempDir(), "want.db")
+	want := func(mails [][]byte) int {
+		code, _, stderr := runIngestTool(append([]string{"ingest", "--db", wantDB, "--no-dkim"}, writeMaildir(t, mails))...)
+		require.NotEqual(t, exitUsage, code, stderr)
+		return len(storedIDs(t, openTestStore(t, strings.TrimPrefix(wantDB, "sqlite:"))))
+	}
+	wantFirst := want(first)
+	require.NotZero(t, wantFirst)
+
+	db := filepath.Join(t.TempDir(), "tlsrpt.db")
+	imapURL := "imap://" + url.User(srv.User).String() + "@" + srv.Addr + "/INBOX"
+	s := startServe(t, "--db", "sqlite:"+db, "--imap", imapURL, "--poll", "300ms", "--no-dkim")
+	st := openTestStore(t, db)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; stderr:\n%s", what, s.stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("the first poll", func() bool { return strings.Contains(s.stderr.String(), fmt.Sprintf("%d messages:", len(first))) })
+	if got := len(storedIDs(t, st)); got != wantFirst {
+		t.Errorf("first poll stored %d reports, ingest stores %d", got, wantFirst)
+	}
+	for uid, flags := range srv.Flags(t, "INBOX") {
+		if !slices.Contains(flags, `\Seen`) {
+			t.Errorf("message %d not flagged \\Seen: %v", uid, flags)
+		}
+	}
+	srv.Append(t, "INBOX", later)
+	wantAll := want(mails)
+	waitFor("the later mail", func() bool { return len(storedIDs(t, st)) == wantAll })
+	if strings.Contains(s.stderr.String(), srv.Password) {
+		t.Error("the password shows in the log")
+	}
+	if code := s.wait(t); code != exitOK {
+		t.Errorf("exit %d", code)
 	}
 }
