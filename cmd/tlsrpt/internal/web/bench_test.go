@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -114,6 +115,47 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size), "bytes/page")
+		})
+	}
+}
+
+// BenchmarkRender times the dashboard's own work on the overview, apart
+// from the store's queries: bucketing the days, drawing the charts and
+// executing the templates, for a summary of all 500 domains over a
+// month and a year of $TLSRPT_BENCH_WEB_REPORTS reports.
+func BenchmarkRender(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("TLSRPT_BENCH_WEB_REPORTS")); err == nil && v > 0 {
+		n = v
+	}
+	st := benchStore(b, n)
+	last := benchYear.AddDate(0, 0, min(n/500, 365))
+	d := &Dashboard{Store: st}
+	for _, w := range []struct {
+		name string
+		days int
+	}{{"month", 30}, {"year", 365}} {
+		q, err := parseQuery(url.Values{"days": {strconv.Itoa(w.days)}, "until": {last.Format(time.DateOnly)}}, last)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := st.Summarize(context.Background(), q.filter)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("Overview/"+w.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				data := &overviewData{Sum: sum, Domains: domainRows(sum.Days), ResultTypes: resultRows(sum.ByResultType)}
+				unit, bs := buckets(sum.Days, q.since, q.until)
+				data.Unit = unit
+				data.Sessions, data.Rate, data.DomainsChart = sessionsChart(bs, unit), rateChart(bs, unit), domainsChart(bs, unit)
+				rec := httptest.NewRecorder()
+				d.render(rec, nil, http.StatusOK, "overview", &page{Title: "Overview", Nav: "overview", Q: q, Path: "/", Started: time.Now(), Data: data})
+				if rec.Code != http.StatusOK {
+					b.Fatal(rec.Body.String())
+				}
+			}
 		})
 	}
 }

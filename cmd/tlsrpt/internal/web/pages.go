@@ -15,6 +15,9 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/store"
 )
 
+// maxAlertWindow is the longest window the overview computes alerts for.
+const maxAlertWindow = 92 * 24 * time.Hour
+
 // listLimit is how many reports the listings show, newest first.
 const listLimit = 200
 
@@ -132,7 +135,9 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 	unit, bs := buckets(sum.Days, q.since, q.until)
 	data.Unit = unit
 	data.Sessions, data.Rate, data.DomainsChart = sessionsChart(bs, unit), rateChart(bs, unit), domainsChart(bs, unit)
-	if !q.since.IsZero() && !q.until.IsZero() {
+	// Alerts compare the window with the one before; over long windows
+	// they say little and cost two more passes over the data.
+	if !q.since.IsZero() && !q.until.IsZero() && q.until.Sub(q.since) <= maxAlertWindow {
 		data.Alerts, err = d.Store.Alerts(ctx, q.filter, d.Alerts)
 		if err != nil {
 			d.fail(w, r, http.StatusInternalServerError, err)
