@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-tlsrpt/tlsrpt/report"
 	"github.com/go-tlsrpt/tlsrpt/store"
@@ -73,7 +74,16 @@ var funcs = template.FuncMap{
 		}
 		return "info"
 	},
-	"str":         toString,
+	"str":  toString,
+	"clip": clip,
+	"long": func(id, s string) longText {
+		head := clip(s, longHead)
+		if head == s {
+			return longText{ID: id, Head: s}
+		}
+		head = head[:len(head)-len("…")]
+		return longText{ID: id, Head: head, Rest: s[len(head):], N: utf8.RuneCountInString(s)}
+	},
 	"list":        func(s ...string) []string { return s },
 	"add":         func(a, b int64) int64 { return a + b },
 	"resultTypes": report.ResultTypes,
@@ -100,6 +110,32 @@ type table struct {
 	Path, ID, Title, Key string
 	Rows                 any
 	More                 int
+}
+
+// longHead is how many characters of a long value a page shows before
+// a <details> holds the rest.
+const longHead = 256
+
+// longText is a value split for the "long" template.
+type longText struct {
+	ID, Head, Rest string
+	N              int
+}
+
+// clip cuts s to n characters, with "…" when it was longer; the tables
+// clip what the report page shows whole.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j] + "…"
+		}
+		i++
+	}
+	return s
 }
 
 // toString turns a string-typed value (a Verdict, a Code) into a string.
