@@ -53,10 +53,14 @@ var pureStdlib = map[string][]string{
 // cmdOnlyThirdParty lists the dependencies only the command (cmd/…) may
 // use: SQL drivers and the metrics client (a library that imports
 // aggregate does not compile a database engine it did not ask for).
+// prometheus/common and client_model come with client_golang; the
+// metrics tests parse the exposition format with them.
 var cmdOnlyThirdParty = []string{
 	"modernc.org/sqlite",
 	"github.com/jackc/pgx/v5/",
 	"github.com/prometheus/client_golang/",
+	"github.com/prometheus/common/",
+	"github.com/prometheus/client_model/",
 }
 
 // testOnlyThirdParty may be imported by tests (and by the test-helper
@@ -268,6 +272,8 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "cmd imports an unlisted dependency", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{"example.org/x"}}, want: 1},
 		{name: "library imports cmd", rel: "ingest", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 		{name: "library test imports cmd", rel: "mime", pkg: build.Package{XTestImports: []string{module + "/cmd/tlsrpt"}}, want: 1},
+		{name: "cmd uses the metrics client", rel: "cmd/tlsrpt/internal/metrics", pkg: build.Package{Imports: []string{"github.com/prometheus/client_golang/prometheus"}, TestImports: []string{"github.com/prometheus/common/expfmt"}}, want: 0},
+		{name: "library uses the metrics client", rel: "store", pkg: build.Package{Imports: []string{"github.com/prometheus/client_golang/prometheus"}}, want: 1},
 		{name: "internal imports cmd", rel: "internal/corpus", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 	}
 	for _, tt := range tests {
