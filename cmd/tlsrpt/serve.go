@@ -10,12 +10,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt/internal/demo"
+	"github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt/internal/metrics"
 	"github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt/internal/web"
 	"github.com/go-tlsrpt/tlsrpt/ingest"
 	"github.com/go-tlsrpt/tlsrpt/store"
@@ -37,6 +41,13 @@ Run the report receiver and the dashboard in one process:
   GET /                 the dashboard: overview, domains, reports
   GET /api/…            the same as JSON (summary, domains/D, reports,
                         reports/KEY, alerts)
+  GET /metrics          the store's counts in the Prometheus exposition
+                        format (sessions per policy domain, failed sessions
+                        per result type and reporter, reports per reporter)
+
+With --demo, serve fills a temporary store with a month of generated,
+realistic reports (removed when serve stops) and shows it:
+  tlsrpt serve --demo
 
 With --imap, the mailbox is read every --poll interval as "tlsrpt ingest"
 reads it, and each message is marked \Seen once its reports are stored.
@@ -63,6 +74,13 @@ Flags:
                         password from $TLSRPT_IMAP_PASSWORD or the file
                         named by $TLSRPT_IMAP_PASSWORD_FILE); repeatable
   --poll DURATION       how often to poll the IMAP mailboxes (default 5m)
+  --metrics-window D    /metrics counts the reports that began within D
+                        before now, as gauges (default 0: every stored
+                        report, as counters)
+  --metrics-trust V     /metrics counts only reports of trust verdict V
+                        (trusted: what anyone can POST makes no series)
+  --demo                serve a temporary store filled with generated
+                        reports (no --db)
   --trust-authserv ID   believe the Authentication-Results fields of
                         authserv-id ID on top of the header (repeatable)
   --no-dkim             do not verify DKIM signatures of polled mail
@@ -88,6 +106,9 @@ type serveConfig struct {
 	imap, trust           stringList
 	poll                  time.Duration
 	noDKIM, help          bool
+	metricsWindow         time.Duration
+	metricsTrust          string
+	demo                  bool
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
@@ -104,6 +125,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.DurationVar(&c.poll, "poll", c.poll, "")
 	fs.Var(&c.trust, "trust-authserv", "")
 	fs.BoolVar(&c.noDKIM, "no-dkim", false, "")
+	fs.DurationVar(&c.metricsWindow, "metrics-window", 0, "")
+	fs.StringVar(&c.metricsTrust, "metrics-trust", "", "")
+	fs.BoolVar(&c.demo, "demo", false, "")
 	fs.BoolVar(&c.help, "h", false, "")
 	fs.BoolVar(&c.help, "help", false, "")
 	rest, err := parseInterspersed(fs, args)
@@ -124,6 +148,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
 
+	if c.demo {
+		dir, err := os.MkdirTemp("", "tlsrpt-demo-")
+		if err != nil {
+			fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
+			return exitTemporary
+		}
+		defer os.RemoveAll(dir)
+		c.db = "sqlite:" + filepath.Join(dir, "demo.db")
+	}
 	st, err := openStoreMode(ctx, c.db, true)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
@@ -133,6 +166,18 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return exitTemporary
 	}
 	defer st.Close()
+	if c.demo {
+		now := time.Now
+		if e.now != nil {
+			now = e.now
+		}
+		n, err := demo.Fill(ctx, st, demo.Options{Now: now()})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "tlsrpt serve: --demo: %v\n", err)
+			return exitTemporary
+		}
+		fmt.Fprintf(e.stdout, "tlsrpt serve: demo store with %d generated reports (removed at exit)\n", n)
+	}
 	return serve(ctx, e, &c, st)
 }
 
@@ -150,6 +195,17 @@ func (c *serveConfig) check() error {
 	switch c.receiverPath {
 	case "/", "/api", "/domains", "/reports", "/metrics":
 		return fmt.Errorf("--receiver-path %q is a path of the dashboard", c.receiverPath)
+	}
+	if c.demo && c.db != "" {
+		return errors.New("--demo serves a temporary store: leave out --db")
+	}
+	if c.metricsWindow < 0 {
+		return errors.New("--metrics-window must not be negative")
+	}
+	switch store.Verdict(c.metricsTrust) {
+	case "", store.VerdictTrusted, store.VerdictUntrusted, store.VerdictRetry:
+	default:
+		return fmt.Errorf("--metrics-trust %q: want trusted, untrusted or retry", c.metricsTrust)
 	}
 	if c.poll <= 0 {
 		return errors.New("--poll must be positive")
@@ -193,7 +249,8 @@ func serve(ctx context.Context, e *env, c *serveConfig, st *store.Store) int {
 		recv = &receiver{st: st, log: lg, now: now, rv: ingest.Receiver{MaxBodySize: c.maxBody, Now: now}}
 		mux.Handle(c.receiverPath, recv)
 	}
-	dash := &web.Dashboard{Store: st, Now: now, ReceiverPath: c.receiverPath}
+	mux.Handle("GET /metrics", metrics.Handler(st, metrics.Config{Window: c.metricsWindow, Trust: store.Verdict(c.metricsTrust), Now: now}))
+	dash := &web.Dashboard{Store: st, Now: now, ReceiverPath: c.receiverPath, MetricsPath: "/metrics"}
 	mux.Handle("/", dash.Handler())
 
 	srv := &http.Server{

@@ -315,6 +315,9 @@ func TestServeUsage(t *testing.T) {
 		{"--imap", "http://mail.example/INBOX"},
 		{"extra"},
 		{"--nope"},
+		{"--demo"}, // with --db
+		{"--metrics-trust", "maybe"},
+		{"--metrics-window", "-1h"},
 	} {
 		code, _, stderr := runTool(t, nil, "", append([]string{"serve", "--db", db}, args...)...)
 		if code != exitUsage || !strings.Contains(stderr, "Usage: tlsrpt serve") {
@@ -390,5 +393,49 @@ func TestServeIMAP(t *testing.T) {
 	}
 	if code := s.wait(t); code != exitOK {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestServeDemo starts "tlsrpt serve --demo": the overview answers with
+// SVG charts and nothing from another host, /metrics answers in the
+// Prometheus format, and the temporary store is gone after the stop.
+func TestServeDemo(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	started := time.Now()
+	s := startServe(t, "--demo")
+	resp, err := http.Get(s.base + "/")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	elapsed := time.Since(started)
+	t.Logf("overview answered %v after start", elapsed)
+	if resp.StatusCode != http.StatusOK || strings.Count(string(page), "<svg id=\"chart-") != 3 {
+		t.Errorf("overview: %d, %d charts", resp.StatusCode, strings.Count(string(page), "<svg id=\"chart-"))
+	}
+	if m := regexp.MustCompile(`(?i)(src|href|action)="(https?:)?//`).FindString(string(page)); m != "" {
+		t.Errorf("external URL %q", m)
+	}
+	if !regexp.MustCompile(`<data id="total-reports" value="[1-9]\d*">`).Match(page) {
+		t.Error("the demo overview shows no reports")
+	}
+	if !regexp.MustCompile(`demo store with [1-9]\d* generated reports`).MatchString(s.stdout.String()) {
+		t.Errorf("stdout %q", s.stdout.String())
+	}
+	resp, err = http.Get(s.base + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") ||
+		!strings.Contains(string(body), `tlsrpt_sessions_total{policy_domain="example.com",result="successful"}`) {
+		t.Errorf("/metrics: %d %q\n%.500s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if code := s.wait(t); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	if len(left) != 0 {
+		t.Errorf("the demo store was left behind: %v", left)
 	}
 }

@@ -47,6 +47,9 @@ type Dashboard struct {
 	// beside the dashboard, shown on the overview so that an operator
 	// knows what to publish (RFC 8460 §3 rua=https:…).
 	ReceiverPath string
+	// MetricsPath, when not empty, is the path of the Prometheus metrics
+	// served beside the dashboard, linked from the footer.
+	MetricsPath string
 }
 
 // pages holds the parsed templates, one set per page.
@@ -320,6 +323,8 @@ type page struct {
 	Path    string
 	Started time.Time
 	Data    any
+	// Metrics is Dashboard.MetricsPath.
+	Metrics string
 }
 
 // Elapsed is the time spent on the page so far, for the footer.
@@ -330,6 +335,7 @@ func (p *page) Elapsed() string {
 // render executes the page's template into a buffer and writes it, so
 // that a failing template answers 500 rather than half a page.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	p.Metrics = d.MetricsPath
 	var buf bytes.Buffer
 	if err := pages[name].Execute(&buf, p); err != nil {
 		http.Error(w, "web: rendering "+name+": "+err.Error(), http.StatusInternalServerError)
