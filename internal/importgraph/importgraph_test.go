@@ -72,13 +72,17 @@ var testOnlyThirdParty = []string{
 	"github.com/stretchr/testify/",
 	"modernc.org/sqlite",
 	"github.com/jackc/pgx/v5",
+	"github.com/chromedp/chromedp",
+	"github.com/chromedp/cdproto/",
 }
 
 // testHelpers are internal packages made for tests: they may import
 // testOnlyThirdParty in their non-test files, and only test files may
-// import them.
+// import them. internal/browsertest drives chromium through chromedp for
+// the dashboard's tests.
 var testHelpers = map[string]bool{
-	"internal/dbtest": true,
+	"internal/dbtest":      true,
+	"internal/browsertest": true,
 }
 
 func TestImportGraph(t *testing.T) {
@@ -274,6 +278,11 @@ func TestProblemsCatchesUpwardImports(t *testing.T) {
 		{name: "library test imports cmd", rel: "mime", pkg: build.Package{XTestImports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 		{name: "cmd uses the metrics client", rel: "cmd/tlsrpt/internal/metrics", pkg: build.Package{Imports: []string{"github.com/prometheus/client_golang/prometheus"}, TestImports: []string{"github.com/prometheus/common/expfmt"}}, want: 0},
 		{name: "library uses the metrics client", rel: "store", pkg: build.Package{Imports: []string{"github.com/prometheus/client_golang/prometheus"}}, want: 1},
+		{name: "browsertest drives chromedp", rel: "internal/browsertest", pkg: build.Package{Imports: []string{"github.com/chromedp/chromedp", "github.com/chromedp/cdproto/runtime"}}, want: 0},
+		{name: "dashboard test uses browsertest", rel: "cmd/tlsrpt/internal/web", pkg: build.Package{TestImports: []string{module + "/internal/browsertest", "github.com/chromedp/chromedp"}}, want: 0},
+		{name: "command imports browsertest", rel: "cmd/tlsrpt/internal/web", pkg: build.Package{Imports: []string{module + "/internal/browsertest"}}, want: 1},
+		{name: "command imports chromedp", rel: "cmd/tlsrpt", pkg: build.Package{Imports: []string{"github.com/chromedp/chromedp"}}, want: 1},
+		{name: "other internal drives chromedp", rel: "internal/corpus", pkg: build.Package{Imports: []string{"github.com/chromedp/chromedp"}}, want: 1},
 		{name: "internal imports cmd", rel: "internal/corpus", pkg: build.Package{Imports: []string{module + "/cmd/tlsrpt"}}, want: 1},
 	}
 	for _, tt := range tests {
