@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/cmd/tlsrpt/internal/metrics"
 	"github.com/go-tlsrpt/tlsrpt/internal/dbtest"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -73,8 +74,8 @@ func benchStore(b *testing.B, n int) *store.Store {
 	return st
 }
 
-// BenchmarkPages times the dashboard's pages, rendered over HTTP on
-// loopback, over a store of $TLSRPT_BENCH_WEB_REPORTS synthetic reports
+// BenchmarkPages times the dashboard's pages and a /metrics scrape
+// (every report, and a 30-day window), over HTTP on loopback, over a store of $TLSRPT_BENCH_WEB_REPORTS synthetic reports
 // (default 20,000; the README's numbers are at 100,000):
 //
 //	TLSRPT_BENCH_WEB_REPORTS=100000 go test -run '^$' -bench Pages -benchtime 10x ./cmd/tlsrpt/internal/web
@@ -87,7 +88,11 @@ func BenchmarkPages(b *testing.B) {
 	// The clock stands on the last day of reports: the default window is
 	// the last 30 days with reports.
 	d := &Dashboard{Store: st, Now: func() time.Time { return benchYear.AddDate(0, 0, min(n/500, 365)-1) }}
-	srv := httptest.NewServer(d.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(st, metrics.Config{}))
+	mux.Handle("GET /metrics/month", http.StripPrefix("/metrics/month", metrics.Handler(st, metrics.Config{Window: 30 * 24 * time.Hour, Now: d.Now})))
+	mux.Handle("/", d.Handler())
+	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
 	for _, p := range []struct{ name, path string }{
 		{"Overview/month", "/"},
@@ -99,6 +104,8 @@ func BenchmarkPages(b *testing.B) {
 		{"Reports/month", "/reports"},
 		{"Report", "/reports/1"},
 		{"API/summary/month", "/api/summary"},
+		{"Metrics/all", "/metrics"},
+		{"Metrics/month", "/metrics/month"},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			b.ReportAllocs()
