@@ -247,6 +247,35 @@ func TestServeShutdownKeepsAccepted(t *testing.T) {
 	for n.Load() < 40 {
 		time.Sleep(5 * time.Millisecond)
 	}
+	// A report whose body is still arriving when the shutdown begins is
+	// read, stored and acknowledged.
+	pr, pw := io.Pipe()
+	slow := make(chan int, 1)
+	go func() {
+		resp, err := client.Post(s.base+"/tlsrpt", "application/tlsrpt+json", pr)
+		if err != nil {
+			slow <- -1
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.StatusCode
+	}()
+	body := postReport("slow-1")
+	_, err := pw.Write(body[:len(body)/2])
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+	s.stop()
+	time.Sleep(300 * time.Millisecond)
+	_, err = pw.Write(body[len(body)/2:])
+	require.NoError(t, err)
+	pw.Close()
+	if status := <-slow; status != http.StatusOK {
+		t.Errorf("the report arriving during the shutdown got %d, want 200", status)
+	} else {
+		mu.Lock()
+		acked = append(acked, "slow-1")
+		mu.Unlock()
+	}
 	code := s.wait(t)
 	wg.Wait()
 	if code != exitOK {

@@ -16,7 +16,6 @@ import (
 // funcs are the templates' functions.
 var funcs = template.FuncMap{
 	"num":  Num,
-	"pct":  Percent,
 	"rate": rateOf,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
@@ -30,7 +29,6 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"domainPath": domainPath,
 	"keyPath":    func(k int64) string { return "/reports/" + itoa(k) },
 	"join":       strings.Join,
@@ -93,7 +91,6 @@ var funcs = template.FuncMap{
 	"rows": func(p *page, rows []reportRow, more int) *table {
 		return &table{Q: p.Q, Path: p.Path, ID: "reports", Rows: rows, More: more}
 	},
-	"sub": func(a, b int) int { return a - b },
 	"i64": func(n int) int64 { return int64(n) },
 	"barWidth": func(part, whole int64) string {
 		if whole <= 0 {

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -364,14 +365,7 @@ func rawKind(b []byte) string {
 	return ""
 }
 
-func hexString(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
-}
+func hexString(b []byte) string { return hex.EncodeToString(b) }
 
 // stsMode returns the value of the "mode:" line of an sts policy-string.
 func stsMode(lines []string) string {
