@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt"
@@ -127,24 +128,30 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Alerts compare the window with the one before; over long windows
+	// they say little and cost two more passes over the data. They run
+	// beside Summarize, on another connection of the pool.
+	var (
+		alerts    []tlsrpt.Diagnostic
+		alertsErr error
+		wg        sync.WaitGroup
+	)
+	if !q.since.IsZero() && !q.until.IsZero() && q.until.Sub(q.since) <= maxAlertWindow {
+		wg.Go(func() { alerts, alertsErr = d.Store.Alerts(ctx, q.filter, d.Alerts) })
+	}
 	sum, err := d.Store.Summarize(ctx, q.filter)
+	wg.Wait()
+	if err == nil {
+		err = alertsErr
+	}
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	data := &overviewData{Sum: sum, Domains: domainRows(sum.Days), ResultTypes: resultRows(sum.ByResultType), ReceiverPath: d.ReceiverPath}
+	data := &overviewData{Sum: sum, Alerts: alerts, Domains: domainRows(sum.Days), ResultTypes: resultRows(sum.ByResultType), ReceiverPath: d.ReceiverPath}
 	unit, bs := buckets(sum.Days, q.since, q.until)
 	data.Unit = unit
 	data.Sessions, data.Rate, data.DomainsChart = sessionsChart(bs, unit), rateChart(bs, unit), domainsChart(bs, unit)
-	// Alerts compare the window with the one before; over long windows
-	// they say little and cost two more passes over the data.
-	if !q.since.IsZero() && !q.until.IsZero() && q.until.Sub(q.since) <= maxAlertWindow {
-		data.Alerts, err = d.Store.Alerts(ctx, q.filter, d.Alerts)
-		if err != nil {
-			d.fail(w, r, http.StatusInternalServerError, err)
-			return
-		}
-	}
 	if sum.Total.Reports == 0 && !q.all {
 		// Is the store empty? The first row answers.
 		for _, err := range d.Store.Rows(ctx, store.Filter{}) {

@@ -222,6 +222,13 @@ func TestOverviewNumbers(t *testing.T) {
 					}
 				}
 			}
+			if !tc.filter.Since.IsZero() {
+				as, err := st.Alerts(ctx, tc.filter, store.AlertConfig{})
+				require.NoError(t, err)
+				if got := strings.Count(body, `<li class="`); got != len(as) {
+					t.Errorf("%d alerts on the page, the store has %d", got, len(as))
+				}
+			}
 			for _, id := range []string{"chart-sessions", "chart-rate", "chart-domains"} {
 				if !strings.Contains(body, `<svg id="`+id+`"`) {
 					t.Errorf("no SVG chart %s", id)
