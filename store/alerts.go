@@ -75,7 +75,7 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 	distinct := func(w ViewFilter, view, col string) (map[pair]bool, error) {
 		var conds []string
 		var args []any
-		if view == "tlsrpt_failure_rows" {
+		if view == "tlsrpt_failure_rollup" {
 			conds, args = w.failureWhere(s.dialect)
 		} else {
 			conds, args = w.policyWhere(s.dialect)
@@ -94,7 +94,7 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 	perDomain := func(w ViewFilter) (map[string]Totals, error) {
 		out := map[string]Totals{}
 		pconds, pargs := w.policyWhere(s.dialect)
-		err := s.query(ctx, "SELECT policy_domain, CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rows"+whereOf(pconds)+" GROUP BY policy_domain",
+		err := s.query(ctx, "SELECT policy_domain, CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rollup"+whereOf(pconds)+" GROUP BY policy_domain",
 			pargs, func(scan func(...any) error) error {
 				var dom string
 				var t Totals
@@ -128,11 +128,11 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 				Fix:     "tlsrpt summary --domain " + dom + " shows the failing result types and MX hosts"})
 		}
 	}
-	curTypes, err := distinct(f, "tlsrpt_failure_rows", "result_type")
+	curTypes, err := distinct(f, "tlsrpt_failure_rollup", "result_type")
 	if err != nil {
 		return nil, err
 	}
-	prevTypes, err := distinct(prev, "tlsrpt_failure_rows", "result_type")
+	prevTypes, err := distinct(prev, "tlsrpt_failure_rollup", "result_type")
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +142,11 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 				Message: fmt.Sprintf("new result type %s, not reported in the previous window", p.v)})
 		}
 	}
-	curOrgs, err := distinct(f, "tlsrpt_policy_rows", "organization_name")
+	curOrgs, err := distinct(f, "tlsrpt_policy_rollup", "organization_name")
 	if err != nil {
 		return nil, err
 	}
-	prevOrgs, err := distinct(prev, "tlsrpt_policy_rows", "organization_name")
+	prevOrgs, err := distinct(prev, "tlsrpt_policy_rollup", "organization_name")
 	if err != nil {
 		return nil, err
 	}

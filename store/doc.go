@@ -56,9 +56,17 @@
 //
 // # Views
 //
-// Summarize, Readiness and Alerts are the analyzer's answers, computed by
-// GROUP BY queries over the two views (the same SQL on both engines, only
-// the UTC-day expression differs), never by loading every row.
+// Summarize, Readiness, Alerts and ListReports are the analyzer's
+// answers, computed by GROUP BY queries in the database (the same SQL on
+// both engines), never by loading every row. Summarize, Alerts and
+// ListReports read rollups that Put fills in the transaction that stores
+// a report (schema version 2): a narrow row per policy and per failure
+// detail with the UTC day, reporter, domain, type, mode, result type,
+// lower-case MX host and sending IP, indexed by date and by domain; and
+// per UTC day and reporter (and policy type and mode) the distinct reports
+// and session sums, which answer the reporter and policy breakdowns and
+// the previous window of a summary over all domains in whole UTC days.
+// Readiness reads the two views.
 //
 //   - Summarize: totals and failure rate, per UTC day and policy domain,
 //     breakdowns (result type, family, reporter, policy type/mode, the most
@@ -72,6 +80,9 @@
 //   - Alerts: findings as tlsrpt.Diagnostic (CodeFailureRateRise,
 //     CodeNewResultType, CodeReporterStopped) comparing a window with the
 //     one before; the caller decides how to notify.
+//   - ListReports: the reports a ViewFilter selects, a Page at a time,
+//     each with its policies and failure details (every field of RFC 8460
+//     §4.4 and §4.5 a dashboard lists).
 //
 // Attribution: a report's counts go whole to the UTC day its date range
 // begins, the day Filter's Since and Until select it by. A report
@@ -148,7 +159,10 @@
 // 1 has the tables tlsrpt_reports (one per report: reporter, id, dates,
 // content hash, source, arrival, trust), tlsrpt_report_data (canonical
 // JSON and raw bytes), tlsrpt_diagnostics, tlsrpt_policies and
-// tlsrpt_failures, and the two views. Every name starts with "tlsrpt_", so
+// tlsrpt_failures, and the two views. Version 2 adds the views' rollups
+// (tlsrpt_policy_rollup, tlsrpt_failure_rollup, tlsrpt_daily_reporters,
+// tlsrpt_daily_policies; see Views) and fills them from the stored
+// reports. Every name starts with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP
 // addresses are text. Keys increase with each report stored, with gaps on

@@ -138,3 +138,48 @@ func ExampleStore_Export() {
 	// policy,1,Example Mail,tlsrpt@mail.example,r-1,2026-11-28T00:00:00Z,2026-11-28T23:59:59Z,0,sts,example.com,testing,version: STSv1|mode: testing|mx: mx.example.com|max_age: 86400,mx.example.com,97,3,,,,,,,,,,https,2026-11-29T06:00:00Z
 	// failure,1,Example Mail,tlsrpt@mail.example,r-1,2026-11-28T00:00:00Z,2026-11-28T23:59:59Z,0,sts,example.com,testing,version: STSv1|mode: testing|mx: mx.example.com|max_age: 86400,mx.example.com,,3,0,certificate-expired,,,mx.example.com,,,,,https,2026-11-29T06:00:00Z
 }
+
+func ExampleStore_ListReports() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "tlsrpt-store-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dir, "reports.db")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+	rep, _, err := report.Parse([]byte(mailed))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := st.Put(ctx, store.Entry{Report: rep, Source: "https"}); err != nil {
+		log.Fatal(err)
+	}
+	list, err := st.ListReports(ctx, store.ViewFilter{Filter: store.Filter{Domain: "example.com"}}, store.Page{Limit: 20})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(list.Total, "report")
+	for _, r := range list.Reports {
+		fmt.Println(r.OrganizationName, r.Start.Format(time.DateTime), "..", r.End.Format(time.DateTime))
+		for _, p := range r.Policies {
+			fmt.Println(" ", p.Type, p.Domain, p.Mode, p.Successful, p.Failed)
+			for _, f := range p.Failures {
+				fmt.Println("   ", f.ResultType, f.ReceivingMXHostname, f.Failed)
+			}
+		}
+	}
+	// Output:
+	// 1 report
+	// Example Mail 2026-11-28 00:00:00 .. 2026-11-28 23:59:59
+	//   sts example.com testing 97 3
+	//     certificate-expired mx.example.com 3
+}

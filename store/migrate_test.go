@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
 // TestMigrations brings a database to every earlier schema version (0 is
@@ -80,17 +82,91 @@ func TestMigrations(t *testing.T) {
 
 // seedVersion stores reports in a database at schema version v with the
 // SQL of that version, and returns their keys. Version 0 holds nothing;
-// at version 1 (the current one) the Store writes them. When a migration
-// is added, the writes of the version it replaces move here as SQL.
+// at version 1 the reports go into the version 1 tables only (version 2
+// added the rollups, which its migration fills from them); at the current
+// version the Store writes them. When a migration is added, the writes of
+// the version it replaces move here as SQL.
 func seedVersion(tb testing.TB, db *sql.DB, d Dialect, v int, fx []fixture) []int64 {
 	tb.Helper()
 	if v == 0 {
 		return nil
 	}
+	ctx := context.Background()
 	st := &Store{db: db, dialect: d, now: func() time.Time { return received }}
-	res, err := st.Put(context.Background(), entryOf(fx[0], fmt.Sprintf("version %d", v)))
-	require.NoError(tb, err)
-	return []int64{res.Key}
+	var keys []int64
+	for i, f := range fx {
+		if i == 1 {
+			continue // TestMigrations puts fx[1] after the migration
+		}
+		e := entryOf(f, fmt.Sprintf("version %d", v))
+		if v >= 2 {
+			res, err := st.Put(ctx, e)
+			require.NoError(tb, err)
+			keys = append(keys, res.Key)
+			continue
+		}
+		var p prepared
+		require.NoError(tb, st.prepare(&p, &e, received))
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(tb, err)
+		r := e.Report
+		var key int64
+		require.NoError(tb, tx.QueryRowContext(ctx, rebind(d, `INSERT INTO tlsrpt_reports (organization_name, contact_info, report_id, begin_date, end_date,
+	content_sha256, source, received_at, trust, trust_by, trust_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING report_key`),
+			r.OrganizationName, r.ContactInfo, r.ReportID, timeArg(d, r.DateRange.Start), timeArg(d, r.DateRange.End),
+			p.hash[:], e.Source, timeArg(d, p.received), string(e.Trust.Verdict), e.Trust.By, e.Trust.Reason).Scan(&key))
+		require.NoError(tb, st.insertDetails(ctx, tx, []prepared{p}, []PutResult{{Key: key}}, []int{0}))
+		require.NoError(tb, tx.Commit())
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// TestMigrationBackfill migrates a database holding reports at version 1
+// and checks that the views read from the rollups the migration filled
+// the same as from a store that stored the same reports at the current
+// version.
+func TestMigrationBackfill(t *testing.T) {
+	fx := loadTestdata(t)
+	for _, d := range dialects {
+		t.Run(string(d.name), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			old := d.open(t)
+			require.NoError(t, migrate(ctx, old, d.name, 1))
+			seedVersion(t, old, d.name, 1, fx)
+			migrated := openStore(t, old, Options{Dialect: d.name})
+			fresh := openStore(t, d.open(t), Options{Dialect: d.name})
+			seedVersion(t, fresh.db, d.name, len(migrations), fx)
+			for _, f := range []ViewFilter{{}, {Filter: Filter{Domain: fx[0].rep.Policies[0].Policy.Domain}}, {Category: report.CategorySTS}} {
+				want, err := fresh.Summarize(ctx, f)
+				require.NoError(t, err)
+				got, err := migrated.Summarize(ctx, f)
+				require.NoError(t, err)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("Summarize(%+v) after the backfill (-stored now +migrated):\n%s", f, diff)
+				}
+				if want.Total.Reports != int64(len(fx)-1) && f.Domain == "" && f.Category == "" {
+					t.Errorf("Total.Reports = %d, want %d", want.Total.Reports, len(fx)-1)
+				}
+			}
+			var n [2]int
+			require.NoError(t, old.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM tlsrpt_policy_rollup), (SELECT COUNT(*) FROM tlsrpt_failure_rollup)").Scan(&n[0], &n[1]))
+			var want [2]int
+			for i, f := range fx {
+				if i == 1 {
+					continue
+				}
+				for _, p := range f.rep.Policies {
+					want[0]++
+					want[1] += len(p.FailureDetails)
+				}
+			}
+			if n != want {
+				t.Errorf("rollup rows (policies, failure details) = %v, want %v", n, want)
+			}
+		})
+	}
 }
 
 // schemaOf describes the tables, views, columns and indexes of the

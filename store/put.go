@@ -18,7 +18,8 @@ import (
 
 // Put stores e unless it duplicates a stored report (see Duplicate), in
 // one transaction: the report, its data, its diagnostics, its policy rows
-// and failure rows are all stored, or nothing is. Of several Puts of the
+// and failure rows, and its share of the views' rollups are all stored,
+// or nothing is. Of several Puts of the
 // same report running at once, in this process or others, exactly one
 // stores it and the others return its Key as a duplicate.
 func (s *Store) Put(ctx context.Context, e Entry) (PutResult, error) {
@@ -233,6 +234,9 @@ func (s *Store) putTx(ctx context.Context, prep []prepared) ([]PutResult, error)
 		if err := s.insertDetails(ctx, tx, prep, res, stored); err != nil {
 			return nil, err
 		}
+		if err := s.insertRollups(ctx, tx, res, stored); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -336,6 +340,30 @@ func (s *Store) insertDetails(ctx context.Context, tx *sql.Tx, prep []prepared, 
 	for _, b := range []*batch{&data, &diags, &fails} {
 		if err := b.flush(ctx, tx); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// insertRollups fills the rollups (schema version 2) for the stored
+// entries from their rows just inserted, in the same transaction.
+func (s *Store) insertRollups(ctx context.Context, tx *sql.Tx, res []PutResult, stored []int) error {
+	for _, chunk := range chunks(stored, maxParams/2) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, i := range chunk {
+			args = append(args, res[i].Key)
+		}
+		args = append(args, args...)
+		for _, q := range rollupSQL(s.dialect, len(chunk)) {
+			var err error
+			if len(chunk) <= maxCachedRows {
+				err = s.txExec(ctx, tx, q, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, q, args...)
+			}
+			if err != nil {
+				return fmt.Errorf("rollup: %w", err)
+			}
 		}
 	}
 	return nil

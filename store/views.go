@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
@@ -49,18 +51,24 @@ func (f ViewFilter) hasFailureFilter() bool {
 	return f.ResultType != "" || f.Category != "" || f.MX != "" || f.SendingIP.IsValid()
 }
 
-// policyWhere returns the conditions on policy columns.
+// policyWhere returns the conditions on the columns of
+// tlsrpt_policy_rollup (and tlsrpt_failure_rollup, which has them too).
+// Trust, which SetTrust may change, is read from tlsrpt_reports.
 func (f ViewFilter) policyWhere(d Dialect) ([]string, []any) {
 	var conds []string
 	var args []any
+	var dates []string
+	var dateArgs []any
 	if !f.Since.IsZero() {
-		conds = append(conds, "begin_date >= ?")
-		args = append(args, timeArg(d, f.Since))
+		dates = append(dates, "begin_date >= ?")
+		dateArgs = append(dateArgs, timeArg(d, f.Since))
 	}
 	if !f.Until.IsZero() {
-		conds = append(conds, "begin_date < ?")
-		args = append(args, timeArg(d, f.Until))
+		dates = append(dates, "begin_date < ?")
+		dateArgs = append(dateArgs, timeArg(d, f.Until))
 	}
+	conds = append(conds, dates...)
+	args = append(args, dateArgs...)
 	if f.Domain != "" {
 		conds = append(conds, "policy_domain = ?")
 		args = append(args, normalizeName(f.Domain))
@@ -70,8 +78,8 @@ func (f ViewFilter) policyWhere(d Dialect) ([]string, []any) {
 		args = append(args, f.Reporter)
 	}
 	if f.Trust != "" {
-		conds = append(conds, "trust = ?")
-		args = append(args, string(f.Trust))
+		conds = append(conds, "report_key IN (SELECT report_key FROM tlsrpt_reports WHERE "+strings.Join(append(dates, "trust = ?"), " AND ")+")")
+		args = append(append(args, dateArgs...), string(f.Trust))
 	}
 	if f.PolicyType != "" {
 		conds = append(conds, "policy_type = ?")
@@ -84,8 +92,8 @@ func (f ViewFilter) policyWhere(d Dialect) ([]string, []any) {
 	return conds, args
 }
 
-// failureWhere returns the policy conditions and those on failure
-// columns.
+// failureWhere returns the policy conditions and those on the failure
+// columns of tlsrpt_failure_rollup.
 func (f ViewFilter) failureWhere(d Dialect) ([]string, []any) {
 	conds, args := f.policyWhere(d)
 	if f.ResultType != "" {
@@ -113,12 +121,43 @@ func (f ViewFilter) failureWhere(d Dialect) ([]string, []any) {
 		}
 	}
 	if f.MX != "" {
-		conds = append(conds, "LOWER(receiving_mx_hostname) = ?")
+		conds = append(conds, "mx_lower = ?")
 		args = append(args, strings.ToLower(strings.TrimSuffix(f.MX, ".")))
 	}
 	if f.SendingIP.IsValid() {
 		conds = append(conds, "sending_mta_ip = ?")
 		args = append(args, f.SendingIP.Unmap().String())
+	}
+	return conds, args
+}
+
+// daily reports whether the daily rollups (tlsrpt_daily_reporters and
+// tlsrpt_daily_policies) hold f's policy breakdowns and totals: f sets
+// no condition but the reporter and a window whose ends are UTC
+// midnights.
+func (f ViewFilter) daily() bool {
+	midnight := func(t time.Time) bool {
+		return t.IsZero() || t.Equal(t.UTC().Truncate(24*time.Hour))
+	}
+	return f.Domain == "" && f.Trust == "" && f.PolicyType == "" && f.Mode == "" && !f.hasFailureFilter() &&
+		midnight(f.Since) && midnight(f.Until)
+}
+
+// dailyWhere returns the conditions of a daily f on the daily rollups.
+func (f ViewFilter) dailyWhere() ([]string, []any) {
+	var conds []string
+	var args []any
+	if !f.Since.IsZero() {
+		conds = append(conds, "day >= ?")
+		args = append(args, f.Since.UTC().Format(time.DateOnly))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "day < ?")
+		args = append(args, f.Until.UTC().Format(time.DateOnly))
+	}
+	if f.Reporter != "" {
+		conds = append(conds, "organization_name = ?")
+		args = append(args, f.Reporter)
 	}
 	return conds, args
 }
@@ -146,14 +185,6 @@ func dayExpr(d Dialect, col string) string {
 		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 	}
 	return "substr(" + col + ", 1, 10)"
-}
-
-// multiDayExpr is 1 for a report whose date range is longer than 24 hours.
-func multiDayExpr(d Dialect) string {
-	if d == DialectPostgres {
-		return "CASE WHEN end_date - begin_date > INTERVAL '1 day' THEN report_key END"
-	}
-	return "CASE WHEN julianday(end_date) - julianday(begin_date) > 1.0000001 THEN report_key END"
 }
 
 // Totals are session counts.
@@ -237,32 +268,44 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 	pconds, pargs := f.policyWhere(d)
 	fconds, fargs := f.failureWhere(d)
 	ff := f.hasFailureFilter()
+	top := f.Top
+	if top == 0 {
+		top = 10
+	}
+	// With only a reporter and a window of whole UTC days, the daily
+	// rollups (a row per day, reporter, policy type and mode) have the
+	// policy breakdowns: their report counts add up across days and
+	// reporters, as a report has one of each.
+	daily := f.daily()
+	dconds, dargs := f.dailyWhere()
 
 	// Per day and domain.
-	day := dayExpr(d, "begin_date")
-	q := "SELECT " + day + ", policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT " + multiDayExpr(d) + ") FROM tlsrpt_policy_rows" +
-		whereOf(pconds) + " GROUP BY " + day + ", policy_domain ORDER BY 1, 2"
-	type dk struct{ day, dom string }
-	index := map[dk]int{}
-	err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
-		var t DayTotals
-		if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
+	days := func(ctx context.Context) error {
+		q := "SELECT day, policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END) FROM tlsrpt_policy_rollup" +
+			whereOf(pconds) + " GROUP BY day, policy_domain ORDER BY 1, 2"
+		type dk struct{ day, dom string }
+		var index map[dk]int
+		if ff {
+			index = map[dk]int{}
+		}
+		err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
+			var t DayTotals
+			if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
+				return err
+			}
+			if ff {
+				index[dk{t.Day, t.Domain}] = len(sum.Days)
+				t.Failed = 0
+			}
+			sum.Days = append(sum.Days, t)
+			return nil
+		})
+		if err != nil || !ff {
 			return err
 		}
-		index[dk{t.Day, t.Domain}] = len(sum.Days)
-		sum.Days = append(sum.Days, t)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ff {
-		for i := range sum.Days {
-			sum.Days[i].Failed = 0
-		}
-		q = "SELECT " + day + ", policy_domain, CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
-			whereOf(fconds) + " GROUP BY " + day + ", policy_domain"
-		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+		q = "SELECT day, policy_domain, CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup" +
+			whereOf(fconds) + " GROUP BY day, policy_domain"
+		return s.query(ctx, q, fargs, func(scan func(...any) error) error {
 			var k dk
 			var n int64
 			if err := scan(&k.day, &k.dom, &n); err != nil {
@@ -273,48 +316,108 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
+	}
+
+	failBreak := func(ctx context.Context, col string, limit int, out *[]Count) error {
+		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup" +
+			whereOf(fconds) + " GROUP BY " + col + " ORDER BY 3 DESC, 1"
+		if limit > 0 {
+			q += fmt.Sprintf(" LIMIT %d", limit)
 		}
+		return s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var c Count
+			if err := scan(&c.Key, &c.Reports, &c.Failed); err != nil {
+				return err
+			}
+			*out = append(*out, c)
+			return nil
+		})
+	}
+	failures := func(ctx context.Context) error {
+		if err := failBreak(ctx, "result_type", 0, &sum.ByResultType); err != nil {
+			return err
+		}
+		if err := failBreak(ctx, "mx_lower", top, &sum.ByMX); err != nil {
+			return err
+		}
+		return failBreak(ctx, "sending_mta_ip", top, &sum.BySendingIP)
+	}
+
+	polBreak := func(ctx context.Context, col, dailyQuery string, out *[]Count) error {
+		q, args := "SELECT "+col+", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rollup"+
+			whereOf(pconds)+" GROUP BY "+col, pargs
+		if daily {
+			q, args = dailyQuery, dargs
+		}
+		err := s.query(ctx, q, args, func(scan func(...any) error) error {
+			var c Count
+			if err := scan(&c.Key, &c.Reports, &c.Successful, &c.Failed); err != nil {
+				return err
+			}
+			*out = append(*out, c)
+			return nil
+		})
+		if err != nil || !ff {
+			sortCounts(*out)
+			return err
+		}
+		// The failed sessions are those of the matching failure details.
+		failed := map[string]int64{}
+		q = "SELECT " + col + ", CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup" +
+			whereOf(fconds) + " GROUP BY " + col
+		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
+			var k string
+			var n int64
+			if err := scan(&k, &n); err != nil {
+				return err
+			}
+			failed[k] = n
+			return nil
+		})
+		for i := range *out {
+			(*out)[i].Failed = failed[(*out)[i].Key]
+		}
+		sortCounts(*out)
+		return err
+	}
+	policies := func(ctx context.Context) error {
+		sums := ", CAST(SUM(reports) AS BIGINT), CAST(SUM(successful_session_count) AS BIGINT), CAST(SUM(failed_session_count) AS BIGINT) FROM "
+		if err := polBreak(ctx, "organization_name",
+			"SELECT organization_name"+sums+"tlsrpt_daily_reporters"+whereOf(dconds)+" GROUP BY organization_name", &sum.ByReporter); err != nil {
+			return err
+		}
+		policyKey := "CASE WHEN policy_mode <> '' THEN policy_type || '/' || policy_mode ELSE policy_type END"
+		if err := polBreak(ctx, policyKey,
+			"SELECT "+policyKey+sums+"tlsrpt_daily_policies"+whereOf(dconds)+" GROUP BY "+policyKey, &sum.ByPolicy); err != nil {
+			return err
+		}
+		if f.Since.IsZero() || f.Until.IsZero() || !f.Until.After(f.Since) {
+			return nil
+		}
+		pf := f
+		pf.Until = f.Since
+		pf.Since = f.Since.Add(-f.Until.Sub(f.Since))
+		prev, err := s.totals(ctx, pf)
+		if err != nil {
+			return err
+		}
+		sum.Previous = &prev
+		return nil
+	}
+
+	// The three parts read different rows: on connections of their own,
+	// they run at once.
+	if err := parallel(ctx, days, failures, policies); err != nil {
+		return nil, err
 	}
 	for _, t := range sum.Days {
 		sum.Total.Successful += t.Successful
 		sum.Total.Failed += t.Failed
 	}
-	// Distinct reports over the whole window (a report may span domains).
-	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM tlsrpt_reports WHERE report_key IN (SELECT report_key FROM tlsrpt_policy_rows"+whereOf(pconds)+")", pargs, &sum.Total.Reports); err != nil {
-		return nil, err
-	}
-
-	top := f.Top
-	if top == 0 {
-		top = 10
-	}
-	failBreak := func(col string, limit int) ([]Count, error) {
-		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
-			whereOf(fconds) + " GROUP BY " + col + " ORDER BY 3 DESC, 1"
-		if limit > 0 {
-			q += fmt.Sprintf(" LIMIT %d", limit)
-		}
-		var out []Count
-		err := s.query(ctx, q, fargs, func(scan func(...any) error) error {
-			var c Count
-			if err := scan(&c.Key, &c.Reports, &c.Failed); err != nil {
-				return err
-			}
-			out = append(out, c)
-			return nil
-		})
-		return out, err
-	}
-	if sum.ByResultType, err = failBreak("result_type", 0); err != nil {
-		return nil, err
-	}
-	if sum.ByMX, err = failBreak("LOWER(receiving_mx_hostname)", top); err != nil {
-		return nil, err
-	}
-	if sum.BySendingIP, err = failBreak("sending_mta_ip", top); err != nil {
-		return nil, err
+	// Distinct reports over the whole window: a report has one reporter
+	// (but may span domains).
+	for _, c := range sum.ByReporter {
+		sum.Total.Reports += c.Reports
 	}
 	byCat := map[string]*Count{}
 	for _, c := range sum.ByResultType {
@@ -329,73 +432,54 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 		sum.ByCategory = append(sum.ByCategory, *c)
 	}
 	sortCounts(sum.ByCategory)
-
-	polBreak := func(col string) ([]Count, error) {
-		q := "SELECT " + col + ", COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rows" +
-			whereOf(pconds) + " GROUP BY " + col
-		var out []Count
-		err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
-			var c Count
-			if err := scan(&c.Key, &c.Reports, &c.Successful, &c.Failed); err != nil {
-				return err
-			}
-			out = append(out, c)
-			return nil
-		})
-		if err != nil || !ff {
-			sortCounts(out)
-			return out, err
-		}
-		// The failed sessions are those of the matching failure details.
-		failed := map[string]int64{}
-		q = "SELECT " + col + ", CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows" +
-			whereOf(fconds) + " GROUP BY " + col
-		err = s.query(ctx, q, fargs, func(scan func(...any) error) error {
-			var k string
-			var n int64
-			if err := scan(&k, &n); err != nil {
-				return err
-			}
-			failed[k] = n
-			return nil
-		})
-		for i := range out {
-			out[i].Failed = failed[out[i].Key]
-		}
-		sortCounts(out)
-		return out, err
-	}
-	if sum.ByReporter, err = polBreak("organization_name"); err != nil {
-		return nil, err
-	}
-	if sum.ByPolicy, err = polBreak("CASE WHEN policy_mode <> '' THEN policy_type || '/' || policy_mode ELSE policy_type END"); err != nil {
-		return nil, err
-	}
-
-	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.After(f.Since) {
-		pf := f
-		pf.Until = f.Since
-		pf.Since = f.Since.Add(-f.Until.Sub(f.Since))
-		prev, err := s.totals(ctx, pf)
-		if err != nil {
-			return nil, err
-		}
-		sum.Previous = &prev
-	}
 	return sum, nil
+}
+
+// parallel runs fns at once and returns the first error; an error
+// cancels the context of the others.
+func parallel(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			if errs[i] = fn(ctx); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // totals returns only the totals of f.
 func (s *Store) totals(ctx context.Context, f ViewFilter) (Totals, error) {
 	var t Totals
+	if f.daily() {
+		dconds, dargs := f.dailyWhere()
+		err := s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(reports), 0) AS BIGINT), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_daily_reporters"+whereOf(dconds),
+			dargs, &t.Reports, &t.Successful, &t.Failed)
+		return t, err
+	}
 	pconds, pargs := f.policyWhere(s.dialect)
-	err := s.queryRow(ctx, "SELECT COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rows"+whereOf(pconds),
+	err := s.queryRow(ctx, "SELECT COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rollup"+whereOf(pconds),
 		pargs, &t.Reports, &t.Successful, &t.Failed)
 	if err != nil || !f.hasFailureFilter() {
 		return t, err
 	}
 	fconds, fargs := f.failureWhere(s.dialect)
-	err = s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rows"+whereOf(fconds), fargs, &t.Failed)
+	err = s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_failure_rollup"+whereOf(fconds), fargs, &t.Failed)
 	return t, err
 }
 

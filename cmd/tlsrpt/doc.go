@@ -25,6 +25,8 @@
 //	           the fate and trust of each message
 //	readiness  whether a domain's MTA-STS policy can move from testing to
 //	           enforce, from the store
+//	reports    list the stored reports, each with its policies and failure
+//	           details
 //	serve      receive reports over HTTPS, poll IMAP, and serve a dashboard
 //	           and JSON API over the store
 //	summary    sessions and failure rates per domain and day from the store
@@ -192,6 +194,7 @@
 //	tlsrpt summary   [--json] [--db DSN] [window] [filters]
 //	tlsrpt readiness [--json] [--db DSN] [window] [--min-reporters N] [--min-sessions N] [--min-days N] DOMAIN
 //	tlsrpt alerts    [--json] [--db DSN] [window] [--min-sessions N] [--factor X] [--margin PP]
+//	tlsrpt reports   [--json] [--db DSN] [window] [filters] [--limit N] [--offset N]
 //
 // They read a store (package store): --db sqlite:PATH or postgres://…
 // (postgresql:// too). Without --db the store is the SQLite file
@@ -199,15 +202,24 @@
 // XDG_DATA_HOME is not set; a missing SQLite file is a usage error (exit
 // status 2), not an empty store. The window is --since (YYYY-MM-DD, UTC, or
 // RFC 3339) to --until (exclusive; default the end of today, UTC), or the
-// --days before --until (7 for summary and alerts, 30 for readiness).
+// --days before --until (7 for summary, alerts and reports, 30 for
+// readiness).
 // Filters: --domain, --reporter, --policy-type, --mode, --trust select
 // policies; --result-type, --family, --mx, --ip select failure details and
 // narrow the failed counts only. Reports count whole on the UTC day their
 // date range starts.
 //
+// reports lists the selected reports, the latest first, 50 a page
+// (--limit, --offset): per report the reporter, date range, report-id,
+// contact and trust, per policy its type, domain, mode and session
+// counts, per failure detail its result type, receiving MX host, receiving
+// IP, sending MTA IP and count; a failure-detail filter lists only the
+// reports and details that match.
+//
 // Text output is aligned tables. --json writes one JSON object: summary
-// the store.Summary, readiness the store.Readiness (member names as their
-// json tags), alerts an array of {path, code, severity, message, fix}.
+// the store.Summary, readiness the store.Readiness, reports the
+// store.ReportList (member names as their json tags), alerts an array of
+// {path, code, severity, message, fix}.
 // readiness exits 1 for not-ready and not-enough-data; alerts exits 1 when
 // there are findings, for cron.
 //

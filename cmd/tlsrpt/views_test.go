@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-tlsrpt/tlsrpt/internal/corpus"
 
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -120,6 +125,10 @@ func TestViewsGolden(t *testing.T) {
 		{"alerts.golden", []string{"alerts", "--db", db}, exitFailed},
 		{"alerts-json.golden", []string{"alerts", "--json", "--db", db}, exitFailed},
 		{"alerts-none.golden", []string{"alerts", "--db", db, "--domain", "ready.example", "--reporter", "Google Inc."}, exitOK},
+		{"reports.golden", []string{"reports", "--db", db, "--days", "2", "--limit", "4", "--offset", "1"}, exitOK},
+		{"reports-filter.golden", []string{"reports", "--db", db, "--days", "14", "--domain", "blocked.example", "--result-type", "certificate-host-mismatch"}, exitOK},
+		{"reports-json.golden", []string{"reports", "--json", "--db", db, "--days", "14", "--mx", "mx1.enforce.example", "--reporter", "Yahoo", "--limit", "2"}, exitOK},
+		{"reports-none.golden", []string{"reports", "--db", db, "--since", "2025-01-01", "--until", "2025-01-02"}, exitOK},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
@@ -141,12 +150,15 @@ func TestViewsUsageErrors(t *testing.T) {
 		{"summary", "--db", db, "extra"},
 		{"readiness", "--db", db},
 		{"alerts", "--db", db, "--bogus"},
+		{"reports", "--db", db, "--limit", "-1"},
+		{"reports", "--db", db, "--offset", "x"},
+		{"reports", "--db", db, "extra"},
 	} {
 		code, _, stderr := runViews(args...)
 		require.Equal(t, exitUsage, code, "%v: %s", args, stderr)
 		require.NotEmpty(t, stderr, args)
 	}
-	for _, verb := range []string{"summary", "readiness", "alerts"} {
+	for _, verb := range []string{"summary", "readiness", "alerts", "reports"} {
 		code, stdout, _ := runViews(verb, "-h")
 		require.Equal(t, exitOK, code)
 		require.Contains(t, stdout, "--db DSN")
@@ -163,4 +175,143 @@ func TestDefaultDBPath(t *testing.T) {
 	p, err = defaultDBPath()
 	require.NoError(t, err)
 	require.Equal(t, "/home/u/.local/share/tlsrpt/tlsrpt.db", p)
+}
+
+// TestReportsCorpus ingests the corpus report files into SQLite and
+// PostgreSQL and checks the reports verb against the export: every report
+// is listed, with its reporter, date range, and per policy its type,
+// domain, mode and session counts, per failure detail its result type,
+// receiving MX host, receiving IP, sending MTA IP and count, in the JSON
+// and in the text; and the summary's totals equal the sums over the
+// export's policy rows.
+func TestReportsCorpus(t *testing.T) {
+	dir := corpus.Dir(t, "reports")
+	files := t.TempDir()
+	names, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, n := range names {
+		if strings.HasSuffix(n.Name(), ".json") || strings.HasSuffix(n.Name(), ".json.gz") {
+			b, err := os.ReadFile(filepath.Join(dir, n.Name()))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(files, n.Name()), b, 0o644))
+		}
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			dsn := stores(t)[engine](t)
+			_, out, stderr := runIngestTool("ingest", "--db", dsn, "--no-dkim", files)
+			require.Empty(t, stderr, out)
+			require.Contains(t, out, " stored")
+			window := []string{"--db", dsn, "--since", "1970-01-01", "--until", "2100-01-01"}
+
+			// The export's rows, by report key.
+			code, out, stderr := runIngestTool("export", "--db", dsn, "--format", "jsonl")
+			require.Equal(t, exitOK, code, stderr)
+			type exportRow struct {
+				Key        int64   `json:"report_key"`
+				Kind       string  `json:"row_type"`
+				Org        string  `json:"organization_name"`
+				Begin      string  `json:"begin_date"`
+				End        string  `json:"end_date"`
+				Policy     int     `json:"policy_index"`
+				Detail     *int    `json:"detail_index"`
+				Type       string  `json:"policy_type"`
+				Domain     string  `json:"policy_domain"`
+				Mode       string  `json:"policy_mode"`
+				Successful *int64  `json:"successful_session_count"`
+				Failed     int64   `json:"failed_session_count"`
+				ResultType *string `json:"result_type"`
+				MX         *string `json:"receiving_mx_hostname"`
+				RecvIP     *string `json:"receiving_ip"`
+				SendIP     *string `json:"sending_mta_ip"`
+			}
+			byKey := map[int64][]exportRow{}
+			var want store.Totals
+			for line := range strings.Lines(out) {
+				var r exportRow
+				require.NoError(t, json.Unmarshal([]byte(line), &r))
+				byKey[r.Key] = append(byKey[r.Key], r)
+				if r.Kind == "policy" {
+					want.Successful += *r.Successful
+					want.Failed += r.Failed
+				}
+			}
+			want.Reports = int64(len(byKey))
+			require.NotZero(t, want.Reports)
+
+			code, out, stderr = runIngestTool(append([]string{"summary", "--json"}, window...)...)
+			require.Equal(t, exitOK, code, stderr)
+			var sum store.Summary
+			require.NoError(t, json.Unmarshal([]byte(out), &sum))
+			require.Equal(t, want, sum.Total, "summary totals vs the export's policy rows")
+
+			code, out, stderr = runIngestTool(append([]string{"reports", "--json", "--limit", "0"}, window...)...)
+			require.Equal(t, exitOK, code, stderr)
+			var list store.ReportList
+			require.NoError(t, json.Unmarshal([]byte(out), &list))
+			require.Equal(t, want.Reports, list.Total)
+			require.Len(t, list.Reports, len(byKey))
+			code, text, stderr := runIngestTool(append([]string{"reports", "--limit", "0"}, window...)...)
+			require.Equal(t, exitOK, code, stderr)
+			blocks := strings.Split(text, "\nReport ")
+			require.Len(t, blocks, len(list.Reports)+1, "one text block per report")
+
+			for i, r := range list.Reports {
+				rows := byKey[r.Key]
+				require.NotEmpty(t, rows, "report %d is not in the export", r.Key)
+				block := blocks[i+1]
+				head := rows[0]
+				if r.OrganizationName != head.Org || r.Start.Format(time.RFC3339) != head.Begin || r.End.Format(time.RFC3339) != head.End {
+					t.Errorf("report %d: %q %v..%v, export %q %s..%s", r.Key, r.OrganizationName, r.Start, r.End, head.Org, head.Begin, head.End)
+				}
+				for _, s := range []string{fmt.Sprint(r.Key), r.OrganizationName, head.Begin, head.End} {
+					if !strings.Contains(block, s) {
+						t.Errorf("report %d: text does not show %q:\n%s", r.Key, s, block)
+					}
+				}
+				var got, wantRows []string
+				for _, p := range r.Policies {
+					got = append(got, fmt.Sprintf("policy %d %s %s %q %d %d", p.Index, p.Type, p.Domain, p.Mode, p.Successful, p.Failed))
+					line := fmt.Sprintf("%s  %s  %s  %d  %d", p.Type, orDash(p.Domain), orDash(p.Mode), p.Successful, p.Failed)
+					if !strings.Contains(collapse(block), line) {
+						t.Errorf("report %d: text does not show policy line %q:\n%s", r.Key, line, block)
+					}
+					for _, fd := range p.Failures {
+						got = append(got, fmt.Sprintf("failure %d/%d %s %s %s %s %d", p.Index, fd.Index, fd.ResultType,
+							fd.ReceivingMXHostname, addrText(fd.ReceivingIP), addrText(fd.SendingMTAIP), fd.Failed))
+						line := fmt.Sprintf("%d  %s  %s  %s  %s", fd.Failed, fd.ResultType, orDash(fd.ReceivingMXHostname), addrOrDash(fd.ReceivingIP), addrOrDash(fd.SendingMTAIP))
+						if !strings.Contains(collapse(block), line) {
+							t.Errorf("report %d: text does not show failure line %q:\n%s", r.Key, line, block)
+						}
+					}
+				}
+				for _, x := range rows {
+					if x.Kind == "policy" {
+						wantRows = append(wantRows, fmt.Sprintf("policy %d %s %s %q %d %d", x.Policy, x.Type, x.Domain, x.Mode, *x.Successful, x.Failed))
+						continue
+					}
+					wantRows = append(wantRows, fmt.Sprintf("failure %d/%d %s %s %s %s %d", x.Policy, *x.Detail, *x.ResultType, *x.MX, *x.RecvIP, *x.SendIP, x.Failed))
+				}
+				if diff := cmp.Diff(wantRows, got); diff != "" {
+					t.Errorf("report %d: policies and failure details (-export +reports):\n%s", r.Key, diff)
+				}
+			}
+		})
+	}
+}
+
+func addrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// collapse replaces each run of spaces by two, as the tables' narrowest
+// gap.
+func collapse(s string) string {
+	for strings.Contains(s, "   ") {
+		s = strings.ReplaceAll(s, "   ", "  ")
+	}
+	return s
 }
