@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-tlsrpt/tlsrpt"
@@ -75,31 +76,28 @@ func (d *Dashboard) apiDomain(w http.ResponseWriter, r *http.Request) {
 	}{dom, sum, rd})
 }
 
-// apiReportRow is a listed report in JSON.
-type apiReportRow struct {
-	reportRow
-	Successful int64 `json:"successful"`
-	Failed     int64 `json:"failed"`
-}
-
 func (d *Dashboard) apiReports(w http.ResponseWriter, r *http.Request) {
 	q := d.apiQuery(w, r)
 	if q == nil {
 		return
 	}
-	reps, total, err := listReports(r.Context(), d.Store, q.filter, listLimit)
+	page := store.Page{Limit: listLimit}
+	for key, dst := range map[string]*int{"limit": &page.Limit, "offset": &page.Offset} {
+		if v := r.URL.Query().Get(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || key == "limit" && (n == 0 || n > 1000) {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": key + ": want a number (limit: 1 to 1000)"})
+				return
+			}
+			*dst = n
+		}
+	}
+	list, err := d.Store.ListReports(r.Context(), q.filter, page)
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	rows := make([]apiReportRow, 0, len(reps))
-	for _, rr := range reps {
-		rows = append(rows, apiReportRow{reportRow: rr, Successful: rr.Successful, Failed: rr.Failed})
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Total   int            `json:"total"`
-		Reports []apiReportRow `json:"reports"`
-	}{total, rows})
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (d *Dashboard) apiReport(w http.ResponseWriter, r *http.Request) {

@@ -88,8 +88,8 @@ var funcs = template.FuncMap{
 	"tbl": func(p *page, id, title, key string, rows any) *table {
 		return &table{Q: p.Q, Path: p.Path, ID: id, Title: title, Key: key, Rows: rows}
 	},
-	"rows": func(p *page, rows []reportRow, more int) *table {
-		return &table{Q: p.Q, Path: p.Path, ID: "reports", Rows: rows, More: more}
+	"rows": func(p *page, rows []reportRow, more int, all string) *table {
+		return &table{Q: p.Q, Path: p.Path, ID: "reports", Rows: rows, More: more, All: all}
 	},
 	"i64": func(n int) int64 { return int64(n) },
 	"barWidth": func(part, whole int64) string {
@@ -106,7 +106,9 @@ type table struct {
 	Q                    *query
 	Path, ID, Title, Key string
 	Rows                 any
-	More                 int
+	// More reports are not shown; All links to them.
+	More int
+	All  string
 }
 
 // longHead is how many characters of a long value a page shows before

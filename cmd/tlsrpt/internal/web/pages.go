@@ -20,8 +20,12 @@ import (
 // maxAlertWindow is the longest window the overview computes alerts for.
 const maxAlertWindow = 92 * 24 * time.Hour
 
-// listLimit is how many reports the listings show, newest first.
-const listLimit = 200
+// listLimit is how many reports a page of the listing shows, the
+// latest first; domainListLimit how many the domain page shows.
+const (
+	listLimit       = 100
+	domainListLimit = 20
+)
 
 // domainRow is one line of the overview's table of policy domains.
 type domainRow struct {
@@ -172,6 +176,8 @@ type domainData struct {
 	Readiness      *store.Readiness
 	Reports        []reportRow
 	More           int
+	// All links to the listing of all the domain's reports.
+	All string
 }
 
 // Trend is the change of the failure rate from the previous window.
@@ -198,12 +204,13 @@ func (d *Dashboard) domain(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	reps, total, err := listReports(ctx, d.Store, q.filter, listLimit)
+	reps, total, err := listReports(ctx, d.Store, q.filter, domainListLimit, 0)
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	data := &domainData{Domain: dom, Sum: sum, ResultTypes: resultRows(sum.ByResultType), Readiness: rd, Reports: reps, More: total - len(reps)}
+	data := &domainData{Domain: dom, Sum: sum, ResultTypes: resultRows(sum.ByResultType), Readiness: rd, Reports: reps, More: total - len(reps),
+		All: q.Link("/reports", "domain", dom)}
 	unit, bs := buckets(sum.Days, q.since, q.until)
 	data.Unit = unit
 	data.Sessions, data.Rate = sessionsChart(bs, unit), rateChart(bs, unit)
@@ -228,9 +235,10 @@ func readinessWindow(q *query, sum *store.Summary) (since, until time.Time) {
 
 // reportsData is the listing page.
 type reportsData struct {
-	Reports []reportRow
-	Total   int
-	More    int
+	Reports      []reportRow
+	Total        int
+	First, Last  int
+	Newer, Older string
 }
 
 func (d *Dashboard) reports(w http.ResponseWriter, r *http.Request) {
@@ -239,13 +247,31 @@ func (d *Dashboard) reports(w http.ResponseWriter, r *http.Request) {
 	if q == nil {
 		return
 	}
-	reps, total, err := listReports(r.Context(), d.Store, q.filter, listLimit)
+	offset := 0
+	if v := r.URL.Query().Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			d.fail(w, r, http.StatusBadRequest, errors.New("offset: want a number of reports to skip"))
+			return
+		}
+		offset = n
+	}
+	reps, total, err := listReports(r.Context(), d.Store, q.filter, listLimit, offset)
 	if err != nil {
 		d.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	d.render(w, r, http.StatusOK, "reports", &page{Title: "Reports", Nav: "reports", Q: q, Path: "/reports", Started: started,
-		Data: &reportsData{Reports: reps, Total: total, More: total - len(reps)}})
+	data := &reportsData{Reports: reps, Total: total, First: offset + 1, Last: offset + len(reps)}
+	if offset > 0 {
+		data.Newer = q.Link("/reports", "offset", strconv.Itoa(max(0, offset-listLimit)))
+		if offset-listLimit <= 0 {
+			data.Newer = q.Link("/reports")
+		}
+	}
+	if offset+len(reps) < total {
+		data.Older = q.Link("/reports", "offset", strconv.Itoa(offset+listLimit))
+	}
+	d.render(w, r, http.StatusOK, "reports", &page{Title: "Reports", Nav: "reports", Q: q, Path: "/reports", Started: started, Data: data})
 }
 
 // reportData is the page of one stored report.
@@ -387,74 +413,34 @@ func stsMode(lines []string) string {
 
 // reportRow is one report of a listing.
 type reportRow struct {
-	Key                int64         `json:"key"`
-	OrganizationName   string        `json:"organization_name"`
-	ReportID           string        `json:"report_id"`
-	Begin              time.Time     `json:"begin"`
-	End                time.Time     `json:"end"`
-	Domains            []string      `json:"policy_domains"`
-	Successful, Failed int64         `json:"-"`
-	Trust              store.Verdict `json:"trust"`
-	Source             string        `json:"source"`
-	Received           time.Time     `json:"received"`
+	Key                int64
+	OrganizationName   string
+	ReportID           string
+	Begin, End         time.Time
+	Domains            []string
+	Successful, Failed int64
+	Trust              store.Verdict
+	Source             string
+	Received           time.Time
 }
 
-// listReports returns the newest limit reports with a policy f selects
-// (its window, domain, reporter, trust, policy type and mode) and, when
-// f has failure-detail conditions, a failure detail they select, with the
-// session counts of the selected policies; and how many there are in all.
-func listReports(ctx context.Context, st *store.Store, f store.ViewFilter, limit int) ([]reportRow, int, error) {
-	var out []reportRow
-	failureCond := f.ResultType != "" || f.Category != "" || f.MX != "" || f.SendingIP.IsValid()
-	var cur *reportRow
-	policyOK, matched := false, false
-	flush := func() {
-		if cur != nil && matched {
-			out = append(out, *cur)
-		}
-		cur, matched = nil, false
+// listReports returns one page of the reports f selects, the latest
+// first (store.ListReports), and how many there are in all.
+func listReports(ctx context.Context, st *store.Store, f store.ViewFilter, limit, offset int) ([]reportRow, int, error) {
+	list, err := st.ListReports(ctx, f, store.Page{Limit: limit, Offset: offset})
+	if err != nil {
+		return nil, 0, err
 	}
-	for row, err := range st.Rows(ctx, f.Filter) {
-		if err != nil {
-			return nil, 0, err
-		}
-		if cur == nil || cur.Key != row.Key {
-			flush()
-			cur = &reportRow{Key: row.Key, OrganizationName: row.OrganizationName, ReportID: row.ReportID,
-				Begin: row.DateRange.Start, End: row.DateRange.End, Trust: row.Trust, Source: row.Source, Received: row.Received}
-		}
-		if row.Kind == store.RowPolicy {
-			policyOK = (f.PolicyType == "" || row.Policy.Type == f.PolicyType) && (f.Mode == "" || strings.EqualFold(row.Mode, f.Mode))
-			if !policyOK {
-				continue
+	out := make([]reportRow, 0, len(list.Reports))
+	for _, lr := range list.Reports {
+		row := reportRow{Key: lr.Key, OrganizationName: lr.OrganizationName, ReportID: lr.ReportID, Begin: lr.Start, End: lr.End,
+			Successful: lr.Successful, Failed: lr.Failed, Trust: lr.Trust, Source: lr.Source, Received: lr.Received}
+		for _, p := range lr.Policies {
+			if !slices.Contains(row.Domains, p.Domain) {
+				row.Domains = append(row.Domains, p.Domain)
 			}
-			if !slices.Contains(cur.Domains, row.Policy.Domain) {
-				cur.Domains = append(cur.Domains, row.Policy.Domain)
-			}
-			cur.Successful += row.Summary.TotalSuccessfulSessionCount
-			if !failureCond {
-				cur.Failed += row.Summary.TotalFailureSessionCount
-				matched = true
-			}
-			continue
 		}
-		if !policyOK || !failureCond {
-			continue
-		}
-		fd := row.Failure
-		if (f.ResultType == "" || fd.ResultType == f.ResultType) &&
-			(f.Category == "" || fd.ResultType.Category() == f.Category) &&
-			(f.MX == "" || strings.EqualFold(strings.TrimSuffix(fd.ReceivingMXHostname, "."), strings.TrimSuffix(f.MX, "."))) &&
-			(!f.SendingIP.IsValid() || fd.SendingMTAIP == f.SendingIP) {
-			cur.Failed += fd.FailedSessionCount
-			matched = true
-		}
+		out = append(out, row)
 	}
-	flush()
-	total := len(out)
-	slices.Reverse(out)
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, total, nil
+	return out, int(list.Total), nil
 }

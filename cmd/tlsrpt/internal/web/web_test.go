@@ -275,9 +275,13 @@ func TestDomainPage(t *testing.T) {
 					t.Errorf("no meaning for result type %s", c.Key)
 				}
 			}
-			if n := strings.Count(body, `<tr>
-<td><a href="/reports/`); int64(n) != want.Total.Reports {
+			n := strings.Count(body, `<tr>
+<td><a href="/reports/`)
+			if int64(n) != min(want.Total.Reports, domainListLimit) {
 				t.Errorf("%d reports listed, store has %d", n, want.Total.Reports)
+			}
+			if more := want.Total.Reports - int64(n); more > 0 && !strings.Contains(body, fmt.Sprintf(`%d more: <a href="/reports?domain=%s">`, more, dom)) {
+				t.Errorf("no link to the %d more reports", more)
 			}
 		})
 	}
@@ -554,5 +558,42 @@ func TestCorpus(t *testing.T) {
 	}
 	if status, _, _ := get(t, srv, "/reports?days=all"); status != http.StatusOK {
 		t.Errorf("/reports: %d", status)
+	}
+}
+
+// TestReportsPages pages through the listing: the reports of each page,
+// the latest first, add up to the store's count.
+func TestReportsPages(t *testing.T) {
+	st, _ := fixtureStore(t)
+	srv := server(t, st)
+	want, err := st.Summarize(context.Background(), store.ViewFilter{Filter: window})
+	require.NoError(t, err)
+	require.Greater(t, want.Total.Reports, int64(listLimit), "the fixture needs more than a page")
+	keyRE := regexp.MustCompile(`<tr>\n<td><a href="/reports/(\d+)`)
+	seen := map[string]bool{}
+	path := "/reports"
+	for pages := 0; path != ""; pages++ {
+		require.Less(t, pages, 10)
+		status, body, _ := get(t, srv, path)
+		require.Equal(t, http.StatusOK, status, body)
+		if got := numbers(t, body)["reports-total"]; got != want.Total.Reports {
+			t.Errorf("%s: total %d, store %d", path, got, want.Total.Reports)
+		}
+		for _, m := range keyRE.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("report %s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := regexp.MustCompile(`<a class="button" href="([^"]+)">earlier`).FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if int64(len(seen)) != want.Total.Reports {
+		t.Errorf("%d reports on all pages, the store has %d", len(seen), want.Total.Reports)
+	}
+	if status, _, _ := get(t, srv, "/reports?offset=-1"); status != http.StatusBadRequest {
+		t.Errorf("offset=-1: %d", status)
 	}
 }
