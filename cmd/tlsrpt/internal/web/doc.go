@@ -12,12 +12,12 @@
 //
 //	GET /                      overview: totals, charts per day, domains, breakdowns, alerts
 //	GET /domains/{domain}      one policy domain: trend, breakdowns with advice, readiness, reports
-//	GET /reports               the reports of the window, newest first
+//	GET /reports               the reports of the window, the latest first, 100 a page (offset)
 //	GET /reports/{key}         one stored report: every field, repairs, trust verdict
 //	GET /reports/{key}/raw     the report as received, as a download
 //	GET /api/summary           store.Summary as JSON
 //	GET /api/domains/{domain}  store.Summary and store.Readiness of a domain
-//	GET /api/reports           the reports of the window
+//	GET /api/reports           store.ReportList of the window (limit, offset)
 //	GET /api/reports/{key}     one stored report
 //	GET /api/alerts            store.Alerts of the window
 //	GET /style.css, /favicon.svg, /favicon.ico
