@@ -80,6 +80,10 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 		} else {
 			conds, args = w.policyWhere(s.dialect)
 		}
+		if view == "tlsrpt_policy_rollup" && w.daily() {
+			view = "tlsrpt_daily_domains"
+			conds, args = w.dailyWhere()
+		}
 		out := map[pair]bool{}
 		err := s.query(ctx, "SELECT DISTINCT policy_domain, "+col+" FROM "+view+whereOf(conds), args, func(scan func(...any) error) error {
 			var p pair
@@ -94,7 +98,12 @@ func (s *Store) Alerts(ctx context.Context, f ViewFilter, cfg AlertConfig) ([]tl
 	perDomain := func(w ViewFilter) (map[string]Totals, error) {
 		out := map[string]Totals{}
 		pconds, pargs := w.policyWhere(s.dialect)
-		err := s.query(ctx, "SELECT policy_domain, CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM tlsrpt_policy_rollup"+whereOf(pconds)+" GROUP BY policy_domain",
+		table := "tlsrpt_policy_rollup"
+		if w.daily() {
+			table = "tlsrpt_daily_domains"
+			pconds, pargs = w.dailyWhere()
+		}
+		err := s.query(ctx, "SELECT policy_domain, CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT) FROM "+table+whereOf(pconds)+" GROUP BY policy_domain",
 			pargs, func(scan func(...any) error) error {
 				var dom string
 				var t Totals

@@ -128,13 +128,16 @@ func (s *Store) Readiness(ctx context.Context, dom string, since, until time.Tim
 
 	var sessions int64
 	var reporters, days int
-	err := s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(successful_session_count + failed_session_count), 0) AS BIGINT), COUNT(DISTINCT organization_name), COUNT(DISTINCT "+dayExpr(d, "begin_date")+") FROM tlsrpt_policy_rows"+base,
+	// The evidence and the mode from the policy rollup (its domain index
+	// covers both queries), the blockers from the views (they need the
+	// policies' mx patterns).
+	err := s.queryRow(ctx, "SELECT CAST(COALESCE(SUM(successful_session_count + failed_session_count), 0) AS BIGINT), COUNT(DISTINCT organization_name), COUNT(DISTINCT day) FROM tlsrpt_policy_rollup"+base,
 		args, &sessions, &reporters, &days)
 	if err != nil {
 		return nil, err
 	}
 	r.Sessions, r.Reporters, r.Days = sessions, reporters, days
-	err = s.query(ctx, "SELECT policy_mode FROM tlsrpt_policy_rows WHERE policy_domain = ? AND policy_type = 'sts' AND begin_date >= ? AND begin_date < ? ORDER BY begin_date DESC, report_key DESC LIMIT 1",
+	err = s.query(ctx, "SELECT policy_mode FROM tlsrpt_policy_rollup WHERE policy_domain = ? AND policy_type = 'sts' AND begin_date >= ? AND begin_date < ? ORDER BY begin_date DESC, report_key DESC LIMIT 1",
 		args, func(scan func(...any) error) error { return scan(&r.Mode) })
 	if err != nil {
 		return nil, err

@@ -229,12 +229,26 @@ CREATE TABLE tlsrpt_daily_policies (
 	PRIMARY KEY (day, organization_name, policy_type, policy_mode)
 ){{norow}};
 ` + dailyPoliciesInsert + `;
+
+CREATE TABLE tlsrpt_daily_domains (
+	day                      TEXT NOT NULL,
+	policy_domain            TEXT NOT NULL,
+	organization_name        TEXT NOT NULL,
+	reports                  BIGINT NOT NULL,
+	multi_day_reports        BIGINT NOT NULL,
+	successful_session_count BIGINT NOT NULL,
+	failed_session_count     BIGINT NOT NULL,
+	PRIMARY KEY (day, policy_domain, organization_name)
+){{norow}};
+` + dailyDomainsInsert + `;
 `
 
-// dailyReportersInsert and dailyPoliciesInsert fill the daily rollups
-// from tlsrpt_policy_rollup: per UTC day and reporter, and per UTC day,
-// reporter, policy type and mode, the number of distinct reports with
-// such policies and the sums of their session counts. Put adds a WHERE on
+// dailyReportersInsert, dailyPoliciesInsert and dailyDomainsInsert fill
+// the daily rollups from tlsrpt_policy_rollup: per UTC day and reporter,
+// per UTC day, reporter, policy type and mode, and per UTC day, policy
+// domain and reporter, the number of distinct reports with such policies
+// (and of those covering more than 24 hours) and the sums of their
+// session counts. Put adds a WHERE on
 // the new reports' keys and an ON CONFLICT clause that adds to the rows.
 const (
 	dailyReportersInsert = `INSERT INTO tlsrpt_daily_reporters (day, organization_name, reports, successful_session_count, failed_session_count)
@@ -243,7 +257,11 @@ FROM tlsrpt_policy_rollup{{where}} GROUP BY day, organization_name ORDER BY day,
 	dailyPoliciesInsert = `INSERT INTO tlsrpt_daily_policies (day, organization_name, policy_type, policy_mode, reports, successful_session_count, failed_session_count)
 SELECT day, organization_name, policy_type, policy_mode, COUNT(DISTINCT report_key), SUM(successful_session_count), SUM(failed_session_count)
 FROM tlsrpt_policy_rollup{{where}} GROUP BY day, organization_name, policy_type, policy_mode ORDER BY day, organization_name, policy_type, policy_mode`
-	dailyAdd = ` ON CONFLICT ({{key}}) DO UPDATE SET reports = {{table}}.reports + excluded.reports,
+	dailyDomainsInsert = `INSERT INTO tlsrpt_daily_domains (day, policy_domain, organization_name, reports, multi_day_reports, successful_session_count, failed_session_count)
+SELECT day, policy_domain, organization_name, COUNT(DISTINCT report_key), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END),
+	SUM(successful_session_count), SUM(failed_session_count)
+FROM tlsrpt_policy_rollup{{where}} GROUP BY day, policy_domain, organization_name ORDER BY day, policy_domain, organization_name`
+	dailyAdd = ` ON CONFLICT ({{key}}) DO UPDATE SET reports = {{table}}.reports + excluded.reports,{{more}}
 	successful_session_count = {{table}}.successful_session_count + excluded.successful_session_count,
 	failed_session_count = {{table}}.failed_session_count + excluded.failed_session_count`
 )
@@ -278,10 +296,13 @@ JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.pol
 WHERE r.report_key IN (` + in + `) AND f.report_key IN (` + in + `)`
 	where := " WHERE report_key IN (" + in + ") AND report_key IN (" + in + ")"
 	reporters := strings.ReplaceAll(dailyReportersInsert, "{{where}}", where) +
-		strings.NewReplacer("{{key}}", "day, organization_name", "{{table}}", "tlsrpt_daily_reporters").Replace(dailyAdd)
+		strings.NewReplacer("{{key}}", "day, organization_name", "{{table}}", "tlsrpt_daily_reporters", "{{more}}", "").Replace(dailyAdd)
 	daily := strings.ReplaceAll(dailyPoliciesInsert, "{{where}}", where) +
-		strings.NewReplacer("{{key}}", "day, organization_name, policy_type, policy_mode", "{{table}}", "tlsrpt_daily_policies").Replace(dailyAdd)
-	out := []string{policies, failures, reporters, daily}
+		strings.NewReplacer("{{key}}", "day, organization_name, policy_type, policy_mode", "{{table}}", "tlsrpt_daily_policies", "{{more}}", "").Replace(dailyAdd)
+	domains := strings.ReplaceAll(dailyDomainsInsert, "{{where}}", where) +
+		strings.NewReplacer("{{key}}", "day, policy_domain, organization_name", "{{table}}", "tlsrpt_daily_domains",
+			"{{more}}", "\n\tmulti_day_reports = tlsrpt_daily_domains.multi_day_reports + excluded.multi_day_reports,").Replace(dailyAdd)
+	out := []string{policies, failures, reporters, daily, domains}
 	for i := range out {
 		for k, v := range types {
 			out[i] = strings.ReplaceAll(out[i], "{{"+k+"}}", v)

@@ -131,8 +131,9 @@ func (f ViewFilter) failureWhere(d Dialect) ([]string, []any) {
 	return conds, args
 }
 
-// daily reports whether the daily rollups (tlsrpt_daily_reporters and
-// tlsrpt_daily_policies) hold f's policy breakdowns and totals: f sets
+// daily reports whether the daily rollups (tlsrpt_daily_reporters,
+// tlsrpt_daily_policies, tlsrpt_daily_domains) hold f's per-day totals,
+// policy breakdowns and totals: f sets
 // no condition but the reporter and a window whose ends are UTC
 // midnights.
 func (f ViewFilter) daily() bool {
@@ -177,14 +178,6 @@ func normalizeName(s string) string {
 		name = strings.ToLower(strings.TrimSuffix(s, "."))
 	}
 	return name
-}
-
-// dayExpr is the UTC day (YYYY-MM-DD) of a time column.
-func dayExpr(d Dialect, col string) string {
-	if d == DialectPostgres {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
 }
 
 // Totals are session counts.
@@ -273,22 +266,27 @@ func (s *Store) Summarize(ctx context.Context, f ViewFilter) (*Summary, error) {
 		top = 10
 	}
 	// With only a reporter and a window of whole UTC days, the daily
-	// rollups (a row per day, reporter, policy type and mode) have the
-	// policy breakdowns: their report counts add up across days and
-	// reporters, as a report has one of each.
+	// rollups (a row per day and reporter, and per policy type and mode,
+	// or per policy domain) have the per-day totals and the policy
+	// breakdowns: their report counts add up across days and reporters,
+	// as a report has one of each.
 	daily := f.daily()
 	dconds, dargs := f.dailyWhere()
 
 	// Per day and domain.
 	days := func(ctx context.Context) error {
-		q := "SELECT day, policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END) FROM tlsrpt_policy_rollup" +
-			whereOf(pconds) + " GROUP BY day, policy_domain ORDER BY 1, 2"
+		q, args := "SELECT day, policy_domain, COUNT(DISTINCT report_key), CAST(COALESCE(SUM(successful_session_count), 0) AS BIGINT), CAST(COALESCE(SUM(failed_session_count), 0) AS BIGINT), COUNT(DISTINCT CASE WHEN multi_day = 1 THEN report_key END) FROM tlsrpt_policy_rollup"+
+			whereOf(pconds)+" GROUP BY day, policy_domain ORDER BY 1, 2", pargs
+		if daily {
+			q, args = "SELECT day, policy_domain, CAST(SUM(reports) AS BIGINT), CAST(SUM(successful_session_count) AS BIGINT), CAST(SUM(failed_session_count) AS BIGINT), CAST(SUM(multi_day_reports) AS BIGINT) FROM tlsrpt_daily_domains"+
+				whereOf(dconds)+" GROUP BY day, policy_domain ORDER BY 1, 2", dargs
+		}
 		type dk struct{ day, dom string }
 		var index map[dk]int
 		if ff {
 			index = map[dk]int{}
 		}
-		err := s.query(ctx, q, pargs, func(scan func(...any) error) error {
+		err := s.query(ctx, q, args, func(scan func(...any) error) error {
 			var t DayTotals
 			if err := scan(&t.Day, &t.Domain, &t.Reports, &t.Successful, &t.Failed, &t.MultiDay); err != nil {
 				return err

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
@@ -336,8 +337,73 @@ func modelList(rows []Row, f ViewFilter) *ReportList {
 	return out
 }
 
-// TestViewsRandom compares Summarize and ListReports, which read the
-// rollups, with the same answers computed from Rows over random reports
+// modelAlerts computes what Alerts returns from the rows.
+func modelAlerts(rows []Row, f ViewFilter, cfg AlertConfig) []tlsrpt.Diagnostic {
+	cfg = cfg.withDefaults()
+	prev := f
+	prev.Until = f.Since
+	prev.Since = f.Since.Add(-f.Until.Sub(f.Since))
+	type pair struct{ dom, v string }
+	perDomain := func(w ViewFilter) map[string]Totals {
+		out := map[string]Totals{}
+		for _, r := range rows {
+			if r.Kind == RowPolicy && modelPolicy(w, r) {
+				t := out[r.Policy.Domain]
+				t.Successful += r.Summary.TotalSuccessfulSessionCount
+				t.Failed += r.Summary.TotalFailureSessionCount
+				out[r.Policy.Domain] = t
+			}
+		}
+		return out
+	}
+	distinct := func(w ViewFilter, failures bool) map[pair]bool {
+		out := map[pair]bool{}
+		for _, r := range rows {
+			switch {
+			case failures && modelFailure(w, r):
+				out[pair{r.Policy.Domain, string(r.Failure.ResultType)}] = true
+			case !failures && r.Kind == RowPolicy && modelPolicy(w, r):
+				out[pair{r.Policy.Domain, r.OrganizationName}] = true
+			}
+		}
+		return out
+	}
+	var out []tlsrpt.Diagnostic
+	before := perDomain(prev)
+	for dom, t := range perDomain(f) {
+		if t.Sessions() < cfg.MinSessions {
+			continue
+		}
+		p := before[dom].FailureRate() * 100
+		threshold := max(cfg.Factor*p, p+cfg.MarginPoints)
+		if rate := t.FailureRate() * 100; rate > threshold {
+			out = append(out, tlsrpt.Diagnostic{Path: dom, Code: CodeFailureRateRise, Severity: tlsrpt.SeverityError,
+				Message: fmt.Sprintf("failure rate %.1f%% (%d of %d sessions), previous window %.1f%%, threshold %.1f%%", rate, t.Failed, t.Sessions(), p, threshold),
+				Fix:     "tlsrpt summary --domain " + dom + " shows the failing result types and MX hosts"})
+		}
+	}
+	prevTypes := distinct(prev, true)
+	for p := range distinct(f, true) {
+		if !prevTypes[p] {
+			out = append(out, tlsrpt.Diagnostic{Path: p.dom, Code: CodeNewResultType, Severity: tlsrpt.SeverityWarning,
+				Message: fmt.Sprintf("new result type %s, not reported in the previous window", p.v)})
+		}
+	}
+	curOrgs := distinct(f, false)
+	for p := range distinct(prev, false) {
+		if !curOrgs[p] {
+			out = append(out, tlsrpt.Diagnostic{Path: p.dom, Code: CodeReporterStopped, Severity: tlsrpt.SeverityWarning,
+				Message: fmt.Sprintf("reporter %q reported in the previous window and not in this one", p.v)})
+		}
+	}
+	slices.SortFunc(out, func(a, b tlsrpt.Diagnostic) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(string(a.Code), string(b.Code)), strings.Compare(a.Message, b.Message))
+	})
+	return out
+}
+
+// TestViewsRandom compares Summarize, Alerts and ListReports, which read
+// the rollups, with the same answers computed from Rows over random reports
 // and random filters, on both engines. Some reports change trust after
 // they are stored (SetTrust), which the rollups do not hold.
 func TestViewsRandom(t *testing.T) {
@@ -373,12 +439,22 @@ func TestViewsRandom(t *testing.T) {
 		for range 80 {
 			filters = append(filters, randomFilter(rng, rows))
 		}
+		alerts := 0
 		for i, f := range filters {
 			want := modelSummary(rows, f, true)
 			got, err := st.Summarize(ctx, f)
 			require.NoError(t, err)
 			if diff := gocmp.Diff(want, got); diff != "" {
 				t.Errorf("filter %d %+v: Summarize (-model +got):\n%s", i, f, diff)
+			}
+			if !f.Since.IsZero() && !f.Until.IsZero() {
+				cfg := AlertConfig{MinSessions: 10, Factor: 1.2, MarginPoints: 1}
+				got, err := st.Alerts(ctx, f, cfg)
+				require.NoError(t, err)
+				alerts += len(got)
+				if diff := gocmp.Diff(modelAlerts(rows, f, cfg), got, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("filter %d %+v: Alerts (-model +got):\n%s", i, f, diff)
+				}
 			}
 			wantList := modelList(rows, f)
 			gotList, err := st.ListReports(ctx, f, Page{Limit: -1})
@@ -402,5 +478,6 @@ func TestViewsRandom(t *testing.T) {
 				t.Errorf("filter %d: pages (-all +paged):\n%s", i, diff)
 			}
 		}
+		require.NotZero(t, alerts, "no filter raised an alert")
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -157,12 +158,18 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		defer os.RemoveAll(dir)
 		c.db = "sqlite:" + filepath.Join(dir, "demo.db")
 	}
-	st, err := openStoreMode(ctx, c.db, true)
+	db, err := openDB(c.db, true)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
 		if errors.Is(err, errNoStore) {
 			return exitUsage
 		}
+		return exitTemporary
+	}
+	defer db.Close()
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
 		return exitTemporary
 	}
 	defer st.Close()
@@ -178,7 +185,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "tlsrpt serve: demo store with %d generated reports (removed at exit)\n", n)
 	}
-	return serve(ctx, e, &c, st)
+	return serve(ctx, e, &c, db, st)
 }
 
 // check rejects flag combinations that cannot work.
@@ -236,8 +243,8 @@ func redact(raw string) string {
 // progress.
 const shutdownGrace = 30 * time.Second
 
-// serve runs the server on st until ctx ends.
-func serve(ctx context.Context, e *env, c *serveConfig, st *store.Store) int {
+// serve runs the server on st, whose database is db, until ctx ends.
+func serve(ctx context.Context, e *env, c *serveConfig, db *sql.DB, st *store.Store) int {
 	now := time.Now
 	if e.now != nil {
 		now = e.now
@@ -249,7 +256,12 @@ func serve(ctx context.Context, e *env, c *serveConfig, st *store.Store) int {
 		recv = &receiver{st: st, log: lg, now: now, rv: ingest.Receiver{MaxBodySize: c.maxBody, Now: now}}
 		mux.Handle(c.receiverPath, recv)
 	}
-	mux.Handle("GET /metrics", metrics.Handler(st, metrics.Config{Window: c.metricsWindow, Trust: store.Verdict(c.metricsTrust), Now: now}))
+	mh, err := metrics.Handler(db, st.Dialect(), metrics.Config{Window: c.metricsWindow, Trust: store.Verdict(c.metricsTrust), Now: now})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
+		return exitTemporary
+	}
+	mux.Handle("GET /metrics", mh)
 	dash := &web.Dashboard{Store: st, Now: now, ReceiverPath: c.receiverPath, MetricsPath: "/metrics"}
 	mux.Handle("/", dash.Handler())
 

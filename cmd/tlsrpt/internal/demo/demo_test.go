@@ -32,7 +32,11 @@ func filled(t *testing.T, opts Options) *store.Store {
 	t.Cleanup(func() { st.Close() })
 	n, err := Fill(ctx, st, opts)
 	require.NoError(t, err)
-	require.NotZero(t, n)
+	entries, err := Entries(opts)
+	require.NoError(t, err)
+	if n != len(entries) {
+		t.Fatalf("Fill stored %d reports of %d entries: duplicates among them", n, len(entries))
+	}
 	return st
 }
 

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -25,16 +27,43 @@ import (
 
 var testNow = time.Date(2026, 11, 30, 9, 30, 0, 0, time.UTC)
 
-// demoStore returns a SQLite store filled with the demo's month.
-func demoStore(t testing.TB, opts demo.Options) *store.Store {
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// dialects are the engines the tests run on: SQLite (a temporary file)
+// and PostgreSQL (a database of dbtest's server).
+var dialects = []struct {
+	name store.Dialect
+	open func(testing.TB) *sql.DB
+}{
+	{store.DialectSQLite, func(tb testing.TB) *sql.DB { return dbtest.SQLite(tb, store.SQLiteDSN) }},
+	{store.DialectPostgres, dbtest.Postgres},
+}
+
+// openStore opens a store on a new database of the dialect.
+func openStore(t testing.TB, open func(testing.TB) *sql.DB) (*store.Store, *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, dbtest.SQLite(t, store.SQLiteDSN), store.Options{})
+	db := open(t)
+	st, err := store.Open(context.Background(), db, store.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	_, err = demo.Fill(ctx, st, opts)
+	return st, db
+}
+
+// demoStore returns a store filled with the demo's reports.
+func demoStore(t testing.TB, open func(testing.TB) *sql.DB, opts demo.Options) (*store.Store, *sql.DB) {
+	t.Helper()
+	st, db := openStore(t, open)
+	_, err := demo.Fill(context.Background(), st, opts)
 	require.NoError(t, err)
-	return st
+	return st, db
+}
+
+// handler returns Handler on db, failing the test on error.
+func handler(t testing.TB, db *sql.DB, d store.Dialect, cfg Config) http.Handler {
+	t.Helper()
+	h, err := Handler(db, d, cfg)
+	require.NoError(t, err)
+	return h
 }
 
 // scrape GETs h's metrics and parses the text exposition format.
@@ -112,8 +141,17 @@ func fromStore(t *testing.T, st *store.Store, f store.Filter) (sessions, failed,
 }
 
 func TestHandler(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d.name), func(t *testing.T) {
+			t.Parallel()
+			testHandler(t, d.name, d.open)
+		})
+	}
+}
+
+func testHandler(t *testing.T, dialect store.Dialect, open func(testing.TB) *sql.DB) {
 	opts := demo.Options{Now: testNow, Seed: 1}
-	st := demoStore(t, opts)
+	st, db := demoStore(t, open, opts)
 	entries, err := demo.Entries(opts)
 	require.NoError(t, err)
 	week := 7 * 24 * time.Hour
@@ -131,7 +169,7 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fams := scrape(t, Handler(st, tt.cfg))
+			fams := scrape(t, handler(t, db, dialect, tt.cfg))
 			wantSessions, wantFailed, wantReports := fromStore(t, st, tt.filter)
 			if len(wantFailed) == 0 {
 				t.Fatal("the store has no failures to compare")
@@ -182,9 +220,7 @@ func TestHandler(t *testing.T) {
 
 func TestHandlerOtherResultType(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, dbtest.SQLite(t, store.SQLiteDSN), store.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st, db := openStore(t, dialects[0].open)
 	rep, _, err := report.Parse([]byte(`{"organization-name":"Sender","date-range":{"start-datetime":"2026-11-01T00:00:00Z","end-datetime":"2026-11-01T23:59:59Z"},
 		"contact-info":"tlsrpt@sender.example","report-id":"1","policies":[{"policy":{"policy-type":"no-policy-found","policy-domain":"example.com"},
 		"summary":{"total-successful-session-count":5,"total-failure-session-count":3},
@@ -192,7 +228,7 @@ func TestHandlerOtherResultType(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.Put(ctx, store.Entry{Report: rep})
 	require.NoError(t, err)
-	got := values(scrape(t, Handler(st, Config{})), "tlsrpt_failed_sessions_total")
+	got := values(scrape(t, handler(t, db, st.Dialect(), Config{})), "tlsrpt_failed_sessions_total")
 	want := map[string]float64{
 		"policy_domain=example.com|reporter=Sender|result_type=other":                  2,
 		"policy_domain=example.com|reporter=Sender|result_type=starttls-not-supported": 1,
@@ -202,12 +238,33 @@ func TestHandlerOtherResultType(t *testing.T) {
 	}
 }
 
-func TestHandlerStoreError(t *testing.T) {
+// TestHandlerNewReports checks that a scrape after a Put counts the new
+// report (the Collector reuses its last read only while nothing changed).
+func TestHandlerNewReports(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.SQLite(t, store.SQLiteDSN)
-	st, err := store.Open(ctx, db, store.Options{})
+	st, db := openStore(t, dialects[0].open)
+	h := handler(t, db, st.Dialect(), Config{})
+	entries, err := demo.Entries(demo.Options{Now: testNow, Seed: 1, Days: 2})
 	require.NoError(t, err)
-	h := Handler(st, Config{})
+	for i, e := range entries[:3] {
+		_, err := st.Put(ctx, e)
+		require.NoError(t, err)
+		for range 2 { // the second scrape reuses the first's read
+			got := values(scrape(t, h), "tlsrpt_reports_total")
+			var n float64
+			for _, v := range got {
+				n += v
+			}
+			if n != float64(i+1) {
+				t.Errorf("after %d reports: tlsrpt_reports_total sums to %v (%v)", i+1, n, got)
+			}
+		}
+	}
+}
+
+func TestHandlerStoreError(t *testing.T) {
+	st, db := openStore(t, dialects[0].open)
+	h := handler(t, db, st.Dialect(), Config{})
 	require.NoError(t, db.Close())
 	for i := 1; i <= 2; i++ {
 		fams := scrape(t, h)
@@ -223,10 +280,24 @@ func TestHandlerStoreError(t *testing.T) {
 	}
 }
 
+func TestNewCollectorDialect(t *testing.T) {
+	db := dialects[0].open(t)
+	for _, d := range []store.Dialect{"", "mysql"} {
+		if _, err := NewCollector(db, d, Config{}); !errors.Is(err, store.ErrUnknownDialect) {
+			t.Errorf("NewCollector(%q) = %v, want ErrUnknownDialect", d, err)
+		}
+		if _, err := Handler(db, d, Config{}); !errors.Is(err, store.ErrUnknownDialect) {
+			t.Errorf("Handler(%q) = %v, want ErrUnknownDialect", d, err)
+		}
+	}
+}
+
 func TestCollectorLint(t *testing.T) {
-	st := demoStore(t, demo.Options{Now: testNow, Seed: 1, Days: 3})
+	st, db := demoStore(t, dialects[0].open, demo.Options{Now: testNow, Seed: 1, Days: 3})
 	for _, cfg := range []Config{{}, {Window: 24 * time.Hour}} {
-		problems, err := testutil.CollectAndLint(NewCollector(st, cfg))
+		c, err := NewCollector(db, st.Dialect(), cfg)
+		require.NoError(t, err)
+		problems, err := testutil.CollectAndLint(c)
 		require.NoError(t, err)
 		for _, p := range problems {
 			t.Errorf("window %v: %s: %s", cfg.Window, p.Metric, p.Text)
@@ -236,7 +307,7 @@ func TestCollectorLint(t *testing.T) {
 
 // BenchmarkScrape times one scrape of Handler over a store of
 // $TLSRPT_BENCH_METRICS_REPORTS demo reports (default 20,000; about 20
-// a day, so 100,000 span some 14 years), on SQLite:
+// a day, so 100,000 span some 14 years), on SQLite and PostgreSQL:
 //
 //	TLSRPT_BENCH_METRICS_REPORTS=100000 go test -run '^$' -bench Scrape ./cmd/tlsrpt/internal/metrics
 func BenchmarkScrape(b *testing.B) {
@@ -244,14 +315,32 @@ func BenchmarkScrape(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TLSRPT_BENCH_METRICS_REPORTS")); err == nil && v > 0 {
 		n = v
 	}
-	st := demoStore(b, demo.Options{Now: testNow, Seed: 1, Days: n * 30 / 612})
-	h := Handler(st, Config{})
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-		if rec.Code != http.StatusOK {
-			b.Fatal(rec.Code)
-		}
+	for _, d := range dialects {
+		b.Run(string(d.name), func(b *testing.B) {
+			_, db := demoStore(b, d.open, demo.Options{Now: testNow, Seed: 1, Days: n * 30 / 612})
+			get := func(h http.Handler) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+				if rec.Code != http.StatusOK {
+					b.Fatal(rec.Code)
+				}
+			}
+			// cold: a new Handler each time, so the three queries run.
+			b.Run("cold", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					get(handler(b, db, d.name, Config{}))
+				}
+			})
+			// unchanged: the same Handler on an unchanged archive.
+			b.Run("unchanged", func(b *testing.B) {
+				h := handler(b, db, d.name, Config{})
+				get(h)
+				b.ReportAllocs()
+				for b.Loop() {
+					get(h)
+				}
+			})
+		})
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -27,9 +28,10 @@ var benchYear = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // benchStore fills a SQLite store with n synthetic reports: 500 policy
 // domains, a year of days, five reporters, one report in four with
 // failure details (as store's BenchmarkViews).
-func benchStore(b *testing.B, n int) *store.Store {
+func benchStore(b *testing.B, n int) (*store.Store, *sql.DB) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, dbtest.SQLite(b, store.SQLiteDSN), store.Options{})
+	db := dbtest.SQLite(b, store.SQLiteDSN)
+	st, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func benchStore(b *testing.B, n int) *store.Store {
 			b.Fatal(err)
 		}
 	}
-	return st
+	return st, db
 }
 
 // BenchmarkPages times the dashboard's pages and a /metrics scrape
@@ -84,13 +86,21 @@ func BenchmarkPages(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TLSRPT_BENCH_WEB_REPORTS")); err == nil && v > 0 {
 		n = v
 	}
-	st := benchStore(b, n)
+	st, db := benchStore(b, n)
 	// The clock stands on the last day of reports: the default window is
 	// the last 30 days with reports.
 	d := &Dashboard{Store: st, Now: func() time.Time { return benchYear.AddDate(0, 0, min(n/500, 365)-1) }}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(st, metrics.Config{}))
-	mux.Handle("GET /metrics/month", http.StripPrefix("/metrics/month", metrics.Handler(st, metrics.Config{Window: 30 * 24 * time.Hour, Now: d.Now})))
+	all, err := metrics.Handler(db, st.Dialect(), metrics.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	month, err := metrics.Handler(db, st.Dialect(), metrics.Config{Window: 30 * 24 * time.Hour, Now: d.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux.Handle("GET /metrics", all)
+	mux.Handle("GET /metrics/month", month)
 	mux.Handle("/", d.Handler())
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
@@ -135,7 +145,7 @@ func BenchmarkRender(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TLSRPT_BENCH_WEB_REPORTS")); err == nil && v > 0 {
 		n = v
 	}
-	st := benchStore(b, n)
+	st, _ := benchStore(b, n)
 	last := benchYear.AddDate(0, 0, min(n/500, 365))
 	d := &Dashboard{Store: st}
 	for _, w := range []struct {
