@@ -20,8 +20,8 @@ type bucket struct {
 	domains map[string]bool
 }
 
-// FailureRate is in percent.
-func (b *bucket) FailureRate() float64 { return 100 * b.Totals.FailureRate() }
+// RatePercent is the failure rate in percent.
+func (b *bucket) RatePercent() float64 { return 100 * b.FailureRate() }
 
 // buckets groups the per-day, per-domain totals of a summary into
 // consecutive buckets covering [since, until) — or the days present when
@@ -226,7 +226,7 @@ func sessionsChart(bs []*bucket, unit string) *chart {
 		ys := c.y(float64(b.Successful), top)
 		yf := c.y(float64(b.Sessions()), top)
 		g := chartGroup{X: x, W: w, Title: fmt.Sprintf("%s: %s sessions, %s successful, %s failed (%s)",
-			b.Label, Num(b.Sessions()), Num(b.Successful), Num(b.Failed), Percent(b.FailureRate()))}
+			b.Label, Num(b.Sessions()), Num(b.Successful), Num(b.Failed), Percent(b.RatePercent()))}
 		g.Bars = append(g.Bars, rect{X: bx, Y: ys, W: bw, H: c.Bottom - ys, Class: "ok"})
 		if b.Failed > 0 {
 			g.Bars = append(g.Bars, rect{X: bx, Y: yf, W: bw, H: max(ys-yf, 1), Class: "fail"})
@@ -243,7 +243,7 @@ func rateChart(bs []*bucket, unit string) *chart {
 	c.Legend = []legend{{"rate", "failure rate"}}
 	var m float64
 	for _, b := range bs {
-		m = max(m, b.FailureRate())
+		m = max(m, b.RatePercent())
 	}
 	top, step := niceMax(max(m, 1))
 	c.yTicks(top, step, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + "%" })
@@ -252,13 +252,13 @@ func rateChart(bs []*bucket, unit string) *chart {
 		x, w := c.slot(i, len(bs))
 		title := b.Label + ": no sessions"
 		if b.Sessions() > 0 {
-			title = fmt.Sprintf("%s: %s failed of %s sessions", b.Label, Percent(b.FailureRate()), Num(b.Sessions()))
+			title = fmt.Sprintf("%s: %s failed of %s sessions", b.Label, Percent(b.RatePercent()), Num(b.Sessions()))
 		}
 		c.Groups = append(c.Groups, chartGroup{X: x, W: w, Title: title})
 		if b.Sessions() == 0 {
 			continue
 		}
-		y := c.y(b.FailureRate(), top)
+		y := c.y(b.RatePercent(), top)
 		pts = append(pts, c.F(x+w/2)+","+c.F(y))
 		c.Dots = append(c.Dots, dot{X: x + w/2, Y: y, Title: title})
 	}

@@ -35,9 +35,6 @@ type domainRow struct {
 	MultiDay int64
 }
 
-// FailurePercent is the failure rate in percent.
-func (t domainRow) FailurePercent() float64 { return 100 * t.FailureRate() }
-
 // resultRow is a result type's failed sessions with what it means.
 type resultRow struct {
 	store.Count
@@ -57,6 +54,16 @@ type overviewData struct {
 	// Hint: the window is empty but the store has reports.
 	Hint         bool
 	ReceiverPath string
+}
+
+// MultiDay is the number of reports covering more than 24 hours, counted
+// whole on their first day.
+func (o *overviewData) MultiDay() int64 {
+	var n int64
+	for _, d := range o.Domains {
+		n += d.MultiDay
+	}
+	return n
 }
 
 // Trend is the change of the failure rate from the previous window, in

@@ -543,6 +543,14 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s = %d on the page, %d in the store", k, got[k], v)
 		}
 	}
+	var multi int64
+	for _, d := range want.Days {
+		multi += d.MultiDay
+	}
+	if multi > 0 && !strings.Contains(body, Num(multi)+" reports cover more than 24 hours") {
+		t.Errorf("the overview does not say that %d reports cover more than a day", multi)
+	}
+	t.Logf("%d reports, %d multi-day", want.Total.Reports, multi)
 	for _, dr := range domainRows(want.Days) {
 		if dr.Domain == "" {
 			continue
