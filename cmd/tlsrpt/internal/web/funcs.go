@@ -30,8 +30,10 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
 	"domainPath": domainPath,
-	"keyPath":    func(k int64) string { return "/reports/" + itoa(k) },
-	"join":       strings.Join,
+	// lastDay is the last day of a window ending (exclusive) at t.
+	"lastDay": func(t time.Time) string { return t.UTC().AddDate(0, 0, -1).Format(time.DateOnly) },
+	"keyPath": func(k int64) string { return "/reports/" + itoa(k) },
+	"join":    strings.Join,
 	"verdictClass": func(v store.Verdict) string {
 		switch v {
 		case store.VerdictTrusted:
