@@ -181,11 +181,12 @@
 // durability is the server's (synchronous_commit).
 //
 // PutBatch stores many entries in one transaction, one commit: an import
-// of a mailbox should use it. On the project's 2-core machine,
-// BenchmarkIngestSQLite decodes and stores about 2,700 reports per
-// CPU-second one Put at a time and 4,300 to 6,800 in batches of 100
-// (100,000 and 20,000 reports: random inserts into the unique indexes
-// cost more as the archive grows); the README has the numbers.
+// of a mailbox should use it. On the project's 2-core machine, with the
+// views' rollups (schema version 2) that roughly halve the rate,
+// BenchmarkIngestSQLite decodes and stores about 1,800 reports per
+// CPU-second one Put at a time and 5,700 in batches of 100 (5,000
+// reports; random inserts into the unique indexes cost more as the
+// archive grows); the README has the numbers.
 //
 // # Limits
 //

@@ -158,14 +158,19 @@ JOIN tlsrpt_policies p ON p.report_key = r.report_key
 JOIN tlsrpt_failures f ON f.report_key = p.report_key AND f.policy_index = p.policy_index;
 `
 
-// schemaV2 adds the rollups Summarize and Alerts read: one narrow row per
-// stored policy and per failure detail with the columns the views filter
-// and group on (the report's begin date and UTC day, reporter, policy
-// domain, type and mode; result type, lower-case receiving MX host and
-// sending IP), and indexes that cover their queries by date and by policy
-// domain. Put fills them in the transaction that stores the report, with
-// the SELECTs below (rollupPolicySQL, rollupFailureSQL); the migration
-// fills them for the reports already stored.
+// schemaV2 adds the rollups the views read. tlsrpt_policy_rollup and
+// tlsrpt_failure_rollup have one narrow row per stored policy and per
+// failure detail with the columns the views filter and group on (the
+// report's begin date and UTC day, reporter, policy domain, type and mode;
+// result type, lower-case receiving MX host and sending IP), and indexes
+// that cover their queries by date and by policy domain.
+// tlsrpt_daily_reporters, tlsrpt_daily_policies and tlsrpt_daily_domains
+// count, per UTC day and reporter (and policy type and mode, or policy
+// domain), the distinct reports and their sessions; their counts are only
+// ever added to, as the store never deletes a report. Put fills all five
+// in the transaction that stores the report, with the statements of
+// rollupSQL; the migration fills them for the reports already stored with
+// the same SELECTs.
 const schemaV2 = `
 CREATE TABLE tlsrpt_policy_rollup (
 	report_key               BIGINT NOT NULL,
@@ -248,8 +253,8 @@ CREATE TABLE tlsrpt_daily_domains (
 // per UTC day, reporter, policy type and mode, and per UTC day, policy
 // domain and reporter, the number of distinct reports with such policies
 // (and of those covering more than 24 hours) and the sums of their
-// session counts. Put adds a WHERE on
-// the new reports' keys and an ON CONFLICT clause that adds to the rows.
+// session counts. Put adds a WHERE on the new reports' keys and an ON
+// CONFLICT clause that adds to the rows (dailyAdd).
 const (
 	dailyReportersInsert = `INSERT INTO tlsrpt_daily_reporters (day, organization_name, reports, successful_session_count, failed_session_count)
 SELECT day, organization_name, COUNT(DISTINCT report_key), SUM(successful_session_count), SUM(failed_session_count)

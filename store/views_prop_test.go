@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,5 +480,57 @@ func TestViewsRandom(t *testing.T) {
 			}
 		}
 		require.NotZero(t, alerts, "no filter raised an alert")
+	})
+}
+
+// TestRollupsConcurrentPut stores distinct random reports from several
+// goroutines at once, in batches and one by one, so that their rollup
+// rows (same days, reporters, domains) are added to concurrently; the
+// daily rollups must then hold every report exactly once.
+func TestRollupsConcurrentPut(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		reps := randomReports(rand.New(rand.NewPCG(18, 3)), 240)
+		const workers = 6
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w := range workers {
+			wg.Go(func() {
+				<-start
+				var batch []Entry
+				for i := w; i < len(reps); i += workers {
+					batch = append(batch, Entry{Report: reps[i], Source: "concurrent", Received: received})
+					if w%2 == 0 || len(batch) == 10 {
+						if _, err := st.PutBatch(ctx, batch); err != nil {
+							errs[w] = err
+							return
+						}
+						batch = batch[:0]
+					}
+				}
+				if len(batch) > 0 {
+					_, errs[w] = st.PutBatch(ctx, batch)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		var rows []Row
+		for r, err := range st.Rows(ctx, Filter{}) {
+			require.NoError(t, err)
+			rows = append(rows, r)
+		}
+		f := ViewFilter{Filter: Filter{Since: propDay0, Until: propDay0.AddDate(0, 0, 45)}, Top: -1}
+		require.True(t, f.daily())
+		got, err := st.Summarize(ctx, f)
+		require.NoError(t, err)
+		require.Equal(t, int64(len(reps)), got.Total.Reports)
+		if diff := gocmp.Diff(modelSummary(rows, f, true), got); diff != "" {
+			t.Errorf("Summarize after concurrent puts (-model +got):\n%s", diff)
+		}
 	})
 }
