@@ -66,6 +66,11 @@ Flags:
                         postgres://… (postgresql:// too); default
                         sqlite:$XDG_DATA_HOME/tlsrpt/tlsrpt.db, or
                         ~/.local/share/tlsrpt/tlsrpt.db without XDG_DATA_HOME
+  --dashboard-listen ADDR
+                        serve the dashboard, the API and /metrics on this
+                        address (plain HTTP, for localhost or a proxy with
+                        access control) instead of beside the receiver,
+                        which --listen then serves alone
   --tls-cert FILE       serve HTTPS with this certificate chain (PEM)...
   --tls-key FILE        ...and this private key (PEM); both or neither
   --receiver-path PATH  path of the rua endpoint (default /tlsrpt); "" turns
@@ -87,8 +92,11 @@ Flags:
   --no-dkim             do not verify DKIM signatures of polled mail
   -h, --help            this help
 
-Behind a TLS-terminating proxy, listen on localhost and let the proxy
-answer the HTTPS rua; the receiver bounds each request (body size, body
+The dashboard shows every stored report to whoever reaches it: when
+--listen is public for the rua, put the dashboard on --dashboard-listen
+localhost:8081 (or behind a proxy with access control). Behind a
+TLS-terminating proxy, listen on localhost and let the proxy answer the
+HTTPS rua; the receiver bounds each request (body size, body
 time, concurrent requests) but has no per-client rate limit (RFC 8460 §7).
 
 Example:
@@ -102,6 +110,7 @@ store failed.
 // serveConfig are the flags of serve.
 type serveConfig struct {
 	listen, db, cert, key string
+	dashboardListen       string
 	receiverPath          string
 	maxBody               int64
 	imap, trust           stringList
@@ -118,6 +127,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.listen, "listen", c.listen, "")
 	fs.StringVar(&c.db, "db", "", "")
+	fs.StringVar(&c.dashboardListen, "dashboard-listen", "", "")
 	fs.StringVar(&c.cert, "tls-cert", "", "")
 	fs.StringVar(&c.key, "tls-key", "", "")
 	fs.StringVar(&c.receiverPath, "receiver-path", c.receiverPath, "")
@@ -193,6 +203,9 @@ func (c *serveConfig) check() error {
 	if (c.cert == "") != (c.key == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
+	if c.dashboardListen != "" && c.receiverPath == "" {
+		return errors.New("--dashboard-listen with no receiver: use --listen for the dashboard")
+	}
 	if c.receiverPath != "" && !strings.HasPrefix(c.receiverPath, "/") {
 		return fmt.Errorf("--receiver-path %q must start with /", c.receiverPath)
 	}
@@ -261,37 +274,56 @@ func serve(ctx context.Context, e *env, c *serveConfig, db *sql.DB, st *store.St
 		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
 		return exitTemporary
 	}
-	mux.Handle("GET /metrics", mh)
-	dash := &web.Dashboard{Store: st, Now: now, ReceiverPath: c.receiverPath, MetricsPath: "/metrics"}
-	mux.Handle("/", dash.Handler())
-
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
+	// The dashboard, the API and the metrics: beside the receiver, or on
+	// their own address with --dashboard-listen.
+	dashMux := mux
+	if c.dashboardListen != "" {
+		dashMux = http.NewServeMux()
+		mux.HandleFunc("/", http.NotFound)
 	}
+	dashMux.Handle("GET /metrics", mh)
+	dash := &web.Dashboard{Store: st, Now: now, ReceiverPath: c.receiverPath, MetricsPath: "/metrics"}
+	if c.dashboardListen != "" {
+		dash.ReceiverPath = ""
+	}
+	dashMux.Handle("/", dash.Handler())
+
+	servers := []*http.Server{newServer(mux)}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
 		return exitTemporary
+	}
+	listeners := []net.Listener{ln}
+	if c.dashboardListen != "" {
+		dln, err := net.Listen("tcp", c.dashboardListen)
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(e.stderr, "tlsrpt serve: %v\n", err)
+			return exitTemporary
+		}
+		servers = append(servers, newServer(dashMux))
+		listeners = append(listeners, dln)
 	}
 	scheme := "http"
 	if c.cert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(e.stdout, "tlsrpt serve: listening on %s://%s/\n", scheme, ln.Addr())
+	if len(listeners) > 1 {
+		fmt.Fprintf(e.stdout, "tlsrpt serve: dashboard on http://%s/\n", listeners[1].Addr())
+	}
 
-	served := make(chan error, 1)
-	go func() {
-		if c.cert != "" {
-			served <- srv.ServeTLS(ln, c.cert, c.key)
-		} else {
-			served <- srv.Serve(ln)
-		}
-	}()
+	served := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			if i == 0 && c.cert != "" {
+				served <- srv.ServeTLS(listeners[i], c.cert, c.key)
+			} else {
+				served <- srv.Serve(listeners[i])
+			}
+		}()
+	}
 
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	var polling sync.WaitGroup
@@ -310,9 +342,15 @@ func serve(ctx context.Context, e *env, c *serveConfig, db *sql.DB, st *store.St
 	stopPolling()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+	var stopping sync.WaitGroup
+	for _, srv := range servers {
+		stopping.Go(func() {
+			if err := srv.Shutdown(sctx); err != nil {
+				srv.Close()
+			}
+		})
 	}
+	stopping.Wait()
 	// Handlers still storing after a forced close finish before the
 	// store is closed: their reports are stored, unacknowledged.
 	if recv != nil {
@@ -323,6 +361,19 @@ func serve(ctx context.Context, e *env, c *serveConfig, db *sql.DB, st *store.St
 		fmt.Fprintln(e.stdout, recv.counts.line())
 	}
 	return code
+}
+
+// newServer is an http.Server for h with the bounds the Receiver's
+// documentation asks of it.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
 }
 
 // serveLog writes log lines to standard error, one at a time.

@@ -347,6 +347,7 @@ func TestServeUsage(t *testing.T) {
 		{"--demo"}, // with --db
 		{"--metrics-trust", "maybe"},
 		{"--metrics-window", "-1h"},
+		{"--dashboard-listen", "127.0.0.1:0", "--receiver-path", ""},
 	} {
 		code, _, stderr := runTool(t, nil, "", append([]string{"serve", "--db", db}, args...)...)
 		if code != exitUsage || !strings.Contains(stderr, "Usage: tlsrpt serve") {
@@ -466,5 +467,49 @@ func TestServeDemo(t *testing.T) {
 	require.NoError(t, err)
 	if len(left) != 0 {
 		t.Errorf("the demo store was left behind: %v", left)
+	}
+}
+
+// TestServeDashboardListen puts the dashboard on its own address: the
+// public address answers only the receiver.
+func TestServeDashboardListen(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tlsrpt.db")
+	s := startServe(t, "--db", "sqlite:"+db, "--dashboard-listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`dashboard on (http://[^/\s]+)/`).FindStringSubmatch(s.stdout.String())
+	require.NotNil(t, m, s.stdout.String())
+	dash := m[1]
+	status := func(method, url string, body []byte) int {
+		t.Helper()
+		req, err := http.NewRequest(method, url, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/tlsrpt+json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tests := []struct {
+		method, url string
+		want        int
+	}{
+		{"POST", s.base + "/tlsrpt", 200},
+		{"GET", s.base + "/", 404},
+		{"GET", s.base + "/api/summary", 404},
+		{"GET", s.base + "/metrics", 404},
+		{"GET", dash + "/", 200},
+		{"GET", dash + "/api/summary", 200},
+		{"GET", dash + "/metrics", 200},
+		{"POST", dash + "/tlsrpt", 405},
+	}
+	for _, tc := range tests {
+		if got := status(tc.method, tc.url, postReport("split-1")); got != tc.want {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.url, got, tc.want)
+		}
+	}
+	if code := s.wait(t); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+	if ids := storedIDs(t, openTestStore(t, db)); len(ids) != 1 {
+		t.Errorf("%d reports stored, want 1", len(ids))
 	}
 }
