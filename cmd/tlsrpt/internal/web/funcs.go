@@ -43,12 +43,12 @@ var funcs = template.FuncMap{
 		}
 		return "warn"
 	},
-	"readinessClass": func(v store.ReadinessVerdict) string {
-		switch v {
-		case store.ReadyForEnforce, store.Enforcing:
+	"readinessClass": func(r *store.Readiness) string {
+		switch {
+		case r.Verdict == store.ReadyForEnforce, r.Verdict == store.Enforcing && r.Failed == 0:
 			return "good"
-		case store.NotReady:
-			return "bad"
+		case r.Verdict == store.NotReady, r.Verdict == store.Enforcing:
+			return "bad" // enforcing with sessions refused
 		}
 		return "warn"
 	},
