@@ -181,6 +181,20 @@ func openStore(ctx context.Context, dsn string) (*store.Store, error) {
 // openStoreMode is openStore; with create, a missing SQLite file (and
 // its directory) is created.
 func openStoreMode(ctx context.Context, dsn string, create bool) (*store.Store, error) {
+	db, err := openDB(dsn, create)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openDB opens the database named by --db (see openStoreMode).
+func openDB(dsn string, create bool) (*sql.DB, error) {
 	if dsn == "" {
 		p, err := defaultDBPath()
 		if err != nil {
@@ -209,12 +223,7 @@ func openStoreMode(ctx context.Context, dsn string, create bool) (*store.Store, 
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, db, store.Options{})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return st, nil
+	return db, nil
 }
 
 // storeVerb runs the common part of a store verb: flags, store, filter.

@@ -27,6 +27,8 @@
 //	           enforce, from the store
 //	reports    list the stored reports, each with its policies and failure
 //	           details
+//	serve      receive reports over HTTPS, poll IMAP, and serve a dashboard
+//	           and JSON API over the store
 //	summary    sessions and failure rates per domain and day from the store
 //	version    print the module version and the Go version of the build
 //
@@ -220,6 +222,33 @@
 // {path, code, severity, message, fix}.
 // readiness exits 1 for not-ready and not-enough-data; alerts exits 1 when
 // there are findings, for cron.
+//
+// # tlsrpt serve
+//
+//	tlsrpt serve [--listen ADDR] [--dashboard-listen ADDR] [--db DSN] [--tls-cert FILE --tls-key FILE] [--receiver-path PATH]
+//	             [--max-body BYTES] [--imap URL]… [--poll DURATION] [--trust-authserv ID]… [--no-dkim]
+//	             [--metrics-window D] [--metrics-trust V] [--demo]
+//
+// serve runs the https rua endpoint (RFC 8460 §5.4) at --receiver-path
+// (default /tlsrpt) on --listen (default localhost:8080), over HTTPS with
+// --tls-cert and --tls-key. It polls each --imap mailbox every --poll
+// (default 5m) as ingest reads it, marking messages \Seen once stored. It
+// serves the dashboard and its JSON API (package cmd/tlsrpt/internal/web
+// lists the routes) and /metrics in the Prometheus exposition format
+// (package cmd/tlsrpt/internal/metrics; --metrics-window and --metrics-trust
+// choose what it counts) beside the receiver, or on --dashboard-listen in
+// plain HTTP, which leaves --listen to the receiver alone. The store is
+// created when missing; --demo serves a temporary one filled with a month
+// of generated reports instead.
+//
+// A POSTed report is stored with the body as received, the decoder's
+// repairs, the verdict untrusted (by "https": HTTPS submissions are not
+// authenticated, RFC 8460 §7) and the source "https:ADDR" before it is
+// answered 200. On SIGINT or SIGTERM the server stops listening and waits up
+// to 30 s for the requests in progress. Standard output has the listening
+// lines and, at the end, "N requests: S stored, D duplicate, R rejected, B
+// busy, F failed"; standard error one line per request. Exit status 0 when
+// stopped by a signal, 2 usage, 3 the listener or the store failed.
 //
 // # tlsrpt ingest
 //
