@@ -1,6 +1,6 @@
 module github.com/go-tlsrpt/tlsrpt/bench
 
-go 1.24.0
+go 1.26.0
 
 replace github.com/go-tlsrpt/tlsrpt => ../
 
@@ -23,7 +23,7 @@ require (
 	github.com/prometheus/procfs v0.12.0 // indirect
 	golang.org/x/crypto v0.48.0 // indirect
 	golang.org/x/net v0.50.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
-	golang.org/x/text v0.34.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
 	google.golang.org/protobuf v1.31.0 // indirect
 )

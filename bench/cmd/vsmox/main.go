@@ -23,6 +23,9 @@
 // Run from the bench module:
 //
 //	cd bench && go run ./cmd/vsmox -rounds 9
+//
+// -run selects workloads by name and -cpuprofile writes a CPU profile of
+// them (both sides: look at the functions of this module).
 package main
 
 import (
@@ -37,6 +40,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -58,6 +62,7 @@ func main() {
 	target := flag.Duration("time", 200*time.Millisecond, "approximate CPU time of our side per round")
 	clock := flag.String("clock", "process", "CPU clock: process (all threads, GC included) or thread (the measuring thread only)")
 	only := flag.String("run", "", "run only the workloads whose name contains this string")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured workloads (both sides) to this file")
 	flag.Parse()
 	if *rounds < 5 {
 		fatalf("-rounds must be at least 5")
@@ -75,6 +80,18 @@ func main() {
 		dir = findCorpus()
 	}
 	ws, notes := workloads(dir)
+	if *cpuprofile != "" {
+		f := must(os.Create(*cpuprofile))
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatalf("cpuprofile: %v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fatalf("cpuprofile: %v", err)
+			}
+		}()
+	}
 	for _, n := range notes {
 		fmt.Println(n)
 	}
