@@ -316,6 +316,9 @@ func splitPolicyString(typ policy.Type, s string) []string {
 			out = append(out, p)
 		}
 	}
+	if len(out) == 0 {
+		return nil // as an empty array decodes (stringArray)
+	}
 	return out
 }
 
