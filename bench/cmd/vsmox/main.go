@@ -35,13 +35,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -57,7 +54,6 @@ import (
 	moxtlsrpt "github.com/mjl-/mox/tlsrpt"
 
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
-	"github.com/go-tlsrpt/tlsrpt/ingest"
 	"github.com/go-tlsrpt/tlsrpt/mime"
 	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
@@ -121,9 +117,6 @@ func main() {
 		data, write := writeWorkload()
 		fmt.Printf("\n| ours only | report JSON | CPU/op |\n|---|---:|---:|\n")
 		fmt.Printf("| mime.Write, gzip, no DKIM | %s | %s |\n", sizeString(data), durString(measureOne(write, *rounds, *target)))
-	}
-	if *only == "" || strings.Contains("receiver", *only) {
-		receiverWorkload(*rounds, *target)
 	}
 }
 
@@ -551,17 +544,6 @@ func fatalf(format string, args ...any) {
 // three failure details: mime's test report) and a function writing it as
 // a report mail, gzip compressed, unsigned.
 func writeWorkload() (int, func()) {
-	r, opts := writeReport()
-	data := must(r.MarshalJSON())
-	return len(data), func() {
-		if err := mime.Write(io.Discard, r, opts); err != nil {
-			panic(err)
-		}
-	}
-}
-
-// writeReport returns the report and options of writeWorkload.
-func writeReport() (*report.Report, *mime.WriteOptions) {
 	r := &report.Report{
 		OrganizationName: "Sender Ärger Inc.",
 		DateRange: report.DateRange{
@@ -599,75 +581,10 @@ func writeReport() (*report.Report, *mime.WriteOptions) {
 		Boundary:  "tlsrpt-boundary-0001",
 		UniqueID:  "001",
 	}
-	return r, opts
-}
-
-// receiverWorkload measures ingest.Receiver serving HTTP POSTs of a gzip
-// report (the report of writeWorkload) over a keep-alive connection to
-// 127.0.0.1, against an empty handler that reads the body and answers
-// 200 plus decoding the same bytes with report.Decoder. Client and server
-// run in this process, so every POST's CPU time includes the client's
-// side, the same for both handlers; the ratio compares
-// receiver / (empty handler + decode).
-func receiverWorkload(rounds int, target time.Duration) {
-	r, _ := writeReport()
-	body := gzipped(must(r.MarshalJSON()))
-	rv := &ingest.Receiver{Handle: func(context.Context, *ingest.Received) error { return nil }}
-	empty := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	})
-	post := func(h http.Handler) (func(), func()) {
-		srv := httptest.NewServer(h)
-		client := srv.Client()
-		return func() {
-			resp, err := client.Post(srv.URL, "application/tlsrpt+gzip", bytes.NewReader(body))
-			if err != nil {
-				panic(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				panic(resp.Status)
-			}
-		}, srv.Close
-	}
-	decoding := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var dec report.Decoder
-		if _, _, err := dec.Decode(r.Body); err != nil {
-			panic(err)
-		}
-		w.WriteHeader(http.StatusOK)
-	})
-	postDecoding, closeDecoding := post(decoding)
-	defer closeDecoding()
-	postReceiver, closeReceiver := post(rv)
-	defer closeReceiver()
-	postEmpty, closeEmpty := post(empty)
-	defer closeEmpty()
-	decode := func() {
-		var dec report.Decoder
-		if _, _, err := dec.Decode(bytes.NewReader(body)); err != nil {
+	data := must(r.MarshalJSON())
+	return len(data), func() {
+		if err := mime.Write(io.Discard, r, opts); err != nil {
 			panic(err)
 		}
 	}
-	n := calibrate(postReceiver, target)
-	var tr, te, td, tb []time.Duration
-	var ratios []float64
-	for i := 0; i < rounds; i++ {
-		fs := []func(){postReceiver, postEmpty, decode, postDecoding}
-		ds := make([]time.Duration, len(fs))
-		for j := range fs {
-			k := (i + j) % len(fs) // rotate which runs first
-			ds[k] = run(fs[k], n) / time.Duration(n)
-		}
-		tr, te, td, tb = append(tr, ds[0]), append(te, ds[1]), append(td, ds[2]), append(tb, ds[3])
-		ratios = append(ratios, float64(ds[0])/float64(ds[1]+ds[2]))
-	}
-	fmt.Printf("\n| ours only: HTTP POST of a %s gzip report to 127.0.0.1 (client CPU included) | CPU/op |\n|---|---:|\n", sizeString(len(body)))
-	fmt.Printf("| ingest.Receiver | %s |\n", durString(median(tr)))
-	fmt.Printf("| empty net/http handler reading the body | %s |\n", durString(median(te)))
-	fmt.Printf("| report.Decoder.Decode of the body alone | %s |\n", durString(median(td)))
-	fmt.Printf("| a bare handler calling report.Decoder.Decode(r.Body) | %s |\n", durString(median(tb)))
-	fmt.Printf("| receiver / (empty handler + decode) | **%.2f×** |\n", median(ratios))
 }
