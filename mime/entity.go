@@ -47,13 +47,15 @@ func nextLine(b []byte) (line, rest []byte) {
 // end in CRLF or LF. Lines that are neither fields nor continuations are
 // skipped with a warning; a header larger than max is a CodeLimitHeaderSize error.
 func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
-	var h header
-	var folded [][]byte // the unfolded value of each field, being built
-	finish := func() {
-		for i := range h {
-			h[i].value = string(folded[i])
-		}
-	}
+	// The names and unfolded values of all fields are collected one after
+	// another in text and made one string at the end, which the fields
+	// then share: two allocations per header rather than three per field.
+	// Continuations are appended to the value they continue, which is the
+	// last one in text (no quadratic concatenation for a field folded
+	// into many lines).
+	var textArr [4096]byte
+	var spanArr [32]fieldSpan
+	text, spans := textArr[:0], spanArr[:0]
 	rest := b
 	size := 0
 	for len(rest) > 0 {
@@ -64,36 +66,56 @@ func (s *state) parseHeader(b []byte, path string) (header, []byte, error) {
 		}
 		rest = next
 		if len(line) == 0 {
-			finish()
-			return h, rest, nil
+			return makeHeader(text, spans), rest, nil
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if len(h) == 0 {
+			if len(spans) == 0 {
 				s.warn(path, CodeHeaderSyntax, "header starts with a continuation line")
 				continue
 			}
 			// RFC 5322 §2.2.3 unfolding: remove the line break only.
-			// Continuations are collected and joined once (no quadratic
-			// concatenation for a field folded into many lines).
-			folded[len(h)-1] = append(folded[len(h)-1], line...)
+			text = append(text, line...)
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		name := ""
+		var name []byte
 		if colon > 0 {
-			name = strings.TrimRight(string(line[:colon]), " \t") // obs-optional (RFC 5322 §4.5)
+			name = bytes.TrimRight(line[:colon], " \t") // obs-optional (RFC 5322 §4.5)
 		}
-		if name == "" || strings.ContainsAny(name, " \t") {
+		if len(name) == 0 || bytes.ContainsAny(name, " \t") {
 			// QUIRK(Thunderbird export, mbox): a "From sender date" line
 			// before the header (RFC 4155), or other garbage.
 			s.warn(path, CodeHeaderSyntax, "skipped a header line that is not a field: "+quoteTrunc(string(line)))
 			continue
 		}
-		h = append(h, field{name: name})
-		folded = append(folded, append([]byte(nil), bytes.TrimLeft(line[colon+1:], " \t")...))
+		sp := fieldSpan{start: len(text)}
+		text = append(text, name...)
+		sp.value = len(text)
+		text = append(text, bytes.TrimLeft(line[colon+1:], " \t")...)
+		spans = append(spans, sp)
 	}
-	finish()
-	return h, nil, nil
+	return makeHeader(text, spans), nil, nil
+}
+
+// fieldSpan locates a field in parseHeader's text: its name is
+// text[start:value], its value runs from value to the next field's start.
+type fieldSpan struct{ start, value int }
+
+// makeHeader returns the fields located by spans in text.
+func makeHeader(text []byte, spans []fieldSpan) header {
+	if len(spans) == 0 {
+		return nil
+	}
+	all := string(text)
+	h := make(header, len(spans))
+	for i, sp := range spans {
+		end := len(all)
+		if i+1 < len(spans) {
+			end = spans[i+1].start
+		}
+		h[i] = field{name: all[sp.start:sp.value], value: all[sp.value:end]}
+	}
+	return h
 }
 
 // quoteTrunc quotes s for a warning message, truncated to 120 bytes.

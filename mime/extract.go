@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
@@ -113,7 +114,8 @@ func (s *state) extract() (*Message, error) {
 	for _, c := range chosen {
 		l := c.l
 		dec := report.Decoder{MaxSize: s.maxReport, Strict: s.strict}
-		rep, warns, err := dec.Decode(bytes.NewReader(c.json))
+		// A *bytes.Buffer is decoded in place, without a copy.
+		rep, warns, err := dec.Decode(bytes.NewBuffer(c.json))
 		if errors.Is(err, report.ErrTooLarge) {
 			return nil, limitError(CodeLimitReportSize, "report size", s.maxReport, l.path, err)
 		}
@@ -401,11 +403,14 @@ func (c *candidate) warn(path string, code tlsrpt.Code, msg string) {
 
 // gunzip decompresses data within the report size limit.
 func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
+	z := gunzippers.Get().(*pooledGunzip)
+	defer z.release()
+	z.src.Reset(data)
+	if err := z.zr.Reset(&z.src); err != nil {
 		return nil, partError(c.l.path, err)
 	}
-	out, err := io.ReadAll(capped.NewReader(zr, s.maxReport-s.spent, errReportCap))
+	budget := s.maxReport - s.spent
+	out, err := readAll(capped.NewReader(&z.zr, budget, errReportCap), make([]byte, 0, gunzipSizeHint(data, budget)))
 	if err := s.spend(c.l.path, int64(len(out))); err != nil {
 		return nil, err
 	}
@@ -420,6 +425,44 @@ func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 		return nil, partError(c.l.path, err)
 	}
 	return out, nil
+}
+
+// gunzipSizeHint returns the capacity to decompress the gzip data into:
+// the size its trailer states (ISIZE, RFC 1952 §2.3.1, the last member's
+// size modulo 2^32) plus one byte for the read that finds the end, so
+// that a report is decompressed without growing the buffer. The trailer
+// is the sender's word, so the hint never exceeds the remaining budget
+// (the most a real stream could fill anyway) nor 64 times the compressed
+// size (JSON reports compress 5 to 25 times); a wrong hint only costs
+// growing the buffer as before.
+func gunzipSizeHint(data []byte, budget int64) int64 {
+	const minHint = 512
+	if len(data) < 18 { // header and trailer of an empty member
+		return minHint
+	}
+	t := data[len(data)-4:]
+	isize := int64(t[0]) | int64(t[1])<<8 | int64(t[2])<<16 | int64(t[3])<<24
+	return max(min(isize, budget, 64*int64(len(data)))+1, minHint)
+}
+
+// gunzippers caches gzip readers between gunzip calls: gzip.NewReader
+// allocates the inflater's 32 KiB window and tables per call, which
+// costs more than inflating a small report; Reset reuses them. A
+// sync.Pool is a cache, not state a caller can observe: each call takes
+// a reader no other call holds, and release points it at no data.
+var gunzippers = sync.Pool{New: func() any { return new(pooledGunzip) }}
+
+// pooledGunzip is a gzip reader and the bytes.Reader it reads from (an
+// io.ByteReader, so that gzip adds no bufio.Reader of its own).
+type pooledGunzip struct {
+	zr  gzip.Reader
+	src bytes.Reader
+}
+
+func (z *pooledGunzip) release() {
+	z.src.Reset(nil)
+	_ = z.zr.Reset(&z.src) // io.EOF: no header; the reader stays reusable
+	gunzippers.Put(z)
 }
 
 // unzip returns the one JSON member of a zip archive, within the report

@@ -141,7 +141,7 @@ var errMessageCap = errors.New("mime: message size cap")
 // error.
 func (p *Parser) Parse(r io.Reader) (*Message, error) {
 	s := p.newState()
-	data, err := io.ReadAll(capped.NewReader(r, s.maxMessage, errMessageCap))
+	data, err := readMessage(r, s.maxMessage)
 	if errors.Is(err, errMessageCap) {
 		return nil, limitError(CodeLimitMessageSize, "message size", s.maxMessage, "mime:message", nil)
 	}
@@ -149,6 +149,35 @@ func (p *Parser) Parse(r io.Reader) (*Message, error) {
 		return nil, err
 	}
 	return s.parse(data)
+}
+
+// readMessage reads all of r, failing with errMessageCap after max
+// bytes. When r tells its length (a *bytes.Reader, *bytes.Buffer or
+// *strings.Reader), the buffer is allocated once at that size (never
+// more than max+1), instead of growing from 512 bytes.
+func readMessage(r io.Reader, max int64) ([]byte, error) {
+	size := int64(512)
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = min(int64(l.Len()), max) + 1 // +1: the read that returns io.EOF
+	}
+	return readAll(capped.NewReader(r, max, errMessageCap), make([]byte, 0, size))
+}
+
+// readAll is io.ReadAll appending to buf.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return buf, err
+		}
+	}
 }
 
 // newState returns the bookkeeping of one Parse call with p's limits.

@@ -13,7 +13,6 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/go-tlsrpt/tlsrpt"
-	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
 )
 
@@ -153,7 +152,7 @@ func Verify(ctx context.Context, r io.Reader, opts *VerifyOptions) (*Verificatio
 		opts = &VerifyOptions{}
 	}
 	maxSize := orDefault(opts.MaxMessageSize, defaultMaxMessageSize)
-	data, err := io.ReadAll(capped.NewReader(r, maxSize, errMessageCap))
+	data, err := readMessage(r, maxSize)
 	if errors.Is(err, errMessageCap) {
 		return nil, limitError(CodeLimitMessageSize, "message size", maxSize, "mime:message", nil)
 	}

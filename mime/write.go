@@ -76,7 +76,9 @@ const (
 // nothing is written to w; the error is a *tlsrpt.Diagnostic with Code
 // CodeField whose Path names the field.
 //
-// The report JSON is json.Marshal(r). With Date, MessageID, Boundary and
+// The report JSON is json.Marshal(r), gzip-compressed at gzip.BestSpeed
+// when it is up to 32 KiB long and at gzip.DefaultCompression when longer
+// (RFC 8460 §5.3 sets no level). With Date, MessageID, Boundary and
 // UniqueID set and no DKIM, the output is byte-for-byte deterministic.
 func Write(w io.Writer, r *report.Report, opts *WriteOptions) error {
 	if opts == nil {
@@ -99,34 +101,59 @@ func Write(w io.Writer, r *report.Report, opts *WriteOptions) error {
 	return err
 }
 
-// gzipWriters caches gzip writers, with their output buffers, between
-// Write calls: gzip.NewWriter allocates and clears the compressor's tables
-// (some hundreds of KiB) per message, which costs far more than
-// compressing a report; Reset only clears them. A sync.Pool is a cache,
-// not state a caller can observe: each call takes a writer no other call
-// holds, and the writer only ever writes to its own buffer, which release
-// empties.
-var gzipWriters = sync.Pool{New: func() any {
-	z := new(pooledGzip)
-	z.zw = gzip.NewWriter(&z.buf)
-	return z
-}}
+// writeBuffers caches the buffers of Write calls between calls: the
+// report JSON, the gzip writers and their output buffer. gzip.NewWriter
+// allocates the compressor's tables (some hundreds of KiB) per message,
+// which costs far more than compressing a report; Reset reuses them. A
+// sync.Pool is a cache, not state a caller can observe: each call takes
+// buffers no other call holds, the writers only ever write to their own
+// buffer, and release empties the buffers.
+var writeBuffers = sync.Pool{New: func() any { return new(pooledWrite) }}
 
-// pooledGzip is a gzip writer and the buffer it writes to.
-type pooledGzip struct {
-	zw  *gzip.Writer
-	buf bytes.Buffer
+// pooledWrite is the reusable memory of one Write call.
+type pooledWrite struct {
+	json []byte       // the report JSON
+	buf  bytes.Buffer // the compressed report
+	fast *gzip.Writer // gzip.BestSpeed, made when first needed
+	best *gzip.Writer // gzip.DefaultCompression, made when first needed
 }
 
-// maxPooledGzipBuf is the largest output buffer kept in the pool.
-const maxPooledGzipBuf = 256 << 10
+// maxPooledWriteBuf is the largest buffer kept in the pool.
+const maxPooledWriteBuf = 256 << 10
 
-func (z *pooledGzip) release() {
-	if z.buf.Cap() > maxPooledGzipBuf {
+// fastGzipMax is the largest report JSON compressed at gzip.BestSpeed;
+// larger reports are compressed at gzip.DefaultCompression. Resetting a
+// DefaultCompression writer clears its 640 KiB of hash chains, which
+// costs more CPU than compressing a typical report of 1 to 4 KiB, while
+// BestSpeed needs no clearing and compresses such a report to about 5%
+// more bytes. For a large report the compression time dominates and
+// DefaultCompression's smaller output is worth it.
+const fastGzipMax = 32 << 10
+
+// gzipWriter returns a gzip writer for n bytes of JSON, reset to write to
+// z.buf (with the zero gzip.Header: no name, no mtime, so the output is
+// deterministic).
+func (z *pooledWrite) gzipWriter(n int) *gzip.Writer {
+	zw := &z.best
+	level := gzip.DefaultCompression
+	if n <= fastGzipMax {
+		zw, level = &z.fast, gzip.BestSpeed
+	}
+	if *zw == nil {
+		*zw, _ = gzip.NewWriterLevel(&z.buf, level) // a valid level: no error
+	} else {
+		(*zw).Reset(&z.buf)
+	}
+	return *zw
+}
+
+func (z *pooledWrite) release() {
+	if z.buf.Cap() > maxPooledWriteBuf || cap(z.json) > maxPooledWriteBuf {
 		return
 	}
 	z.buf.Reset()
-	gzipWriters.Put(z)
+	z.json = z.json[:0]
+	writeBuffers.Put(z)
 }
 
 // build returns the complete unsigned message.
@@ -214,22 +241,28 @@ func build(r *report.Report, opts *WriteOptions) ([]byte, error) {
 		return nil, fieldError("WriteOptions.UniqueID", "makes the attachment filename too long for a header line (RFC 5322 §2.1.1: 998 octets)", nil)
 	}
 
-	data, err := json.Marshal(r)
+	// The report JSON is json.Marshal(r): Report.AppendJSON writes the
+	// bytes json.Marshal would (it escapes as encoding/json does, and
+	// json.Marshal leaves them unchanged), without json.Marshal's
+	// validating copy. The buffers stay in the pool until the message is
+	// built.
+	z := writeBuffers.Get().(*pooledWrite)
+	defer z.release()
+	data, err := r.AppendJSON(z.json[:0])
 	if err != nil {
 		// The canonical encoder refuses what RFC 8460 JSON cannot carry
-		// (invalid UTF-8, for one).
+		// (invalid UTF-8, for one); json.Marshal gives the error its usual
+		// text.
+		if _, merr := json.Marshal(r); merr != nil {
+			err = merr
+		}
 		return nil, fieldError("report", "cannot be encoded: "+err.Error(), err)
 	}
+	z.json = data
 	if !opts.Uncompressed {
-		// The zero gzip.Header (no name, no mtime) keeps output
-		// deterministic; Reset restores it on a pooled writer. The
-		// compressed bytes stay in the pooled buffer until the message is
-		// built.
-		z := gzipWriters.Get().(*pooledGzip)
-		defer z.release()
-		z.zw.Reset(&z.buf)
-		z.zw.Write(data)
-		if err := z.zw.Close(); err != nil {
+		zw := z.gzipWriter(len(data))
+		zw.Write(data)
+		if err := zw.Close(); err != nil {
 			return nil, err
 		}
 		data = z.buf.Bytes()

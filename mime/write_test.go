@@ -2,12 +2,16 @@ package mime
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	stdmime "mime"
+	"mime/multipart"
 	netmail "net/mail"
 	"net/netip"
 	"os"
@@ -219,6 +223,7 @@ func TestWriteErrors(t *testing.T) {
 			r.OrganizationName = "--" + o.Boundary
 		}, "WriteOptions.Boundary"},
 		{"bad unique-id", func(_ *report.Report, o *WriteOptions) { o.UniqueID = "a-b" }, "WriteOptions.UniqueID"},
+		{"organization-name not UTF-8", func(r *report.Report, _ *WriteOptions) { r.OrganizationName = "Sender \xff Inc." }, "report"},
 		{"dkim domain unaligned", func(_ *report.Report, o *WriteOptions) {
 			_, k, _ := ed25519.GenerateKey(rand.Reader)
 			o.DKIM = &DKIMOptions{Domain: "elsewhere.example", Selector: "s", Signer: k}
@@ -246,6 +251,76 @@ func TestWriteErrors(t *testing.T) {
 			}
 			if b.Len() != 0 {
 				t.Errorf("Write wrote %d bytes before failing", b.Len())
+			}
+		})
+	}
+}
+
+// TestWriteAttachmentIsMarshal checks that the attachment is
+// json.Marshal(r), plain or gzip-compressed: at gzip.BestSpeed up to
+// fastGzipMax bytes of JSON, at gzip.DefaultCompression above.
+func TestWriteAttachmentIsMarshal(t *testing.T) {
+	large := testReport()
+	fd := large.Policies[0].FailureDetails
+	for len(fd)*100 < 2*fastGzipMax {
+		fd = append(fd, large.Policies[0].FailureDetails...)
+	}
+	large.Policies[0].FailureDetails = fd
+	escapes := testReport()
+	escapes.OrganizationName = "<Sender & Co> \u2028\u2029 \"quoted\" \x01"
+	tests := []struct {
+		name         string
+		r            *report.Report
+		uncompressed bool
+		xfl          byte // gzip header XFL (RFC 1952 §2.3.1): 4 fastest, 0 default level
+	}{
+		{name: "typical, gzip", r: testReport(), xfl: 4},
+		{name: "typical, uncompressed", r: testReport(), uncompressed: true},
+		{name: "HTML and line separator escapes, gzip", r: escapes, xfl: 4},
+		{name: "HTML and line separator escapes, uncompressed", r: escapes, uncompressed: true},
+		{name: "large, gzip", r: large, xfl: 0},
+		{name: "large, uncompressed", r: large, uncompressed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(tt.r)
+			require.NoError(t, err)
+			if strings.HasPrefix(tt.name, "large") && len(want) <= fastGzipMax {
+				t.Fatalf("large report has %d bytes of JSON, want more than %d", len(want), fastGzipMax)
+			}
+			opts := testOptions()
+			opts.Uncompressed = tt.uncompressed
+			var b bytes.Buffer
+			require.NoError(t, Write(&b, tt.r, opts))
+			msg, err := netmail.ReadMessage(&b)
+			require.NoError(t, err)
+			_, params, err := stdmime.ParseMediaType(msg.Header.Get("Content-Type"))
+			require.NoError(t, err)
+			mr := multipart.NewReader(msg.Body, params["boundary"])
+			var got []byte
+			for {
+				p, err := mr.NextRawPart()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				if !strings.HasPrefix(p.Header.Get("Content-Type"), "application/tlsrpt") {
+					continue
+				}
+				got, err = io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+				require.NoError(t, err)
+			}
+			if !tt.uncompressed {
+				if len(got) < 10 || got[8] != tt.xfl {
+					t.Fatalf("gzip header % x, want XFL %d", got[:min(len(got), 10)], tt.xfl)
+				}
+				zr, err := gzip.NewReader(bytes.NewReader(got))
+				require.NoError(t, err)
+				got, err = io.ReadAll(zr)
+				require.NoError(t, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("attachment differs from json.Marshal:\n got %s\nwant %s", got, want)
 			}
 		})
 	}

@@ -339,7 +339,7 @@ func (s *decodeState) decode(src io.Reader, base int64, gz bool) (*Report, []War
 			return nil, nil, err
 		}
 	}
-	rep := new(Report)
+	rep := s.newReport()
 	if err := s.decodeReport(rep); err != nil {
 		return nil, nil, err
 	}

@@ -407,7 +407,7 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 			return nil, nil, false
 		}
 	}
-	rep = new(Report)
+	rep = s.newReport()
 	if err := s.decodeReport(rep); err != nil || !s.fs.atEnd() {
 		return nil, nil, false
 	}

@@ -412,7 +412,9 @@ func (s *decodeState) decodePolicies(rep *Report) error {
 				return err
 			}
 			if rep.Policies == nil {
-				rep.Policies = make([]PolicyResult, 0, 2) // most reports: 1 or 2
+				if rep.Policies, s.spare = s.spare, nil; rep.Policies == nil {
+					rep.Policies = make([]PolicyResult, 0, 2) // most reports: 1 or 2
+				}
 			}
 			rep.Policies = append(rep.Policies, PolicyResult{})
 			if err := s.decodePolicyResult(&rep.Policies[len(rep.Policies)-1]); err != nil {
@@ -712,7 +714,7 @@ func (s *decodeState) stringArray() ([]string, error) {
 			if len(ss) == 0 {
 				return nil, s.readDelim() // [] decodes as nil, like an absent member
 			}
-			out := append([]string(nil), ss...)
+			out := s.newStrings(ss)
 			clear(ss) // drop references held by the scratch
 			s.scratchDirty = false
 			return out, s.readDelim()

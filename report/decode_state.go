@@ -70,6 +70,15 @@ type decodeState struct {
 	arena  []byte
 	arenaN int
 
+	// strChunk holds the report's string arrays (policy-string, mx-host):
+	// one allocation for several arrays (see stringArray); each array
+	// handed out is a full slice of it (len == cap), so that appending to
+	// one never writes into another.
+	strChunk []string
+	// spare is the backing array of the first policies, allocated with the
+	// report (see newReport).
+	spare []PolicyResult
+
 	// The input plumbing of a call, here so that it costs no allocation.
 	inBuffer    bytes.Buffer // the input decoded in place (Parse's data, or prefetch)
 	bytesReader bytes.Reader // Parse's gzip data
@@ -174,6 +183,9 @@ func (s *decodeState) release() {
 	s.fast = false
 	if s.arena != nil {
 		s.arena = nil // handed over with the report
+	}
+	if s.strChunk != nil || s.spare != nil {
+		s.strChunk, s.spare = nil, nil // parts of the report
 	}
 	s.arenaN = 0
 	if s.inBuffer.Cap() != 0 {
@@ -714,6 +726,40 @@ func (s *decodeState) newString(b []byte) string {
 	// Only the offset moves: no write of the slice (a pointer) per string.
 	s.arenaN = n + copy(s.arena[n:], b)
 	return unsafe.String(&s.arena[n], len(b))
+}
+
+// reportAlloc is a report with room for the policies of most reports,
+// allocated at once.
+type reportAlloc struct {
+	rep      Report
+	policies [2]PolicyResult
+}
+
+// newReport returns a new Report; the backing array of its first two
+// policies comes in the same allocation (s.spare, used by
+// decodePolicies).
+func (s *decodeState) newReport() *Report {
+	a := new(reportAlloc)
+	s.spare = a.policies[:0:len(a.policies)]
+	return &a.rep
+}
+
+// minStrChunk is the least number of strings allocated for the string
+// arrays of a report at once: room for the policy-string and mx-host of
+// an sts policy and a no-policy-found one.
+const minStrChunk = 8
+
+// newStrings returns a copy of ss as a full slice (len == cap) of
+// s.strChunk, allocating a new chunk when it has no room.
+func (s *decodeState) newStrings(ss []string) []string {
+	n := len(ss)
+	if len(s.strChunk) < n {
+		s.strChunk = make([]string, max(n, minStrChunk))
+	}
+	out := s.strChunk[:n:n]
+	s.strChunk = s.strChunk[n:]
+	copy(out, ss)
+	return out
 }
 
 // errAmplification is returned when the decoded elements would take more

@@ -227,3 +227,61 @@ func TestHasSpecial(t *testing.T) {
 		}
 	}
 }
+
+// unpackCases are TLSA policy-string elements for the JSON-array repair:
+// Microsoft's form and what is near it.
+var unpackCases = []string{
+	`[]`, `[ ]`, "[\n]", `["3 1 1 abc"]`, `["3 1 1 abc","2 0 1 def"]`,
+	"[ \"3 1 1 abc\" ,\r\n\t\"2 0 1 def\" ]", `[""]`, `["", ""]`,
+	`["a",]`, `[,"a"]`, `["a" "b"]`, `["a"]]`, `[]]`, `[["a"]]`, `["[a]"]`, `[" [a"]`,
+	`["a\"b"]`, `["a\\b"]`, `["a\u0041"]`, `["ä"]`, "[\"a\x01\"]", "[\"a\x7f\"]", "[\"\xff\"]",
+	`[1]`, `["a",1]`, `[null]`, `{"a":1}`, `["a"`, `[`, `]`, `["a",`, `["a"x]`,
+}
+
+// TestUnpackPlainJSONArray checks the tokenizer-free path against the
+// tokenizer on the unpackCases.
+func TestUnpackPlainJSONArray(t *testing.T) {
+	plain := 0
+	for _, in := range unpackCases {
+		if samePlainUnpack(t, in) {
+			plain++
+		}
+	}
+	if plain < 8 {
+		t.Errorf("only %d cases took the plain path", plain)
+	}
+}
+
+// FuzzUnpackJSONArray checks the tokenizer-free path against the
+// tokenizer on any element.
+func FuzzUnpackJSONArray(f *testing.F) {
+	for _, in := range unpackCases {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		samePlainUnpack(t, in)
+	})
+}
+
+// samePlainUnpack fails t when unpackPlainJSONArray accepts the trimmed
+// in and returns other strings than the tokenizer, and reports whether it
+// accepted it.
+func samePlainUnpack(t *testing.T, in string) bool {
+	t.Helper()
+	s := strings.TrimSpace(in)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	got, ok := unpackPlainJSONArray(s)
+	if !ok {
+		return false
+	}
+	want, wantOK := unpackJSONArrayTokens(s)
+	if !wantOK {
+		t.Fatalf("unpackPlainJSONArray(%q) = %q, the tokenizer refuses it", s, got)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("unpackPlainJSONArray(%q) (-tokenizer +plain):\n%s", s, diff)
+	}
+	return true
+}

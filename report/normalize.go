@@ -209,6 +209,15 @@ func unpackJSONArray(s string) (out []string, ok bool) {
 	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
 		return nil, false
 	}
+	if out, ok := unpackPlainJSONArray(t); ok {
+		return out, true
+	}
+	return unpackJSONArrayTokens(t)
+}
+
+// unpackJSONArrayTokens is unpackJSONArray of the trimmed t, read by the
+// jsontext tokenizer.
+func unpackJSONArrayTokens(t string) (out []string, ok bool) {
 	dec := jsontext.NewDecoder(bytes.NewBufferString(t))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
 		return nil, false
@@ -231,6 +240,56 @@ func unpackJSONArray(s string) (out []string, ok bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// unpackPlainJSONArray is unpackJSONArray for the common form without a
+// tokenizer: t is '[', ']' or a comma-separated list of strings of
+// printable ASCII without '"' and '\\', with JSON white space around the
+// tokens. It returns ok == false for anything else (escapes, non-ASCII,
+// other values, a syntax error), which unpackJSONArray then reads with
+// jsontext: for what it accepts it returns what jsontext reads.
+func unpackPlainJSONArray(t string) (out []string, ok bool) {
+	i := 1 // after '['
+	skip := func() {
+		for i < len(t) && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+			i++
+		}
+	}
+	skip()
+	if i < len(t) && t[i] == ']' {
+		return nil, i == len(t)-1
+	}
+	for {
+		if i >= len(t) || t[i] != '"' {
+			return nil, false
+		}
+		j := i + 1
+		for j < len(t) && t[j] >= ' ' && t[j] <= '~' && t[j] != '"' && t[j] != '\\' {
+			j++
+		}
+		if j >= len(t) || t[j] != '"' {
+			return nil, false
+		}
+		e := t[i+1 : j]
+		if e := strings.TrimSpace(e); strings.HasPrefix(e, "[") {
+			return nil, false // nested: left to unpackJSONArray, which keeps it verbatim
+		}
+		if out == nil {
+			out = make([]string, 0, 4)
+		}
+		out = append(out, e)
+		i = j + 1
+		skip()
+		switch {
+		case i < len(t) && t[i] == ',':
+			i++
+			skip()
+		case i == len(t)-1 && t[i] == ']':
+			return out, true
+		default:
+			return nil, false
+		}
+	}
 }
 
 // splitPolicyString splits a policy-string sent as one JSON string
@@ -256,6 +315,9 @@ func splitPolicyString(typ policy.Type, s string) []string {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
+	}
+	if len(out) == 0 {
+		return nil // as an empty array decodes (stringArray)
 	}
 	return out
 }

@@ -4,6 +4,9 @@
 // each and their ratio (mox / ours: 3.0 means ours takes a third of mox's
 // CPU time).
 //
+// The corpus JSON decode is also compared with a bare jsontext token loop
+// over the same bytes (its median CPU time over rounds of its own).
+//
 // Workloads: TLSRPT record parsing (corpus/records/records.tsv), report
 // decoding of the corpus reports as JSON and gzip, of a generated report
 // with 50,000 failure details as JSON and gzip, and parsing of the corpus
@@ -23,6 +26,9 @@
 // Run from the bench module:
 //
 //	cd bench && go run ./cmd/vsmox -rounds 9
+//
+// -run selects workloads by name and -cpuprofile writes a CPU profile of
+// them (both sides: look at the functions of this module).
 package main
 
 import (
@@ -37,6 +43,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -58,6 +65,7 @@ func main() {
 	target := flag.Duration("time", 200*time.Millisecond, "approximate CPU time of our side per round")
 	clock := flag.String("clock", "process", "CPU clock: process (all threads, GC included) or thread (the measuring thread only)")
 	only := flag.String("run", "", "run only the workloads whose name contains this string")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured workloads (both sides) to this file")
 	flag.Parse()
 	if *rounds < 5 {
 		fatalf("-rounds must be at least 5")
@@ -75,6 +83,18 @@ func main() {
 		dir = findCorpus()
 	}
 	ws, notes := workloads(dir)
+	if *cpuprofile != "" {
+		f := must(os.Create(*cpuprofile))
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatalf("cpuprofile: %v", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fatalf("cpuprofile: %v", err)
+			}
+		}()
+	}
 	for _, n := range notes {
 		fmt.Println(n)
 	}
