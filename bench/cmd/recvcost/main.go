@@ -29,6 +29,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 9, "rounds (at least 5)")
 	target := flag.Duration("time", 200*time.Millisecond, "approximate CPU time of the receiver per round")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof -focus Receiver)")
 	flag.Parse()
 	if *rounds < 5 {
 		fmt.Fprintln(os.Stderr, "recvcost: -rounds must be at least 5")
@@ -48,6 +50,19 @@ func main() {
 	}
 	fmt.Printf("%s, %s/%s, GOMAXPROCS %d, %d CPUs, %d rounds, %s\n\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU(), *rounds, time.Now().UTC().Format("2006-01-02"))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "recvcost:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "recvcost:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	receiverWorkload(*rounds, *target)
 }
 
