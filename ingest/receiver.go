@@ -204,10 +204,13 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Read to EOF so that a body cut short or over the cap is noticed even
-	// when the decoder stopped early.
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		bodyError(w, err, max)
-		return
+	// when the decoder stopped early (a gzip report is read to EOF by the
+	// decoder already).
+	if !counter.eof {
+		if _, err := io.Copy(io.Discard, br); err != nil {
+			bodyError(w, err, max)
+			return
+		}
 	}
 	if rv.Handle == nil {
 		plain(w, http.StatusInternalServerError, "receiver has no handler; report not stored")
@@ -358,17 +361,23 @@ func (bs *bodyState) release() {
 	bodyStates.Put(bs)
 }
 
-// countingReader counts bytes and remembers the first read error.
+// countingReader counts bytes, remembers the first read error and whether
+// r ended (io.EOF) before any error.
 type countingReader struct {
 	r   io.Reader
 	n   int64
 	err error
+	eof bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if err != nil && err != io.EOF && c.err == nil {
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		c.eof = c.err == nil
+	case c.err == nil:
 		c.err = err
 	}
 	return n, err
