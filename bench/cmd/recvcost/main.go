@@ -10,10 +10,12 @@
 //
 // Client and server run in this process, so every POST's CPU time (the
 // process CPU time, getrusage RUSAGE_SELF, as in vsmox) includes the
-// client's side, the same for every handler. Each round runs the four
+// client's side, the same for every handler. Each round runs the five
 // workloads the same number of times, rotating which runs first; the
-// table shows medians over the rounds, and the median of the per-round
-// ratio receiver / (empty handler + decode).
+// table shows medians over the rounds, the median of the per-round ratio
+// receiver / (empty handler + decode), and the median of the per-round
+// difference between the receiver and the bare handler giving its
+// answer: the CPU time of the Receiver's own checks.
 //
 // Run from the bench module:
 //
@@ -132,6 +134,7 @@ func receiverWorkload(rounds int, target time.Duration) {
 	n := calibrate(postReceiver, target)
 	var tr, te, td, tb, ta []time.Duration
 	var ratios, bounds []float64
+	var own []time.Duration
 	for i := 0; i < rounds; i++ {
 		fs := []func(){postReceiver, postEmpty, decode, postDecoding, postAnswering}
 		ds := make([]time.Duration, len(fs))
@@ -142,6 +145,7 @@ func receiverWorkload(rounds int, target time.Duration) {
 		tr, te, td, tb, ta = append(tr, ds[0]), append(te, ds[1]), append(td, ds[2]), append(tb, ds[3]), append(ta, ds[4])
 		ratios = append(ratios, float64(ds[0])/float64(ds[1]+ds[2]))
 		bounds = append(bounds, float64(ds[4])/float64(ds[1]+ds[2]))
+		own = append(own, ds[0]-ds[4])
 	}
 	fmt.Printf("| HTTP POST of a %s gzip report to 127.0.0.1 (client CPU included) | CPU/op |\n|---|---:|\n", sizeString(len(body)))
 	fmt.Printf("| ingest.Receiver | %s |\n", durString(median(tr)))
@@ -151,6 +155,7 @@ func receiverWorkload(rounds int, target time.Duration) {
 	fmt.Printf("| a bare handler calling Decode and giving the receiver's answer | %s |\n", durString(median(ta)))
 	fmt.Printf("| receiver / (empty handler + decode) | **%.2f×** |\n", median(ratios))
 	fmt.Printf("| bare handler with the receiver's answer / (empty handler + decode) | %.2f× |\n", median(bounds))
+	fmt.Printf("| receiver − bare handler with the receiver's answer (per round) | %s |\n", durString(median(own)))
 }
 
 // calibrate returns how many calls of f take about target CPU time.
