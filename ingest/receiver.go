@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -127,11 +128,9 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var warnings []report.Warning
 	ctype := r.Header.Get("Content-Type")
-	mediaType, _, perr := stdmime.ParseMediaType(ctype)
+	mediaType := parseMediaType(ctype)
 	if ctype == "" {
 		warnings = append(warnings, report.Warning{Code: CodeMediaTypeMissing, Severity: tlsrpt.SeverityWarning, Message: "no Content-Type; format sniffed from the body"})
-	} else if perr != nil {
-		mediaType = strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
 	}
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -147,13 +146,15 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// RFC 8460 §7: rua endpoints can be flooded. Bound the work in
 	// progress before reading a byte of the body.
-	release := rv.acquire(r.Context())
-	if release == nil {
+	sem, ok := rv.acquire(r.Context())
+	if !ok {
 		w.Header().Set("Retry-After", busyRetryAfter)
 		plain(w, http.StatusServiceUnavailable, "too many reports being received; retry later")
 		return
 	}
-	defer release()
+	if sem != nil {
+		defer func() { <-sem }()
+	}
 
 	timeout := rv.BodyTimeout
 	if timeout == 0 {
@@ -163,8 +164,11 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Best effort: not every ResponseWriter supports deadlines.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 	}
-	counter := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
-	br := bufio.NewReaderSize(counter, 512)
+	bs := bodyStates.Get().(*bodyState)
+	defer bs.release()
+	counter := &bs.counter
+	counter.r = http.MaxBytesReader(w, r.Body, max)
+	br := bs.reader()
 	kind, src, sniffErr := sniffBody(br)
 	if sniffErr != nil {
 		bodyError(w, sniffErr, max)
@@ -200,10 +204,13 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Read to EOF so that a body cut short or over the cap is noticed even
-	// when the decoder stopped early.
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		bodyError(w, err, max)
-		return
+	// when the decoder stopped early (a gzip report is read to EOF by the
+	// decoder already).
+	if !counter.eof {
+		if _, err := io.Copy(io.Discard, br); err != nil {
+			bodyError(w, err, max)
+			return
+		}
 	}
 	if rv.Handle == nil {
 		plain(w, http.StatusInternalServerError, "receiver has no handler; report not stored")
@@ -229,17 +236,17 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // acquire takes a slot of MaxConcurrent, waiting up to busyWait for one
-// while ctx lasts. It returns the function that gives the slot back, or
-// nil when it got none.
-func (rv *Receiver) acquire(ctx context.Context) (release func()) {
-	sem := rv.slots()
+// while ctx lasts. It reports whether it got one, and returns the
+// semaphore to give it back to (receive once), nil when there is no
+// limit. A timer is made only when every slot is taken.
+func (rv *Receiver) acquire(ctx context.Context) (sem chan struct{}, ok bool) {
+	sem = rv.slots()
 	if sem == nil {
-		return func() {}
+		return nil, true
 	}
-	release = func() { <-sem }
 	select {
 	case sem <- struct{}{}:
-		return release
+		return sem, true
 	default:
 	}
 	// Blocked senders on a channel are served in arrival order, so that
@@ -248,11 +255,11 @@ func (rv *Receiver) acquire(ctx context.Context) (release func()) {
 	defer t.Stop()
 	select {
 	case sem <- struct{}{}:
-		return release
+		return sem, true
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	return nil
+	return nil, false
 }
 
 // slots returns the semaphore of MaxConcurrent, created by the first
@@ -290,26 +297,87 @@ func bodyError(w http.ResponseWriter, err error, max int64) {
 	}
 }
 
-// plain writes a short text/plain answer.
+// plain writes a short text/plain answer: msg and a line feed.
 func plain(w http.ResponseWriter, status int, msg string) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
+	// One allocation for both values (Header.Set makes one slice each);
+	// the keys are in canonical form.
+	v := &[2]string{"text/plain; charset=utf-8", "nosniff"}
+	h["Content-Type"] = v[0:1:1]
+	h["X-Content-Type-Options"] = v[1:2:2]
 	w.WriteHeader(status)
-	io.WriteString(w, msg+"\n")
+	io.WriteString(w, msg)
+	io.WriteString(w, "\n")
 }
 
-// countingReader counts bytes and remembers the first read error.
+// parseMediaType returns the media type of a Content-Type value, lower
+// case and without parameters; "" for an empty value. The two registered
+// types as sent by most senders are returned as they are, without
+// mime.ParseMediaType's allocations; a value it rejects is cut at the
+// first ';'.
+func parseMediaType(ctype string) string {
+	switch ctype {
+	case "", mediaTypeGzip, mediaTypeJSON:
+		return ctype
+	}
+	mt, _, err := stdmime.ParseMediaType(ctype)
+	if err != nil {
+		mt, _, _ = strings.Cut(ctype, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	return mt
+}
+
+// bodyState is the per-request reading state of a Receiver: the byte
+// counter and the sniffing buffer, reused through bodyStates.
+type bodyState struct {
+	counter countingReader
+	br      *bufio.Reader
+}
+
+// sniffBufferSize is the size of the buffer a body is sniffed through.
+const sniffBufferSize = 512
+
+// bodyStates caches bodyStates between requests: a sync.Pool is a cache,
+// not state a caller can observe (each request takes a state no other
+// request holds, and release leaves nothing of the request in it), so the
+// package keeps no mutable state in the sense of the API guidelines.
+var bodyStates = sync.Pool{New: func() any { return new(bodyState) }}
+
+// reader returns the sniffing buffer reset to read from the counter.
+func (bs *bodyState) reader() *bufio.Reader {
+	if bs.br == nil {
+		bs.br = bufio.NewReaderSize(&bs.counter, sniffBufferSize)
+	} else {
+		bs.br.Reset(&bs.counter)
+	}
+	return bs.br
+}
+
+// release empties bs and puts it back into bodyStates.
+func (bs *bodyState) release() {
+	bs.counter = countingReader{}
+	bs.br.Reset(nil)
+	bodyStates.Put(bs)
+}
+
+// countingReader counts bytes, remembers the first read error and whether
+// r ended (io.EOF) before any error.
 type countingReader struct {
 	r   io.Reader
 	n   int64
 	err error
+	eof bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if err != nil && err != io.EOF && c.err == nil {
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		c.eof = c.err == nil
+	case c.err == nil:
 		c.err = err
 	}
 	return n, err

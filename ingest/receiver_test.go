@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdmime "mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -599,5 +600,39 @@ func TestReceiverBusy(t *testing.T) {
 				t.Errorf("reports handed to Handle, against the 200 answers (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestParseMediaType checks that the fast path for the registered types
+// gives what mime.ParseMediaType (or the cut at ';' when it fails) gives.
+func TestParseMediaType(t *testing.T) {
+	slow := func(ctype string) string {
+		mt, _, err := stdmime.ParseMediaType(ctype)
+		if err != nil {
+			mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
+		}
+		return mt
+	}
+	tests := []struct {
+		ctype, want string
+	}{
+		{"", ""},
+		{mediaTypeGzip, mediaTypeGzip},
+		{mediaTypeJSON, mediaTypeJSON},
+		{"Application/TLSRPT+GZIP", mediaTypeGzip},
+		{mediaTypeJSON + "; charset=utf-8", mediaTypeJSON},
+		{" application/tlsrpt+json ", mediaTypeJSON},
+		{"application/tlsrpt+json; =", mediaTypeJSON},
+		{"text/html", "text/html"},
+		{"garbage", "garbage"},
+	}
+	for _, tt := range tests {
+		got := parseMediaType(tt.ctype)
+		if got != tt.want {
+			t.Errorf("parseMediaType(%q) = %q, want %q", tt.ctype, got, tt.want)
+		}
+		if s := slow(tt.ctype); got != s {
+			t.Errorf("parseMediaType(%q) = %q, mime.ParseMediaType path gives %q", tt.ctype, got, s)
+		}
 	}
 }
