@@ -203,6 +203,10 @@
 //     disjoint jobs; Save writes the attempt's outcome (the per-rua outcomes
 //     as a JSON array) and releases the lease, and fails with
 //     submit.ErrNotLeased when another node leased the job meanwhile.
+//     Finished jobs stay in tlsrpt_mta_jobs, report included: they are what
+//     makes a second Enqueue of the same report-id change nothing. Neither
+//     ForgetDay nor anything else in the package deletes them; the table
+//     grows by one row per report handed over.
 //
 // Leases compare the callers' clocks (Claim.Now, Lease's now), never the
 // database's: the nodes' clocks should agree to well within a lease.
