@@ -211,10 +211,10 @@
 // compact binary encoding built in a stack buffer, one hash per detail,
 // and each detail entry points at its summary. PolicyID builds the
 // policy's Key, so callers that record many sessions cache the PolicyID
-// with the policy. Reports,
-// WriteSnapshot, Days, Forget and Stats lock each shard briefly in turn, so
-// their view of the counts is consistent per (day, policy) pair, not
-// across pairs; WriteSnapshot does its I/O after releasing the locks.
+// with the policy. Reports, WriteSnapshot, Days, Forget, Stats and a
+// Flusher's flush lock each shard briefly in turn, so their view of the
+// counts is consistent per (day, policy) pair, not across pairs;
+// WriteSnapshot and the flush do their I/O after releasing the locks.
 // MergeSnapshot parses the whole snapshot before it takes any lock.
 //
 // # Limits
