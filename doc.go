@@ -10,7 +10,7 @@
 // # MTA authors: emit reports
 //
 // Package policy builds the policy block of the recipient's MTA-STS or
-// DANE policy (RFC 8460 §4.3); package aggregate classifies the outcome of
+// DANE policy (RFC 8460 §4.4); package aggregate classifies the outcome of
 // each outbound TLS session into a result type, counts it without
 // allocating, and produces one report per policy domain and UTC day;
 // package dnsrecord finds the domain's rua destinations and package submit
@@ -30,6 +30,11 @@
 //	reports, _ := agg.Reports(day)
 //	rec, _, _ := dnsrecord.Lookup(ctx, nil, "example.com", nil)
 //	res, err := (&submit.Deliverer{Mail: sender, MailOptions: mailOptions}).Deliver(ctx, reports[0], rec)
+//
+// In production the counts are made durable and shared by a fleet:
+// an aggregate.Flusher writes them to package store every second and
+// claims each day's report for one node, which puts it on the store's
+// delivery queue (submit.Queue) that a submit.Worker on every node drains.
 //
 // # Analyzer authors: ingest reports
 //

@@ -95,9 +95,10 @@
 //	go fl.Run(ctx)
 //	defer fl.Close(ctx)
 //	// after the day (Scheduler.SendTime):
+//	err = fl.Forget(ctx, day) // the Store holds the day's counts now
 //	claimed, err := fl.ClaimReports(ctx, day)
 //	for _, c := range claimed {
-//		// hand c.Report to the delivery queue, then
+//		// hand c.Report over for delivery (submit.Queue.Enqueue), then
 //		err = fl.FinishReport(ctx, c)
 //	}
 //
@@ -110,10 +111,10 @@
 // loses it when the lease expires. The node id (FlushConfig.Node) is
 // stable across restarts and unique within the fleet.
 //
-// RFC 8460 reports are also the format to move counts between nodes or
-// to an analyzer: report.Merge adds up reports, and the merged reports of
-// several Aggregators with the same Config are byte for byte the report of
-// one Aggregator that recorded all their sessions (with OnlyFailures
+// Without a Store, RFC 8460 reports can carry counts to an analyzer or
+// between processes: report.Merge adds up reports, and the merged reports
+// of several Aggregators with the same Config are byte for byte the report
+// of one Aggregator that recorded all their sessions (with OnlyFailures
 // unset: a node leaves out the reports of domains where it saw no
 // failure).
 //
@@ -124,6 +125,12 @@
 // to another Aggregator. Merging the snapshots of N nodes gives the
 // reports that one node recording every session gives; restoring a
 // snapshot written before a restart loses nothing that was snapshotted.
+// Snapshots are for an Aggregator without a Flusher (a single process
+// that keeps its counts in a file, or a copy of the counts to inspect):
+// a Flusher already makes the counts durable and shares them across the
+// fleet, and the counts of a snapshot merged into an Aggregator that has a
+// Flusher are flushed like recorded ones, so sessions the Store already
+// holds count twice.
 //
 // A snapshot is UTF-8 JSON lines (one JSON object per line, every line,
 // the last one included, ending in "\n"). Version 2:
@@ -204,10 +211,10 @@
 // compact binary encoding built in a stack buffer, one hash per detail,
 // and each detail entry points at its summary. PolicyID builds the
 // policy's Key, so callers that record many sessions cache the PolicyID
-// with the policy. Reports,
-// WriteSnapshot, Days, Forget and Stats lock each shard briefly in turn, so
-// their view of the counts is consistent per (day, policy) pair, not
-// across pairs; WriteSnapshot does its I/O after releasing the locks.
+// with the policy. Reports, WriteSnapshot, Days, Forget, Stats and a
+// Flusher's flush lock each shard briefly in turn, so their view of the
+// counts is consistent per (day, policy) pair, not across pairs;
+// WriteSnapshot and the flush do their I/O after releasing the locks.
 // MergeSnapshot parses the whole snapshot before it takes any lock.
 //
 // # Limits

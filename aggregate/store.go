@@ -18,9 +18,10 @@ import (
 // changes nothing, so a flush retried after a lost answer is never counted
 // twice.
 //
-// Building a day's report for a policy domain is claimed with a lease, so
-// that exactly one node of a fleet builds and hands over each report; a
-// claim whose node died is taken over once its lease expires.
+// Any node may build a day's report for a policy domain, but handing it
+// over is claimed with a lease, so that exactly one node of a fleet hands
+// over each report (RFC 8460 §4.1: one report per policy domain per day);
+// a claim whose node died is taken over once its lease expires.
 //
 // Implementations must be safe for concurrent use by several goroutines
 // and by several processes sharing the database.

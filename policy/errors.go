@@ -34,7 +34,8 @@ var errTooLarge = fmt.Errorf("policy: mta-sts policy larger than %d bytes: %w", 
 var ErrNotSTSRecord = errors.New("policy: not an mta-sts record (does not begin with v=STSv1)")
 
 // ErrNoSTSRecord is returned by SelectSTSRecord when none of the TXT
-// strings is an MTA-STS record.
+// strings is an MTA-STS record; STSFetcher.Fetch and STSCache.Lookup
+// return it wrapped (match it with errors.Is).
 var ErrNoSTSRecord = errors.New("policy: no mta-sts record")
 
 // ErrMultipleSTSRecords is returned by SelectSTSRecord when more than one

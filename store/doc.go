@@ -64,10 +64,12 @@
 // a report (schema version 4): a narrow row per policy and per failure
 // detail with the UTC day, reporter, domain, type, mode, result type,
 // lower-case MX host and sending IP, indexed by date and by domain; and
-// per UTC day and reporter (and policy type and mode) the distinct reports
-// and session sums, which answer the reporter and policy breakdowns and
-// the previous window of a summary over all domains in whole UTC days.
-// Readiness reads the two views.
+// per UTC day and reporter (and policy type and mode, or policy domain)
+// the distinct reports and session sums, which answer the per-day totals,
+// the reporter and policy breakdowns and the previous window of a summary
+// over all domains in whole UTC days. Readiness reads its evidence and the
+// policy's mode from the per-policy rollup and its blockers from the view
+// tlsrpt_failure_rows (they need the policies' mx patterns).
 //
 //   - Summarize: totals and failure rate, per UTC day and policy domain,
 //     breakdowns (result type, family, reporter, policy type/mode, the most
@@ -201,6 +203,10 @@
 //     disjoint jobs; Save writes the attempt's outcome (the per-rua outcomes
 //     as a JSON array) and releases the lease, and fails with
 //     submit.ErrNotLeased when another node leased the job meanwhile.
+//     Finished jobs stay in tlsrpt_mta_jobs, report included: they are what
+//     makes a second Enqueue of the same report-id change nothing. Neither
+//     ForgetDay nor anything else in the package deletes them; the table
+//     grows by one row per report handed over.
 //
 // Leases compare the callers' clocks (Claim.Now, Lease's now), never the
 // database's: the nodes' clocks should agree to well within a lease.
@@ -254,7 +260,8 @@
 // a partial index of unfinished jobs by due time). Version 3 adds
 // tlsrpt_sts_cache, the MTA-STS policy cache. Version 4 adds the views'
 // rollups (tlsrpt_policy_rollup, tlsrpt_failure_rollup,
-// tlsrpt_daily_reporters, tlsrpt_daily_policies; see Views) and fills them
+// tlsrpt_daily_reporters, tlsrpt_daily_policies, tlsrpt_daily_domains;
+// see Views) and fills them
 // from the stored reports. Every name starts with "tlsrpt_", so
 // the tables can share a database with others. Times are TIMESTAMPTZ on
 // PostgreSQL and RFC 3339 UTC text with six fraction digits on SQLite; IP

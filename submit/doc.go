@@ -58,7 +58,8 @@
 // [RetryPolicy.NextAttempt] is a pure function from (first attempt, now,
 // attempt number, error) to the next attempt time, with jitter from an
 // injectable random source; it never sleeps, so an MTA can put reports
-// into its own queue. [Result.Pending] lists the URIs worth retrying.
+// into its own queue, as a [Worker] does with a [Queue] (see Queueing).
+// [Result.Pending] lists the URIs worth retrying.
 // A retry after a timeout may deliver a report twice (the endpoint may
 // have stored it before the answer was lost); receivers recognise
 // duplicates by report-id.

@@ -52,10 +52,14 @@ type Job struct {
 	// Attempts counts delivery attempts made.
 	Attempts int
 	// Done is set once one destination accepted the report (RFC 8460 §3)
-	// or no retry can help (permanent failures, window over).
+	// or no retry can help: every destination failed permanently, the
+	// retry window is over, the policy domain publishes no usable TLSRPT
+	// record, or Report does not decode.
 	Done bool
 	// Outcomes holds the latest outcome at each destination, one per rua
-	// URI, in record order.
+	// URI, in record order; when the last record lookup failed (or Report
+	// did not decode), an outcome with an empty URI saying why comes
+	// first.
 	Outcomes []JobOutcome
 }
 

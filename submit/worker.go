@@ -42,12 +42,13 @@ const (
 //   - Otherwise the report is delivered to every rua URI of the record
 //     that has no outcome yet or whose latest outcome is a temporary
 //     failure; URIs that failed permanently or were skipped keep their
-//     outcome and are not tried again. Once one destination accepts the
-//     report the Job is Done (Delivered, RFC 8460 §3).
+//     outcome and are not tried again (a mailto URI skipped because the
+//     Deliverer has no MailSender included). Once one destination accepts
+//     the report the Job is Done (Delivered, RFC 8460 §3).
 //   - A delivery that failed only temporarily is due again at
 //     RetryPolicy.NextAttempt (Retry); when no retry can help the Job is
-//     Done (Failed when every destination failed permanently, Expired
-//     when the window after FirstAttempt is over).
+//     Done (Failed when every destination failed permanently or was
+//     skipped, Expired when the window after FirstAttempt is over).
 //   - A Job whose Report does not decode as a report is Done (Failed).
 //     Jobs a pass leased but could not start before its context ended or
 //     its lease time ran out are saved unchanged (Released), due again.

@@ -1,7 +1,8 @@
 // Package apidoc holds the tests that enforce the module's documentation
-// standard (STYLE.md, "Comments" and "Tests") on its public packages:
-// every package except internal/…, cmd/…, examples/… and the bench
-// module. It reads the source with go/parser and has no code of its own.
+// standard (CONTRIBUTING.md, "Tests" and "Changes to the public API") on
+// its public packages: every package except internal/…, cmd/…, examples/…
+// and the bench module. It reads the source with go/parser and has no code
+// of its own.
 //
 // TestAPIDoc fails, naming file:line, for
 //
