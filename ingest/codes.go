@@ -55,6 +55,13 @@ const (
 	// CodeZipMembers: a zip input held members that are not reports
 	// (skipped).
 	CodeZipMembers tlsrpt.Code = "ingest-zip-members"
+	// CodeNotAReport: a JSON input names none of the members of an RFC
+	// 8460 report (organization-name, report-id, policies): FateMalformed,
+	// or 400 from the Receiver.
+	CodeNotAReport tlsrpt.Code = "ingest-not-a-report"
+	// CodeNoDateRange: a report has no date-range (RFC 8460 §4.4), so it
+	// cannot be put on a day: FateMalformed, or 400 from the Receiver.
+	CodeNoDateRange tlsrpt.Code = "ingest-no-date-range"
 	// CodeMessageTooLarge: an input (a mail, a file, a request body)
 	// is over Reader.MaxMessageSize or a Source's MaxMessageSize. The
 	// Diagnostic's Offset is the cap; its Err is tlsrpt.ErrTooLarge.

@@ -75,7 +75,11 @@
 //     not claim a report either (text/html, multipart/form-data, ...), or
 //     for a Content-Encoding other than gzip;
 //   - 400, with a plain-text reason, when the body claims or looks like a
-//     report but does not decode;
+//     report but does not decode, or decodes to nothing that can be
+//     counted: a JSON object naming none of organization-name, report-id
+//     and policies ([CodeNotAReport]), or a report without date-range
+//     ([CodeNoDateRange]; it cannot be put on a day). The Reader gives the
+//     same inputs FateMalformed;
 //   - 500 when Handle fails (the sender keeps the report and retries) or
 //     when Handle is nil;
 //   - 503 with Retry-After: 60 (RFC 9110 §15.6.4) when

@@ -50,15 +50,15 @@ func notMail() Trust {
 }
 
 // decode decodes one report (JSON or gzip) with the Reader's cap; a
-// JSON text that decodes to nothing of a report is an error.
+// report that cannot be counted (usable) is an error.
 func (rd *Reader) decode(data []byte) (*report.Report, []tlsrpt.Diagnostic, error) {
 	dec := report.Decoder{MaxSize: orDefault(rd.MaxReportSize, DefaultMaxReportSize)}
 	rep, warnings, err := dec.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, nil, err
 	}
-	if rep.ReportID == "" && len(rep.Policies) == 0 && rep.OrganizationName == "" {
-		return nil, nil, errors.New("ingest: JSON names no RFC 8460 report member")
+	if d := usable(rep); d != nil {
+		return nil, nil, d
 	}
 	return rep, warnings, nil
 }
@@ -199,6 +199,12 @@ func (rd *Reader) readMail(ctx context.Context, data []byte, res *Result) {
 	res.Mail = &Facts{
 		From: msg.From, Subject: msg.Subject, MessageID: msg.MessageID, Date: msg.Date,
 		ReportDomain: msg.ReportDomain, Submitter: msg.Submitter, ReportID: msg.ReportID,
+	}
+	for _, rep := range msg.Reports {
+		if d := usable(rep); d != nil {
+			fail(res, d)
+			return
+		}
 	}
 	trust := rd.trustMail(ctx, data, msg)
 	for i, rep := range msg.Reports {

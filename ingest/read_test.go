@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -47,6 +48,11 @@ func TestRead(t *testing.T) {
 		{name: "garbage", reason: "neither mail nor JSON", in: []byte("\x00\x01binary"), want: outcome{FormatUnknown, FateMalformed, "", 0}},
 		{name: "empty", reason: "nothing", in: nil, want: outcome{FormatUnknown, FateMalformed, "", 0}},
 		{name: "json not a report", reason: "no RFC 8460 member", in: []byte(`{"hello":"world"}`), want: outcome{FormatJSON, FateMalformed, "", 0}},
+		{name: "json without date-range", reason: "cannot be put on a day; kept it would count on 0001-01-01",
+			in: bytes.Replace(js, []byte(`"date-range"`), []byte(`"x-date-range"`), 1), want: outcome{FormatJSON, FateMalformed, "", 0}},
+		{name: "mail without date-range", reason: "the same rule for a mailed report",
+			in:     []byte(testmail.ReportMail(t, "google.com", json.RawMessage(bytes.Replace(js, []byte(`"date-range"`), []byte(`"x-date-range"`), 1)))),
+			reader: Reader{NoDKIM: true}, want: outcome{FormatMail, FateMalformed, "", 0}},
 		{name: "truncated gzip", reason: "a cut stream is malformed", in: gz(t, js)[:40], want: outcome{FormatGzip, FateMalformed, "", 0}},
 		{name: "gzip bomb", reason: "stops at MaxReportSize", in: bomb, reader: Reader{MaxReportSize: 1 << 20}, want: outcome{FormatGzip, FateTooLarge, "", 0}},
 		{name: "too large input", reason: "MaxMessageSize", in: js, reader: Reader{MaxMessageSize: 100}, want: outcome{FormatJSON, FateTooLarge, "", 0}},

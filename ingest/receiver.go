@@ -212,6 +212,10 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if d := usable(rep); d != nil {
+		plain(w, http.StatusBadRequest, "not a usable report: "+d.Message)
+		return
+	}
 	if rv.Handle == nil {
 		plain(w, http.StatusInternalServerError, "receiver has no handler; report not stored")
 		return

@@ -109,6 +109,11 @@ func TestReceiver(t *testing.T) {
 		{name: "broken json", contentType: mediaTypeJSON, body: []byte(`{"organization-name":`), wantStatus: 400},
 		{name: "json array", contentType: mediaTypeJSON, body: []byte(`[1,2]`), wantStatus: 400},
 		{name: "empty body", contentType: mediaTypeJSON, wantStatus: 400},
+		// The lenient decoder fills missing members with zero values; a
+		// report with nothing to count, or no date-range to count it on,
+		// is refused rather than stored on 0001-01-01.
+		{name: "empty object", contentType: mediaTypeJSON, body: []byte(`{}`), wantStatus: 400},
+		{name: "no date-range", contentType: mediaTypeJSON, body: bytes.Replace(canonical, []byte(`"date-range"`), []byte(`"x-date-range"`), 1), wantStatus: 400},
 		{name: "oversized body", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
 		{name: "oversized Content-Length", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: 100}, wantStatus: 413},
 		{name: "exactly at the cap", contentType: mediaTypeJSON, body: canonical, receiver: Receiver{MaxBodySize: int64(len(canonical))}, wantStatus: 200},
