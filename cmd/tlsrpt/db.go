@@ -61,6 +61,9 @@ type storeFlags struct {
 	policyType, mode       string
 	resultType, family, mx string
 	ip, trust              string
+	// windowOnly makes storeVerb refuse the filter flags: the verb
+	// applies only the window.
+	windowOnly bool
 }
 
 func newStoreFlags(name string, days int) *storeFlags {
@@ -228,6 +231,16 @@ func openDB(dsn string, create bool) (*sql.DB, error) {
 
 // storeVerb runs the common part of a store verb: flags, store, filter.
 // It returns nil and the exit code when the verb should stop.
+// isFilterFlag reports whether name is a flag of newStoreFlags that
+// narrows the rows beyond the window.
+func isFilterFlag(name string) bool {
+	switch name {
+	case "domain", "reporter", "policy-type", "mode", "result-type", "family", "mx", "ip", "trust":
+		return true
+	}
+	return false
+}
+
 func storeVerb(ctx context.Context, e *env, o *storeFlags, help string, args []string) (*store.Store, store.ViewFilter, []string, int) {
 	name := o.fs.Name()
 	pos, err := o.parse(args)
@@ -238,6 +251,18 @@ func storeVerb(ctx context.Context, e *env, o *storeFlags, help string, args []s
 	if o.help {
 		fmt.Fprint(e.stdout, help)
 		return nil, store.ViewFilter{}, nil, exitOK
+	}
+	if o.windowOnly {
+		var refused []string
+		o.fs.Visit(func(fl *flag.Flag) {
+			if isFilterFlag(fl.Name) {
+				refused = append(refused, "--"+fl.Name)
+			}
+		})
+		if len(refused) > 0 {
+			fmt.Fprintf(e.stderr, "tlsrpt %s: %s does not apply: only --db, the window and --json do\n\n%s", name, strings.Join(refused, ", "), help)
+			return nil, store.ViewFilter{}, nil, exitUsage
+		}
 	}
 	f, err := o.filter(e)
 	if err != nil {

@@ -34,7 +34,8 @@ Flags:
   --min-sessions N      sessions needed (default 1000)
   --min-days N          UTC days with reports needed (default 7)
 ` + dbHelp + `
-Only --db, the window and --json apply; DOMAIN is the policy domain.
+Only --db, the window and --json apply (the filter flags are refused);
+DOMAIN is the policy domain.
 --json writes store.Readiness as one JSON object (go doc
 github.com/go-tlsrpt/tlsrpt/store.Readiness).
 
@@ -47,6 +48,7 @@ error or no store; 3 the store failed.
 
 func runReadiness(ctx context.Context, e *env, args []string) int {
 	o := newStoreFlags("readiness", 30)
+	o.windowOnly = true
 	var cfg store.ReadinessConfig
 	o.fs.IntVar(&cfg.MinReporters, "min-reporters", 0, "")
 	o.fs.Int64Var(&cfg.MinSessions, "min-sessions", 0, "")

@@ -149,6 +149,8 @@ func TestViewsUsageErrors(t *testing.T) {
 		{"summary", "--db", db, "--ip", "nope"},
 		{"summary", "--db", db, "extra"},
 		{"readiness", "--db", db},
+		{"readiness", "--db", db, "--reporter", "Google Inc.", "example.com"}, // a filter it would ignore
+		{"readiness", "--db", db, "--family", "mta-sts", "example.com"},
 		{"alerts", "--db", db, "--bogus"},
 		{"reports", "--db", db, "--limit", "-1"},
 		{"reports", "--db", db, "--offset", "x"},
