@@ -31,11 +31,15 @@ import (
 // errFailed means some files could not be parsed; each was reported.
 var errFailed = errors.New("some files could not be parsed")
 
+// errUsage means the command line named no file; the usage was printed.
+var errUsage = errors.New("no file named")
+
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp): // -h: the usage was asked for
+	case errors.Is(err, errUsage):
 		os.Exit(2)
 	case errors.Is(err, errFailed):
 		os.Exit(1)
@@ -60,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return flag.ErrHelp
+		return errUsage
 	}
 	failed := false
 	for _, name := range fs.Args() {

@@ -75,7 +75,8 @@ func TestRun(t *testing.T) {
 			wantErr:    errFailed,
 			wantStderr: []string{"none.json: open"},
 		},
-		{name: "no arguments", wantErr: flag.ErrHelp, wantStderr: []string{"usage: analyzer"}},
+		{name: "no arguments", wantErr: errUsage, wantStderr: []string{"usage: analyzer"}},
+		{name: "help", args: []string{"-h"}, wantErr: flag.ErrHelp, wantStderr: []string{"usage: analyzer"}},
 		{name: "unknown flag", args: []string{"-x"}, wantErr: errors.New("any")},
 	}
 	for _, tt := range tests {
