@@ -204,9 +204,11 @@
 //     as a JSON array) and releases the lease, and fails with
 //     submit.ErrNotLeased when another node leased the job meanwhile.
 //     Finished jobs stay in tlsrpt_mta_jobs, report included: they are what
-//     makes a second Enqueue of the same report-id change nothing. Neither
-//     ForgetDay nor anything else in the package deletes them; the table
-//     grows by one row per report handed over.
+//     makes a second Enqueue of the same report-id change nothing, and
+//     what an operator reads to see where a report went. ForgetDay does not
+//     delete them; DeleteFinishedJobs deletes those enqueued before a time
+//     (run it for days the MTA has forgotten: a report that can no longer
+//     be claimed can no longer be enqueued twice).
 //
 // Leases compare the callers' clocks (Claim.Now, Lease's now), never the
 // database's: the nodes' clocks should agree to well within a lease.

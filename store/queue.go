@@ -154,6 +154,32 @@ WHERE id = ? AND lease_node = ?`),
 	return nil
 }
 
+// DeleteFinishedJobs deletes the Jobs that are Done and were enqueued
+// before the given time, and returns how many it deleted. The queue keeps
+// finished Jobs, their report and outcomes, so that an operator can see
+// what was delivered where, and so that Enqueue of the same report-id
+// stays a no-op; delete only Jobs older than the days whose counts and
+// claims the MTA keeps (ForgetDay), since a report that can no longer be
+// claimed can no longer be enqueued again. Unfinished Jobs are never
+// deleted.
+func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
+	stmt, err := s.newCall(ctx, false, rebind(s.dialect, "DELETE FROM tlsrpt_mta_jobs WHERE done AND created < ?"),
+		timeArg(s.dialect, before))
+	if err != nil {
+		return 0, fmt.Errorf("store: delete finished jobs: %w", err)
+	}
+	var n int64
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = stmt.exec(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete finished jobs: %w", err)
+	}
+	return n, nil
+}
+
 // scanJob reads a Job from the columns id, policy_domain, report,
 // created, first_attempt, next_attempt, attempts, done, outcomes.
 func scanJob(rows *sql.Rows) (*submit.Job, error) {

@@ -244,3 +244,42 @@ func TestQueueLeaseConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteFinishedJobs deletes the finished Jobs enqueued before the
+// cutoff and nothing else: not a finished Job enqueued later, not an
+// unfinished one however old.
+func TestDeleteFinishedJobs(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		old, recent, pending := job("old", qt0), job("recent", qt0), job("pending", qt0)
+		old.Created = qt0.Add(-10 * 24 * time.Hour)
+		pending.Created = old.Created
+		recent.Created = qt0.Add(-time.Hour)
+		for _, j := range []*submit.Job{old, recent, pending} {
+			_, err := st.Enqueue(ctx, j)
+			require.NoError(t, err)
+		}
+		leased, err := st.Lease(ctx, "n1", qt0, qt0.Add(time.Minute), 10)
+		require.NoError(t, err)
+		require.Len(t, leased, 3)
+		for _, j := range leased {
+			j.Attempts, j.Done = 1, j.ID != "pending"
+			j.NextAttempt = qt0.Add(time.Hour)
+			require.NoError(t, st.Save(ctx, "n1", j))
+		}
+		n, err := st.DeleteFinishedJobs(ctx, qt0.Add(-24*time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n)
+		// What is left: the recent finished Job (Enqueue stays a no-op)
+		// and the pending one (leased again when due).
+		ok, err := st.Enqueue(ctx, job("recent", qt0))
+		require.NoError(t, err)
+		require.False(t, ok, "recent finished job was deleted")
+		got, err := st.Lease(ctx, "n1", qt0.Add(2*time.Hour), qt0.Add(3*time.Hour), 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{"pending"}, ids(got))
+		ok, err = st.Enqueue(ctx, job("old", qt0))
+		require.NoError(t, err)
+		require.True(t, ok, "old finished job was not deleted")
+	})
+}
