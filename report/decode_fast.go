@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -60,11 +61,25 @@ type fastScanner struct {
 // skipSpace skips JSON white space (RFC 8259 §2).
 func (f *fastScanner) skipSpace() {
 	b, i := f.buf, f.pos
-	for i < len(b) && b[i] <= ' ' && isSpace[b[i]] {
+	for i < len(b) {
+		c := b[i]
+		if c > ' ' || !isSpace[c] {
+			break
+		}
 		i++
+		if c == '\n' {
+			// Indentation (a quarter of a pretty-printed report's
+			// bytes): eight spaces at a time.
+			for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == eightSpaces {
+				i += 8
+			}
+		}
 	}
 	f.pos = i
 }
+
+// eightSpaces is eight ' ' bytes read as one little-endian word.
+const eightSpaces = 0x2020202020202020
 
 // isSpace marks JSON white space.
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
@@ -300,13 +315,7 @@ func (f *fastScanner) scanString() bool {
 	f.plainAt = -1
 	plain := true
 	for {
-		// Eight bytes at a time while none is special, then byte by byte.
-		for i+8 <= len(b) && !hasSpecial(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		for i < len(b) && plainByte[b[i]] {
-			i++
-		}
+		i = skipPlain(b, i)
 		if i >= len(b) {
 			return false
 		}
@@ -357,14 +366,32 @@ func (f *fastScanner) scanString() bool {
 	}
 }
 
-// hasSpecial reports whether any byte of x is not a plainByte: '"', '\\',
-// a control character or a byte of a multi-byte UTF-8 sequence (the usual
-// SWAR tests; no false negatives).
-func hasSpecial(x uint64) bool {
+// skipPlain returns the index of the first byte at or after b[i] that is
+// not a plainByte, or len(b): eight bytes at a time, then (near the end of
+// b) byte by byte.
+func skipPlain(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := specialMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// specialMask returns the high bit of each byte of x (a little-endian
+// word) that is not a plainByte: '"', '\\', a control character or a byte
+// of a multi-byte UTF-8 sequence (the usual SWAR tests). A test may also
+// mark bytes above one it marks rightly (a borrow runs upwards), never
+// below: the lowest bit set is exactly the first such byte.
+func specialMask(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (lo * '"')
 	b := x ^ (lo * '\\')
-	return ((q-lo)&^q|(b-lo)&^b|(x-lo*' ')&^x|x)&hi != 0
+	return ((q-lo)&^q | (b-lo)&^b | (x-lo*' ')&^x | x) & hi
 }
 
 // hex4 parses the four hex digits at b[i:].

@@ -92,60 +92,44 @@ var required = [...]uint32{
 	objDetail:       1<<mResultType | 1<<mFailedSessionCount,
 }
 
-// lookupMember maps an RFC member name to its member.
+// lookupMember maps an RFC member name to its member: the name's slot in
+// memberSlots holds the only member it can be, and one comparison decides.
 func lookupMember(name []byte) member {
-	switch string(name) {
-	case "organization-name":
-		return mOrganizationName
-	case "date-range":
-		return mDateRange
-	case "contact-info":
-		return mContactInfo
-	case "report-id":
-		return mReportID
-	case "policies":
-		return mPolicies
-	case "start-datetime":
-		return mStart
-	case "end-datetime":
-		return mEnd
-	case "policy":
-		return mPolicy
-	case "summary":
-		return mSummary
-	case "failure-details":
-		return mFailureDetails
-	case "policy-type":
-		return mPolicyType
-	case "policy-string":
-		return mPolicyString
-	case "policy-domain":
-		return mPolicyDomain
-	case "mx-host":
-		return mMXHost
-	case "total-successful-session-count":
-		return mSuccessful
-	case "total-failure-session-count":
-		return mFailure
-	case "result-type":
-		return mResultType
-	case "sending-mta-ip":
-		return mSendingMTAIP
-	case "receiving-mx-hostname":
-		return mReceivingMXHostname
-	case "receiving-mx-helo":
-		return mReceivingMXHelo
-	case "receiving-ip":
-		return mReceivingIP
-	case "failed-session-count":
-		return mFailedSessionCount
-	case "additional-information":
-		return mAdditionalInformation
-	case "failure-reason-code":
-		return mFailureReasonCode
+	if len(name) < minMemberLen || len(name) > maxMemberLen {
+		return mNone
+	}
+	m := memberSlots[memberHash(name)]
+	if m != mNone && string(name) == memberNames[m] {
+		return m
 	}
 	return mNone
 }
+
+// The shortest and the longest RFC member names ("policy",
+// "total-successful-session-count").
+const minMemberLen, maxMemberLen = 6, 30
+
+// memberHash maps a name of minMemberLen to maxMemberLen bytes to a slot
+// of memberSlots, from its length and its first and last bytes: no two
+// RFC names share a slot (TestMemberSlots).
+func memberHash(name []byte) uint8 {
+	return uint8(len(name)*6+int(name[0])+int(name[len(name)-1])*5) & (numSlots - 1)
+}
+
+// numSlots is the size of memberSlots, a power of two.
+const numSlots = 64
+
+// memberSlots maps memberHash to the member of that hash, mNone where
+// there is none.
+var memberSlots = func() (t [numSlots]member) {
+	for i := range t {
+		t[i] = mNone
+	}
+	for m := range numMembers {
+		t[memberHash([]byte(memberNames[m]))] = m
+	}
+	return t
+}()
 
 // lookupVariant recognises draft, prose and misspelt member names after
 // folding case and '_' (foldName).
