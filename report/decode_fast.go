@@ -54,6 +54,9 @@ type fastScanner struct {
 	// escapes, else -1: its contents are then its bytes (see unquote).
 	plainAt int
 
+	// lastEnd is the end of the last span: see spanEnd.
+	lastEnd int
+
 	hasPeek bool          // peekK is the kind at pos, separators skipped
 	peekK   jsontext.Kind // until value or delim consumes the token
 }
@@ -88,12 +91,10 @@ var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 // returns the kind of the next token, 0 if there is none or it cannot
 // start a token.
 func (f *fastScanner) peek() jsontext.Kind {
-	if f.hasPeek {
-		return f.peekK
+	if !f.hasPeek {
+		f.peekK, f.hasPeek = f.peekToken(), true
 	}
-	k := f.peekToken()
-	f.hasPeek, f.peekK = true, k
-	return k
+	return f.peekK
 }
 
 // peekToken is peek without the memo: the grammar peeks before it reads,
@@ -184,6 +185,9 @@ func (f *fastScanner) value() (jsontext.Value, bool) {
 		return nil, f.fail()
 	}
 	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
 	return jsontext.Value(f.buf[start:f.pos]), true
 }
 
@@ -218,12 +222,17 @@ func (f *fastScanner) delim() bool {
 	}
 	f.pos++
 	f.end = f.pos
+	if !f.spanEnd() {
+		return f.fail()
+	}
 	return true
 }
 
-// skip reads one whole value.
+// skip reads one whole value, one span (as the tokenizer's SkipValue).
 func (f *fastScanner) skip() bool {
-	d0 := f.depth
+	d0, in := f.depth, f.inSpan
+	f.inSpan = true
+	defer func() { f.inSpan = in }()
 	for {
 		switch f.peek() {
 		case '{', '[', '}', ']':
@@ -236,9 +245,33 @@ func (f *fastScanner) skip() bool {
 			}
 		}
 		if f.depth == d0 {
-			return true
+			break
 		}
 	}
+	f.inSpan = in
+	if !f.spanEnd() {
+		return f.fail()
+	}
+	return true
+}
+
+// spanEnd is checkSpan for the fast pass, called after each token: a span
+// (a token, or a value read whole, and the white space before it) ends at
+// the last token read, unless inside an object asLocal reads whole (which
+// calls closeSpan at its end). It reports whether the span is within
+// maxTokenSize; a longer one leaves the input to the tokenizer path.
+func (f *fastScanner) spanEnd() bool {
+	if f.inSpan {
+		return true
+	}
+	return f.closeSpan()
+}
+
+// closeSpan ends a span at the last token read.
+func (f *fastScanner) closeSpan() bool {
+	span := f.end - f.lastEnd
+	f.lastEnd = f.end
+	return span <= maxTokenSize
 }
 
 // atEnd reports whether only white space follows the top-level value.
@@ -423,7 +456,7 @@ func hex4(b []byte, i int) (rune, bool) {
 func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []Warning, ok bool) {
 	s.fast = true
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
-	s.fs.hasPeek = false
+	s.fs.hasPeek, s.fs.lastEnd = false, 0
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
@@ -439,22 +472,10 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 		return nil, nil, false
 	}
 	// Trailing white space counts as a span of its own (see decode).
-	if int64(len(buf))-s.lastOff > maxTokenSize {
+	if len(buf)-s.fs.lastEnd > maxTokenSize {
 		return nil, nil, false
 	}
 	return rep, s.finishWarnings(), true
-}
-
-// fastSpan is checkSpan for the fast pass: the span ends at the last
-// token read.
-func (s *decodeState) fastSpan() error {
-	off := int64(s.fs.end)
-	span := off - s.lastOff
-	s.lastOff = off
-	if span > maxTokenSize {
-		return errFast
-	}
-	return nil
 }
 
 // resetGrammar undoes what a failed fast pass left in s.

@@ -474,14 +474,17 @@ func (s *decodeState) decodeSummary(sum *Summary) error {
 // decodeFailureDetails decodes the failure-details array. Elements are
 // decoded into chunks of growing size and copied once into a slice of the
 // exact length: a large report then allocates about twice its final size
-// instead of the five times append's 1.25 growth costs.
+// instead of the five times append's 1.25 growth costs. The first chunk
+// is the state's detailArr, so that the few details of most reports cost
+// one allocation of their exact size.
 func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	ok, err := s.beginArray(s.peekKind())
 	if !ok || err != nil {
 		return err
 	}
 	chunks := s.chunks[:0]
-	cur := make([]FailureDetail, 0, 4)
+	cur := s.detailArr[:0]
+	s.detailsDirty = true
 	total := 0
 	s.pushIndex()
 	for {
@@ -489,20 +492,17 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 		switch k := s.peekKind(); k {
 		case ']':
 			s.pop()
-			if len(chunks) == 0 {
-				pr.FailureDetails = cur
-			} else {
-				out := make([]FailureDetail, 0, total+len(cur))
+			if n := total + len(cur); n > 0 { // [] and absent are the same: nil
+				out := make([]FailureDetail, 0, n)
 				for _, c := range chunks {
 					out = append(out, c...)
 				}
 				pr.FailureDetails = append(out, cur...)
-				clear(chunks)
 			}
+			clear(chunks)
 			s.chunks = chunks[:0]
-			if len(pr.FailureDetails) == 0 {
-				pr.FailureDetails = nil // [] and absent are the same
-			}
+			clear(s.detailArr[:]) // drop the strings of this report
+			s.detailsDirty = false
 			return s.readDelim()
 		case '{':
 			if len(cur) == cap(cur) {
@@ -510,7 +510,7 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 				total += len(cur)
 				cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
 			}
-			cur = cur[:len(cur)+1]
+			cur = append(cur, FailureDetail{}) // detailArr may hold a failed pass's
 			fd := &cur[len(cur)-1]
 			if err := s.asLocal(func() error {
 				if err := s.readDelim(); err != nil {

@@ -47,7 +47,11 @@ type decodeState struct {
 	ipCache    map[string]netip.Addr // canonical IPv6 text seen in this report
 
 	chunks [][]FailureDetail // decodeFailureDetails' scratch
-	model  int64             // bytes of slice elements appended so far
+	// detailArr is decodeFailureDetails' first chunk; detailsDirty: it may
+	// hold strings (decodeFailureDetails did not finish).
+	detailArr    [4]FailureDetail
+	detailsDirty bool
+	model        int64 // bytes of slice elements appended so far
 
 	pathArr    [8]pathElem // backing array of path: reports nest 5 deep
 	strScratch []string    // stringArray's scratch
@@ -175,6 +179,10 @@ func (s *decodeState) release() {
 	if s.scratchDirty {
 		clear(s.strArr[:]) // a string array left by an error
 		s.scratchDirty = false
+	}
+	if s.detailsDirty {
+		clear(s.detailArr[:]) // failure details left by an error
+		s.detailsDirty = false
 	}
 	s.nameBuf, s.valBuf, s.ipBuf = s.nameBuf[:0], s.valBuf[:0], s.ipBuf[:0]
 	if s.loc.buf != nil {
@@ -412,29 +420,37 @@ func (s *decodeState) inputOffset() int64 {
 }
 
 // peekKind returns the kind of the next token (0 if it is invalid; the
-// next read then returns the error).
+// next read then returns the error). The fast pass's case is inlined at
+// the call.
 func (s *decodeState) peekKind() jsontext.Kind {
 	if s.fast {
 		return s.fs.peek()
 	}
+	return s.peekKindTok()
+}
+
+// peekKindTok is peekKind off the fast pass.
+func (s *decodeState) peekKindTok() jsontext.Kind {
 	if s.inLocal {
 		return s.loc.peek()
 	}
 	return s.dec.PeekKind()
 }
 
-// readValue reads the next complete value.
+// readValue reads the next complete value. The fast pass's case is
+// inlined at the call.
 func (s *decodeState) readValue() (jsontext.Value, error) {
 	if s.fast {
-		v, ok := s.fs.value()
-		if !ok {
-			return nil, errFast
-		}
-		if s.fs.inSpan {
+		if v, ok := s.fs.value(); ok {
 			return v, nil
 		}
-		return v, s.fastSpan()
+		return nil, errFast
 	}
+	return s.readValueTok()
+}
+
+// readValueTok is readValue off the fast pass.
+func (s *decodeState) readValueTok() (jsontext.Value, error) {
 	if s.inLocal {
 		return s.loc.value(), nil
 	}
@@ -467,10 +483,7 @@ func (s *decodeState) readDelim() error {
 		if !s.fs.delim() {
 			return errFast
 		}
-		if s.fs.inSpan {
-			return nil
-		}
-		return s.fastSpan()
+		return nil
 	}
 	if s.inLocal {
 		s.loc.skipSpace()
@@ -489,10 +502,7 @@ func (s *decodeState) skipValue() error {
 		if !s.fs.skip() {
 			return errFast
 		}
-		if s.fs.inSpan {
-			return nil
-		}
-		return s.fastSpan()
+		return nil
 	}
 	if s.inLocal {
 		s.loc.value()
@@ -531,7 +541,10 @@ func (s *decodeState) asLocal(fn func() error) error {
 		if err != nil {
 			return err
 		}
-		return s.fastSpan()
+		if !s.fs.closeSpan() {
+			return errFast
+		}
+		return nil
 	}
 	if s.inLocal || s.peekKind() != '{' {
 		return fn()
