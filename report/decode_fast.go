@@ -62,8 +62,11 @@ type fastScanner struct {
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
-func (f *fastScanner) skipSpace() {
-	b, i := f.buf, f.pos
+func (f *fastScanner) skipSpace() { f.pos = skipSpace(f.buf, f.pos) }
+
+// skipSpace returns the index of the first byte at or after b[i] that is
+// not JSON white space, or len(b).
+func skipSpace(b []byte, i int) int {
 	for i < len(b) {
 		c := b[i]
 		if c > ' ' || !isSpace[c] {
@@ -78,7 +81,7 @@ func (f *fastScanner) skipSpace() {
 			}
 		}
 	}
-	f.pos = i
+	return i
 }
 
 // eightSpaces is eight ' ' bytes read as one little-endian word.
@@ -134,6 +137,42 @@ func (f *fastScanner) peekToken() jsontext.Kind {
 		return jsontext.Kind(c)
 	}
 	return 0
+}
+
+// name reads a member name where one may come: after '{', or after a
+// member's value and the ',' that must then follow. It is nextMember's
+// common case in one call; for anything else (the object's '}', a memo
+// left by peek, input the generic reads then reject) it returns ok false
+// having read nothing.
+func (f *fastScanner) name() (jsontext.Value, bool) {
+	if f.hasPeek || f.bad {
+		return nil, false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	switch f.state {
+	case fsNameOrEnd:
+	case fsNext:
+		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '{' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	default:
+		return nil, false
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	f.state = fsColon
+	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
+	return jsontext.Value(b[i:f.pos]), true
 }
 
 // fail marks the input as not for the fast pass.

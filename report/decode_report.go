@@ -168,12 +168,18 @@ func lookupVariant(obj objKind, folded []byte) member {
 // reports duplicates and sets the path's last element to the name.
 func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 	for {
-		if s.peekKind() == '}' {
-			return mNone, s.readDelim()
+		var raw jsontext.Value
+		if s.fast {
+			raw, _ = s.fs.name()
 		}
-		raw, err := s.readValue()
-		if err != nil {
-			return mNone, err
+		if raw == nil {
+			if s.peekKind() == '}' {
+				return mNone, s.readDelim()
+			}
+			var err error
+			if raw, err = s.readValue(); err != nil {
+				return mNone, err
+			}
 		}
 		off := s.offset(raw)
 		name := s.unquote(&s.nameBuf, raw)
