@@ -197,7 +197,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			}
 			s.setName(sent)
 			if m == mNone {
-				if err := s.deviate(CodeUnknownMember, off, func() string { return "unknown member " + quoteShort(sent) + "; skipped" }); err != nil {
+				if err := s.deviate(CodeUnknownMember, off, func() string { return quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
 					return mNone, err
 				}
 				if err := s.skipValue(); err != nil {
@@ -206,7 +206,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 				continue
 			}
 			if err := s.deviate(CodeMemberNameVariant, off, func() string {
-				return "non-standard member name " + quoteShort(sent) + "; read as " + strconv.Quote(memberNames[m])
+				return quotedMsg2("non-standard member name ", sent, "; read as ", memberNames[m])
 			}); err != nil {
 				return mNone, err
 			}
@@ -236,11 +236,12 @@ func (s *decodeState) checkRequired(obj objKind, seen uint32, off int64) error {
 				s.dropped++
 				continue
 			}
-			repair := "the zero value is used"
+			repair := " is missing; the zero value is used"
 			if m == mEnd && seen&(1<<mStart) != 0 {
-				repair = "start-datetime is used" // so that the range is not reversed
+				repair = " is missing; start-datetime is used" // so that the range is not reversed
 			}
-			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return "required member " + strconv.Quote(name) + " is missing; " + repair }); err != nil {
+			// Member names are short: quoteShort quotes them whole.
+			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return quotedMsg("required member ", name, repair) }); err != nil {
 				return err
 			}
 		}
@@ -609,7 +610,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Type, changed = canonicalPolicyType(v)
 				if changed {
 					err = s.deviate(CodePolicyTypeCase, off, func() string {
-						return "policy-type " + quoteShort(v) + " not in RFC spelling; read as " + strconv.Quote(string(p.Type))
+						return quotedMsg2("policy-type ", v, " not in RFC spelling; read as ", string(p.Type))
 					})
 				}
 			}
@@ -622,7 +623,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Domain, changed = canonicalDomain(v)
 				if changed {
 					err = s.deviate(CodeDomainNonCanonical, off, func() string {
-						return "policy-domain " + quoteShort(v) + " is not a lower-case A-label; rewritten as " + strconv.Quote(p.Domain)
+						return quotedMsg2("policy-domain ", v, " is not a lower-case A-label; rewritten as ", p.Domain)
 					})
 				}
 			}
@@ -762,14 +763,14 @@ func (s *decodeState) mxHost() ([]string, error) {
 		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
-				return "mx-host entry " + quoteShort(h) + " has the policy-string \"mx: \" prefix; removed"
+				return quotedMsg("mx-host entry ", h, " has the policy-string \"mx: \" prefix; removed")
 			}); err != nil {
 				return nil, err
 			}
 		}
 		if changed {
 			if err := s.deviateAt(path, CodeDomainNonCanonical, off, func() string {
-				return "mx-host entry " + quoteShort(h) + " is not a lower-case A-label; rewritten as " + strconv.Quote(c)
+				return quotedMsg2("mx-host entry ", h, " is not a lower-case A-label; rewritten as ", c)
 			}); err != nil {
 				return nil, err
 			}
@@ -820,7 +821,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 		rt, changed := canonicalResultType(str)
 		if changed {
 			return rt, s.deviate(CodeResultTypeCase, off, func() string {
-				return "result-type " + quoteShort(str) + " not in registry spelling; read as " + strconv.Quote(string(rt))
+				return quotedMsg2("result-type ", str, " not in registry spelling; read as ", string(rt))
 			})
 		}
 		return rt, nil
@@ -858,13 +859,13 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	str := string(b)
 	a, err := netip.ParseAddr(str)
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return "invalid IP address " + quoteShort(b) + "; dropped" })
+		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return quotedMsg("invalid IP address ", string(b), "; dropped") })
 	}
 	a = a.Unmap()
 	s.ipBuf = a.AppendTo(s.ipBuf[:0])
 	if string(s.ipBuf) != str {
 		return a, s.deviate(CodeIPNonCanonical, off, func() string {
-			return "IP address " + quoteShort(b) + " not in canonical form; rewritten as " + strconv.Quote(string(s.ipBuf))
+			return quotedMsg2("IP address ", string(b), " not in canonical form; rewritten as ", string(s.ipBuf))
 		})
 	}
 	if s.ipCache == nil {
