@@ -75,8 +75,13 @@ func skipSpace(b []byte, i int) int {
 		i++
 		if c == '\n' {
 			// Indentation (a quarter of a pretty-printed report's
-			// bytes): eight spaces at a time.
-			for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == eightSpaces {
+			// bytes): the run of spaces after a line break, eight bytes
+			// at a time; the lowest byte that differs from ' ' ends it.
+			for i+8 <= len(b) {
+				if x := binary.LittleEndian.Uint64(b[i:]) ^ eightSpaces; x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
 				i += 8
 			}
 		}

@@ -304,3 +304,28 @@ func samePlainUnpack(t *testing.T, in string) bool {
 	}
 	return true
 }
+
+// TestSkipSpace checks skipSpace against a byte-by-byte scan on runs of
+// JSON white space (line breaks followed by indentation of every length
+// up to 20, tabs, carriage returns) ended by a token byte, a non-JSON
+// space byte or the end of the input.
+func TestSkipSpace(t *testing.T) {
+	naive := func(b []byte, i int) int {
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		return i
+	}
+	for _, lead := range []string{"", " ", "\n", "\r\n", "\t", ",\n"} {
+		for n := 0; n <= 20; n++ {
+			for _, end := range []string{"", "\"", "}", "\x0b", "\x00", "\n  x", "\t\n        \n "} {
+				in := []byte(lead + "\n" + strings.Repeat(" ", n) + end)
+				for start := 0; start <= len(lead); start++ {
+					if got, want := skipSpace(in, start), naive(in, start); got != want {
+						t.Fatalf("skipSpace(%q, %d) = %d, want %d", in, start, got, want)
+					}
+				}
+			}
+		}
+	}
+}
