@@ -180,6 +180,48 @@ func (f *fastScanner) name() (jsontext.Value, bool) {
 	return jsontext.Value(b[i:f.pos]), true
 }
 
+// str reads a string where a value may come: after a member name and its
+// ':', or as an array element (after '[', or after an element and the ','
+// that must then follow). It is the common case of the value reads in one
+// call; for anything else (another kind of value, the array's ']', a memo
+// left by peek, input the generic reads then reject) it returns ok false
+// having read nothing.
+func (f *fastScanner) str() (jsontext.Value, bool) {
+	if f.hasPeek || f.bad {
+		return nil, false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	switch f.state {
+	case fsValue, fsValueOrEnd:
+	case fsColon:
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	case fsNext:
+		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	default:
+		return nil, false
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	f.afterValue()
+	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
+	return jsontext.Value(b[i:f.pos]), true
+}
+
 // fail marks the input as not for the fast pass.
 func (f *fastScanner) fail() bool {
 	f.bad, f.hasPeek = true, false

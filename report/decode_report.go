@@ -698,7 +698,17 @@ func (s *decodeState) stringArray() ([]string, error) {
 	s.pushIndex()
 	for {
 		s.nextIndex()
-		switch k := s.peekKind(); k {
+		// On the fast pass a string element is read at once; anything
+		// else is peeked.
+		var v jsontext.Value
+		if s.fast {
+			v, _ = s.fs.str()
+		}
+		k := jsontext.Kind('"')
+		if v == nil {
+			k = s.peekKind()
+		}
+		switch k {
 		case ']':
 			s.pop()
 			s.strScratch = ss[:0]
@@ -710,9 +720,11 @@ func (s *decodeState) stringArray() ([]string, error) {
 			s.scratchDirty = false
 			return out, s.readDelim()
 		case '"':
-			v, err := s.readValue()
-			if err != nil {
-				return nil, err
+			if v == nil {
+				var err error
+				if v, err = s.readValue(); err != nil {
+					return nil, err
+				}
 			}
 			if err := s.grow(int64(unsafe.Sizeof(""))); err != nil {
 				return nil, err
@@ -786,7 +798,7 @@ func (s *decodeState) stringValue(intern bool) (string, error) {
 }
 
 func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return "", 0, err
 	}
@@ -806,7 +818,7 @@ func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
 
 // resultType reads result-type (RFC 8460 §4.3).
 func (s *decodeState) resultType() (ResultType, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return "", err
 	}
@@ -834,7 +846,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 // ip reads an IP address member (RFC 8460 §4.4: dotted-decimal IPv4 or
 // RFC 5952 IPv6).
 func (s *decodeState) ip() (netip.Addr, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return netip.Addr{}, err
 	}

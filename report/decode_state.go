@@ -449,6 +449,17 @@ func (s *decodeState) readValue() (jsontext.Value, error) {
 	return s.readValueTok()
 }
 
+// readScalar is readValue for a member whose value is usually a string:
+// on the fast pass, a string is read in one scanner call (fastScanner.str).
+func (s *decodeState) readScalar() (jsontext.Value, error) {
+	if s.fast {
+		if v, ok := s.fs.str(); ok {
+			return v, nil
+		}
+	}
+	return s.readValue()
+}
+
 // readValueTok is readValue off the fast pass.
 func (s *decodeState) readValueTok() (jsontext.Value, error) {
 	if s.inLocal {

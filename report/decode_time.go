@@ -10,7 +10,7 @@ const timeLayout = time.RFC3339Nano
 
 // dateTime reads a date-time member (RFC 3339 §5.6).
 func (s *decodeState) dateTime() (time.Time, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return time.Time{}, err
 	}
