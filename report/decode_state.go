@@ -420,25 +420,18 @@ func (s *decodeState) inputOffset() int64 {
 }
 
 // peekKind returns the kind of the next token (0 if it is invalid; the
-// next read then returns the error). The fast pass's case is inlined at
-// the call.
+// next read then returns the error).
 func (s *decodeState) peekKind() jsontext.Kind {
 	if s.fast {
 		return s.fs.peek()
 	}
-	return s.peekKindTok()
-}
-
-// peekKindTok is peekKind off the fast pass.
-func (s *decodeState) peekKindTok() jsontext.Kind {
 	if s.inLocal {
 		return s.loc.peek()
 	}
 	return s.dec.PeekKind()
 }
 
-// readValue reads the next complete value. The fast pass's case is
-// inlined at the call.
+// readValue reads the next complete value.
 func (s *decodeState) readValue() (jsontext.Value, error) {
 	if s.fast {
 		if v, ok := s.fs.value(); ok {
@@ -446,7 +439,14 @@ func (s *decodeState) readValue() (jsontext.Value, error) {
 		}
 		return nil, errFast
 	}
-	return s.readValueTok()
+	if s.inLocal {
+		return s.loc.value(), nil
+	}
+	v, err := s.dec.ReadValue()
+	if err != nil {
+		return nil, s.convert(err)
+	}
+	return v, s.checkSpan()
 }
 
 // readScalar is readValue for a member whose value is usually a string:
@@ -458,18 +458,6 @@ func (s *decodeState) readScalar() (jsontext.Value, error) {
 		}
 	}
 	return s.readValue()
-}
-
-// readValueTok is readValue off the fast pass.
-func (s *decodeState) readValueTok() (jsontext.Value, error) {
-	if s.inLocal {
-		return s.loc.value(), nil
-	}
-	v, err := s.dec.ReadValue()
-	if err != nil {
-		return nil, s.convert(err)
-	}
-	return v, s.checkSpan()
 }
 
 // checkSpan enforces maxTokenSize on what the last read consumed: the
