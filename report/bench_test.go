@@ -321,3 +321,80 @@ func BenchmarkEncodeLarge50k(b *testing.B) {
 	}
 	cpu.stop(b, int64(len(out)))
 }
+
+// BenchmarkDecodeVsTokenLoop decodes the shared corpus (as
+// BenchmarkDecodeSharedCorpus) and reads its tokens with a jsontext
+// token loop (as BenchmarkTokenLoopSharedCorpus), alternating the two in
+// one process so that both see the same binary, heap and machine load.
+// It reports "share%": the token loop's time over the decode's, as a
+// percentage (the share of the token loop's throughput the decoder
+// reaches), from the process CPU time of each side summed over all
+// iterations (the garbage collector included, the wait for a CPU on a
+// loaded machine not). "wall-share%" is the same from the fastest wall
+// time of each side, and "decode-cpu-ns/op" and "token-cpu-ns/op" the CPU
+// time of one pass of each. It skips when the corpus is absent.
+func BenchmarkDecodeVsTokenLoop(b *testing.B) {
+	plain, _, n, _ := sharedCorpus(b)
+	var dec jsontext.Decoder
+	var buf bytes.Buffer
+	decodePass := func() {
+		for _, d := range plain {
+			if _, _, err := Parse(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	tokenPass := func() {
+		for _, d := range plain {
+			buf.Reset()
+			buf.Write(d)
+			dec.Reset(&buf, allowDuplicateNames)
+			for {
+				if _, err := dec.ReadToken(); err != nil {
+					if err != io.EOF {
+						b.Fatal(err)
+					}
+					break
+				}
+			}
+		}
+	}
+	// timed runs f and returns its CPU and wall time.
+	timed := func(f func()) (cpu, wall time.Duration) {
+		c0, _ := processCPUTime()
+		t0 := time.Now()
+		f()
+		wall = time.Since(t0)
+		c1, _ := processCPUTime()
+		return c1 - c0, wall
+	}
+	// Warm both up (pools, buffers) before timing.
+	decodePass()
+	tokenPass()
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var cpuDec, cpuTok time.Duration
+	minDec, minTok := time.Duration(1<<62), time.Duration(1<<62)
+	for i := 0; i < b.N; i++ {
+		// Alternate which side runs first so neither always follows
+		// the other's garbage.
+		var cd, wd, ct, wt time.Duration
+		if i%2 == 0 {
+			cd, wd = timed(decodePass)
+			ct, wt = timed(tokenPass)
+		} else {
+			ct, wt = timed(tokenPass)
+			cd, wd = timed(decodePass)
+		}
+		cpuDec += cd
+		cpuTok += ct
+		minDec, minTok = min(minDec, wd), min(minTok, wt)
+	}
+	if cpuDec > 0 {
+		b.ReportMetric(100*float64(cpuTok)/float64(cpuDec), "share%")
+	}
+	b.ReportMetric(100*float64(minTok)/float64(minDec), "wall-share%")
+	b.ReportMetric(float64(cpuDec.Nanoseconds())/float64(b.N), "decode-cpu-ns/op")
+	b.ReportMetric(float64(cpuTok.Nanoseconds())/float64(b.N), "token-cpu-ns/op")
+}

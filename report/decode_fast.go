@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -53,18 +54,43 @@ type fastScanner struct {
 	// escapes, else -1: its contents are then its bytes (see unquote).
 	plainAt int
 
+	// lastEnd is the end of the last span: see spanEnd.
+	lastEnd int
+
 	hasPeek bool          // peekK is the kind at pos, separators skipped
 	peekK   jsontext.Kind // until value or delim consumes the token
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
-func (f *fastScanner) skipSpace() {
-	b, i := f.buf, f.pos
-	for i < len(b) && b[i] <= ' ' && isSpace[b[i]] {
+func (f *fastScanner) skipSpace() { f.pos = skipSpace(f.buf, f.pos) }
+
+// skipSpace returns the index of the first byte at or after b[i] that is
+// not JSON white space, or len(b).
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		c := b[i]
+		if c > ' ' || !isSpace[c] {
+			break
+		}
 		i++
+		if c == '\n' {
+			// Indentation (a quarter of a pretty-printed report's
+			// bytes): the run of spaces after a line break, eight bytes
+			// at a time; the lowest byte that differs from ' ' ends it.
+			for i+8 <= len(b) {
+				if x := binary.LittleEndian.Uint64(b[i:]) ^ eightSpaces; x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
+				i += 8
+			}
+		}
 	}
-	f.pos = i
+	return i
 }
+
+// eightSpaces is eight ' ' bytes read as one little-endian word.
+const eightSpaces = 0x2020202020202020
 
 // isSpace marks JSON white space.
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
@@ -73,12 +99,10 @@ var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 // returns the kind of the next token, 0 if there is none or it cannot
 // start a token.
 func (f *fastScanner) peek() jsontext.Kind {
-	if f.hasPeek {
-		return f.peekK
+	if !f.hasPeek {
+		f.peekK, f.hasPeek = f.peekToken(), true
 	}
-	k := f.peekToken()
-	f.hasPeek, f.peekK = true, k
-	return k
+	return f.peekK
 }
 
 // peekToken is peek without the memo: the grammar peeks before it reads,
@@ -118,6 +142,84 @@ func (f *fastScanner) peekToken() jsontext.Kind {
 		return jsontext.Kind(c)
 	}
 	return 0
+}
+
+// name reads a member name where one may come: after '{', or after a
+// member's value and the ',' that must then follow. It is nextMember's
+// common case in one call; for anything else (the object's '}', a memo
+// left by peek, input the generic reads then reject) it returns ok false
+// having read nothing.
+func (f *fastScanner) name() (jsontext.Value, bool) {
+	if f.hasPeek || f.bad {
+		return nil, false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	switch f.state {
+	case fsNameOrEnd:
+	case fsNext:
+		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '{' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	default:
+		return nil, false
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	f.state = fsColon
+	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
+	return jsontext.Value(b[i:f.pos]), true
+}
+
+// str reads a string where a value may come: after a member name and its
+// ':', or as an array element (after '[', or after an element and the ','
+// that must then follow). It is the common case of the value reads in one
+// call; for anything else (another kind of value, the array's ']', a memo
+// left by peek, input the generic reads then reject) it returns ok false
+// having read nothing.
+func (f *fastScanner) str() (jsontext.Value, bool) {
+	if f.hasPeek || f.bad {
+		return nil, false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	switch f.state {
+	case fsValue, fsValueOrEnd:
+	case fsColon:
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	case fsNext:
+		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	default:
+		return nil, false
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	f.afterValue()
+	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
+	return jsontext.Value(b[i:f.pos]), true
 }
 
 // fail marks the input as not for the fast pass.
@@ -169,6 +271,9 @@ func (f *fastScanner) value() (jsontext.Value, bool) {
 		return nil, f.fail()
 	}
 	f.end = f.pos
+	if !f.spanEnd() {
+		return nil, f.fail()
+	}
 	return jsontext.Value(f.buf[start:f.pos]), true
 }
 
@@ -203,12 +308,17 @@ func (f *fastScanner) delim() bool {
 	}
 	f.pos++
 	f.end = f.pos
+	if !f.spanEnd() {
+		return f.fail()
+	}
 	return true
 }
 
-// skip reads one whole value.
+// skip reads one whole value, one span (as the tokenizer's SkipValue).
 func (f *fastScanner) skip() bool {
-	d0 := f.depth
+	d0, in := f.depth, f.inSpan
+	f.inSpan = true
+	defer func() { f.inSpan = in }()
 	for {
 		switch f.peek() {
 		case '{', '[', '}', ']':
@@ -221,9 +331,33 @@ func (f *fastScanner) skip() bool {
 			}
 		}
 		if f.depth == d0 {
-			return true
+			break
 		}
 	}
+	f.inSpan = in
+	if !f.spanEnd() {
+		return f.fail()
+	}
+	return true
+}
+
+// spanEnd is checkSpan for the fast pass, called after each token: a span
+// (a token, or a value read whole, and the white space before it) ends at
+// the last token read, unless inside an object asLocal reads whole (which
+// calls closeSpan at its end). It reports whether the span is within
+// maxTokenSize; a longer one leaves the input to the tokenizer path.
+func (f *fastScanner) spanEnd() bool {
+	if f.inSpan {
+		return true
+	}
+	return f.closeSpan()
+}
+
+// closeSpan ends a span at the last token read.
+func (f *fastScanner) closeSpan() bool {
+	span := f.end - f.lastEnd
+	f.lastEnd = f.end
+	return span <= maxTokenSize
 }
 
 // atEnd reports whether only white space follows the top-level value.
@@ -300,13 +434,7 @@ func (f *fastScanner) scanString() bool {
 	f.plainAt = -1
 	plain := true
 	for {
-		// Eight bytes at a time while none is special, then byte by byte.
-		for i+8 <= len(b) && !hasSpecial(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		for i < len(b) && plainByte[b[i]] {
-			i++
-		}
+		i = skipPlain(b, i)
 		if i >= len(b) {
 			return false
 		}
@@ -357,14 +485,32 @@ func (f *fastScanner) scanString() bool {
 	}
 }
 
-// hasSpecial reports whether any byte of x is not a plainByte: '"', '\\',
-// a control character or a byte of a multi-byte UTF-8 sequence (the usual
-// SWAR tests; no false negatives).
-func hasSpecial(x uint64) bool {
+// skipPlain returns the index of the first byte at or after b[i] that is
+// not a plainByte, or len(b): eight bytes at a time, then (near the end of
+// b) byte by byte.
+func skipPlain(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := specialMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// specialMask returns the high bit of each byte of x (a little-endian
+// word) that is not a plainByte: '"', '\\', a control character or a byte
+// of a multi-byte UTF-8 sequence (the usual SWAR tests). A test may also
+// mark bytes above one it marks rightly (a borrow runs upwards), never
+// below: the lowest bit set is exactly the first such byte.
+func specialMask(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (lo * '"')
 	b := x ^ (lo * '\\')
-	return ((q-lo)&^q|(b-lo)&^b|(x-lo*' ')&^x|x)&hi != 0
+	return ((q-lo)&^q | (b-lo)&^b | (x-lo*' ')&^x | x) & hi
 }
 
 // hex4 parses the four hex digits at b[i:].
@@ -396,7 +542,7 @@ func hex4(b []byte, i int) (rune, bool) {
 func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []Warning, ok bool) {
 	s.fast = true
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
-	s.fs.hasPeek = false
+	s.fs.hasPeek, s.fs.lastEnd = false, 0
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
@@ -412,22 +558,10 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 		return nil, nil, false
 	}
 	// Trailing white space counts as a span of its own (see decode).
-	if int64(len(buf))-s.lastOff > maxTokenSize {
+	if len(buf)-s.fs.lastEnd > maxTokenSize {
 		return nil, nil, false
 	}
 	return rep, s.finishWarnings(), true
-}
-
-// fastSpan is checkSpan for the fast pass: the span ends at the last
-// token read.
-func (s *decodeState) fastSpan() error {
-	off := int64(s.fs.end)
-	span := off - s.lastOff
-	s.lastOff = off
-	if span > maxTokenSize {
-		return errFast
-	}
-	return nil
 }
 
 // resetGrammar undoes what a failed fast pass left in s.

@@ -92,60 +92,44 @@ var required = [...]uint32{
 	objDetail:       1<<mResultType | 1<<mFailedSessionCount,
 }
 
-// lookupMember maps an RFC member name to its member.
+// lookupMember maps an RFC member name to its member: the name's slot in
+// memberSlots holds the only member it can be, and one comparison decides.
 func lookupMember(name []byte) member {
-	switch string(name) {
-	case "organization-name":
-		return mOrganizationName
-	case "date-range":
-		return mDateRange
-	case "contact-info":
-		return mContactInfo
-	case "report-id":
-		return mReportID
-	case "policies":
-		return mPolicies
-	case "start-datetime":
-		return mStart
-	case "end-datetime":
-		return mEnd
-	case "policy":
-		return mPolicy
-	case "summary":
-		return mSummary
-	case "failure-details":
-		return mFailureDetails
-	case "policy-type":
-		return mPolicyType
-	case "policy-string":
-		return mPolicyString
-	case "policy-domain":
-		return mPolicyDomain
-	case "mx-host":
-		return mMXHost
-	case "total-successful-session-count":
-		return mSuccessful
-	case "total-failure-session-count":
-		return mFailure
-	case "result-type":
-		return mResultType
-	case "sending-mta-ip":
-		return mSendingMTAIP
-	case "receiving-mx-hostname":
-		return mReceivingMXHostname
-	case "receiving-mx-helo":
-		return mReceivingMXHelo
-	case "receiving-ip":
-		return mReceivingIP
-	case "failed-session-count":
-		return mFailedSessionCount
-	case "additional-information":
-		return mAdditionalInformation
-	case "failure-reason-code":
-		return mFailureReasonCode
+	if len(name) < minMemberLen || len(name) > maxMemberLen {
+		return mNone
+	}
+	m := memberSlots[memberHash(name)]
+	if m != mNone && string(name) == memberNames[m] {
+		return m
 	}
 	return mNone
 }
+
+// The shortest and the longest RFC member names ("policy",
+// "total-successful-session-count").
+const minMemberLen, maxMemberLen = 6, 30
+
+// memberHash maps a name of minMemberLen to maxMemberLen bytes to a slot
+// of memberSlots, from its length and its first and last bytes: no two
+// RFC names share a slot (TestMemberSlots).
+func memberHash(name []byte) uint8 {
+	return uint8(len(name)*6+int(name[0])+int(name[len(name)-1])*5) & (numSlots - 1)
+}
+
+// numSlots is the size of memberSlots, a power of two.
+const numSlots = 64
+
+// memberSlots maps memberHash to the member of that hash, mNone where
+// there is none.
+var memberSlots = func() (t [numSlots]member) {
+	for i := range t {
+		t[i] = mNone
+	}
+	for m := range numMembers {
+		t[memberHash([]byte(memberNames[m]))] = m
+	}
+	return t
+}()
 
 // lookupVariant recognises draft, prose and misspelt member names after
 // folding case and '_' (foldName).
@@ -184,12 +168,18 @@ func lookupVariant(obj objKind, folded []byte) member {
 // reports duplicates and sets the path's last element to the name.
 func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 	for {
-		if s.peekKind() == '}' {
-			return mNone, s.readDelim()
+		var raw jsontext.Value
+		if s.fast {
+			raw, _ = s.fs.name()
 		}
-		raw, err := s.readValue()
-		if err != nil {
-			return mNone, err
+		if raw == nil {
+			if s.peekKind() == '}' {
+				return mNone, s.readDelim()
+			}
+			var err error
+			if raw, err = s.readValue(); err != nil {
+				return mNone, err
+			}
 		}
 		off := s.offset(raw)
 		name := s.unquote(&s.nameBuf, raw)
@@ -207,7 +197,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			}
 			s.setName(sent)
 			if m == mNone {
-				if err := s.deviate(CodeUnknownMember, off, func() string { return "unknown member " + quoteShort(sent) + "; skipped" }); err != nil {
+				if err := s.deviate(CodeUnknownMember, off, func() string { return quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
 					return mNone, err
 				}
 				if err := s.skipValue(); err != nil {
@@ -216,7 +206,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 				continue
 			}
 			if err := s.deviate(CodeMemberNameVariant, off, func() string {
-				return "non-standard member name " + quoteShort(sent) + "; read as " + strconv.Quote(memberNames[m])
+				return quotedMsg2("non-standard member name ", sent, "; read as ", memberNames[m])
 			}); err != nil {
 				return mNone, err
 			}
@@ -246,11 +236,12 @@ func (s *decodeState) checkRequired(obj objKind, seen uint32, off int64) error {
 				s.dropped++
 				continue
 			}
-			repair := "the zero value is used"
+			repair := " is missing; the zero value is used"
 			if m == mEnd && seen&(1<<mStart) != 0 {
-				repair = "start-datetime is used" // so that the range is not reversed
+				repair = " is missing; start-datetime is used" // so that the range is not reversed
 			}
-			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return "required member " + strconv.Quote(name) + " is missing; " + repair }); err != nil {
+			// Member names are short: quoteShort quotes them whole.
+			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return quotedMsg("required member ", name, repair) }); err != nil {
 				return err
 			}
 		}
@@ -490,14 +481,17 @@ func (s *decodeState) decodeSummary(sum *Summary) error {
 // decodeFailureDetails decodes the failure-details array. Elements are
 // decoded into chunks of growing size and copied once into a slice of the
 // exact length: a large report then allocates about twice its final size
-// instead of the five times append's 1.25 growth costs.
+// instead of the five times append's 1.25 growth costs. The first chunk
+// is the state's detailArr, so that the few details of most reports cost
+// one allocation of their exact size.
 func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	ok, err := s.beginArray(s.peekKind())
 	if !ok || err != nil {
 		return err
 	}
 	chunks := s.chunks[:0]
-	cur := make([]FailureDetail, 0, 4)
+	cur := s.detailArr[:0]
+	s.detailsDirty = true
 	total := 0
 	s.pushIndex()
 	for {
@@ -505,20 +499,17 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 		switch k := s.peekKind(); k {
 		case ']':
 			s.pop()
-			if len(chunks) == 0 {
-				pr.FailureDetails = cur
-			} else {
-				out := make([]FailureDetail, 0, total+len(cur))
+			if n := total + len(cur); n > 0 { // [] and absent are the same: nil
+				out := make([]FailureDetail, 0, n)
 				for _, c := range chunks {
 					out = append(out, c...)
 				}
 				pr.FailureDetails = append(out, cur...)
-				clear(chunks)
 			}
+			clear(chunks)
 			s.chunks = chunks[:0]
-			if len(pr.FailureDetails) == 0 {
-				pr.FailureDetails = nil // [] and absent are the same
-			}
+			clear(s.detailArr[:]) // drop the strings of this report
+			s.detailsDirty = false
 			return s.readDelim()
 		case '{':
 			if len(cur) == cap(cur) {
@@ -526,7 +517,7 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 				total += len(cur)
 				cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
 			}
-			cur = cur[:len(cur)+1]
+			cur = append(cur, FailureDetail{}) // detailArr may hold a failed pass's
 			fd := &cur[len(cur)-1]
 			if err := s.asLocal(func() error {
 				if err := s.readDelim(); err != nil {
@@ -619,7 +610,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Type, changed = canonicalPolicyType(v)
 				if changed {
 					err = s.deviate(CodePolicyTypeCase, off, func() string {
-						return "policy-type " + quoteShort(v) + " not in RFC spelling; read as " + strconv.Quote(string(p.Type))
+						return quotedMsg2("policy-type ", v, " not in RFC spelling; read as ", string(p.Type))
 					})
 				}
 			}
@@ -632,7 +623,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Domain, changed = canonicalDomain(v)
 				if changed {
 					err = s.deviate(CodeDomainNonCanonical, off, func() string {
-						return "policy-domain " + quoteShort(v) + " is not a lower-case A-label; rewritten as " + strconv.Quote(p.Domain)
+						return quotedMsg2("policy-domain ", v, " is not a lower-case A-label; rewritten as ", p.Domain)
 					})
 				}
 			}
@@ -707,7 +698,17 @@ func (s *decodeState) stringArray() ([]string, error) {
 	s.pushIndex()
 	for {
 		s.nextIndex()
-		switch k := s.peekKind(); k {
+		// On the fast pass a string element is read at once; anything
+		// else is peeked.
+		var v jsontext.Value
+		if s.fast {
+			v, _ = s.fs.str()
+		}
+		k := jsontext.Kind('"')
+		if v == nil {
+			k = s.peekKind()
+		}
+		switch k {
 		case ']':
 			s.pop()
 			s.strScratch = ss[:0]
@@ -719,9 +720,11 @@ func (s *decodeState) stringArray() ([]string, error) {
 			s.scratchDirty = false
 			return out, s.readDelim()
 		case '"':
-			v, err := s.readValue()
-			if err != nil {
-				return nil, err
+			if v == nil {
+				var err error
+				if v, err = s.readValue(); err != nil {
+					return nil, err
+				}
 			}
 			if err := s.grow(int64(unsafe.Sizeof(""))); err != nil {
 				return nil, err
@@ -772,14 +775,14 @@ func (s *decodeState) mxHost() ([]string, error) {
 		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
-				return "mx-host entry " + quoteShort(h) + " has the policy-string \"mx: \" prefix; removed"
+				return quotedMsg("mx-host entry ", h, " has the policy-string \"mx: \" prefix; removed")
 			}); err != nil {
 				return nil, err
 			}
 		}
 		if changed {
 			if err := s.deviateAt(path, CodeDomainNonCanonical, off, func() string {
-				return "mx-host entry " + quoteShort(h) + " is not a lower-case A-label; rewritten as " + strconv.Quote(c)
+				return quotedMsg2("mx-host entry ", h, " is not a lower-case A-label; rewritten as ", c)
 			}); err != nil {
 				return nil, err
 			}
@@ -795,7 +798,7 @@ func (s *decodeState) stringValue(intern bool) (string, error) {
 }
 
 func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return "", 0, err
 	}
@@ -815,7 +818,7 @@ func (s *decodeState) stringValueOff(intern bool) (string, int64, error) {
 
 // resultType reads result-type (RFC 8460 §4.3).
 func (s *decodeState) resultType() (ResultType, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return "", err
 	}
@@ -830,7 +833,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 		rt, changed := canonicalResultType(str)
 		if changed {
 			return rt, s.deviate(CodeResultTypeCase, off, func() string {
-				return "result-type " + quoteShort(str) + " not in registry spelling; read as " + strconv.Quote(string(rt))
+				return quotedMsg2("result-type ", str, " not in registry spelling; read as ", string(rt))
 			})
 		}
 		return rt, nil
@@ -843,7 +846,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 // ip reads an IP address member (RFC 8460 §4.4: dotted-decimal IPv4 or
 // RFC 5952 IPv6).
 func (s *decodeState) ip() (netip.Addr, error) {
-	v, err := s.readValue()
+	v, err := s.readScalar()
 	if err != nil {
 		return netip.Addr{}, err
 	}
@@ -868,13 +871,13 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	str := string(b)
 	a, err := netip.ParseAddr(str)
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return "invalid IP address " + quoteShort(b) + "; dropped" })
+		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return quotedMsg("invalid IP address ", string(b), "; dropped") })
 	}
 	a = a.Unmap()
 	s.ipBuf = a.AppendTo(s.ipBuf[:0])
 	if string(s.ipBuf) != str {
 		return a, s.deviate(CodeIPNonCanonical, off, func() string {
-			return "IP address " + quoteShort(b) + " not in canonical form; rewritten as " + strconv.Quote(string(s.ipBuf))
+			return quotedMsg2("IP address ", string(b), " not in canonical form; rewritten as ", string(s.ipBuf))
 		})
 	}
 	if s.ipCache == nil {

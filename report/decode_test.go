@@ -544,3 +544,41 @@ func TestMissingEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberSlots checks that each RFC member name has a slot of its own
+// in memberSlots, that lookupMember finds every name, and that it finds
+// nothing for names that differ from one in a byte or in length.
+func TestMemberSlots(t *testing.T) {
+	seen := map[uint8]member{}
+	for m := range numMembers {
+		name := memberNames[m]
+		if len(name) < minMemberLen || len(name) > maxMemberLen {
+			t.Fatalf("%q: length outside [%d, %d]", name, minMemberLen, maxMemberLen)
+		}
+		h := memberHash([]byte(name))
+		if o, ok := seen[h]; ok {
+			t.Fatalf("%q and %q share slot %d", name, memberNames[o], h)
+		}
+		seen[h] = m
+		if got := lookupMember([]byte(name)); got != m {
+			t.Errorf("lookupMember(%q) = %d, want %d", name, got, m)
+		}
+		for i := range len(name) {
+			b := []byte(name)
+			b[i] ^= 0x20 // case, or '-' to '\r'
+			if got := lookupMember(b); got != mNone {
+				t.Errorf("lookupMember(%q) = %d, want mNone", b, got)
+			}
+		}
+		for _, b := range [][]byte{[]byte(name[1:]), []byte(name + "x"), []byte("x" + name)} {
+			if got := lookupMember(b); got != mNone {
+				t.Errorf("lookupMember(%q) = %d, want mNone", b, got)
+			}
+		}
+	}
+	for _, b := range []string{"", "x", "polic", "policy-strin", strings.Repeat("x", 64)} {
+		if got := lookupMember([]byte(b)); got != mNone {
+			t.Errorf("lookupMember(%q) = %d, want mNone", b, got)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net/netip"
@@ -205,23 +204,43 @@ func FuzzFastPass(f *testing.F) {
 	})
 }
 
-// TestHasSpecial checks the eight-byte test against plainByte for every
-// byte in every position, among plain and among special neighbours.
-func TestHasSpecial(t *testing.T) {
-	for _, fill := range []byte{'a', ' ', '~', 0x7f, '"', 0x00, 0xff} {
+// TestSkipPlain checks the eight-byte scan against plainByte: for every
+// byte in every position of a word, among plain and among special
+// neighbours, and with a second byte anywhere after it, skipPlain stops
+// at the first byte that is not plain, in the word (the SWAR mask) and in
+// the tail (byte by byte).
+func TestSkipPlain(t *testing.T) {
+	fills := []byte{'a', ' ', '~', 0x7f, '"', '\\', 0x00, 0x1f, 0x80, 0xff}
+	for _, fill := range fills {
 		for c := 0; c < 256; c++ {
 			for p := 0; p < 8; p++ {
-				var w [8]byte
-				for i := range w {
-					w[i] = fill
-				}
-				w[p] = byte(c)
-				want := false
-				for _, x := range w {
-					want = want || !plainByte[x]
-				}
-				if got := hasSpecial(binary.LittleEndian.Uint64(w[:])); got != want {
-					t.Fatalf("hasSpecial(%q) = %v, want %v", w, got, want)
+				for _, c2 := range fills {
+					for q := p + 1; q <= 12; q++ {
+						var w [12]byte
+						for i := range w {
+							w[i] = fill
+						}
+						w[p] = byte(c)
+						if q < len(w) {
+							w[q] = c2
+						}
+						want := len(w)
+						for i, x := range w {
+							if !plainByte[x] {
+								want = i
+								break
+							}
+						}
+						if got := skipPlain(w[:], 0); got != want {
+							t.Fatalf("skipPlain(%q, 0) = %d, want %d", w, got, want)
+						}
+						// From inside the word: the tail is byte by byte.
+						if want >= 5 {
+							if got := skipPlain(w[:], 5); got != want {
+								t.Fatalf("skipPlain(%q, 5) = %d, want %d", w, got, want)
+							}
+						}
+					}
 				}
 			}
 		}
@@ -284,4 +303,29 @@ func samePlainUnpack(t *testing.T, in string) bool {
 		t.Fatalf("unpackPlainJSONArray(%q) (-tokenizer +plain):\n%s", s, diff)
 	}
 	return true
+}
+
+// TestSkipSpace checks skipSpace against a byte-by-byte scan on runs of
+// JSON white space (line breaks followed by indentation of every length
+// up to 20, tabs, carriage returns) ended by a token byte, a non-JSON
+// space byte or the end of the input.
+func TestSkipSpace(t *testing.T) {
+	naive := func(b []byte, i int) int {
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		return i
+	}
+	for _, lead := range []string{"", " ", "\n", "\r\n", "\t", ",\n"} {
+		for n := 0; n <= 20; n++ {
+			for _, end := range []string{"", "\"", "}", "\x0b", "\x00", "\n  x", "\t\n        \n "} {
+				in := []byte(lead + "\n" + strings.Repeat(" ", n) + end)
+				for start := 0; start <= len(lead); start++ {
+					if got, want := skipSpace(in, start), naive(in, start); got != want {
+						t.Fatalf("skipSpace(%q, %d) = %d, want %d", in, start, got, want)
+					}
+				}
+			}
+		}
+	}
 }
