@@ -52,25 +52,34 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, e
 }
 
 // add caches st for q and returns the statement to use: st, or the one
-// another goroutine cached first (st is then closed), or nil when the
-// cache is closed or full (st is closed).
+// another goroutine cached first, or nil when the cache is closed or full;
+// st is closed when it is not used. It closes it after giving up the
+// lock: closing a statement waits for each connection it was prepared on,
+// and a connection may be inside a query that waits on a row lock of a
+// transaction whose goroutine waits for the lock in lookup.
 func (c *stmtCache) add(q string, st *sql.Stmt) *sql.Stmt {
+	use, unused := c.addLocked(q, st)
+	if unused != nil {
+		unused.Close()
+	}
+	return use
+}
+
+func (c *stmtCache) addLocked(q string, st *sql.Stmt) (use, unused *sql.Stmt) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.want, q)
 	if old, ok := c.m[q]; ok {
-		st.Close()
-		return old
+		return old, st
 	}
 	if c.closed || len(c.m) >= maxCachedStmts {
-		st.Close()
-		return nil
+		return nil, st
 	}
 	if c.m == nil {
 		c.m = make(map[string]*sql.Stmt)
 	}
 	c.m[q] = st
-	return st
+	return st, nil
 }
 
 // lookup returns the cached statement for q, or nil after noting q for
@@ -112,17 +121,18 @@ func (c *stmtCache) prepareWanted(ctx context.Context, db *sql.DB) {
 	}
 }
 
-// close closes the statements; later gets prepare nothing.
+// close closes the statements; later gets prepare nothing. They are
+// closed after the lock is given up (see add).
 func (c *stmtCache) close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	m := c.m
+	c.m, c.want = nil, nil
+	c.mu.Unlock()
 	var errs []error
-	for _, st := range c.m {
+	for _, st := range m {
 		errs = append(errs, st.Close())
 	}
-	c.m = nil
-	c.want = nil
 	return errors.Join(errs...)
 }
 
