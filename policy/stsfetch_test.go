@@ -87,6 +87,10 @@ func TestSTSFetcherFetch(t *testing.T) {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
+		// Never answer: returning would send an empty 200, which a
+		// client whose timeout fired a moment late (a loaded CI machine)
+		// reads as a policy without Content-Type.
+		panic(http.ErrAbortHandler)
 	})
 	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/moved" {

@@ -345,6 +345,9 @@ func TestHTTPSTimeout(t *testing.T) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
+			// The client gave up: answer nothing rather than an empty
+			// 200 a late client could still read.
+			panic(http.ErrAbortHandler)
 		}
 	})
 	defer close(release)
