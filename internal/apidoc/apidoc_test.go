@@ -28,22 +28,12 @@ var libraries = []string{".", "dnsrecord", "policy", "report", "mime", "aggregat
 // programs. Their Example functions are still checked for "// Output:".
 var skippedTopDirs = map[string]bool{"bench": true, "examples": true, "cmd": true}
 
-// allowlist names violations in files that other branches are editing,
-// as "file:name" (file relative to the module root; name as in the
-// violation: "Type", "Func", "Type.Method", "Type.Field", "package",
-// "ExampleX").
-//
-// Being edited on another branch; the lead removes these after merging.
-var allowlist = map[string]bool{}
-
 // A violation is one breach of the documentation standard.
 type violation struct {
 	pos  token.Position // Filename relative to the module root
-	name string         // the key used by allowlist (see there)
+	name string         // "Type", "Func", "Type.Method", "Type.Field", "package", "ExampleX"
 	msg  string
 }
-
-func (v violation) key() string { return v.pos.Filename + ":" + v.name }
 
 func (v violation) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", v.pos.Filename, v.pos.Line, v.name, v.msg)
@@ -514,23 +504,8 @@ func TestAPIDoc(t *testing.T) {
 		}
 		return all[i].pos.Line < all[j].pos.Line
 	})
-	used := map[string]bool{}
 	for _, v := range all {
-		if allowlist[v.key()] {
-			used[v.key()] = true
-			continue
-		}
 		t.Error(v)
-	}
-	var stale []string
-	for k := range allowlist {
-		if !used[k] {
-			stale = append(stale, k)
-		}
-	}
-	sort.Strings(stale)
-	for _, k := range stale {
-		t.Logf("allowlist entry %s no longer matches a violation: remove it", k)
 	}
 }
 
