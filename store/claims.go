@@ -64,18 +64,9 @@ func (s *Store) FinishReport(ctx context.Context, c aggregate.Claim) error {
 	if err != nil {
 		return fmt.Errorf("store: finish report: %w", err)
 	}
-	stmt, err := s.newCall(ctx, true, rebind(s.dialect,
+	n, err := s.writeOne(ctx, true, rebind(s.dialect,
 		"UPDATE tlsrpt_mta_claims SET finished = TRUE WHERE day = ? AND policy_domain = ? AND node = ?"),
 		timeArg(s.dialect, day), c.PolicyDomain, c.Node)
-	if err != nil {
-		return fmt.Errorf("store: finish report: %w", err)
-	}
-	var n int64
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = stmt.exec(ctx, tx)
-		return err
-	})
 	if err != nil {
 		return fmt.Errorf("store: finish report %s %s: %w", day.Format(time.DateOnly), c.PolicyDomain, err)
 	}

@@ -495,6 +495,23 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// writeOne runs the statement q with args as a write transaction of its
+// own (writeTx: SQLite's one writer, PostgreSQL's retries), prepared as
+// newCall says, and returns the number of rows it changed.
+func (s *Store) writeOne(ctx context.Context, prepare bool, q string, args ...any) (int64, error) {
+	c, err := s.newCall(ctx, prepare, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = c.exec(ctx, tx)
+		return err
+	})
+	return n, err
+}
+
 // call is a statement with its arguments, prepared (st non-nil) before
 // the transaction it runs in. Statements are prepared on the *sql.DB
 // outside transactions: preparing takes a connection from the pool, and a

@@ -39,20 +39,11 @@ func (s *Store) Enqueue(ctx context.Context, j *submit.Job) (bool, error) {
 	if rep == nil {
 		rep = []byte{}
 	}
-	stmt, err := s.newCall(ctx, true, rebind(s.dialect, `INSERT INTO tlsrpt_mta_jobs
+	n, err := s.writeOne(ctx, true, rebind(s.dialect, `INSERT INTO tlsrpt_mta_jobs
 	(id, policy_domain, report, created, first_attempt, next_attempt, attempts, done, outcomes, lease_node, lease_until)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (id) DO NOTHING`),
 		j.ID, j.PolicyDomain, rep, timeArg(s.dialect, created), s.nullTimeArg(j.FirstAttempt),
 		timeArg(s.dialect, j.NextAttempt), j.Attempts, j.Done, outcomes, timeArg(s.dialect, noLease))
-	if err != nil {
-		return false, fmt.Errorf("store: enqueue %s: %w", j.ID, err)
-	}
-	var n int64
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = stmt.exec(ctx, tx)
-		return err
-	})
 	if err != nil {
 		return false, fmt.Errorf("store: enqueue %s: %w", j.ID, err)
 	}
@@ -131,20 +122,11 @@ func (s *Store) Save(ctx context.Context, node string, j *submit.Job) error {
 	if err != nil {
 		return fmt.Errorf("store: save %s: %w", j.ID, err)
 	}
-	stmt, err := s.newCall(ctx, true, rebind(s.dialect, `UPDATE tlsrpt_mta_jobs
+	n, err := s.writeOne(ctx, true, rebind(s.dialect, `UPDATE tlsrpt_mta_jobs
 SET attempts = ?, first_attempt = ?, next_attempt = ?, outcomes = ?, done = ?, lease_node = '', lease_until = ?
 WHERE id = ? AND lease_node = ?`),
 		j.Attempts, s.nullTimeArg(j.FirstAttempt), timeArg(s.dialect, j.NextAttempt), outcomes, j.Done,
 		timeArg(s.dialect, noLease), j.ID, node)
-	if err != nil {
-		return fmt.Errorf("store: save %s: %w", j.ID, err)
-	}
-	var n int64
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = stmt.exec(ctx, tx)
-		return err
-	})
 	if err != nil {
 		return fmt.Errorf("store: save %s: %w", j.ID, err)
 	}
@@ -163,17 +145,8 @@ WHERE id = ? AND lease_node = ?`),
 // claimed can no longer be enqueued again. Unfinished Jobs are never
 // deleted.
 func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
-	stmt, err := s.newCall(ctx, false, rebind(s.dialect, "DELETE FROM tlsrpt_mta_jobs WHERE done AND created < ?"),
+	n, err := s.writeOne(ctx, false, rebind(s.dialect, "DELETE FROM tlsrpt_mta_jobs WHERE done AND created < ?"),
 		timeArg(s.dialect, before))
-	if err != nil {
-		return 0, fmt.Errorf("store: delete finished jobs: %w", err)
-	}
-	var n int64
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = stmt.exec(ctx, tx)
-		return err
-	})
 	if err != nil {
 		return 0, fmt.Errorf("store: delete finished jobs: %w", err)
 	}
