@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/go-tlsrpt/tlsrpt/ingest"
 )
@@ -27,4 +29,19 @@ func init() {
 		src.PasswordFile = os.Getenv(envIMAPPasswordFile)
 		return src, nil
 	}
+}
+
+// redact returns a command-line argument for messages and labels: an IMAP
+// URL without its password (url.URL.Redacted), a path as given. An
+// argument that looks like a URL but does not parse is not echoed, since
+// it may hold a password.
+func redact(arg string) string {
+	u, err := url.Parse(arg)
+	switch {
+	case err == nil:
+		return u.Redacted()
+	case strings.Contains(arg, "://"):
+		return "(unparsable URL)"
+	}
+	return arg
 }

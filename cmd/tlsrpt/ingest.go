@@ -72,6 +72,29 @@ type ingestCounts struct {
 	stored, duplicate, untrustedStored int
 }
 
+// put stores the reports of r with raw, the message as received, and
+// counts each as stored (and untrusted) or duplicate.
+func (c *ingestCounts) put(ctx context.Context, st *store.Store, r *ingest.Result, raw []byte, source string, received time.Time) error {
+	for i, rep := range r.Reports {
+		res, err := st.Put(ctx, store.Entry{
+			Report: rep.Report, Raw: raw, Diagnostics: reportDiagnostics(r, i),
+			Trust: storeTrust(rep.Trust), Source: source, Received: received,
+		})
+		if err != nil {
+			return err
+		}
+		if !res.Stored() {
+			c.duplicate++
+			continue
+		}
+		c.stored++
+		if rep.Trust.Verdict != ingest.VerdictTrusted {
+			c.untrustedStored++
+		}
+	}
+	return nil
+}
+
 // line is the counts line of ingest (see ingestHelp).
 func (c *ingestCounts) line() string {
 	return fmt.Sprintf("%d messages: %d stored, %d duplicate, %d not a report, %d untrusted, %d too large, %d malformed, %d unreadable",
@@ -213,10 +236,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 			}
 		}
 		if err != nil {
-			shown := arg
-			if u, perr := url.Parse(arg); perr == nil {
-				shown = u.Redacted() // never echo a password
-			}
+			shown := redact(arg) // never echo a password
 			fmt.Fprintf(e.stderr, "tlsrpt ingest: %s: %v\n", shown, err)
 			return exitUsage
 		}
@@ -242,10 +262,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	for _, arg := range sources {
 		src, _, err := openInput(ctx, e, arg)
 		if errors.Is(err, errNoIMAP) || errors.Is(err, errBadIMAPURL) {
-			shown := arg
-			if u, perr := url.Parse(arg); perr == nil {
-				shown = u.Redacted() // never echo a password
-			}
+			shown := redact(arg) // never echo a password
 			fmt.Fprintf(e.stderr, "tlsrpt ingest: %s: %v\n", shown, err)
 			return exitUsage
 		}
@@ -260,24 +277,9 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 			if progress && seen%100 == 0 {
 				fmt.Fprintf(e.stderr, "\r%d messages", seen)
 			}
-			raw := rs.raw(r.ID)
 			label := sourceLabel(arg, src, r.ID)
-			for i, rep := range r.Reports {
-				res, err := st.Put(ctx, store.Entry{
-					Report: rep.Report, Raw: raw, Diagnostics: reportDiagnostics(r, i),
-					Trust: storeTrust(rep.Trust), Source: label, Received: now(),
-				})
-				if err != nil {
-					return fmt.Errorf("%s: %w", label, err)
-				}
-				if !res.Stored() {
-					c.duplicate++
-					continue
-				}
-				c.stored++
-				if rep.Trust.Verdict != ingest.VerdictTrusted {
-					c.untrustedStored++
-				}
+			if err := c.put(ctx, st, r, rs.raw(r.ID), label, now()); err != nil {
+				return fmt.Errorf("%s: %w", label, err)
 			}
 			return nil
 		})
@@ -287,10 +289,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 			if progress {
 				fmt.Fprintln(e.stderr)
 			}
-			shown := arg
-			if u, perr := url.Parse(arg); perr == nil {
-				shown = u.Redacted()
-			}
+			shown := redact(arg) // never echo a password
 			fmt.Fprintf(e.stderr, "tlsrpt ingest: %s: %v\n", shown, err)
 			failed = true
 		}

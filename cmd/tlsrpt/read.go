@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,10 +135,7 @@ func runRead(ctx context.Context, e *env, args []string) int {
 		src, label, err := openInput(ctx, e, arg)
 		if errors.Is(err, errNoIMAP) || errors.Is(err, errBadIMAPURL) {
 			out.Flush()
-			shown := arg
-			if u, perr := url.Parse(arg); perr == nil {
-				shown = u.Redacted() // never echo a password
-			}
+			shown := redact(arg) // never echo a password
 			fmt.Fprintf(e.stderr, "tlsrpt read: %s: %v\n", shown, err)
 			return exitUsage
 		}
@@ -201,10 +197,7 @@ func openInput(ctx context.Context, e *env, arg string) (ingest.Source, func(id 
 		if err != nil {
 			return nil, nil, err
 		}
-		label := arg
-		if u, err := url.Parse(arg); err == nil {
-			label = u.Redacted()
-		}
+		label := redact(arg)
 		return src, func(id string) string { return label + "#" + id }, nil
 	}
 	if arg == "-" {

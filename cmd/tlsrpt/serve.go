@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -242,14 +241,6 @@ func (c *serveConfig) check() error {
 		}
 	}
 	return nil
-}
-
-// redact hides a password in a URL given on the command line.
-func redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable URL)"
 }
 
 // shutdownGrace is how long a stopping server waits for the requests in
@@ -544,25 +535,7 @@ func pollIMAP(ctx context.Context, e *env, lg *serveLog, st *store.Store, rd *in
 			rs := &markingSource{rawSource{Source: src}}
 			var c ingestCounts
 			stats, err := rd.Run(ctx, rs, func(r *ingest.Result) error {
-				raw := rs.raw(r.ID)
-				for i, rep := range r.Reports {
-					res, err := st.Put(ctx, store.Entry{
-						Report: rep.Report, Raw: raw, Diagnostics: reportDiagnostics(r, i),
-						Trust: storeTrust(rep.Trust), Source: shown + "#" + r.ID, Received: now(),
-					})
-					if err != nil {
-						return err
-					}
-					if !res.Stored() {
-						c.duplicate++
-						continue
-					}
-					c.stored++
-					if rep.Trust.Verdict != ingest.VerdictTrusted {
-						c.untrustedStored++
-					}
-				}
-				return nil
+				return c.put(ctx, st, r, rs.raw(r.ID), shown+"#"+r.ID, now())
 			})
 			rs.Close()
 			c.Stats = stats
