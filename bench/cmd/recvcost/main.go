@@ -24,23 +24,19 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
-	"syscall"
 	"time"
 
+	"github.com/go-tlsrpt/tlsrpt/bench/internal/measure"
 	"github.com/go-tlsrpt/tlsrpt/ingest"
-	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -74,11 +70,11 @@ func main() {
 // receiverWorkload measures and prints the table (see the package
 // documentation).
 func receiverWorkload(rounds int, target time.Duration) {
-	js, err := typicalReport().MarshalJSON()
+	js, err := measure.TypicalReport().MarshalJSON()
 	if err != nil {
 		panic(err)
 	}
-	body := gzipped(js)
+	body := measure.Gzip(js)
 	rv := &ingest.Receiver{Handle: func(context.Context, *ingest.Received) error { return nil }}
 	empty := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -131,7 +127,7 @@ func receiverWorkload(rounds int, target time.Duration) {
 			panic(err)
 		}
 	}
-	n := calibrate(postReceiver, target)
+	n := measure.Process.Calibrate(postReceiver, target)
 	var tr, te, td, tb, ta []time.Duration
 	var ratios, bounds []float64
 	var own []time.Duration
@@ -140,123 +136,20 @@ func receiverWorkload(rounds int, target time.Duration) {
 		ds := make([]time.Duration, len(fs))
 		for j := range fs {
 			k := (i + j) % len(fs) // rotate which runs first
-			ds[k] = run(fs[k], n) / time.Duration(n)
+			ds[k] = measure.Process.Run(fs[k], n) / time.Duration(n)
 		}
 		tr, te, td, tb, ta = append(tr, ds[0]), append(te, ds[1]), append(td, ds[2]), append(tb, ds[3]), append(ta, ds[4])
 		ratios = append(ratios, float64(ds[0])/float64(ds[1]+ds[2]))
 		bounds = append(bounds, float64(ds[4])/float64(ds[1]+ds[2]))
 		own = append(own, ds[0]-ds[4])
 	}
-	fmt.Printf("| HTTP POST of a %s gzip report to 127.0.0.1 (client CPU included) | CPU/op |\n|---|---:|\n", sizeString(len(body)))
-	fmt.Printf("| ingest.Receiver | %s |\n", durString(median(tr)))
-	fmt.Printf("| empty net/http handler reading the body | %s |\n", durString(median(te)))
-	fmt.Printf("| report.Decoder.Decode of the body alone | %s |\n", durString(median(td)))
-	fmt.Printf("| a bare handler calling report.Decoder.Decode(r.Body) | %s |\n", durString(median(tb)))
-	fmt.Printf("| a bare handler calling Decode and giving the receiver's answer | %s |\n", durString(median(ta)))
-	fmt.Printf("| receiver / (empty handler + decode) | **%.2f×** |\n", median(ratios))
-	fmt.Printf("| bare handler with the receiver's answer / (empty handler + decode) | %.2f× |\n", median(bounds))
-	fmt.Printf("| receiver − bare handler with the receiver's answer (per round) | %s |\n", durString(median(own)))
-}
-
-// calibrate returns how many calls of f take about target CPU time.
-func calibrate(f func(), target time.Duration) int {
-	f() // warm up
-	n := 1
-	for {
-		d := run(f, n)
-		if d >= target/10 || n >= 1<<30 {
-			return max(1, int(float64(n)*float64(target)/float64(max(d, 1))))
-		}
-		n *= 4
-	}
-}
-
-// run calls f n times after a garbage collection and returns the CPU
-// time spent.
-func run(f func(), n int) time.Duration {
-	runtime.GC()
-	start := cpuTime()
-	for i := 0; i < n; i++ {
-		f()
-	}
-	return cpuTime() - start
-}
-
-// cpuTime returns the process CPU time, all threads.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func median[T float64 | time.Duration](v []T) T {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// gzipped compresses data deterministically (no name, no mtime).
-func gzipped(data []byte) []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	if _, err := zw.Write(data); err != nil {
-		panic(err)
-	}
-	if err := zw.Close(); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
-}
-
-func sizeString(n int) string {
-	if n >= 1<<10 {
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func durString(d time.Duration) string {
-	if d >= time.Millisecond {
-		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.1f µs", float64(d)/1e3)
-}
-
-// typicalReport is the report of vsmox's mime.Write row (two policies,
-// three failure details; 1.1 KiB of JSON).
-func typicalReport() *report.Report {
-	return &report.Report{
-		OrganizationName: "Sender Ärger Inc.",
-		DateRange: report.DateRange{
-			Start: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
-			End:   time.Date(2024, 3, 1, 23, 59, 59, 0, time.UTC),
-		},
-		ContactInfo: "mailto:tlsrpt@mail.sender.example",
-		ReportID:    "2024-03-01T00:00:00Z_example.net",
-		Policies: []report.PolicyResult{
-			{
-				Policy: policy.Policy{
-					Type:    policy.TypeSTS,
-					Strings: []string{"version: STSv1", "mode: enforce", "mx: mx1.example.net", "max_age: 86400"},
-					Domain:  "example.net",
-					MXHosts: []string{"mx1.example.net"},
-				},
-				Summary: report.Summary{TotalSuccessfulSessionCount: 5326, TotalFailureSessionCount: 303},
-				FailureDetails: []report.FailureDetail{
-					{ResultType: report.ResultCertificateExpired, SendingMTAIP: netip.MustParseAddr("2001:db8::25"), ReceivingMXHostname: "mx1.example.net", ReceivingIP: netip.MustParseAddr("192.0.2.10"), FailedSessionCount: 200},
-					{ResultType: report.ResultSTARTTLSNotSupported, SendingMTAIP: netip.MustParseAddr("198.51.100.7"), FailedSessionCount: 3, FailureReasonCode: "500 5.5.1 unknown command"},
-					{ResultType: report.ResultCertificateExpired, ReceivingMXHostname: "mx2.example.net", FailedSessionCount: 100},
-				},
-			},
-			{
-				Policy:  policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.net"},
-				Summary: report.Summary{TotalSuccessfulSessionCount: 12},
-			},
-		},
-	}
+	fmt.Printf("| HTTP POST of a %s gzip report to 127.0.0.1 (client CPU included) | CPU/op |\n|---|---:|\n", measure.Size(len(body)))
+	fmt.Printf("| ingest.Receiver | %s |\n", measure.Duration(measure.Median(tr)))
+	fmt.Printf("| empty net/http handler reading the body | %s |\n", measure.Duration(measure.Median(te)))
+	fmt.Printf("| report.Decoder.Decode of the body alone | %s |\n", measure.Duration(measure.Median(td)))
+	fmt.Printf("| a bare handler calling report.Decoder.Decode(r.Body) | %s |\n", measure.Duration(measure.Median(tb)))
+	fmt.Printf("| a bare handler calling Decode and giving the receiver's answer | %s |\n", measure.Duration(measure.Median(ta)))
+	fmt.Printf("| receiver / (empty handler + decode) | **%.2f×** |\n", measure.Median(ratios))
+	fmt.Printf("| bare handler with the receiver's answer / (empty handler + decode) | %.2f× |\n", measure.Median(bounds))
+	fmt.Printf("| receiver − bare handler with the receiver's answer (per round) | %s |\n", measure.Duration(measure.Median(own)))
 }

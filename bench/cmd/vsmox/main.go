@@ -39,23 +39,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 	moxtlsrpt "github.com/mjl-/mox/tlsrpt"
 
+	"github.com/go-tlsrpt/tlsrpt/bench/internal/measure"
 	"github.com/go-tlsrpt/tlsrpt/dnsrecord"
 	"github.com/go-tlsrpt/tlsrpt/mime"
-	"github.com/go-tlsrpt/tlsrpt/policy"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -70,11 +67,13 @@ func main() {
 	if *rounds < 5 {
 		fatalf("-rounds must be at least 5")
 	}
+	var c measure.Clock
 	switch *clock {
 	case "process":
+		c = measure.Process
 	case "thread":
 		runtime.LockOSThread()
-		cpuWho = rusageThread
+		c = measure.Thread
 	default:
 		fatalf("-clock must be process or thread")
 	}
@@ -106,17 +105,17 @@ func main() {
 		if *only != "" && !strings.Contains(w.name, *only) {
 			continue
 		}
-		r := measure(w, *rounds, *target)
-		fmt.Printf("| %s | %d | %s | %s | %s | **%.2f×** |\n", w.name, w.inputs, sizeString(w.bytes), durString(r.ours), durString(r.mox), r.ratio)
+		r := pair(c, w, *rounds, *target)
+		fmt.Printf("| %s | %d | %s | %s | %s | **%.2f×** |\n", w.name, w.inputs, measure.Size(w.bytes), measure.Duration(r.ours), measure.Duration(r.mox), r.ratio)
 		if w.name == tokenLoopPartner && tokenLoop != nil {
-			t := measureOne(tokenLoop, *rounds, *target)
-			fmt.Printf("| ↳ jsontext token loop, same bytes | %d | %s | %s | | ours at **%.0f%%** of its throughput |\n", w.inputs, sizeString(w.bytes), durString(t), 100*float64(t)/float64(r.ours))
+			t := single(c, tokenLoop, *rounds, *target)
+			fmt.Printf("| ↳ jsontext token loop, same bytes | %d | %s | %s | | ours at **%.0f%%** of its throughput |\n", w.inputs, measure.Size(w.bytes), measure.Duration(t), 100*float64(t)/float64(r.ours))
 		}
 	}
 	if *only == "" || strings.Contains("mime.Write", *only) {
 		data, write := writeWorkload()
 		fmt.Printf("\n| ours only | report JSON | CPU/op |\n|---|---:|---:|\n")
-		fmt.Printf("| mime.Write, gzip, no DKIM | %s | %s |\n", sizeString(data), durString(measureOne(write, *rounds, *target)))
+		fmt.Printf("| mime.Write, gzip, no DKIM | %s | %s |\n", measure.Size(data), measure.Duration(single(c, write, *rounds, *target)))
 	}
 }
 
@@ -139,81 +138,35 @@ type result struct {
 	ratio     float64       // median of mox/ours per round
 }
 
-// measure runs w for rounds paired rounds.
-func measure(w workload, rounds int, target time.Duration) result {
-	n := calibrate(w.ours, target)
+// pair runs w for rounds paired rounds on clock c.
+func pair(c measure.Clock, w workload, rounds int, target time.Duration) result {
+	n := c.Calibrate(w.ours, target)
 	var ours, mox []time.Duration
 	var ratios []float64
 	for r := 0; r < rounds; r++ {
 		var o, m time.Duration
 		if r%2 == 0 {
-			o = run(w.ours, n)
-			m = run(w.mox, n)
+			o = c.Run(w.ours, n)
+			m = c.Run(w.mox, n)
 		} else {
-			m = run(w.mox, n)
-			o = run(w.ours, n)
+			m = c.Run(w.mox, n)
+			o = c.Run(w.ours, n)
 		}
 		ours = append(ours, o/time.Duration(n))
 		mox = append(mox, m/time.Duration(n))
 		ratios = append(ratios, float64(m)/float64(o))
 	}
-	return result{ours: median(ours), mox: median(mox), ratio: median(ratios)}
+	return result{ours: measure.Median(ours), mox: measure.Median(mox), ratio: measure.Median(ratios)}
 }
 
-// measureOne is measure for one side.
-func measureOne(f func(), rounds int, target time.Duration) time.Duration {
-	n := calibrate(f, target)
+// single is pair for one side.
+func single(c measure.Clock, f func(), rounds int, target time.Duration) time.Duration {
+	n := c.Calibrate(f, target)
 	var ds []time.Duration
 	for r := 0; r < rounds; r++ {
-		ds = append(ds, run(f, n)/time.Duration(n))
+		ds = append(ds, c.Run(f, n)/time.Duration(n))
 	}
-	return median(ds)
-}
-
-// calibrate returns how many calls of f take about target CPU time.
-func calibrate(f func(), target time.Duration) int {
-	f() // warm up
-	n := 1
-	for {
-		d := run(f, n)
-		if d >= target/10 || n >= 1<<30 {
-			return max(1, int(float64(n)*float64(target)/float64(max(d, 1))))
-		}
-		n *= 4
-	}
-}
-
-// run calls f n times after a garbage collection and returns the CPU
-// time spent.
-func run(f func(), n int) time.Duration {
-	runtime.GC()
-	start := cpuTime()
-	for i := 0; i < n; i++ {
-		f()
-	}
-	return cpuTime() - start
-}
-
-// rusageThread is RUSAGE_THREAD (Linux).
-const rusageThread = 1
-
-var cpuWho = syscall.RUSAGE_SELF
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(cpuWho, &ru); err != nil {
-		fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func median[T int64 | float64 | time.Duration](v []T) T {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return measure.Median(ds)
 }
 
 // workloads loads the corpus and builds the workloads; notes say which
@@ -277,7 +230,7 @@ func workloads(dir string) ([]workload, []string) {
 			gz = append(gz, raw)
 			sentGz = append(sentGz, raw)
 		} else {
-			gz = append(gz, gzipped(data))
+			gz = append(gz, measure.Gzip(data))
 		}
 	}
 	decodeOurs := func(in [][]byte) func() {
@@ -329,7 +282,7 @@ func workloads(dir string) ([]workload, []string) {
 	tokenLoop = tokenLoopFunc(plain)
 
 	large := genLargeReport(50000)
-	largeGz := gzipped(large)
+	largeGz := measure.Gzip(large)
 	ws = append(ws,
 		workload{name: "report decode, 50k-detail report JSON", inputs: 1, bytes: len(large), ours: decodeOurs([][]byte{large}), mox: decodeMox([][]byte{large})},
 		workload{name: "report decode, 50k-detail report gzip", inputs: 1, bytes: len(largeGz), ours: decodeOursGzip([][]byte{largeGz}), mox: decodeMoxGzip([][]byte{largeGz})},
@@ -471,17 +424,6 @@ func genLargeReport(n int) []byte {
 	return b.Bytes()
 }
 
-// gzipped compresses data deterministically (no name, no mtime).
-func gzipped(data []byte) []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	_ = must(zw.Write(data))
-	if err := zw.Close(); err != nil {
-		fatalf("gzip: %v", err)
-	}
-	return b.Bytes()
-}
-
 func findCorpus() string {
 	for _, c := range []string{"../shared/corpus", "../../shared/corpus", "../../../shared/corpus"} {
 		if st, err := os.Stat(filepath.Join(c, "reports")); err == nil && st.IsDir() {
@@ -508,26 +450,6 @@ func totalString(in []string) int {
 	return n
 }
 
-func sizeString(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func durString(d time.Duration) string {
-	switch {
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-	case d >= time.Microsecond:
-		return fmt.Sprintf("%.1f µs", float64(d)/1e3)
-	}
-	return fmt.Sprintf("%d ns", d)
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		fatalf("%v", err)
@@ -540,39 +462,10 @@ func fatalf(format string, args ...any) {
 	os.Exit(1)
 }
 
-// writeWorkload returns the JSON size of a typical report (two policies,
-// three failure details: mime's test report) and a function writing it as
-// a report mail, gzip compressed, unsigned.
+// writeWorkload returns the JSON size of measure.TypicalReport and a
+// function writing it as a report mail, gzip compressed, unsigned.
 func writeWorkload() (int, func()) {
-	r := &report.Report{
-		OrganizationName: "Sender Ärger Inc.",
-		DateRange: report.DateRange{
-			Start: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
-			End:   time.Date(2024, 3, 1, 23, 59, 59, 0, time.UTC),
-		},
-		ContactInfo: "mailto:tlsrpt@mail.sender.example",
-		ReportID:    "2024-03-01T00:00:00Z_example.net",
-		Policies: []report.PolicyResult{
-			{
-				Policy: policy.Policy{
-					Type:    policy.TypeSTS,
-					Strings: []string{"version: STSv1", "mode: enforce", "mx: mx1.example.net", "max_age: 86400"},
-					Domain:  "example.net",
-					MXHosts: []string{"mx1.example.net"},
-				},
-				Summary: report.Summary{TotalSuccessfulSessionCount: 5326, TotalFailureSessionCount: 303},
-				FailureDetails: []report.FailureDetail{
-					{ResultType: report.ResultCertificateExpired, SendingMTAIP: netip.MustParseAddr("2001:db8::25"), ReceivingMXHostname: "mx1.example.net", ReceivingIP: netip.MustParseAddr("192.0.2.10"), FailedSessionCount: 200},
-					{ResultType: report.ResultSTARTTLSNotSupported, SendingMTAIP: netip.MustParseAddr("198.51.100.7"), FailedSessionCount: 3, FailureReasonCode: "500 5.5.1 unknown command"},
-					{ResultType: report.ResultCertificateExpired, ReceivingMXHostname: "mx2.example.net", FailedSessionCount: 100},
-				},
-			},
-			{
-				Policy:  policy.Policy{Type: policy.TypeNoPolicyFound, Domain: "example.net"},
-				Summary: report.Summary{TotalSuccessfulSessionCount: 12},
-			},
-		},
-	}
+	r := measure.TypicalReport()
 	opts := &mime.WriteOptions{
 		From:      "TLS Reports <tlsrpt@mail.sender.example>",
 		To:        []string{"tlsrpt@example.net"},
