@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
 	"github.com/go-tlsrpt/tlsrpt/internal/domain"
+	"github.com/go-tlsrpt/tlsrpt/internal/inflate"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
 
@@ -402,14 +404,29 @@ func (c *candidate) warn(path string, code tlsrpt.Code, msg string) {
 }
 
 // gunzip decompresses data within the report size limit.
+//
+// A valid gzip file is inflated in memory by internal/inflate; anything
+// else (damaged, trailing bytes, over the budget) goes through
+// compress/gzip as before, which gives this package's warnings and
+// errors: internal/inflate accepts only what compress/gzip accepts, with
+// the same output.
 func (s *state) gunzip(c *candidate, data []byte) ([]byte, error) {
 	z := gunzippers.Get().(*pooledGunzip)
 	defer z.release()
+	budget := s.maxReport - s.spent
+	if budget <= math.MaxInt32 {
+		out, err := z.inflater.AppendGzip(make([]byte, 0, gunzipSizeHint(data, budget)), data, int(budget))
+		if err == nil {
+			if err := s.spend(c.l.path, int64(len(out))); err != nil {
+				return nil, err
+			}
+			return out, nil
+		}
+	}
 	z.src.Reset(data)
 	if err := z.zr.Reset(&z.src); err != nil {
 		return nil, partError(c.l.path, err)
 	}
-	budget := s.maxReport - s.spent
 	out, err := readAll(capped.NewReader(&z.zr, budget, errReportCap), make([]byte, 0, gunzipSizeHint(data, budget)))
 	if err := s.spend(c.l.path, int64(len(out))); err != nil {
 		return nil, err
@@ -452,11 +469,13 @@ func gunzipSizeHint(data []byte, budget int64) int64 {
 // a reader no other call holds, and release points it at no data.
 var gunzippers = sync.Pool{New: func() any { return new(pooledGunzip) }}
 
-// pooledGunzip is a gzip reader and the bytes.Reader it reads from (an
-// io.ByteReader, so that gzip adds no bufio.Reader of its own).
+// pooledGunzip is an in-memory inflater, and a gzip reader and the
+// bytes.Reader it reads from (an io.ByteReader, so that gzip adds no
+// bufio.Reader of its own).
 type pooledGunzip struct {
-	zr  gzip.Reader
-	src bytes.Reader
+	inflater inflate.Decompressor
+	zr       gzip.Reader
+	src      bytes.Reader
 }
 
 func (z *pooledGunzip) release() {

@@ -64,8 +64,14 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 	s := getDecodeState(d)
 	defer s.release()
-	if bb, ok := r.(*bytes.Buffer); ok && !bytes.HasPrefix(bb.Bytes(), gzipMagic) {
-		return s.decodeBuffer(bb)
+	if bb, ok := r.(*bytes.Buffer); ok {
+		if !bytes.HasPrefix(bb.Bytes(), gzipMagic) {
+			return s.decodeBuffer(bb)
+		}
+		if text, ok := s.inflateGzip(bb.Bytes()); ok {
+			bb.Next(bb.Len()) // consumed, as by the stream path
+			return s.decodeInflated(text)
+		}
 	}
 	return s.decodeStream(r)
 }
@@ -75,6 +81,9 @@ func (d *Decoder) decodeBytes(data []byte) (*Report, []Warning, error) {
 	s := getDecodeState(d)
 	defer s.release()
 	if bytes.HasPrefix(data, gzipMagic) {
+		if text, ok := s.inflateGzip(data); ok {
+			return s.decodeInflated(text)
+		}
 		s.bytesReader.Reset(data)
 		return s.decodeStream(&s.bytesReader)
 	}
@@ -111,9 +120,22 @@ func (s *decodeState) decodeStream(r io.Reader) (*Report, []Warning, error) {
 	}
 	gz := bytes.Equal(head, gzipMagic)
 	if gz {
-		// RFC 8460 §5.3: application/tlsrpt+gzip. Cap the compressed input
-		// too: an endless stream of empty gzip members inflates to nothing.
-		s.zcap = capped.Reader{R: src, N: maxSize + maxSize/64 + 1<<16, Err: ErrTooLarge}
+		// RFC 8460 §5.3: application/tlsrpt+gzip. A short stream is read
+		// whole and inflated in memory when it can be (decode_gzip.go).
+		if !s.gzTried { // else the caller's bytes failed to inflate already
+			z, rest, whole := s.readGzipAhead(src)
+			if whole {
+				if text, ok := s.inflateGzip(z); ok {
+					return s.decodeInflated(text)
+				}
+				s.zinR.Reset(z)
+				rest = &s.zinR
+			}
+			src = rest
+		}
+		// Cap the compressed input too: an endless stream of empty gzip
+		// members inflates to nothing.
+		s.zcap = capped.Reader{R: src, N: s.zcapLimit(), Err: ErrTooLarge}
 		zr, err := s.gzipReader(&s.zcap)
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-tlsrpt/tlsrpt"
 	"github.com/go-tlsrpt/tlsrpt/internal/capped"
+	"github.com/go-tlsrpt/tlsrpt/internal/inflate"
 )
 
 // decodeState is the state of one Decode call. States are pooled (see
@@ -99,6 +100,14 @@ type decodeState struct {
 	zr          *gzip.Reader  // made once, Reset per gzip input
 	zbuf        *bufio.Reader // zr's input buffer (gzip.Reader.Reset would make one per call)
 	prefetch    []byte        // see maxPrefetch
+
+	// The in-memory gzip path (see decodeGzip).
+	inflater *inflate.Decompressor // made once, reused
+	zin      []byte                // compressed input read ahead (see maxGzipPrefetch)
+	zinR     bytes.Reader          // zin, for the stream path when inflating in memory is not possible
+	zinPre   prefixReader          // zin and the rest of a longer stream
+	inflated []byte                // the JSON text inflated from zin or the caller's bytes
+	gzTried  bool                  // inflateGzip was called
 }
 
 // statePool caches decodeStates, with their tokenizer and gzip reader,
@@ -208,6 +217,18 @@ func (s *decodeState) release() {
 		s.tokenCap = tokenCapReader{}
 	}
 	s.prefetch = s.prefetch[:0]
+	// The gzip buffers: kept when small, like prefetch.
+	if cap(s.zin) > maxPooledPrefetch {
+		s.zin = nil
+	}
+	if cap(s.inflated) > maxPooledPrefetch {
+		s.inflated = nil
+	}
+	s.zin, s.inflated, s.gzTried = s.zin[:0], s.inflated[:0], false
+	if s.zinR.Size() != 0 || s.zinPre.r != nil {
+		s.zinR.Reset(nil)
+		s.zinPre = prefixReader{}
+	}
 	statePool.Put(s)
 }
 

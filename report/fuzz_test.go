@@ -37,6 +37,11 @@ func FuzzDecode(f *testing.F) {
 		d := &Decoder{MaxSize: fuzzMaxSize}
 		rep, warns, err := d.Decode(bytes.NewReader(data))
 		srep, swarns, serr := (&Decoder{Strict: true, MaxSize: fuzzMaxSize}).Decode(bytes.NewBuffer(bytes.Clone(data)))
+		if bytes.HasPrefix(data, gzipMagic) {
+			// Inflated in memory or streamed: the same result.
+			r2, w2, err2 := decodeStreamed(d, data)
+			sameResult(t, "gzip", rep, warns, err, r2, w2, err2)
+		}
 		if len(swarns) != 0 {
 			t.Fatalf("strict returned warnings: %v", swarns)
 		}

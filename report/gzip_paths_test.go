@@ -1,0 +1,77 @@
+package report
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// decodeStreamed decodes data through compress/gzip and the stream path
+// only, as Decode did before gzip reports were inflated in memory.
+func decodeStreamed(d *Decoder, data []byte) (*Report, []Warning, error) {
+	s := getDecodeState(d)
+	defer s.release()
+	s.gzTried = true
+	return s.decodeStream(bytes.NewReader(data))
+}
+
+// sameResult fails t unless two decodes gave the same report, warnings
+// and error text.
+func sameResult(t *testing.T, what string, rep1 *Report, w1 []Warning, err1 error, rep2 *Report, w2 []Warning, err2 error) {
+	t.Helper()
+	if fmt.Sprint(err1) != fmt.Sprint(err2) {
+		t.Fatalf("%s: error %v, streamed %v", what, err1, err2)
+	}
+	if diff := cmp.Diff(rep2, rep1, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+		t.Fatalf("%s: report (-streamed +in memory):\n%s", what, diff)
+	}
+	if diff := cmp.Diff(w2, w1); diff != "" {
+		t.Fatalf("%s: warnings (-streamed +in memory):\n%s", what, diff)
+	}
+}
+
+// TestGzipInMemoryMatchesStream checks that inflating a gzip report in
+// memory gives exactly what streaming it gives: reports, warnings with
+// their offsets, and errors (damaged gzip falls back to the stream path,
+// whose compress/gzip errors callers may match).
+func TestGzipInMemoryMatchesStream(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	inputs := map[string][]byte{}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		plain := readFixture(t, name)
+		gz := gzipped(t, plain, gzip.Header{})
+		inputs[name] = gz
+		inputs[name+"/bom"] = gzipped(t, append([]byte("\ufeff"), plain...), gzip.Header{})
+		inputs[name+"/two members"] = append(gzipped(t, plain[:len(plain)/2], gzip.Header{}), gzipped(t, plain[len(plain)/2:], gzip.Header{})...)
+		inputs[name+"/truncated"] = gz[:len(gz)-3]
+		inputs[name+"/garbage after"] = append(bytes.Clone(gz), "x"...)
+		bad := bytes.Clone(gz)
+		bad[len(bad)-6] ^= 0xff
+		inputs[name+"/bad crc"] = bad
+	}
+	inputs["large"] = gzipped(t, genLargeReport(3000), gzip.Header{})
+	inputs["bomb"] = gzipped(t, []byte(`{"organization-name":"`+strings.Repeat(" ", 4<<20)), gzip.Header{})
+	for name, in := range inputs {
+		for _, d := range []*Decoder{{}, {Strict: true}, {MaxSize: 2000}} {
+			what := fmt.Sprintf("%s (strict %v, max %d)", name, d.Strict, d.MaxSize)
+			wantRep, wantW, wantErr := decodeStreamed(d, in)
+			rep, w, err := d.decodeBytes(in)
+			sameResult(t, what+" bytes", rep, w, err, wantRep, wantW, wantErr)
+			rep, w, err = d.Decode(bytes.NewBuffer(bytes.Clone(in)))
+			sameResult(t, what+" buffer", rep, w, err, wantRep, wantW, wantErr)
+			rep, w, err = d.Decode(bytes.NewReader(in))
+			sameResult(t, what+" reader", rep, w, err, wantRep, wantW, wantErr)
+		}
+	}
+}
