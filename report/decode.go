@@ -59,7 +59,9 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // wrapping ErrTooLarge, or an error from r or from gzip (truncated gzip
 // input wraps io.ErrUnexpectedEOF). A *bytes.Buffer is decoded in place,
 // without copying, and so is a stream that ends within 256 KiB (it is read
-// ahead into a buffer); the results and limits are the same whatever the
+// ahead into a buffer); gzip input that is held in memory or ends within
+// 1 MiB is inflated into memory first (see Limits in the package
+// documentation). The results and limits are the same whatever the
 // reader.
 func (d *Decoder) Decode(r io.Reader) (*Report, []Warning, error) {
 	s := getDecodeState(d)

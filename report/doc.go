@@ -154,6 +154,13 @@
 //     Input held in memory (a *bytes.Buffer, Parse's data, or a stream
 //     that ends within 256 KiB, which is read ahead) is decoded in place,
 //     under the same limit.
+//   - A gzip report held in memory, or a gzip stream that ends within
+//     1 MiB (read ahead), is inflated into memory and decoded in place
+//     when it inflates to at most 64 times its compressed size (real
+//     reports: 5 to 25 times); anything else, a bomb included, is
+//     streamed through compress/gzip with the token limit above. So a
+//     gzip input costs at most 64 times its size, or MaxSize, whichever
+//     is less, beyond the report itself.
 //   - Decoded array elements may not take more than four times the input
 //     read so far (plus 64 KiB): "[{},{},…]" cannot make a small input
 //     decode into a huge report. Real reports use well under one time.

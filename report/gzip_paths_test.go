@@ -3,9 +3,11 @@ package report
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -74,4 +76,43 @@ func TestGzipInMemoryMatchesStream(t *testing.T) {
 			sameResult(t, what+" reader", rep, w, err, wantRep, wantW, wantErr)
 		}
 	}
+}
+
+// TestGzipInMemoryBound: a gzip bomb held in memory is inflated in memory
+// only up to maxInflateRatio times its size, then streamed, where the
+// token cap stops it; its cost stays within that bound.
+func TestGzipInMemoryBound(t *testing.T) {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write([]byte(`{"organization-name":"x",`))
+	spaces := bytes.Repeat([]byte(" "), 1<<20)
+	for range 30 {
+		zw.Write(spaces)
+	}
+	zw.Close()
+	bomb := b.Bytes()
+	allocs := func(decode func() error) (uint64, error) {
+		runtime.GC()
+		runtime.GC() // and the pool's victim cache: both start cold
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := decode()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, err
+	}
+	streamed, err := allocs(func() error { _, _, err := decodeStreamed(&Decoder{}, bomb); return err })
+	if !errors.Is(err, errTokenTooLarge) {
+		t.Fatalf("streamed: got %v, want the token cap", err)
+	}
+	alloc, err := allocs(func() error { _, _, err := Parse(bomb); return err })
+	if !errors.Is(err, errTokenTooLarge) {
+		t.Fatalf("got %v, want the token cap", err)
+	}
+	// The in-memory attempt adds at most its bound (plus the inflater's
+	// tables and some slack) to what streaming costs.
+	bound := streamed + uint64(maxInflateRatio*len(bomb)) + 256<<10
+	if alloc > bound {
+		t.Errorf("allocated %d KiB for a %d KiB bomb, streaming it %d KiB, bound %d KiB", alloc>>10, len(bomb)>>10, streamed>>10, bound>>10)
+	}
+	t.Logf("%d KiB bomb: %v, %d KiB allocated (streamed: %d KiB)", len(bomb)>>10, err, alloc>>10, streamed>>10)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -169,24 +168,33 @@ func TestMaxSize(t *testing.T) {
 	}
 }
 
-// bombReader streams gzip of prefix followed by fill repeated up to total
-// bytes, compressed in a goroutine, so the test never holds the bomb.
+// bombReader streams gzip that inflates to prefix followed by fill
+// repeated to about total bytes: a member holding prefix, then the same
+// member holding 1 MiB of fill again and again (RFC 1952 §2.2: the
+// members' data is concatenated), so that the stream costs nothing to
+// make, however far a decoder reads.
 func bombReader(prefix, fill string, total int64) io.ReadCloser {
 	pr, pw := io.Pipe()
+	member := func(data []byte) []byte {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw.Write(data)
+		zw.Close()
+		return b.Bytes()
+	}
+	head := member([]byte(prefix))
+	chunk := bytes.Repeat([]byte(fill), (1<<20)/len(fill))
+	body := member(chunk)
 	go func() {
-		zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
-		if _, err := zw.Write([]byte(prefix)); err != nil {
-			pw.CloseWithError(err)
+		if _, err := pw.Write(head); err != nil {
 			return
 		}
-		chunk := []byte(strings.Repeat(fill, (1<<16)/len(fill)))
 		for n := int64(0); n < total; n += int64(len(chunk)) {
-			if _, err := zw.Write(chunk); err != nil {
-				pw.CloseWithError(err)
+			if _, err := pw.Write(body); err != nil {
 				return
 			}
 		}
-		pw.CloseWithError(zw.Close())
+		pw.Close()
 	}()
 	return pr
 }
