@@ -33,14 +33,19 @@ const (
 	maxDynDist   = 30  // HDIST + 1 at most
 )
 
-// Table sizes. A subtable has 2^(longest code − tableBits) entries and
-// there is at most one per symbol longer than tableBits.
+// Table sizes. A subtable has 2^(longest code − tableBits) entries, one
+// per tableBits-bit prefix of the longer codes. Below a prefix the code is
+// complete (the only incomplete code accepted is a single code of length
+// 1), so each prefix has at least two symbols: at most 286/2 subtables for
+// literal/length codes of a dynamic block and 30/2 for distance codes
+// (the fixed code's are at most 9 bits long and need none). build checks
+// the bound anyway.
 const (
 	litlenBits      = 10
 	distBits        = 8
 	precodeBits     = 7 // code length codes are at most 7 bits long
-	litlenTableSize = 1<<litlenBits + numLitlen<<(maxCodeLen-litlenBits)
-	distTableSize   = 1<<distBits + numDist<<(maxCodeLen-distBits)
+	litlenTableSize = 1<<litlenBits + maxDynLitlen/2<<(maxCodeLen-litlenBits)
+	distTableSize   = 1<<distBits + maxDynDist/2<<(maxCodeLen-distBits)
 )
 
 // litlenDecor and distDecor are the per-symbol parts of table entries: the
@@ -180,6 +185,9 @@ func build(table []uint32, lens []uint8, count *[maxCodeLen + 1]uint16, decor []
 			if p := rev & (mainSize - 1); p != prefix {
 				prefix, subBase = p, subEnd
 				subEnd += 1 << subBits
+				if int(subEnd) > len(table) {
+					return false // cannot happen for a code that passed the checks above
+				}
 				table[p] = flagSub | subBase<<valueShift | uint32(tableBits) | uint32(subBits)<<8
 			}
 			se := decor[sorted[i]] + e

@@ -3,7 +3,7 @@ package inflate
 import "encoding/binary"
 
 // Decompressor decompresses gzip data held in memory. Its zero value is
-// ready to use; it holds about 60 KiB of decoding tables, so reuse one
+// ready to use; it holds about 32 KiB of decoding tables, so reuse one
 // (it keeps nothing of one call that the next could observe). It is not
 // safe for use by several goroutines at once.
 type Decompressor struct {
