@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/bits"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -59,6 +61,10 @@ type fastScanner struct {
 
 	hasPeek bool          // peekK is the kind at pos, separators skipped
 	peekK   jsontext.Kind // until value or delim consumes the token
+
+	// braces is the number of '{' bytes in buf[braceAt:], braceAt -1
+	// before detailsHint first counts them: see detailsHint.
+	braceAt, braces int
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
@@ -543,6 +549,7 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	s.fast = true
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
 	s.fs.hasPeek, s.fs.lastEnd = false, 0
+	s.fs.braceAt, s.fs.braces = -1, 0
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
@@ -564,6 +571,37 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	return rep, s.finishWarnings(), true
 }
 
+// detailsHint returns the most failure-details elements that may still
+// come, the next one included, when the array being decoded outgrew its
+// first chunk, or 0 when that is not known (on the tokenizer path).
+//
+// Every element to come starts with a '{' of the input left, so their
+// count bounds the elements; it is exact for a report of one policy with
+// no '{' inside strings, which covers the large reports that matter. The
+// count is capped by the amplification guard (grow): room for more
+// elements than it would accept is never allocated. The bytes are counted
+// once per decode (bytes.Count, vectorised): a later array subtracts the
+// '{' between the last count and its position, so many arrays cost no
+// more than one.
+func (s *decodeState) detailsHint() int {
+	if !s.fast {
+		return 0
+	}
+	f := &s.fs
+	p := f.pos // the next element's '{' (peeked)
+	if f.braceAt < 0 {
+		f.braces = bytes.Count(f.buf[p:], openBrace)
+	} else if p > f.braceAt {
+		f.braces -= bytes.Count(f.buf[f.braceAt:p], openBrace)
+	}
+	f.braceAt = p
+	const size = int64(unsafe.Sizeof(FailureDetail{}))
+	budget := (maxAmplification*(s.base+int64(len(f.buf)))+64<<10-s.model)/size + 1
+	return int(min(int64(f.braces), max(budget, 0)))
+}
+
+var openBrace = []byte{'{'}
+
 // resetGrammar undoes what a failed fast pass left in s.
 func (s *decodeState) resetGrammar() {
 	s.lastOff, s.maxSpan, s.model = 0, 0, 0
@@ -571,7 +609,7 @@ func (s *decodeState) resetGrammar() {
 	clear(s.warns)
 	s.warns = s.warns[:0]
 	s.dropped = 0
-	s.intern, s.internSkip, s.ipCache = nil, 0, nil
+	s.intern, s.internTab, s.internSkip, s.ipCache = nil, nil, 0, nil
 	clear(s.strArr[:])
 	s.strScratch = s.strArr[:0]
 	s.arena, s.arenaN = nil, 0

@@ -493,13 +493,17 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	cur := s.detailArr[:0]
 	s.detailsDirty = true
 	total := 0
+	hinted := false // cur was sized by detailsHint
 	s.pushIndex()
 	for {
 		s.nextIndex()
 		switch k := s.peekKind(); k {
 		case ']':
 			s.pop()
-			if n := total + len(cur); n > 0 { // [] and absent are the same: nil
+			if n := total + len(cur); n > 0 && hinted && len(chunks) == 0 && cap(cur)-n <= cap(cur)/8 {
+				// The hint held them all, with little to spare: keep it.
+				pr.FailureDetails = cur[:n:n]
+			} else if n > 0 { // [] and absent are the same: nil
 				out := make([]FailureDetail, 0, n)
 				for _, c := range chunks {
 					out = append(out, c...)
@@ -513,9 +517,21 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 			return s.readDelim()
 		case '{':
 			if len(cur) == cap(cur) {
-				chunks = append(chunks, cur)
-				total += len(cur)
-				cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
+				if hint := s.detailsHint(); !hinted && hint > 0 {
+					// Room for every element still to come, at once.
+					hinted = true
+					out := make([]FailureDetail, 0, total+len(cur)+hint)
+					for _, c := range chunks {
+						out = append(out, c...)
+					}
+					clear(chunks)
+					chunks, total = chunks[:0], 0
+					cur = append(out, cur...)
+				} else {
+					chunks = append(chunks, cur)
+					total += len(cur)
+					cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
+				}
 			}
 			cur = append(cur, FailureDetail{}) // detailArr may hold a failed pass's
 			fd := &cur[len(cur)-1]

@@ -1,0 +1,124 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// detailsReport returns a report whose policies have the given numbers of
+// failure details; extra is put after each detail's last member (an
+// unknown member, say, with '{' inside strings).
+func detailsReport(extra string, counts ...int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"organization-name":"o","date-range":{"start-datetime":"2024-05-01T00:00:00Z","end-datetime":"2024-05-01T23:59:59Z"},"contact-info":"a@b.example","report-id":"r","policies":[`)
+	for p, n := range counts {
+		if p > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"policy":{"policy-type":"no-policy-found","policy-domain":"p%d.example"},"summary":{"total-successful-session-count":1,"total-failure-session-count":%d},"failure-details":[`, p, n)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"result-type":"validation-failure","sending-mta-ip":"192.0.2.%d","receiving-mx-hostname":"mx%d.p%d.example","failed-session-count":%d%s}`, i%250, i%3, p, i+1, extra)
+		}
+		b.WriteString(`]}`)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// TestDetailsHint checks failure-details arrays sized by detailsHint (the
+// '{' left in the input) against the tokenizer path, which grows them in
+// chunks: one array or several, '{' inside strings (the hint too large),
+// null elements, and sizes around the chunk boundaries. Every array must
+// have no spare capacity, so that a caller's append copies it.
+func TestDetailsHint(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   []byte
+		counts []int
+	}{
+		{name: "one array", data: detailsReport("", 1000), counts: []int{1000}},
+		{name: "first chunk exactly", data: detailsReport("", 4), counts: []int{4}},
+		{name: "one past the first chunk", data: detailsReport("", 5), counts: []int{5}},
+		{name: "two arrays", data: detailsReport("", 300, 300), counts: []int{300, 300}},
+		{name: "small then large", data: detailsReport("", 5, 2000), counts: []int{5, 2000}},
+		{name: "large then small", data: detailsReport("", 2000, 5), counts: []int{2000, 5}},
+		{name: "many arrays", data: detailsReport("", 6, 7, 8, 9, 10, 70, 3), counts: []int{6, 7, 8, 9, 10, 70, 3}},
+		{name: "braces in strings", data: detailsReport(`,"x-note":"{{{{{{{{{{"`, 200), counts: []int{200}},
+		{name: "braces in strings, few", data: detailsReport(`,"x-note":"{"`, 9), counts: []int{9}},
+		{
+			name:   "null elements",
+			data:   bytes.Replace(detailsReport("", 40), []byte(`"failure-details":[`), []byte(`"failure-details":[null,null,null,null,null,null,`), 1),
+			counts: []int{40},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !fastTaken(new(Decoder), tt.data) {
+				t.Fatal("decoded by the tokenizer fallback")
+			}
+			sameAsTokenizer(t, tt.name, tt.data, 0)
+			rep, _, err := Parse(tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Policies) != len(tt.counts) {
+				t.Fatalf("%d policies, want %d", len(rep.Policies), len(tt.counts))
+			}
+			for i, pr := range rep.Policies {
+				fd := pr.FailureDetails
+				if len(fd) != tt.counts[i] || cap(fd) != len(fd) {
+					t.Errorf("policies[%d]: len %d cap %d, want len and cap %d", i, len(fd), cap(fd), tt.counts[i])
+				}
+				for j, d := range fd {
+					if d.FailedSessionCount != int64(j+1) {
+						t.Fatalf("policies[%d].failure-details[%d]: failed-session-count %d, want %d", i, j, d.FailedSessionCount, j+1)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDetailsHintAmplification checks that the hint never makes room for
+// more elements than the amplification guard accepts: an array of empty
+// objects followed by a long string of '{' decodes (leniently) as the
+// tokenizer decodes it, and fails as it fails when the guard trips.
+func TestDetailsHintAmplification(t *testing.T) {
+	for _, n := range []int{10, 1000, 30000} {
+		in := `{"policies":[{"failure-details":[` + strings.Repeat(`{},`, n) + `{}],"x":"` + strings.Repeat("{", 200000) + `"}]}`
+		sameAsTokenizer(t, fmt.Sprintf("%d empty details", n), []byte(in), 0)
+	}
+}
+
+// TestInternHash checks that internString returns the contents it was
+// given whatever internTab holds, and for contents in the intern map that
+// map's one copy: strings that share a slot of internTab replace each
+// other there.
+func TestInternHash(t *testing.T) {
+	s := getDecodeState(nil)
+	defer s.release()
+	keys := []string{"a", "b", "ab", "ba", "mx1.example.com", "mx2.example.com", "X509_V_ERR_CERT_HAS_EXPIRED", "X509_V_ERR_CERT_HAS_EXPIRED2", "X509_V_ERR_CERTXHAS_EXPIRED"}
+	for i := range 300 {
+		keys = append(keys, fmt.Sprintf("host-%03d.example", i), fmt.Sprintf("h%d", i))
+	}
+	for round := range 3 {
+		for _, k := range keys {
+			got := s.internString([]byte(k))
+			if got != k {
+				t.Fatalf("round %d: internString(%q) = %q", round, k, got)
+			}
+			if m, ok := s.intern[k]; ok && unsafe.StringData(m) != unsafe.StringData(got) {
+				t.Errorf("round %d: internString(%q) is not the intern map's copy", round, k)
+			}
+		}
+	}
+	if s.internTab == nil {
+		t.Fatal("internTab not made")
+	}
+}
