@@ -62,6 +62,12 @@ type fastScanner struct {
 	hasPeek bool          // peekK is the kind at pos, separators skipped
 	peekK   jsontext.Kind // until value or delim consumes the token
 
+	// prev is the member of the last name read (numMembers for an
+	// unknown one, or one with escapes), next[m] the member whose name followed
+	// m's the last time: name tries it first (see name).
+	prev member
+	next [numMembers + 1]member
+
 	// braces is the number of '{' bytes in buf[braceAt:], braceAt -1
 	// before detailsHint first counts them: see detailsHint.
 	braceAt, braces int
@@ -153,11 +159,13 @@ func (f *fastScanner) peekToken() jsontext.Kind {
 // name reads a member name where one may come: after '{', or after a
 // member's value and the ',' that must then follow. It is nextMember's
 // common case in one call; for anything else (the object's '}', a memo
-// left by peek, input the generic reads then reject) it returns ok false
-// having read nothing.
-func (f *fastScanner) name() (jsontext.Value, bool) {
+// left by peek, input the generic reads then reject) it returns nil
+// having read nothing. It returns the name's member too: lookupMember of
+// its contents, or mUnread when it has escapes (and is to be unquoted
+// first).
+func (f *fastScanner) name() (jsontext.Value, member) {
 	if f.hasPeek || f.bad {
-		return nil, false
+		return nil, mUnread
 	}
 	b := f.buf
 	i := skipSpace(b, f.pos)
@@ -165,26 +173,48 @@ func (f *fastScanner) name() (jsontext.Value, bool) {
 	case fsNameOrEnd:
 	case fsNext:
 		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '{' {
-			return nil, false
+			return nil, mUnread
 		}
 		i = skipSpace(b, i+1)
 	default:
-		return nil, false
+		return nil, mUnread
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, false
+		return nil, mUnread
 	}
-	f.pos = i
-	if !f.scanString() {
-		return nil, f.fail()
+	// The members of a report's objects come in the same order object
+	// after object (each sender has its own): the name that followed the
+	// last one's is likely to follow again, and when it is there it is the
+	// whole string (member names are plain bytes), no scan or lookup.
+	var m member
+	if g := min(f.next[f.prev], numMembers-1); len(b)-i > len(memberNames[g])+1 && b[i+1+len(memberNames[g])] == '"' && string(b[i+1:i+1+len(memberNames[g])]) == memberNames[g] {
+		m = g
+		f.pos, f.plainAt = i+len(memberNames[g])+2, i
+		f.prev = g
+	} else {
+		f.pos = i
+		if !f.scanString() {
+			f.fail()
+			return nil, mUnread
+		}
+		m = mUnread
+		if f.plainAt == i {
+			m = lookupMember(b[i+1 : f.pos-1])
+		}
+		n := min(m, numMembers) // an unknown name, or one with escapes
+		f.next[f.prev], f.prev = n, n
 	}
 	f.state = fsColon
 	f.end = f.pos
 	if !f.spanEnd() {
-		return nil, f.fail()
+		f.fail()
+		return nil, mUnread
 	}
-	return jsontext.Value(b[i:f.pos]), true
+	return jsontext.Value(b[i:f.pos]), m
 }
+
+// mUnread is name's member for a name with escapes.
+const mUnread member = 254
 
 // str reads a string where a value may come: after a member name and its
 // ':', or as an array element (after '[', or after an element and the ','
@@ -550,6 +580,7 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
 	s.fs.hasPeek, s.fs.lastEnd = false, 0
 	s.fs.braceAt, s.fs.braces = -1, 0
+	s.fs.prev, s.fs.next = numMembers, [numMembers + 1]member{}
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil

@@ -169,8 +169,9 @@ func lookupVariant(obj objKind, folded []byte) member {
 func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 	for {
 		var raw jsontext.Value
+		m := mUnread
 		if s.fast {
-			raw, _ = s.fs.name()
+			raw, m = s.fs.name() // looked up as well
 		}
 		if raw == nil {
 			if s.peekKind() == '}' {
@@ -180,13 +181,16 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			if raw, err = s.readValue(); err != nil {
 				return mNone, err
 			}
+			m = mUnread
 		}
 		off := s.offset(raw)
-		name := s.unquote(&s.nameBuf, raw)
-		m := lookupMember(name)
+		if m == mUnread {
+			m = lookupMember(s.unquote(&s.nameBuf, raw))
+		}
 		if m != mNone && memberObj[m] == obj {
 			s.setMember(m)
 		} else {
+			name := s.unquote(&s.nameBuf, raw)
 			s.valBuf = foldName(s.valBuf[:0], name)
 			m = lookupVariant(obj, s.valBuf)
 			// The path keeps the name as sent; once warnings are only
