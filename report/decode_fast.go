@@ -63,8 +63,11 @@ type fastScanner struct {
 	peekK   jsontext.Kind // until value or delim consumes the token
 
 	// prev is the member of the last name read (numMembers for an
-	// unknown one, or one with escapes), next[m] the member whose name followed
-	// m's the last time: name tries it first (see name).
+	// unknown one, or one with escapes), next[m] the member whose name
+	// followed m's the last time: name tries it first (see name). next is
+	// only a guess, always checked against the input, so a pooled state
+	// keeps it from one decode to the next: reports of one sender, or of
+	// senders that follow the RFC's order, then find their names at once.
 	prev member
 	next [numMembers + 1]member
 
@@ -580,7 +583,7 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
 	s.fs.hasPeek, s.fs.lastEnd = false, 0
 	s.fs.braceAt, s.fs.braces = -1, 0
-	s.fs.prev, s.fs.next = numMembers, [numMembers + 1]member{}
+	s.fs.prev = numMembers // next is kept: see fastScanner
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
