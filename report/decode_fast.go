@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/bits"
+	"net/netip"
 	"unicode/utf8"
 	"unsafe"
 
@@ -226,8 +227,25 @@ const mUnread member = 254
 // left by peek, input the generic reads then reject) it returns ok false
 // having read nothing.
 func (f *fastScanner) str() (jsontext.Value, bool) {
-	if f.hasPeek || f.bad {
+	i := f.strStart()
+	if i < 0 {
 		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	if !f.strEnd() {
+		return nil, false
+	}
+	return jsontext.Value(f.buf[i:f.pos]), true
+}
+
+// strStart returns the index of the opening '"' of a string where str
+// would read one, or -1 having read nothing.
+func (f *fastScanner) strStart() int {
+	if f.hasPeek || f.bad {
+		return -1
 	}
 	b := f.buf
 	i := skipSpace(b, f.pos)
@@ -235,30 +253,77 @@ func (f *fastScanner) str() (jsontext.Value, bool) {
 	case fsValue, fsValueOrEnd:
 	case fsColon:
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
+			return -1
 		}
 		i = skipSpace(b, i+1)
 	case fsNext:
 		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
-			return nil, false
+			return -1
 		}
 		i = skipSpace(b, i+1)
 	default:
-		return nil, false
+		return -1
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, false
+		return -1
 	}
-	f.pos = i
-	if !f.scanString() {
-		return nil, f.fail()
-	}
+	return i
+}
+
+// strEnd ends a string value read up to pos.
+func (f *fastScanner) strEnd() bool {
 	f.afterValue()
 	f.end = f.pos
 	if !f.spanEnd() {
-		return nil, f.fail()
+		return f.fail()
 	}
-	return jsontext.Value(b[i:f.pos]), true
+	return true
+}
+
+// ipv4 reads a string value that is a canonical dotted-decimal IPv4
+// address (four decimal numbers up to 255 without leading zeros, what
+// parseIPv4 accepts), where str would read a string: the sending-mta-ip
+// of most failure details, parsed as it is scanned. For anything else it
+// returns ok false having read nothing.
+func (f *fastScanner) ipv4() (netip.Addr, bool) {
+	i := f.strStart()
+	if i < 0 {
+		return netip.Addr{}, false
+	}
+	b := f.buf
+	var ip [4]byte
+	j := i + 1
+	for n := range ip {
+		if n > 0 {
+			if j >= len(b) || b[j] != '.' {
+				return netip.Addr{}, false
+			}
+			j++
+		}
+		if j >= len(b) || b[j]-'0' > 9 {
+			return netip.Addr{}, false
+		}
+		v := uint(b[j] - '0')
+		j++
+		if v != 0 { // no leading zeros: "0" stands alone
+			for k := 0; k < 2 && j < len(b) && b[j]-'0' <= 9; k++ {
+				v = v*10 + uint(b[j]-'0')
+				j++
+			}
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+		}
+		ip[n] = byte(v)
+	}
+	if j >= len(b) || b[j] != '"' {
+		return netip.Addr{}, false
+	}
+	f.pos, f.plainAt = j+1, i
+	if !f.strEnd() {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(ip), true
 }
 
 // fail marks the input as not for the fast pass.

@@ -866,6 +866,11 @@ func (s *decodeState) resultType() (ResultType, error) {
 // ip reads an IP address member (RFC 8460 §4.4: dotted-decimal IPv4 or
 // RFC 5952 IPv6).
 func (s *decodeState) ip() (netip.Addr, error) {
+	if s.fast {
+		if a, ok := s.fs.ipv4(); ok {
+			return a, nil // canonical IPv4, read at once
+		}
+	}
 	v, err := s.readScalar()
 	if err != nil {
 		return netip.Addr{}, err

@@ -122,3 +122,38 @@ func TestInternHash(t *testing.T) {
 		t.Fatal("internTab not made")
 	}
 }
+
+// TestFastIPv4 checks fastScanner.ipv4 against parseIPv4 on the string
+// read whole: it reads exactly the strings parseIPv4 accepts, the same
+// address, and nothing at all of any other value.
+func TestFastIPv4(t *testing.T) {
+	in := []string{
+		"0.0.0.0", "1.2.3.4", "255.255.255.255", "198.51.100.62", "10.0.0.1", "9.99.199.249",
+		"256.1.1.1", "1.2.3.256", "01.2.3.4", "1.02.3.4", "1.2.3.04", "00.0.0.0", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3",
+		"1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1.2.3.1000", "1000.2.3.4", "1.2.3.4\\u0030", "1.2.3.x", "", "::1", "2001:db8::1",
+		"::ffff:1.2.3.4", "1.2.3.4%eth0", "١.2.3.4",
+	}
+	for i := range 2000 {
+		// Octets of one to four digits, some with leading zeros.
+		oct := func(k int) string { return fmt.Sprint([]string{"", "0", "00"}[k%3], (i*k*7919+k)%300) }
+		in = append(in, oct(i)+"."+oct(i+1)+"."+oct(i+2)+"."+oct(i+3))
+	}
+	for _, s := range in {
+		for _, tail := range []string{"", "]", ",1]"} {
+			data := []byte(`"` + s + `"` + tail)
+			f := fastScanner{buf: data, state: fsValue, plainAt: -1}
+			got, ok := f.ipv4()
+			want, wantOK := parseIPv4([]byte(s))
+			if ok != wantOK || got != want {
+				t.Errorf("ipv4(%q) = %v, %v; parseIPv4: %v, %v", s, got, ok, want, wantOK)
+			}
+			wantPos := 0
+			if ok {
+				wantPos = len(s) + 2
+			}
+			if f.pos != wantPos || f.bad {
+				t.Errorf("ipv4(%q): pos %d bad %v, want pos %d", s, f.pos, f.bad, wantPos)
+			}
+		}
+	}
+}
