@@ -487,7 +487,10 @@ func (s *decodeState) decodeSummary(sum *Summary) error {
 // exact length: a large report then allocates about twice its final size
 // instead of the five times append's 1.25 growth costs. The first chunk
 // is the state's detailArr, so that the few details of most reports cost
-// one allocation of their exact size.
+// one allocation of their exact size. On the fast pass, an array that
+// outgrows it gets one chunk with room for all the elements that may
+// follow (detailsHint), kept as the result when it has little to spare:
+// one allocation of about the final size, and no copy.
 func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	ok, err := s.beginArray(s.peekKind())
 	if !ok || err != nil {
