@@ -719,7 +719,10 @@ func (s *decodeState) internString(b []byte) string {
 
 // internSlots is the size of internTab, a power of two: a cache, each
 // slot holding the last string of its internHash.
-const internSlots = 128
+const (
+	internSlotBits = 7
+	internSlots    = 1 << internSlotBits
+)
 
 // internHash returns the slot of internTab for b (not empty): from its
 // length, first and last eight bytes (all of a shorter b), which set
@@ -735,7 +738,7 @@ func internHash(b []byte) uint {
 		}
 	}
 	x = (x ^ uint64(len(b))) * 0x9e3779b97f4a7c15
-	return uint(x >> (64 - 7))
+	return uint(x >> (64 - internSlotBits))
 }
 
 // Sizes of the string arena's chunks.
