@@ -1,10 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/bits"
+	"net/netip"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -59,6 +62,19 @@ type fastScanner struct {
 
 	hasPeek bool          // peekK is the kind at pos, separators skipped
 	peekK   jsontext.Kind // until value or delim consumes the token
+
+	// prev is the member of the last name read (numMembers for an
+	// unknown one, or one with escapes), next[m] the member whose name
+	// followed m's the last time: name tries it first (see name). next is
+	// only a guess, always checked against the input, so a pooled state
+	// keeps it from one decode to the next: reports of one sender, or of
+	// senders that follow the RFC's order, then find their names at once.
+	prev member
+	next [numMembers + 1]member
+
+	// braces is the number of '{' bytes in buf[braceAt:], braceAt -1
+	// before detailsHint first counts them: see detailsHint.
+	braceAt, braces int
 }
 
 // skipSpace skips JSON white space (RFC 8259 §2).
@@ -147,11 +163,13 @@ func (f *fastScanner) peekToken() jsontext.Kind {
 // name reads a member name where one may come: after '{', or after a
 // member's value and the ',' that must then follow. It is nextMember's
 // common case in one call; for anything else (the object's '}', a memo
-// left by peek, input the generic reads then reject) it returns ok false
-// having read nothing.
-func (f *fastScanner) name() (jsontext.Value, bool) {
+// left by peek, input the generic reads then reject) it returns nil
+// having read nothing. It returns the name's member too: lookupMember of
+// its contents, or mUnread when it has escapes (and is to be unquoted
+// first).
+func (f *fastScanner) name() (jsontext.Value, member) {
 	if f.hasPeek || f.bad {
-		return nil, false
+		return nil, mUnread
 	}
 	b := f.buf
 	i := skipSpace(b, f.pos)
@@ -159,26 +177,48 @@ func (f *fastScanner) name() (jsontext.Value, bool) {
 	case fsNameOrEnd:
 	case fsNext:
 		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '{' {
-			return nil, false
+			return nil, mUnread
 		}
 		i = skipSpace(b, i+1)
 	default:
-		return nil, false
+		return nil, mUnread
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, false
+		return nil, mUnread
 	}
-	f.pos = i
-	if !f.scanString() {
-		return nil, f.fail()
+	// The members of a report's objects come in the same order object
+	// after object (each sender has its own): the name that followed the
+	// last one's is likely to follow again, and when it is there it is the
+	// whole string (member names are plain bytes), no scan or lookup.
+	var m member
+	if g := min(f.next[f.prev], numMembers-1); len(b)-i > len(memberNames[g])+1 && b[i+1+len(memberNames[g])] == '"' && string(b[i+1:i+1+len(memberNames[g])]) == memberNames[g] {
+		m = g
+		f.pos, f.plainAt = i+len(memberNames[g])+2, i
+		f.prev = g
+	} else {
+		f.pos = i
+		if !f.scanString() {
+			f.fail()
+			return nil, mUnread
+		}
+		m = mUnread
+		if f.plainAt == i {
+			m = lookupMember(b[i+1 : f.pos-1])
+		}
+		n := min(m, numMembers) // an unknown name, or one with escapes
+		f.next[f.prev], f.prev = n, n
 	}
 	f.state = fsColon
 	f.end = f.pos
 	if !f.spanEnd() {
-		return nil, f.fail()
+		f.fail()
+		return nil, mUnread
 	}
-	return jsontext.Value(b[i:f.pos]), true
+	return jsontext.Value(b[i:f.pos]), m
 }
+
+// mUnread is name's member for a name with escapes.
+const mUnread member = 254
 
 // str reads a string where a value may come: after a member name and its
 // ':', or as an array element (after '[', or after an element and the ','
@@ -187,8 +227,25 @@ func (f *fastScanner) name() (jsontext.Value, bool) {
 // left by peek, input the generic reads then reject) it returns ok false
 // having read nothing.
 func (f *fastScanner) str() (jsontext.Value, bool) {
-	if f.hasPeek || f.bad {
+	i := f.strStart()
+	if i < 0 {
 		return nil, false
+	}
+	f.pos = i
+	if !f.scanString() {
+		return nil, f.fail()
+	}
+	if !f.strEnd() {
+		return nil, false
+	}
+	return jsontext.Value(f.buf[i:f.pos]), true
+}
+
+// strStart returns the index of the opening '"' of a string where str
+// would read one, or -1 having read nothing.
+func (f *fastScanner) strStart() int {
+	if f.hasPeek || f.bad {
+		return -1
 	}
 	b := f.buf
 	i := skipSpace(b, f.pos)
@@ -196,30 +253,77 @@ func (f *fastScanner) str() (jsontext.Value, bool) {
 	case fsValue, fsValueOrEnd:
 	case fsColon:
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
+			return -1
 		}
 		i = skipSpace(b, i+1)
 	case fsNext:
 		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
-			return nil, false
+			return -1
 		}
 		i = skipSpace(b, i+1)
 	default:
-		return nil, false
+		return -1
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, false
+		return -1
 	}
-	f.pos = i
-	if !f.scanString() {
-		return nil, f.fail()
-	}
+	return i
+}
+
+// strEnd ends a string value read up to pos.
+func (f *fastScanner) strEnd() bool {
 	f.afterValue()
 	f.end = f.pos
 	if !f.spanEnd() {
-		return nil, f.fail()
+		return f.fail()
 	}
-	return jsontext.Value(b[i:f.pos]), true
+	return true
+}
+
+// ipv4 reads a string value that is a canonical dotted-decimal IPv4
+// address (four decimal numbers up to 255 without leading zeros, what
+// parseIPv4 accepts), where str would read a string: the sending-mta-ip
+// of most failure details, parsed as it is scanned. For anything else it
+// returns ok false having read nothing.
+func (f *fastScanner) ipv4() (netip.Addr, bool) {
+	i := f.strStart()
+	if i < 0 {
+		return netip.Addr{}, false
+	}
+	b := f.buf
+	var ip [4]byte
+	j := i + 1
+	for n := range ip {
+		if n > 0 {
+			if j >= len(b) || b[j] != '.' {
+				return netip.Addr{}, false
+			}
+			j++
+		}
+		if j >= len(b) || b[j]-'0' > 9 {
+			return netip.Addr{}, false
+		}
+		v := uint(b[j] - '0')
+		j++
+		if v != 0 { // no leading zeros: "0" stands alone
+			for k := 0; k < 2 && j < len(b) && b[j]-'0' <= 9; k++ {
+				v = v*10 + uint(b[j]-'0')
+				j++
+			}
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+		}
+		ip[n] = byte(v)
+	}
+	if j >= len(b) || b[j] != '"' {
+		return netip.Addr{}, false
+	}
+	f.pos, f.plainAt = j+1, i
+	if !f.strEnd() {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(ip), true
 }
 
 // fail marks the input as not for the fast pass.
@@ -543,6 +647,8 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	s.fast = true
 	s.fs.buf, s.fs.pos, s.fs.end, s.fs.state, s.fs.bad, s.fs.inSpan, s.fs.depth, s.fs.plainAt = buf, 0, 0, fsValue, false, false, 0, -1
 	s.fs.hasPeek, s.fs.lastEnd = false, 0
+	s.fs.braceAt, s.fs.braces = -1, 0
+	s.fs.prev = numMembers // next is kept: see fastScanner
 	defer func() {
 		s.fast = false
 		s.fs.buf = nil
@@ -564,6 +670,37 @@ func (s *decodeState) decodeFast(buf []byte, base int64) (rep *Report, warns []W
 	return rep, s.finishWarnings(), true
 }
 
+// detailsHint returns the most failure-details elements that may still
+// come, the next one included, when the array being decoded outgrew its
+// first chunk, or 0 when that is not known (on the tokenizer path).
+//
+// Every element to come starts with a '{' of the input left, so their
+// count bounds the elements; it is exact for a report of one policy with
+// no '{' inside strings, which covers the large reports that matter. The
+// count is capped by the amplification guard (grow): room for more
+// elements than it would accept is never allocated. The bytes are counted
+// once per decode (bytes.Count, vectorised): a later array subtracts the
+// '{' between the last count and its position, so many arrays cost no
+// more than one.
+func (s *decodeState) detailsHint() int {
+	if !s.fast {
+		return 0
+	}
+	f := &s.fs
+	p := f.pos // the next element's '{' (peeked)
+	if f.braceAt < 0 {
+		f.braces = bytes.Count(f.buf[p:], openBrace)
+	} else if p > f.braceAt {
+		f.braces -= bytes.Count(f.buf[f.braceAt:p], openBrace)
+	}
+	f.braceAt = p
+	const size = int64(unsafe.Sizeof(FailureDetail{}))
+	budget := (maxAmplification*(s.base+int64(len(f.buf)))+64<<10-s.model)/size + 1
+	return int(min(int64(f.braces), max(budget, 0)))
+}
+
+var openBrace = []byte{'{'}
+
 // resetGrammar undoes what a failed fast pass left in s.
 func (s *decodeState) resetGrammar() {
 	s.lastOff, s.maxSpan, s.model = 0, 0, 0
@@ -571,7 +708,7 @@ func (s *decodeState) resetGrammar() {
 	clear(s.warns)
 	s.warns = s.warns[:0]
 	s.dropped = 0
-	s.intern, s.internSkip, s.ipCache = nil, 0, nil
+	s.intern, s.internTab, s.internSkip, s.ipCache = nil, nil, 0, nil
 	clear(s.strArr[:])
 	s.strScratch = s.strArr[:0]
 	s.arena, s.arenaN = nil, 0

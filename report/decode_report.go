@@ -169,8 +169,9 @@ func lookupVariant(obj objKind, folded []byte) member {
 func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 	for {
 		var raw jsontext.Value
+		m := mUnread
 		if s.fast {
-			raw, _ = s.fs.name()
+			raw, m = s.fs.name() // looked up as well
 		}
 		if raw == nil {
 			if s.peekKind() == '}' {
@@ -180,13 +181,16 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			if raw, err = s.readValue(); err != nil {
 				return mNone, err
 			}
+			m = mUnread
 		}
 		off := s.offset(raw)
-		name := s.unquote(&s.nameBuf, raw)
-		m := lookupMember(name)
+		if m == mUnread {
+			m = lookupMember(s.unquote(&s.nameBuf, raw))
+		}
 		if m != mNone && memberObj[m] == obj {
 			s.setMember(m)
 		} else {
+			name := s.unquote(&s.nameBuf, raw)
 			s.valBuf = foldName(s.valBuf[:0], name)
 			m = lookupVariant(obj, s.valBuf)
 			// The path keeps the name as sent; once warnings are only
@@ -483,7 +487,10 @@ func (s *decodeState) decodeSummary(sum *Summary) error {
 // exact length: a large report then allocates about twice its final size
 // instead of the five times append's 1.25 growth costs. The first chunk
 // is the state's detailArr, so that the few details of most reports cost
-// one allocation of their exact size.
+// one allocation of their exact size. On the fast pass, an array that
+// outgrows it gets one chunk with room for all the elements that may
+// follow (detailsHint), kept as the result when it has little to spare:
+// one allocation of about the final size, and no copy.
 func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	ok, err := s.beginArray(s.peekKind())
 	if !ok || err != nil {
@@ -493,13 +500,17 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 	cur := s.detailArr[:0]
 	s.detailsDirty = true
 	total := 0
+	hinted := false // cur was sized by detailsHint
 	s.pushIndex()
 	for {
 		s.nextIndex()
 		switch k := s.peekKind(); k {
 		case ']':
 			s.pop()
-			if n := total + len(cur); n > 0 { // [] and absent are the same: nil
+			if n := total + len(cur); n > 0 && hinted && len(chunks) == 0 && cap(cur)-n <= cap(cur)/8 {
+				// The hint held them all, with little to spare: keep it.
+				pr.FailureDetails = cur[:n:n]
+			} else if n > 0 { // [] and absent are the same: nil
 				out := make([]FailureDetail, 0, n)
 				for _, c := range chunks {
 					out = append(out, c...)
@@ -513,9 +524,21 @@ func (s *decodeState) decodeFailureDetails(pr *PolicyResult) error {
 			return s.readDelim()
 		case '{':
 			if len(cur) == cap(cur) {
-				chunks = append(chunks, cur)
-				total += len(cur)
-				cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
+				if hint := s.detailsHint(); !hinted && hint > 0 {
+					// Room for every element still to come, at once.
+					hinted = true
+					out := make([]FailureDetail, 0, total+len(cur)+hint)
+					for _, c := range chunks {
+						out = append(out, c...)
+					}
+					clear(chunks)
+					chunks, total = chunks[:0], 0
+					cur = append(out, cur...)
+				} else {
+					chunks = append(chunks, cur)
+					total += len(cur)
+					cur = make([]FailureDetail, 0, min(2*cap(cur), 4096))
+				}
 			}
 			cur = append(cur, FailureDetail{}) // detailArr may hold a failed pass's
 			fd := &cur[len(cur)-1]
@@ -846,6 +869,11 @@ func (s *decodeState) resultType() (ResultType, error) {
 // ip reads an IP address member (RFC 8460 §4.4: dotted-decimal IPv4 or
 // RFC 5952 IPv6).
 func (s *decodeState) ip() (netip.Addr, error) {
+	if s.fast {
+		if a, ok := s.fs.ipv4(); ok {
+			return a, nil // canonical IPv4, read at once
+		}
+	}
 	v, err := s.readScalar()
 	if err != nil {
 		return netip.Addr{}, err

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -44,6 +46,7 @@ type decodeState struct {
 	dropped                 int // warnings beyond maxWarnings
 
 	intern     map[string]string
+	internTab  *[internSlots]string  // made with intern: see internString
 	internSkip int                   // strings returned before the intern map was made
 	ipCache    map[string]netip.Addr // canonical IPv6 text seen in this report
 
@@ -178,7 +181,7 @@ func (s *decodeState) release() {
 		s.warns = nil // handed over with the report
 	}
 	if s.intern != nil || s.ipCache != nil {
-		s.intern, s.ipCache = nil, nil
+		s.intern, s.internTab, s.ipCache = nil, nil, nil
 	}
 	s.internSkip = 0
 	if s.pathDirty {
@@ -716,15 +719,47 @@ func (s *decodeState) internString(b []byte) string {
 			return s.newString(b)
 		}
 		s.intern = make(map[string]string)
+		s.internTab = new([internSlots]string)
 	}
-	if str, ok := s.intern[string(b)]; ok {
+	// The few strings that repeat thousands of times in a large report
+	// are found in internTab, without the map's hashing.
+	slot := &s.internTab[internHash(b)]
+	if str := *slot; str == string(b) {
 		return str
 	}
-	str := s.newString(b)
-	if len(s.intern) < 4096 {
-		s.intern[str] = str
+	str, ok := s.intern[string(b)]
+	if !ok {
+		str = s.newString(b)
+		if len(s.intern) < 4096 {
+			s.intern[str] = str
+		}
 	}
+	*slot = str
 	return str
+}
+
+// internSlots is the size of internTab, a power of two: a cache, each
+// slot holding the last string of its internHash.
+const (
+	internSlotBits = 7
+	internSlots    = 1 << internSlotBits
+)
+
+// internHash returns the slot of internTab for b (not empty): from its
+// length, first and last eight bytes (all of a shorter b), which set
+// apart the host names, reason codes and result types of a report. Equal
+// hashes only cost a miss, so input crafted to collide gains nothing.
+func internHash(b []byte) uint {
+	var x uint64
+	if n := len(b); n >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 31)
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x = (x ^ uint64(len(b))) * 0x9e3779b97f4a7c15
+	return uint(x >> (64 - internSlotBits))
 }
 
 // Sizes of the string arena's chunks.
