@@ -80,7 +80,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "recvcost: -rounds must be at least 5")
 		os.Exit(1)
 	}
-	if err := run(*rounds, *target, *cpuprofile); err != nil {
+	if err := run(os.Stdout, *rounds, *target, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "recvcost:", err)
 		os.Exit(1)
 	}
@@ -196,8 +196,9 @@ func (c *client) close() error {
 	return c.cmd.Wait()
 }
 
-// run measures and prints the table (see the package documentation).
-func run(rounds int, target time.Duration, cpuprofile string) (err error) {
+// run measures and prints the table to out (see the package
+// documentation).
+func run(out io.Writer, rounds int, target time.Duration, cpuprofile string) (err error) {
 	body := body()
 	rv := &ingest.Receiver{Handle: func(context.Context, *ingest.Received) error { return nil }}
 	empty := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +247,7 @@ func run(rounds int, target time.Duration, cpuprofile string) (err error) {
 		}
 	}
 
-	fmt.Printf("%s, %s/%s, GOMAXPROCS %d, %d CPUs, %d rounds, %s\n\n",
+	fmt.Fprintf(out, "%s, %s/%s, GOMAXPROCS %d, %d CPUs, %d rounds, %s\n\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU(), rounds, time.Now().UTC().Format("2006-01-02"))
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
@@ -294,15 +295,15 @@ func run(rounds int, target time.Duration, cpuprofile string) (err error) {
 		bounds = append(bounds, float64(ds[4])/float64(ds[1]+ds[2]))
 		own = append(own, ds[0]-ds[4])
 	}
-	fmt.Printf("| HTTP POST of a %s gzip report to 127.0.0.1 (server CPU only, %d per round) | CPU/op |\n|---|---:|\n", measure.Size(len(body)), n)
-	fmt.Printf("| ingest.Receiver | %s |\n", measure.Duration(measure.Median(ts[0])))
-	fmt.Printf("| empty net/http handler reading the body | %s |\n", measure.Duration(measure.Median(ts[1])))
-	fmt.Printf("| report.Decoder.Decode of the body alone | %s |\n", measure.Duration(measure.Median(ts[2])))
-	fmt.Printf("| a bare handler calling report.Decoder.Decode(r.Body) | %s |\n", measure.Duration(measure.Median(ts[3])))
-	fmt.Printf("| a bare handler calling Decode and giving the receiver's answer | %s |\n", measure.Duration(measure.Median(ts[4])))
-	fmt.Printf("| receiver / (empty handler + decode) | **%.2f×** |\n", measure.Median(ratios))
-	fmt.Printf("| bare handler with the receiver's answer / (empty handler + decode) | %.2f× |\n", measure.Median(bounds))
-	fmt.Printf("| receiver − bare handler with the receiver's answer (per round) | %s |\n", measure.Duration(measure.Median(own)))
+	fmt.Fprintf(out, "| HTTP POST of a %s gzip report to 127.0.0.1 (server CPU only, %d per round) | CPU/op |\n|---|---:|\n", measure.Size(len(body)), n)
+	fmt.Fprintf(out, "| ingest.Receiver | %s |\n", measure.Duration(measure.Median(ts[0])))
+	fmt.Fprintf(out, "| empty net/http handler reading the body | %s |\n", measure.Duration(measure.Median(ts[1])))
+	fmt.Fprintf(out, "| report.Decoder.Decode of the body alone | %s |\n", measure.Duration(measure.Median(ts[2])))
+	fmt.Fprintf(out, "| a bare handler calling report.Decoder.Decode(r.Body) | %s |\n", measure.Duration(measure.Median(ts[3])))
+	fmt.Fprintf(out, "| a bare handler calling Decode and giving the receiver's answer | %s |\n", measure.Duration(measure.Median(ts[4])))
+	fmt.Fprintf(out, "| receiver / (empty handler + decode) | **%.2f×** |\n", measure.Median(ratios))
+	fmt.Fprintf(out, "| bare handler with the receiver's answer / (empty handler + decode) | %.2f× |\n", measure.Median(bounds))
+	fmt.Fprintf(out, "| receiver − bare handler with the receiver's answer (per round) | %s |\n", measure.Duration(measure.Median(own)))
 	return nil
 }
 
