@@ -9,29 +9,38 @@
 // accepted"), which bounds what the Receiver's own checks can save.
 //
 // The measuring process runs only the four servers (one net/http
-// httptest.Server per handler, each on its own 127.0.0.1 port). The
-// client is a second process, this binary started again with
-// RECVCOST_CLIENT=1 in its environment: it reads one line "URL N" at a
-// time on its standard input, sends N POSTs of the body one after another
-// over a single keep-alive connection per URL, reads each answer to its
-// end, checks it is 200, and writes "done" on its standard output. A
-// round of a handler is: a garbage collection, the process CPU time
-// (getrusage RUSAGE_SELF: every thread of the measuring process, not its
-// children), the line to the client, the wait for "done", the process
-// CPU time again; divided by N. So the CPU time of the client never
-// counts, nor does whatever the measuring process does between rounds,
-// while the server's garbage collection during a round (and any that its
-// garbage forces right after, before "done" arrives) does. "Decode alone"
-// runs in the measuring process while the client waits: N calls of
-// report.Decoder.Decode(bytes.NewReader(body)), timed the same way.
+// httptest.Server per handler, each on its own 127.0.0.1 port) and the
+// decode alone. The client is a second process, this binary started
+// again with RECVCOST_CLIENT=1 in its environment: it reads one line
+// "URL N" at a time on its standard input, sends N POSTs of the body one
+// after another over a single keep-alive connection per URL, reads each
+// answer to its end, checks it is 200, and writes "done" on its standard
+// output. A handler's part of a round is timed as: the process CPU time
+// (getrusage RUSAGE_SELF: user and system time of every thread of the
+// measuring process, not of its children), the line to the client, the
+// wait for "done", the process CPU time again. So the client's CPU time
+// never counts, nor does what the measuring process does between these
+// parts; what counts is the server's: the handler, net/http, the
+// runtime's scheduling and garbage collection while the requests are
+// served, and the kernel's work in the server's system calls (on
+// loopback, its writes also deliver the bytes to the client's socket).
+// "Decode alone" runs in the measuring process while the client waits
+// for its next line: N calls of report.Decoder.Decode(bytes.NewReader(body)),
+// timed the same way.
 //
-// Each round runs the five workloads the same number of times, rotating
-// which runs first; the table shows medians over the rounds, the median
-// of the per-round ratio receiver / (empty handler + decode), and the
-// median of the per-round difference between the receiver and the bare
-// handler giving its answer: the CPU time of the Receiver's own checks.
-// With -cpuprofile the profile is of the measuring process alone, so
-// only of the servers and the decode alone.
+// Each round starts with a garbage collection (not timed) and runs each
+// of the five workloads N times, in 20 slices of N/20 calls, interleaved
+// and rotating which runs first, so that a change in the machine's load
+// during the round reaches each workload alike; a workload's time in the
+// round is the sum over its slices, divided by N. The garbage collections
+// that a workload's allocations cause during the round are timed with
+// whichever workload runs while they do, mostly itself. The table shows
+// medians over the rounds, the median of the per-round ratio
+// receiver / (empty handler + decode), and the median of the per-round
+// difference between the receiver and the bare handler giving its
+// answer: the CPU time of the Receiver's own checks. With -cpuprofile the
+// profile is of the measuring process alone, so only of the servers and
+// the decode alone.
 //
 // Run from the bench module:
 //
@@ -59,6 +68,10 @@ import (
 	"github.com/go-tlsrpt/tlsrpt/ingest"
 	"github.com/go-tlsrpt/tlsrpt/report"
 )
+
+// slices is how many parts of a round each workload runs in, interleaved
+// with the others.
+const slices = 20
 
 // clientEnv, set to "1" in the environment, makes this binary the client
 // process (see the package documentation).
@@ -174,10 +187,9 @@ func startClient() (*client, error) {
 }
 
 // posts has the client POST n times to url and returns the CPU time of
-// this process meanwhile, after a garbage collection.
+// this process meanwhile.
 func (c *client) posts(url string, n int) (time.Duration, error) {
 	cmd := url + " " + strconv.Itoa(n) + "\n"
-	runtime.GC()
 	start := measure.Process.Now()
 	if _, err := io.WriteString(c.in, cmd); err != nil {
 		return 0, err
@@ -267,35 +279,51 @@ func run(out io.Writer, rounds int, target time.Duration, cpuprofile string) (er
 			return err
 		}
 	}
-	decodeAlone := func(n int) (time.Duration, error) { return measure.Process.Run(decode, n), nil }
+	decodeAlone := func(n int) (time.Duration, error) {
+		start := measure.Process.Now()
+		for range n {
+			decode()
+		}
+		return measure.Process.Now() - start, nil
+	}
 	postTo := func(url string) func(int) (time.Duration, error) {
 		return func(n int) (time.Duration, error) { return c.posts(url, n) }
 	}
 	// The rows of the table, in its order.
 	workloads := []func(n int) (time.Duration, error){postTo(urls[0]), postTo(urls[1]), decodeAlone, postTo(urls[2]), postTo(urls[3])}
+	runtime.GC()
 	n, err := calibrate(workloads[0], target)
 	if err != nil {
 		return err
 	}
+	// A round runs every workload in slices of m calls, interleaved (see
+	// the package documentation).
+	m := max(1, n/slices)
 	ts := make([][]time.Duration, len(workloads))
 	var ratios, bounds []float64
 	var own []time.Duration
 	for i := 0; i < rounds; i++ {
 		ds := make([]time.Duration, len(workloads))
-		for j := range workloads {
-			k := (i + j) % len(workloads) // rotate which runs first
-			d, err := workloads[k](n)
-			if err != nil {
-				return err
+		runtime.GC()
+		for sl := range slices {
+			for j := range workloads {
+				k := (i + sl + j) % len(workloads) // rotate which runs first
+				d, err := workloads[k](m)
+				if err != nil {
+					return err
+				}
+				ds[k] += d
 			}
-			ds[k] = d / time.Duration(n)
+		}
+		for k := range ds {
+			ds[k] /= time.Duration(m * slices)
 			ts[k] = append(ts[k], ds[k])
 		}
 		ratios = append(ratios, float64(ds[0])/float64(ds[1]+ds[2]))
 		bounds = append(bounds, float64(ds[4])/float64(ds[1]+ds[2]))
 		own = append(own, ds[0]-ds[4])
 	}
-	fmt.Fprintf(out, "| HTTP POST of a %s gzip report to 127.0.0.1 (server CPU only, %d per round) | CPU/op |\n|---|---:|\n", measure.Size(len(body)), n)
+	fmt.Fprintf(out, "| HTTP POST of a %s gzip report to 127.0.0.1 (server CPU only, %d per round) | CPU/op |\n|---|---:|\n", measure.Size(len(body)), m*slices)
 	fmt.Fprintf(out, "| ingest.Receiver | %s |\n", measure.Duration(measure.Median(ts[0])))
 	fmt.Fprintf(out, "| empty net/http handler reading the body | %s |\n", measure.Duration(measure.Median(ts[1])))
 	fmt.Fprintf(out, "| report.Decoder.Decode of the body alone | %s |\n", measure.Duration(measure.Median(ts[2])))
