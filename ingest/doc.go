@@ -95,8 +95,10 @@
 //
 // The enclosing http.Server must bound what the handler cannot: set
 // ReadHeaderTimeout (for example 10 s) against slow-header clients,
-// ReadTimeout (for example 60 s) or rely on BodyTimeout for the body,
-// WriteTimeout, IdleTimeout, and MaxHeaderBytes (for example 16 KiB; the
+// ReadTimeout or rely on BodyTimeout for the body (a ReadTimeout of at
+// most BodyTimeout, for example 30 s, replaces it and saves the Receiver
+// a timer per request), WriteTimeout, IdleTimeout, and MaxHeaderBytes
+// (for example 16 KiB; the
 // default is 1 MiB). RFC 8460 §7 warns that rua endpoints can be flooded:
 // put a rate limit per client address in front of the Receiver, and a
 // limit of connections per address too, since a slow body holds one of

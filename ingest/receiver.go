@@ -84,7 +84,10 @@ type Receiver struct {
 	MaxReportSize int64
 	// BodyTimeout bounds reading the body (set as a read deadline through
 	// http.ResponseController); a slower body gets 408. Zero means 30
-	// seconds, negative means no deadline from the Receiver.
+	// seconds, negative means no deadline from the Receiver. When the
+	// http.Server's ReadTimeout is set and at most BodyTimeout, it already
+	// bounds the body and the Receiver sets no deadline of its own (one
+	// timer less per request, and the server's tighter limit stays).
 	BodyTimeout time.Duration
 	// MaxConcurrent caps how many requests the Receiver works on at once,
 	// from the first read of the body until Handle returns, and so its
@@ -160,7 +163,7 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if timeout == 0 {
 		timeout = defaultBodyTimeout
 	}
-	if timeout > 0 {
+	if timeout > 0 && !serverBoundsBody(r, timeout) {
 		// Best effort: not every ResponseWriter supports deadlines.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 	}
@@ -299,6 +302,17 @@ func bodyError(w http.ResponseWriter, err error, max int64) {
 	default:
 		plain(w, http.StatusBadRequest, "reading request body failed")
 	}
+}
+
+// serverBoundsBody reports whether the http.Server serving r already ends
+// reading the request within timeout: its ReadTimeout covers the whole
+// request, body included, from before the header is read. A deadline of
+// the Receiver's own would then cost a timer (and a wake-up of the
+// network poller) per request for nothing, and, being later, would loosen
+// the server's.
+func serverBoundsBody(r *http.Request, timeout time.Duration) bool {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	return srv != nil && srv.ReadTimeout > 0 && srv.ReadTimeout <= timeout
 }
 
 // plain writes a short text/plain answer: msg and a line feed.

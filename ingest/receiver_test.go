@@ -372,6 +372,7 @@ func TestReceiverStalledBody(t *testing.T) {
 		contentType string
 		prefix      []byte // sent after the header; then the client stalls
 		serverRead  bool   // time out with http.Server.ReadTimeout instead of BodyTimeout
+		both        bool   // a ReadTimeout shorter than the default BodyTimeout: the server's holds
 	}{
 		{name: "first gzip byte, BodyTimeout", contentType: mediaTypeGzip, prefix: []byte{0x1f}},
 		{name: "first gzip byte, server ReadTimeout", contentType: mediaTypeGzip, prefix: []byte{0x1f}, serverRead: true},
@@ -382,6 +383,10 @@ func TestReceiverStalledBody(t *testing.T) {
 		{name: "white space", contentType: mediaTypeJSON, prefix: []byte("  \r\n")},
 		{name: "white space, server ReadTimeout", contentType: mediaTypeJSON, prefix: []byte("  \r\n"), serverRead: true},
 		{name: "open brace", contentType: mediaTypeJSON, prefix: []byte("{")},
+		// The Receiver's 30-second default must not replace the server's
+		// shorter deadline (the client below waits 10 seconds at most).
+		{name: "open brace, server ReadTimeout under the default BodyTimeout", contentType: mediaTypeJSON, prefix: []byte("{"), both: true},
+		{name: "first gzip byte, server ReadTimeout under the default BodyTimeout", contentType: mediaTypeGzip, prefix: []byte{0x1f}, both: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,6 +395,10 @@ func TestReceiverStalledBody(t *testing.T) {
 			srv := httptest.NewUnstartedServer(rv)
 			if tt.serverRead {
 				rv.BodyTimeout = -1
+				srv.Config.ReadTimeout = 300 * time.Millisecond
+			}
+			if tt.both {
+				rv.BodyTimeout = 0
 				srv.Config.ReadTimeout = 300 * time.Millisecond
 			}
 			srv.Start()

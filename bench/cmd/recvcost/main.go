@@ -10,7 +10,12 @@
 //
 // The measuring process runs only the four servers (one net/http
 // httptest.Server per handler, each on its own 127.0.0.1 port) and the
-// decode alone. The client is a second process, this binary started
+// decode alone. Every server has the timeouts ingest's documentation asks
+// of a public endpoint, as tlsrpt serve sets them (ReadHeaderTimeout
+// 10 s, ReadTimeout 30 s, WriteTimeout and IdleTimeout 2 min), so that
+// the Receiver relies on the server's deadline; with -bare they have
+// net/http's defaults (no timeouts) and the Receiver arms its own
+// BodyTimeout deadline on each request. The client is a second process, this binary started
 // again with RECVCOST_CLIENT=1 in its environment: it reads one line
 // "URL N" at a time on its standard input, sends N POSTs of the body one
 // after another over a single keep-alive connection per URL, reads each
@@ -88,12 +93,13 @@ func main() {
 	rounds := flag.Int("rounds", 9, "rounds (at least 5)")
 	target := flag.Duration("time", 200*time.Millisecond, "approximate server CPU time of the receiver per round")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measuring process (the servers and the decode alone) to this file (go tool pprof -focus Receiver)")
+	bare := flag.Bool("bare", false, "serve with net/http's defaults (no timeouts) instead of the timeouts ingest's documentation asks of a public endpoint")
 	flag.Parse()
 	if *rounds < 5 {
 		fmt.Fprintln(os.Stderr, "recvcost: -rounds must be at least 5")
 		os.Exit(1)
 	}
-	if err := run(os.Stdout, *rounds, *target, *cpuprofile); err != nil {
+	if err := run(os.Stdout, *rounds, *target, *cpuprofile, !*bare); err != nil {
 		fmt.Fprintln(os.Stderr, "recvcost:", err)
 		os.Exit(1)
 	}
@@ -210,7 +216,7 @@ func (c *client) close() error {
 
 // run measures and prints the table to out (see the package
 // documentation).
-func run(out io.Writer, rounds int, target time.Duration, cpuprofile string) (err error) {
+func run(out io.Writer, rounds int, target time.Duration, cpuprofile string, hardened bool) (err error) {
 	body := body()
 	rv := &ingest.Receiver{Handle: func(context.Context, *ingest.Received) error { return nil }}
 	empty := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +245,17 @@ func run(out io.Writer, rounds int, target time.Duration, cpuprofile string) (er
 	// empty, decoding, answering.
 	var urls []string
 	for _, h := range []http.Handler{rv, empty, decoding, answering} {
-		srv := httptest.NewServer(h)
+		srv := httptest.NewUnstartedServer(h)
+		if hardened {
+			// As tlsrpt serve configures its server (ingest's doc asks a
+			// public endpoint for these bounds); with ReadTimeout at most
+			// its BodyTimeout, the Receiver sets no deadline of its own.
+			srv.Config.ReadHeaderTimeout = 10 * time.Second
+			srv.Config.ReadTimeout = 30 * time.Second
+			srv.Config.WriteTimeout = 2 * time.Minute
+			srv.Config.IdleTimeout = 2 * time.Minute
+		}
+		srv.Start()
 		defer srv.Close()
 		urls = append(urls, srv.URL)
 	}

@@ -101,7 +101,7 @@ func TestRun(t *testing.T) {
 		t.Skip("starts a client process and times five rounds")
 	}
 	var out bytes.Buffer
-	if err := run(&out, 5, 10*time.Millisecond, ""); err != nil {
+	if err := run(&out, 5, 10*time.Millisecond, "", true); err != nil {
 		t.Fatal(err)
 	}
 	for _, row := range []string{
