@@ -201,7 +201,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			}
 			s.setName(sent)
 			if m == mNone {
-				if err := s.deviate(CodeUnknownMember, off, func() string { return quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
+				if err := s.deviate(CodeUnknownMember, off, func() string { return s.quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
 					return mNone, err
 				}
 				if err := s.skipValue(); err != nil {
@@ -210,7 +210,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 				continue
 			}
 			if err := s.deviate(CodeMemberNameVariant, off, func() string {
-				return quotedMsg2("non-standard member name ", sent, "; read as ", memberNames[m])
+				return s.quotedMsg2("non-standard member name ", sent, "; read as ", memberNames[m])
 			}); err != nil {
 				return mNone, err
 			}
@@ -245,7 +245,7 @@ func (s *decodeState) checkRequired(obj objKind, seen uint32, off int64) error {
 				repair = " is missing; start-datetime is used" // so that the range is not reversed
 			}
 			// Member names are short: quoteShort quotes them whole.
-			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return quotedMsg("required member ", name, repair) }); err != nil {
+			if err := s.deviateAt(s.pathWith(name), CodeMissingMember, off, func() string { return s.quotedMsg("required member ", name, repair) }); err != nil {
 				return err
 			}
 		}
@@ -633,7 +633,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Type, changed = canonicalPolicyType(v)
 				if changed {
 					err = s.deviate(CodePolicyTypeCase, off, func() string {
-						return quotedMsg2("policy-type ", v, " not in RFC spelling; read as ", string(p.Type))
+						return s.quotedMsg2("policy-type ", v, " not in RFC spelling; read as ", string(p.Type))
 					})
 				}
 			}
@@ -646,7 +646,7 @@ func (s *decodeState) decodePolicy(p *policy.Policy) error {
 				p.Domain, changed = canonicalDomain(v)
 				if changed {
 					err = s.deviate(CodeDomainNonCanonical, off, func() string {
-						return quotedMsg2("policy-domain ", v, " is not a lower-case A-label; rewritten as ", p.Domain)
+						return s.quotedMsg2("policy-domain ", v, " is not a lower-case A-label; rewritten as ", p.Domain)
 					})
 				}
 			}
@@ -698,9 +698,11 @@ func (s *decodeState) fixPolicyStrings(p *policy.Policy, bare bool, off int64) e
 	}
 	out, fixes := canonicalPolicyStrings(p.Type, p.Strings)
 	for _, f := range fixes {
-		path := pathString(s.curPath())
-		if !bare {
-			path += "[" + itoa(f.index) + "]"
+		var path string
+		if bare {
+			path = s.pathHere()
+		} else {
+			path = s.pathIndex(f.index)
 		}
 		if err := s.deviateAt(path, f.code, off, func() string { return f.msg }); err != nil {
 			return err
@@ -794,18 +796,18 @@ func (s *decodeState) mxHost() ([]string, error) {
 			continue
 		}
 		hosts[i] = c
-		path := pathString(s.curPath()) + "[" + itoa(i) + "]"
+		path := s.pathIndex(i)
 		off := s.inputOffset()
 		if prefix {
 			if err := s.deviateAt(path, CodeMXHostPrefix, off, func() string {
-				return quotedMsg("mx-host entry ", h, " has the policy-string \"mx: \" prefix; removed")
+				return s.quotedMsg("mx-host entry ", h, " has the policy-string \"mx: \" prefix; removed")
 			}); err != nil {
 				return nil, err
 			}
 		}
 		if changed {
 			if err := s.deviateAt(path, CodeDomainNonCanonical, off, func() string {
-				return quotedMsg2("mx-host entry ", h, " is not a lower-case A-label; rewritten as ", c)
+				return s.quotedMsg2("mx-host entry ", h, " is not a lower-case A-label; rewritten as ", c)
 			}); err != nil {
 				return nil, err
 			}
@@ -856,7 +858,7 @@ func (s *decodeState) resultType() (ResultType, error) {
 		rt, changed := canonicalResultType(str)
 		if changed {
 			return rt, s.deviate(CodeResultTypeCase, off, func() string {
-				return quotedMsg2("result-type ", str, " not in registry spelling; read as ", string(rt))
+				return s.quotedMsg2("result-type ", str, " not in registry spelling; read as ", string(rt))
 			})
 		}
 		return rt, nil
@@ -899,13 +901,13 @@ func (s *decodeState) ip() (netip.Addr, error) {
 	str := string(b)
 	a, err := netip.ParseAddr(str)
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return quotedMsg("invalid IP address ", string(b), "; dropped") })
+		return netip.Addr{}, s.deviate(CodeIPInvalid, off, func() string { return s.quotedMsg("invalid IP address ", string(b), "; dropped") })
 	}
 	a = a.Unmap()
 	s.ipBuf = a.AppendTo(s.ipBuf[:0])
 	if string(s.ipBuf) != str {
 		return a, s.deviate(CodeIPNonCanonical, off, func() string {
-			return quotedMsg2("IP address ", string(b), " not in canonical form; rewritten as ", string(s.ipBuf))
+			return s.quotedMsg2("IP address ", string(b), " not in canonical form; rewritten as ", string(s.ipBuf))
 		})
 	}
 	if s.ipCache == nil {

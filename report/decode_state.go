@@ -293,7 +293,26 @@ func (s *decodeState) nextIndex() { s.path[s.pathN-1].index++ }
 // and names that are not plain identifiers as ["quoted"].
 func pathString(path []pathElem) string {
 	var arr [64]byte
-	b := arr[:0]
+	return string(appendPath(arr[:0], path))
+}
+
+// pathHere renders the current path into the string arena: a warning's
+// path costs no allocation of its own.
+func (s *decodeState) pathHere() string {
+	var arr [64]byte
+	return s.newString(appendPath(arr[:0], s.curPath()))
+}
+
+// pathIndex is pathHere with an array index appended.
+func (s *decodeState) pathIndex(i int) string {
+	var arr [64]byte
+	b := append(appendPath(arr[:0], s.curPath()), '[')
+	b = strconv.AppendInt(b, int64(i), 10)
+	return s.newString(append(b, ']'))
+}
+
+// appendPath appends the rendering of path to b (see pathString).
+func appendPath(b []byte, path []pathElem) []byte {
 	for _, e := range path {
 		if e.m != 0 {
 			e.name = memberNames[e.m-1]
@@ -314,7 +333,7 @@ func pathString(path []pathElem) string {
 			b = append(b, ']')
 		}
 	}
-	return string(b)
+	return b
 }
 
 func plainName(s string) bool {
@@ -330,7 +349,7 @@ func plainName(s string) bool {
 // pathWith renders the current path with one more member name.
 func (s *decodeState) pathWith(name string) string {
 	s.pushName(name)
-	p := pathString(s.curPath())
+	p := s.pathHere()
 	s.pop()
 	return p
 }
@@ -344,7 +363,7 @@ func (s *decodeState) deviate(code tlsrpt.Code, off int64, msg func() string) er
 		s.dropped++
 		return nil
 	}
-	return s.deviateAt(pathString(s.curPath()), code, off, msg)
+	return s.deviateAt(s.pathHere(), code, off, msg)
 }
 
 // full reports whether further repairs are only counted.
@@ -362,6 +381,11 @@ func (s *decodeState) deviateAt(path string, code tlsrpt.Code, off int64, msg fu
 	if s.full() {
 		s.dropped++
 		return nil
+	}
+	if s.warns == nil {
+		// Real reports that need repairs mostly need a few: room for
+		// four saves growing the slice three times.
+		s.warns = make([]Warning, 0, 4)
 	}
 	s.warns = append(s.warns, Warning{Path: path, Offset: int(off), Code: code, Severity: tlsrpt.SeverityWarning, Message: msg()})
 	return nil
@@ -888,24 +912,24 @@ func appendQuoteShort(b []byte, s string) []byte {
 	return strconv.AppendQuote(b, s)
 }
 
-// quotedMsg returns before + quoteShort(q) + after in one allocation: the
-// message of a repair that quotes what was sent.
-func quotedMsg(before, q, after string) string {
+// quotedMsg returns before + quoteShort(q) + after, in the string arena:
+// the message of a repair that quotes what was sent.
+func (s *decodeState) quotedMsg(before, q, after string) string {
 	var arr [128]byte
 	b := append(arr[:0], before...)
 	b = appendQuoteShort(b, q)
-	return string(append(b, after...))
+	return s.newString(append(b, after...))
 }
 
-// quotedMsg2 returns before + quoteShort(q) + mid + strconv.Quote(q2) in
-// one allocation: the message of a repair that quotes what was sent and
+// quotedMsg2 returns before + quoteShort(q) + mid + strconv.Quote(q2), in
+// the string arena: the message of a repair that quotes what was sent and
 // what it was read as.
-func quotedMsg2(before, q, mid, q2 string) string {
+func (s *decodeState) quotedMsg2(before, q, mid, q2 string) string {
 	var arr [160]byte
 	b := append(arr[:0], before...)
 	b = appendQuoteShort(b, q)
 	b = append(b, mid...)
-	return string(strconv.AppendQuote(b, q2))
+	return s.newString(strconv.AppendQuote(b, q2))
 }
 
 // gzipReader returns s's gzip reader reset to read from r.

@@ -30,7 +30,7 @@ func (s *decodeState) dateTime() (time.Time, error) {
 	if noZone {
 		// QUIRK(Microsoft): "2023-01-10T00:00:00", no time zone (RFC 3339 §5.6
 		// requires one); RFC 8460 §4.4 wants UTC.
-		return t, s.deviate(CodeDateTimeNoZone, off, func() string { return quotedMsg("date-time ", string(b), " has no time zone; UTC assumed") })
+		return t, s.deviate(CodeDateTimeNoZone, off, func() string { return s.quotedMsg("date-time ", string(b), " has no time zone; UTC assumed") })
 	}
 	return t, nil
 }
