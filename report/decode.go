@@ -164,32 +164,43 @@ func (s *decodeState) decodeStream(r io.Reader) (*Report, []Warning, error) {
 	// more than maxPrefetch bytes, streams what was read and then the
 	// rest (or the error) to the tokenizer, exactly as without reading
 	// ahead.
-	buf := s.prefetch[:0]
-	var rest io.Reader = &s.lim
-	for {
-		if len(buf) == cap(buf) {
-			if len(buf) >= maxPrefetch {
-				break
-			}
-			nb := make([]byte, len(buf), min(max(2*len(buf), 4<<10), maxPrefetch))
-			buf = nb[:copy(nb, buf)]
-		}
-		n, err := s.lim.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			s.prefetch = buf
-			s.inBuffer = *bytes.NewBuffer(buf)
-			return s.decodeInPlace(&s.inBuffer, bom, gz)
-		}
-		if err != nil {
-			rest = errReader{err}
-			break
-		}
-	}
+	buf, whole, err := readAhead(&s.lim, s.prefetch[:0], maxPrefetch)
 	s.prefetch = buf
+	if whole {
+		s.inBuffer = *bytes.NewBuffer(buf)
+		return s.decodeInPlace(&s.inBuffer, bom, gz)
+	}
+	var rest io.Reader = &s.lim
+	if err != nil {
+		rest = errReader{err}
+	}
 	s.bufPre = prefixReader{head: buf, r: rest}
 	s.tokenCap = tokenCapReader{r: &s.bufPre}
 	return s.decode(&s.tokenCap, bom, gz)
+}
+
+// readAhead reads src into buf (reusing its capacity, growing it from
+// 4 KiB by doubling) until src ends or buf holds most bytes. whole reports
+// that src ended (io.EOF) within that; err is any other error of src,
+// returned after the bytes read before it.
+func readAhead(src io.Reader, buf []byte, most int) (_ []byte, whole bool, err error) {
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) >= most {
+				return buf, false, nil
+			}
+			nb := make([]byte, len(buf), min(max(2*len(buf), 4<<10), most))
+			buf = nb[:copy(nb, buf)]
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, true, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
 }
 
 // errReader returns err from every Read.

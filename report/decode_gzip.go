@@ -70,29 +70,14 @@ func (s *decodeState) decodeInflated(text []byte) (*Report, []Warning, error) {
 // a reader that yields what was read and then the rest of src (or its
 // error), so that the stream path sees the same bytes and errors.
 func (s *decodeState) readGzipAhead(src io.Reader) ([]byte, io.Reader, bool) {
-	most := int(min(maxGzipPrefetch, s.zcapLimit()+1))
-	buf := s.zin[:0]
-	for {
-		if len(buf) == cap(buf) {
-			if len(buf) >= most {
-				break
-			}
-			nb := make([]byte, len(buf), min(max(2*len(buf), 4<<10), most))
-			buf = nb[:copy(nb, buf)]
-		}
-		n, err := src.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			s.zin = buf
-			return buf, nil, true
-		}
-		if err != nil {
-			s.zin = buf
-			s.zinPre = prefixReader{head: buf, r: errReader{err}}
-			return nil, &s.zinPre, false
-		}
-	}
+	buf, whole, err := readAhead(src, s.zin[:0], int(min(maxGzipPrefetch, s.zcapLimit()+1)))
 	s.zin = buf
+	if whole {
+		return buf, nil, true
+	}
+	if err != nil {
+		src = errReader{err}
+	}
 	s.zinPre = prefixReader{head: buf, r: src}
 	return nil, &s.zinPre, false
 }
