@@ -177,10 +177,12 @@
 // read time 30 s unless BodyTimeout is set, 4 requests at once unless
 // MaxConcurrent is set. A small gzip body can decode into a report taking
 // about 6 times MaxReportSize in allocations (some 120 MiB at the default
-// 20 MiB), so with the defaults decoding allocates about 0.5 GiB at most
-// however many requests arrive (BenchmarkReceiverConcurrentBombs measured
-// a peak RSS of 0.3 to 0.65 GiB under 128 and 256 concurrent 40 to 60 KB
-// gzip bombs).
+// 20 MiB), plus the inflated text while it is decoded (at most
+// MaxReportSize, and at most 64 times the body), so with the defaults
+// decoding allocates about 0.5 GiB at most however many requests arrive
+// (BenchmarkReceiverConcurrentBombs measured a peak RSS of 0.3 to 0.65 GiB
+// under 128 and 256 concurrent 40 to 60 KB gzip bombs; 0.36 to 0.53 GiB
+// after the report decoder began inflating gzip in memory).
 //
 // # Interoperability
 //
