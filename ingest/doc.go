@@ -62,8 +62,10 @@
 // [Receiver] is an http.Handler for an https rua endpoint (RFC 8460
 // §5.4). It answers:
 //
-//   - 200 after [Receiver.Handle] returned nil for the decoded report,
-//     and only then;
+//   - 200 with an empty body after [Receiver.Handle] returned nil for the
+//     decoded report, and only then (RFC 8460 §5.4 asks for a successful
+//     code and nothing more; every other answer carries a text/plain
+//     reason);
 //   - 405 (with Allow: POST) for any method but POST;
 //   - 413 when the body exceeds [Receiver.MaxBodySize] (enforced while
 //     reading, and up front from Content-Length) or the decompressed

@@ -149,7 +149,12 @@ func TestReceiver(t *testing.T) {
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status %d (%q), want %d", w.Code, w.Body.String(), tt.wantStatus)
 			}
-			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+			if tt.wantStatus == 200 {
+				// RFC 8460 §5.4: the status is the answer.
+				if w.Body.Len() != 0 || w.Header().Get("Content-Type") != "" {
+					t.Errorf("200 with a body %q (Content-Type %q)", w.Body.String(), w.Header().Get("Content-Type"))
+				}
+			} else if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 				t.Errorf("answer Content-Type %q", ct)
 			}
 			if tt.wantStatus == 405 && w.Header().Get("Allow") != "POST" {

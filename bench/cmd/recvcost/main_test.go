@@ -110,10 +110,9 @@ func TestRun(t *testing.T) {
 		"| empty net/http handler reading the body | ",
 		"| report.Decoder.Decode of the body alone | ",
 		"| a bare handler calling report.Decoder.Decode(r.Body) | ",
-		"| a bare handler calling Decode and giving the receiver's answer | ",
 		"| receiver / (empty handler + decode) | **",
-		"| bare handler with the receiver's answer / (empty handler + decode) | ",
-		"| receiver − bare handler with the receiver's answer (per round) | ",
+		"| bare decoding handler / (empty handler + decode) | ",
+		"| receiver − bare decoding handler (per round) | ",
 	} {
 		if !strings.Contains(out.String(), row) {
 			t.Errorf("table lacks %q:\n%s", row, out.String())
