@@ -206,3 +206,33 @@ func TestNamePrediction(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedNames checks guessed against the plain comparison for every
+// member at every offset near the end of the input, so that the word
+// comparison never reads past the input nor accepts a prefix.
+func TestQuotedNames(t *testing.T) {
+	for m, name := range memberNames {
+		if len(name)+1 > 32 {
+			t.Fatalf("member name %q and its quote take more than 32 bytes", name)
+		}
+		for _, tail := range []string{`"`, `":1`, `":1,` + strings.Repeat(" ", 40), `x"`, ``} {
+			for pad := 0; pad < 3; pad++ {
+				b := []byte(strings.Repeat(" ", pad) + `"` + name + tail)
+				want := strings.HasPrefix(tail, `"`)
+				if got := guessed(b, pad+1, member(m)); got != want {
+					t.Errorf("guessed(%q, member %q) = %v, want %v", b, name, got, want)
+				}
+			}
+		}
+		// Another member's name is no match, nor is a longer name.
+		other := memberNames[(m+1)%len(memberNames)]
+		b := []byte(`"` + other + `"` + strings.Repeat(" ", 40))
+		if guessed(b, 1, member(m)) {
+			t.Errorf("guessed %q as %q", other, name)
+		}
+		b = []byte(`"` + name + `x"` + strings.Repeat(" ", 40))
+		if guessed(b, 1, member(m)) {
+			t.Errorf("guessed %q as %q", b, name)
+		}
+	}
+}
