@@ -116,3 +116,37 @@ func TestGzipInMemoryBound(t *testing.T) {
 	}
 	t.Logf("%d KiB bomb: %v, %d KiB allocated (streamed: %d KiB)", len(bomb)>>10, err, alloc>>10, streamed>>10)
 }
+
+// FuzzDecodeGzip compresses arbitrary JSON text and checks that the gzip
+// report decodes exactly as the text does (report, warnings with their
+// offsets, errors), whether inflated in memory or streamed, leniently and
+// strictly: gzip changes nothing but the bytes on the wire (RFC 8460
+// §5.3). Plain mutations of gzip input rarely get past its CRC; this
+// reaches the decoder with valid gzip of every text FuzzDecode tries.
+func FuzzDecodeGzip(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		f.Add(readFixture(f, strings.TrimSuffix(filepath.Base(file), ".json")))
+	}
+	f.Add([]byte(benchTypical))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		gz := gzipped(t, text, gzip.Header{})
+		for _, d := range []*Decoder{{MaxSize: fuzzMaxSize}, {Strict: true, MaxSize: fuzzMaxSize}} {
+			rep, w, err := d.decodeBytes(text)
+			grep, gw, gerr := d.decodeBytes(gz)
+			if (err == nil) != (gerr == nil) || errors.Is(err, ErrTooLarge) != errors.Is(gerr, ErrTooLarge) {
+				t.Fatalf("strict %v: JSON error %v, gzip error %v", d.Strict, err, gerr)
+			}
+			if err == nil {
+				if diff := cmp.Diff(rep, grep, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+					t.Fatalf("strict %v: report (-JSON +gzip):\n%s", d.Strict, diff)
+				}
+				if diff := cmp.Diff(w, gw); diff != "" {
+					t.Fatalf("strict %v: warnings (-JSON +gzip):\n%s", d.Strict, diff)
+				}
+			}
+			srep, sw, serr := decodeStreamed(d, gz)
+			sameResult(t, "gzip", grep, gw, gerr, srep, sw, serr)
+		}
+	})
+}
