@@ -162,21 +162,34 @@ func (f *fastScanner) peekToken() jsontext.Kind {
 
 // name reads a member name where one may come: after '{', or after a
 // member's value and the ',' that must then follow. It is nextMember's
-// common case in one call; for anything else (the object's '}', a memo
-// left by peek, input the generic reads then reject) it returns nil
-// having read nothing. It returns the name's member too: lookupMember of
-// its contents, or mUnread when it has escapes (and is to be unquoted
-// first).
+// common case in one call; it returns the name's member too: lookupMember
+// of its contents, or mUnread when it has escapes (and is to be unquoted
+// first). Where the object's '}' may come instead (after '{', or after a
+// member's value), it reads that as delim would and returns nil and
+// mNone. For anything else (a memo left by peek, input the generic reads
+// then reject) it returns nil and mUnread having read nothing.
 func (f *fastScanner) name() (jsontext.Value, member) {
 	if f.hasPeek || f.bad {
 		return nil, mUnread
 	}
 	b := f.buf
 	i := skipSpace(b, f.pos)
+	if i >= len(b) {
+		return nil, mUnread
+	}
 	switch f.state {
 	case fsNameOrEnd:
+		if b[i] == '}' {
+			return nil, f.endObject(i)
+		}
 	case fsNext:
-		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '{' {
+		if f.stack[f.depth-1] != '{' {
+			return nil, mUnread
+		}
+		if b[i] != ',' {
+			if b[i] == '}' {
+				return nil, f.endObject(i)
+			}
 			return nil, mUnread
 		}
 		i = skipSpace(b, i+1)
@@ -215,6 +228,20 @@ func (f *fastScanner) name() (jsontext.Value, member) {
 		return nil, mUnread
 	}
 	return jsontext.Value(b[i:f.pos]), m
+}
+
+// endObject reads the '}' at b[i] that ends the innermost container, an
+// object, as delim would; it returns mNone, or mUnread having failed.
+func (f *fastScanner) endObject(i int) member {
+	f.depth--
+	f.afterValue()
+	f.pos = i + 1
+	f.end = f.pos
+	if !f.spanEnd() {
+		f.fail()
+		return mUnread
+	}
+	return mNone
 }
 
 // guessed reports whether b[i:] starts with member g's name and the
@@ -364,6 +391,50 @@ func (f *fastScanner) ipv4() (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return netip.AddrFrom4(ip), true
+}
+
+// count reads a number value that is a plain count (digits without a
+// leading zero, what parseDigits accepts, and no fraction or exponent),
+// where str would read a string: the session counts, parsed as they are
+// scanned. For anything else it returns ok false having read nothing.
+func (f *fastScanner) count() (int64, bool) {
+	if f.hasPeek || f.bad {
+		return 0, false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	switch f.state {
+	case fsValue, fsValueOrEnd:
+	case fsColon:
+		if i >= len(b) || b[i] != ':' {
+			return 0, false
+		}
+		i = skipSpace(b, i+1)
+	default:
+		return 0, false // a count is a member's value
+	}
+	j := i
+	var n int64
+	for j < len(b) && j-i < 16 && b[j]-'0' <= 9 {
+		n = n*10 + int64(b[j]-'0')
+		j++
+	}
+	if j == i || (b[i] == '0' && j > i+1) || n > maxCount {
+		return 0, false
+	}
+	if j < len(b) {
+		switch b[j] {
+		case '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return 0, false
+		}
+	}
+	f.pos = j
+	f.afterValue()
+	f.end = f.pos
+	if !f.spanEnd() {
+		return 0, f.fail()
+	}
+	return n, true
 }
 
 // fail marks the input as not for the fast pass.

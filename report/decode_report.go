@@ -172,6 +172,9 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 		m := mUnread
 		if s.fast {
 			raw, m = s.fs.name() // looked up as well
+			if raw == nil && m == mNone {
+				return mNone, nil // '}' read
+			}
 		}
 		if raw == nil {
 			if s.peekKind() == '}' {
@@ -183,10 +186,11 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			}
 			m = mUnread
 		}
-		off := s.offset(raw)
 		if m == mUnread {
 			m = lookupMember(s.unquote(&s.nameBuf, raw))
 		}
+		// s.offset(raw), the name's offset, is computed only for a repair
+		// (nothing is read before).
 		if m != mNone && memberObj[m] == obj {
 			s.setMember(m)
 		} else {
@@ -201,7 +205,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 			}
 			s.setName(sent)
 			if m == mNone {
-				if err := s.deviate(CodeUnknownMember, off, func() string { return s.quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
+				if err := s.deviate(CodeUnknownMember, s.offset(raw), func() string { return s.quotedMsg("unknown member ", sent, "; skipped") }); err != nil {
 					return mNone, err
 				}
 				if err := s.skipValue(); err != nil {
@@ -209,7 +213,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 				}
 				continue
 			}
-			if err := s.deviate(CodeMemberNameVariant, off, func() string {
+			if err := s.deviate(CodeMemberNameVariant, s.offset(raw), func() string {
 				return s.quotedMsg2("non-standard member name ", sent, "; read as ", memberNames[m])
 			}); err != nil {
 				return mNone, err
@@ -217,7 +221,7 @@ func (s *decodeState) nextMember(obj objKind, seen *uint32) (member, error) {
 		}
 		if *seen&(1<<m) != 0 {
 			// RFC 7493 §2.3: member names must be unique.
-			if err := s.deviate(CodeDuplicateMember, off, func() string { return "duplicate member " + strconv.Quote(memberNames[m]) + "; the last one is used" }); err != nil {
+			if err := s.deviate(CodeDuplicateMember, s.offset(raw), func() string { return "duplicate member " + strconv.Quote(memberNames[m]) + "; the last one is used" }); err != nil {
 				return mNone, err
 			}
 		}
@@ -953,6 +957,11 @@ func parseIPv4(b []byte) (netip.Addr, bool) {
 // count reads a session count: a non-negative integer (RFC 8460 §4.4)
 // within the I-JSON range (RFC 7493 §2.2).
 func (s *decodeState) count() (int64, error) {
+	if s.fast {
+		if n, ok := s.fs.count(); ok {
+			return n, nil // plain digits, read at once
+		}
+	}
 	v, err := s.readValue()
 	if err != nil {
 		return 0, err

@@ -84,7 +84,9 @@ func parseDateTime(b []byte) (t time.Time, noZone, ok bool) {
 	default:
 		return time.Time{}, false, false
 	}
-	t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
+	// time.Date(year, month, day, hour, min, sec, nsec, time.UTC) for a
+	// valid date, without its normalising (TestUnixDays).
+	t = time.Unix(unixDays(year, month, day)*86400+int64(hour*3600+min*60+sec), int64(nsec)).UTC()
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
 		if y := t.Year(); y < 0 || y > 9999 {
@@ -92,6 +94,29 @@ func parseDateTime(b []byte) (t time.Time, noZone, ok bool) {
 		}
 	}
 	return t, noZone, true
+}
+
+// unixDays returns the number of days from 1970-01-01 to the given
+// proleptic Gregorian date (month 1 to 12, day within it), negative
+// before it (H. Hinnant's days_from_civil).
+func unixDays(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400     // [0, 399]
+	mp := int64(month + 9) // March is 0
+	if month > 2 {
+		mp = int64(month - 3)
+	}
+	doy := (153*mp+2)/5 + int64(day) - 1   // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 func num(b []byte) (int, bool) {
