@@ -230,6 +230,27 @@ func (f *fastScanner) name() (jsontext.Value, member) {
 	return jsontext.Value(b[i:f.pos]), m
 }
 
+// arrayEnd reads the ']' that ends the innermost container, an array,
+// when it comes next (after '[' or an element), as delim would; for
+// anything else it returns false having read nothing.
+func (f *fastScanner) arrayEnd() bool {
+	if f.hasPeek || f.bad || (f.state != fsValueOrEnd && f.state != fsNext) || f.stack[f.depth-1] != '[' {
+		return false
+	}
+	i := skipSpace(f.buf, f.pos)
+	if i >= len(f.buf) || f.buf[i] != ']' {
+		return false
+	}
+	f.depth--
+	f.afterValue()
+	f.pos = i + 1
+	f.end = f.pos
+	if !f.spanEnd() {
+		return f.fail()
+	}
+	return true
+}
+
 // endObject reads the '}' at b[i] that ends the innermost container, an
 // object, as delim would; it returns mNone, or mUnread having failed.
 func (f *fastScanner) endObject(i int) member {

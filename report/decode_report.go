@@ -378,11 +378,9 @@ func (s *decodeState) decodeDateRange(dr *DateRange) error {
 			return nil
 		case mStart:
 			startOff = s.inputOffset()
-			startSet = s.peekKind() != 'n'
-			dr.Start, err = s.dateTime()
+			dr.Start, startSet, err = s.dateTime()
 		case mEnd:
-			endSet = s.peekKind() != 'n'
-			dr.End, err = s.dateTime()
+			dr.End, endSet, err = s.dateTime()
 		}
 		if err != nil {
 			return err
@@ -727,27 +725,37 @@ func (s *decodeState) stringArray() ([]string, error) {
 	s.pushIndex()
 	for {
 		s.nextIndex()
-		// On the fast pass a string element is read at once; anything
-		// else is peeked.
+		// On the fast pass a string element is read at once, and so is
+		// the array's end (closed); anything else is peeked.
 		var v jsontext.Value
+		closed := false
 		if s.fast {
-			v, _ = s.fs.str()
+			if v, _ = s.fs.str(); v == nil {
+				closed = s.fs.arrayEnd()
+			}
 		}
 		k := jsontext.Kind('"')
-		if v == nil {
+		switch {
+		case closed:
+			k = ']'
+		case v == nil:
 			k = s.peekKind()
 		}
 		switch k {
 		case ']':
 			s.pop()
 			s.strScratch = ss[:0]
+			var err error
+			if !closed {
+				err = s.readDelim()
+			}
 			if len(ss) == 0 {
-				return nil, s.readDelim() // [] decodes as nil, like an absent member
+				return nil, err // [] decodes as nil, like an absent member
 			}
 			out := s.newStrings(ss)
 			clear(ss) // drop references held by the scratch
 			s.scratchDirty = false
-			return out, s.readDelim()
+			return out, err
 		case '"':
 			if v == nil {
 				var err error

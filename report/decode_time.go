@@ -8,31 +8,32 @@ import (
 // "Z", fractional seconds only when not zero.
 const timeLayout = time.RFC3339Nano
 
-// dateTime reads a date-time member (RFC 3339 §5.6).
-func (s *decodeState) dateTime() (time.Time, error) {
+// dateTime reads a date-time member (RFC 3339 §5.6); set is false when
+// it was null (treated as absent).
+func (s *decodeState) dateTime() (t time.Time, set bool, err error) {
 	v, err := s.readScalar()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	off := s.offset(v)
 	switch v[0] {
 	case '"':
 	case 'n':
-		return time.Time{}, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
+		return time.Time{}, false, s.deviate(CodeNullMember, off, func() string { return "null value; treated as absent" })
 	default:
-		return time.Time{}, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
+		return time.Time{}, false, s.fail(CodeWrongType, off, "got "+kindName(v.Kind())+", want a string")
 	}
 	b := s.unquote(&s.valBuf, v)
 	t, noZone, ok := parseDateTime(b)
 	if !ok {
-		return time.Time{}, s.fail(CodeInvalidDateTime, off, "date-time "+quoteShort(b)+" is not RFC 3339")
+		return time.Time{}, true, s.fail(CodeInvalidDateTime, off, "date-time "+quoteShort(b)+" is not RFC 3339")
 	}
 	if noZone {
 		// QUIRK(Microsoft): "2023-01-10T00:00:00", no time zone (RFC 3339 §5.6
 		// requires one); RFC 8460 §4.4 wants UTC.
-		return t, s.deviate(CodeDateTimeNoZone, off, func() string { return s.quotedMsg("date-time ", string(b), " has no time zone; UTC assumed") })
+		return t, true, s.deviate(CodeDateTimeNoZone, off, func() string { return s.quotedMsg("date-time ", string(b), " has no time zone; UTC assumed") })
 	}
-	return t, nil
+	return t, true, nil
 }
 
 // parseDateTime parses an RFC 3339 §5.6 date-time ('T'/'t', 'Z'/'z' or
