@@ -907,9 +907,23 @@ func quoteShort[S ~string | ~[]byte](s S) string {
 // appendQuoteShort appends quoteShort(s) to b.
 func appendQuoteShort(b []byte, s string) []byte {
 	if len(s) > 64 {
-		return append(strconv.AppendQuote(b, s[:64]), "…"...)
+		return append(appendQuote(b, s[:64]), "…"...)
 	}
-	return strconv.AppendQuote(b, s)
+	return appendQuote(b, s)
+}
+
+// appendQuote is strconv.AppendQuote, with the common case of the
+// messages of repairs, printable ASCII that needs no escape (host names,
+// IP addresses, date-times), copied as it is (TestAppendQuote).
+func appendQuote(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // quotedMsg returns before + quoteShort(q) + after, in the string arena:
@@ -929,7 +943,7 @@ func (s *decodeState) quotedMsg2(before, q, mid, q2 string) string {
 	b := append(arr[:0], before...)
 	b = appendQuoteShort(b, q)
 	b = append(b, mid...)
-	return s.newString(strconv.AppendQuote(b, q2))
+	return s.newString(appendQuote(b, q2))
 }
 
 // gzipReader returns s's gzip reader reset to read from r.
