@@ -43,13 +43,10 @@ func parseDateTime(b []byte) (t time.Time, noZone, ok bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't') || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false, false
 	}
-	year, ok1 := num(b[0:4])
-	month, ok2 := num(b[5:7])
-	day, ok3 := num(b[8:10])
-	hour, ok4 := num(b[11:13])
-	min, ok5 := num(b[14:16])
-	sec, ok6 := num(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+	c, y, month, day := digits2(b, 0), digits2(b, 2), digits2(b, 5), digits2(b, 8)
+	hour, min, sec := digits2(b, 11), digits2(b, 14), digits2(b, 17)
+	year := c*100 + y
+	if c|y|month|day|hour|min|sec < 0 || month < 1 || month > 12 || day < 1 ||
 		day > daysIn(time.Month(month), year) || hour > 23 || min > 59 || sec > 59 {
 		return time.Time{}, false, false
 	}
@@ -118,6 +115,16 @@ func unixDays(year, month, day int) int64 {
 	doy := (153*mp+2)/5 + int64(day) - 1   // [0, 365]
 	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
 	return era*146097 + doe - 719468
+}
+
+// digits2 returns the number of the two decimal digits at b[i:], -1 if
+// they are not digits.
+func digits2(b []byte, i int) int {
+	hi, lo := b[i]-'0', b[i+1]-'0'
+	if hi > 9 || lo > 9 {
+		return -1
+	}
+	return int(hi)*10 + int(lo)
 }
 
 func num(b []byte) (int, bool) {

@@ -53,3 +53,25 @@ func TestParseDateTimeEqualsTimeParse(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDateTimeRejectsNonDigits checks that parseDateTime, like
+// time.Parse, rejects a date-time with any of its digits replaced by a
+// byte just below or above the digits, or a letter.
+func TestParseDateTimeRejectsNonDigits(t *testing.T) {
+	const valid = "2024-02-17T10:20:30Z"
+	for i := range len(valid) {
+		if valid[i] < '0' || valid[i] > '9' {
+			continue
+		}
+		for _, c := range []byte{'/', ':', 'a', ' '} {
+			in := []byte(valid)
+			in[i] = c
+			if _, _, ok := parseDateTime(in); ok {
+				t.Errorf("parseDateTime(%q) accepted it", in)
+			}
+			if _, err := time.Parse(time.RFC3339, string(in)); err == nil {
+				t.Errorf("time.Parse(%q) accepted it", in)
+			}
+		}
+	}
+}
