@@ -230,6 +230,32 @@ func (f *fastScanner) name() (jsontext.Value, member) {
 	return jsontext.Value(b[i:f.pos]), m
 }
 
+// openObject reads the '{' of an object that is a member's value (after
+// its name and the ':' that must then follow), as peek and delim would;
+// for anything else it returns false having read nothing.
+func (f *fastScanner) openObject() bool {
+	if f.hasPeek || f.bad || f.state != fsColon || f.depth == maxFastDepth {
+		return false
+	}
+	b := f.buf
+	i := skipSpace(b, f.pos)
+	if i >= len(b) || b[i] != ':' {
+		return false
+	}
+	if i = skipSpace(b, i+1); i >= len(b) || b[i] != '{' {
+		return false
+	}
+	f.stack[f.depth] = '{'
+	f.depth++
+	f.state = fsNameOrEnd
+	f.pos = i + 1
+	f.end = f.pos
+	if !f.spanEnd() {
+		return f.fail()
+	}
+	return true
+}
+
 // arrayEnd reads the ']' that ends the innermost container, an array,
 // when it comes next (after '[' or an element), as delim would; for
 // anything else it returns false having read nothing.
@@ -844,4 +870,5 @@ func (s *decodeState) resetGrammar() {
 	clear(s.strArr[:])
 	s.strScratch = s.strArr[:0]
 	s.arena, s.arenaN = nil, 0
+	s.opened = false
 }

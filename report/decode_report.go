@@ -269,6 +269,16 @@ func (s *decodeState) beginObject(k jsontext.Kind) (ok bool, err error) {
 	return false, s.wrongType("an object")
 }
 
+// openObject is beginObject of the next value's kind, for an object
+// value whose '{' asLocal may have read already (see asLocal).
+func (s *decodeState) openObject() (ok bool, err error) {
+	if s.opened {
+		s.opened = false
+		return true, nil
+	}
+	return s.beginObject(s.peekKind())
+}
+
 // beginArray is beginObject for arrays.
 func (s *decodeState) beginArray(k jsontext.Kind) (ok bool, err error) {
 	switch k {
@@ -344,7 +354,7 @@ func (s *decodeState) decodeReport(rep *Report) error {
 
 // decodeDateRange decodes date-range.
 func (s *decodeState) decodeDateRange(dr *DateRange) error {
-	ok, err := s.beginObject(s.peekKind())
+	ok, err := s.openObject()
 	if !ok || err != nil {
 		return err
 	}
@@ -458,7 +468,7 @@ func (s *decodeState) decodePolicyResult(pr *PolicyResult) error {
 
 // decodeSummary decodes summary.
 func (s *decodeState) decodeSummary(sum *Summary) error {
-	ok, err := s.beginObject(s.peekKind())
+	ok, err := s.openObject()
 	if !ok || err != nil {
 		return err
 	}
@@ -603,7 +613,7 @@ func (s *decodeState) decodeDetail(fd *FailureDetail) error {
 
 // decodePolicy decodes policy (RFC 8460 §4.4, §4.5).
 func (s *decodeState) decodePolicy(p *policy.Policy) error {
-	ok, err := s.beginObject(s.peekKind())
+	ok, err := s.openObject()
 	if !ok || err != nil {
 		return err
 	}

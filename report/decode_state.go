@@ -71,6 +71,7 @@ type decodeState struct {
 
 	fast    bool // reading from fs instead of dec (see decodeFast)
 	fs      fastScanner
+	opened  bool // asLocal read the '{' of the object its fn decodes: see openObject
 	decUsed bool // dec was reset to this call's input
 
 	// arena holds the report's strings: one allocation for many short
@@ -578,13 +579,23 @@ func (s *decodeState) endOffset() int64 { return s.inputOffset() - 1 }
 func (s *decodeState) asLocal(fn func() error) error {
 	if s.fast {
 		// One pass validates and decodes; the object is one span for the
-		// token cap, as on the tokenizer path.
-		if s.fs.inSpan || s.peekKind() != '{' {
+		// token cap, as on the tokenizer path. A member's object value
+		// has its '{' read here at once (fs.openObject), for fn's
+		// openObject; an array element, peeked by the caller, never does.
+		if s.fs.inSpan {
 			return fn()
 		}
 		s.fs.inSpan = true
+		s.opened = s.fs.openObject()
+		if !s.opened {
+			s.fs.inSpan = false
+			if s.peekKind() != '{' {
+				return fn()
+			}
+			s.fs.inSpan = true
+		}
 		err := fn()
-		s.fs.inSpan = false
+		s.fs.inSpan, s.opened = false, false
 		if err != nil {
 			return err
 		}
