@@ -358,6 +358,17 @@ func (f *fastScanner) str() (jsontext.Value, bool) {
 // strStart returns the index of the opening '"' of a string where str
 // would read one, or -1 having read nothing.
 func (f *fastScanner) strStart() int {
+	i := f.valueStart(true)
+	if i < 0 || i >= len(f.buf) || f.buf[i] != '"' {
+		return -1
+	}
+	return i
+}
+
+// valueStart returns the index after the white space and the ':' or ','
+// that precede a value where one may come (an array element only when
+// inArray), or -1; it reads nothing.
+func (f *fastScanner) valueStart(inArray bool) int {
 	if f.hasPeek || f.bad {
 		return -1
 	}
@@ -371,14 +382,11 @@ func (f *fastScanner) strStart() int {
 		}
 		i = skipSpace(b, i+1)
 	case fsNext:
-		if i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
+		if !inArray || i >= len(b) || b[i] != ',' || f.stack[f.depth-1] != '[' {
 			return -1
 		}
 		i = skipSpace(b, i+1)
 	default:
-		return -1
-	}
-	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
 	return i
@@ -445,21 +453,11 @@ func (f *fastScanner) ipv4() (netip.Addr, bool) {
 // where str would read a string: the session counts, parsed as they are
 // scanned. For anything else it returns ok false having read nothing.
 func (f *fastScanner) count() (int64, bool) {
-	if f.hasPeek || f.bad {
+	i := f.valueStart(false) // a count is a member's value
+	if i < 0 {
 		return 0, false
 	}
 	b := f.buf
-	i := skipSpace(b, f.pos)
-	switch f.state {
-	case fsValue, fsValueOrEnd:
-	case fsColon:
-		if i >= len(b) || b[i] != ':' {
-			return 0, false
-		}
-		i = skipSpace(b, i+1)
-	default:
-		return 0, false // a count is a member's value
-	}
 	j := i
 	var n int64
 	for j < len(b) && j-i < 16 && b[j]-'0' <= 9 {
